@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+// Parlor: a terminal audio-room client and the blind relay it talks to.
+// The module layout follows docs/ARCHITECTURE.md: C libraries at the bottom, pure logic in
+// the middle, the I/O edges thin, and one executable whose subcommands only delegate.
+import PackageDescription
+
+let package = Package(
+    name: "Parlor",
+    products: [
+        .executable(name: "parlor", targets: ["parlor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // The four C libraries, each behind a shim header (see the shims for what each adds).
+        .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+
+        // Pure logic: no sockets, no devices, no terminal.
+        .target(name: "ParlorCrypto", dependencies: ["CSodium"]),
+        .target(name: "ParlorProtocol", dependencies: ["ParlorCrypto"]),
+
+        // The edges.
+        .target(name: "ParlorAudio", dependencies: ["CALSA", "COpus"]),
+        .target(name: "ParlorTUI", dependencies: ["CNCurses"]),
+
+        // What the subcommands run.
+        .target(name: "ParlorApp", dependencies: ["ParlorCrypto", "ParlorAudio", "ParlorTUI"]),
+        .executableTarget(name: "parlor", dependencies: [
+            "ParlorApp",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Helpers every test suite shares: hermetic ALSA devices, a tmux driver, speech fixtures.
+        .target(name: "ParlorTestSupport", dependencies: ["ParlorAudio"], path: "Tests/ParlorTestSupport"),
+        .testTarget(name: "ParlorCryptoTests", dependencies: ["ParlorCrypto", "ParlorProtocol"]),
+        .testTarget(name: "ParlorAudioTests", dependencies: ["ParlorAudio", "ParlorTestSupport"]),
+        .testTarget(name: "ParlorTUITests", dependencies: ["ParlorTUI", "ParlorTestSupport"]),
+        .testTarget(name: "ParlorAppTests", dependencies: ["ParlorApp", "ParlorTestSupport"]),
+    ]
+)

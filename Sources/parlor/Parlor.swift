@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The `parlor` command. Subcommands parse their options and delegate to ParlorApp.
+@main
+struct Parlor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parlor",
+        abstract: "Audio rooms in the terminal, through a relay that cannot listen.",
+        discussion: """
+            Parlor joins, hosts or records audio rooms (a stage of speakers and moderators, an \
+            audience, raised hands). Audio and room metadata are end-to-end encrypted; the relay \
+            forwards what it cannot read.
+            """,
+        version: "0.1.0",
+        subcommands: [Doctor.self, Keys.self])
+}

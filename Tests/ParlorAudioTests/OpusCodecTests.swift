@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+@testable import ParlorAudio
+
+@Suite struct OpusCodecTests {
+    /// A 440 Hz tone with some harmonics: energy Opus must keep.
+    static func tone(samples: Int, start: Int = 0) -> [Int16] {
+        (0..<samples).map { i in
+            let t = Double(start + i) / 48_000
+            let v = 0.3 * sin(2 * .pi * 440 * t) + 0.1 * sin(2 * .pi * 880 * t)
+            return Int16(v * 32_767)
+        }
+    }
+
+    static func energy(_ pcm: [Int16]) -> Double {
+        pcm.reduce(0) { $0 + Double($1) * Double($1) } / Double(max(pcm.count, 1))
+    }
+
+    @Test func oneFrameEncodesAndDecodes() throws {
+        let encoder = try OpusEncoder()
+        let decoder = try OpusDecoder()
+        #expect(encoder.bitrate == 32_000)
+        var decoded: [Int16] = []
+        // A few frames let the codec settle; compare the energy of the last one.
+        for f in 0..<5 {
+            let packet = try encoder.encode(Self.tone(samples: 960, start: f * 960))
+            #expect(packet.count == 80, "CBR at 32 kbit/s and 20 ms is 80 bytes, got \(packet.count)")
+            decoded = try decoder.decode(packet)
+            #expect(decoded.count == 960)
+        }
+        let ratio = Self.energy(decoded) / Self.energy(Self.tone(samples: 960))
+        #expect(ratio > 0.5 && ratio < 2, "energy ratio \(ratio)")
+    }
+
+    @Test func concealmentFillsALostFrame() throws {
+        let encoder = try OpusEncoder()
+        let decoder = try OpusDecoder()
+        for f in 0..<5 { _ = try decoder.decode(try encoder.encode(Self.tone(samples: 960, start: f * 960))) }
+        let concealed = try decoder.decode(nil)
+        #expect(concealed.count == 960)
+        #expect(Self.energy(concealed) > 0.05 * Self.energy(Self.tone(samples: 960)), "PLC should continue the tone, not fall silent")
+    }
+
+    @Test func tenMillisecondFramesHaveHalfTheSamples() throws {
+        let settings = OpusSettings(frameMilliseconds: 10)
+        let encoder = try OpusEncoder(settings: settings)
+        let packet = try encoder.encode(Self.tone(samples: 480))
+        #expect(packet.count == 40)
+        #expect(try OpusDecoder(frameSamples: 480).decode(packet).count == 480)
+    }
+
+    @Test func badInputIsATypedError() throws {
+        let encoder = try OpusEncoder()
+        #expect(throws: OpusError.self) { try encoder.encode(Self.tone(samples: 1000)) }
+        #expect(throws: OpusError.self) { try OpusEncoder(settings: OpusSettings(bitrate: 8_000)) }
+        #expect(throws: OpusError.self) { try OpusDecoder().decode([0xFF, 0xFF, 0xFF]) }
+    }
+}

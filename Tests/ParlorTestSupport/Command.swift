@@ -1,0 +1,73 @@
+import Foundation
+import Glibc
+
+/// Runs a program to completion and captures what it printed. For tools tests lean on
+/// (tmux, espeak-ng, sox, python3); anything long-running is started and stopped by PID instead.
+public struct Command: Sendable {
+    public struct Result: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let command: [String]
+        public let result: Result
+        public var description: String {
+            "\(command.joined(separator: " ")) exited \(result.status): \(result.stderr.suffix(2000))"
+        }
+    }
+
+    /// Runs `arguments` (the first is looked up on PATH); throws unless it exits 0.
+    @discardableResult
+    public static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Result {
+        let result = try runAllowingFailure(arguments, environment: environment)
+        guard result.status == 0 else { throw Failure(command: arguments, result: result) }
+        return result
+    }
+
+    /// Runs `arguments` and returns whatever it exited with.
+    ///
+    /// This spawns and reaps the child itself (posix_spawn, waitpid) and sends its output to files:
+    /// Foundation's `Process` notices an exit through a descriptor the child inherits, so a program
+    /// that leaves a daemon behind (tmux starts its server) would never be seen to exit.
+    public static func runAllowingFailure(_ arguments: [String], environment: [String: String]? = nil) throws -> Result {
+        let folder = FileManager.default.temporaryDirectory
+        let outPath = folder.appendingPathComponent("parlor-cmd-\(UUID().uuidString).out").path
+        let errPath = folder.appendingPathComponent("parlor-cmd-\(UUID().uuidString).err").path
+        defer {
+            try? FileManager.default.removeItem(atPath: outPath)
+            try? FileManager.default.removeItem(atPath: errPath)
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let env = ProcessInfo.processInfo.environment.merging(environment ?? [:]) { $1 }
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawnp(&pid, arguments[0], &actions, nil, argv, envp)
+        guard rc == 0 else { throw SpawnFailure(command: arguments, code: rc) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exited = status & 0x7f == 0
+        return Result(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f),
+                      stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    }
+
+    public struct SpawnFailure: Error, CustomStringConvertible {
+        public let command: [String]
+        public let code: Int32
+        public var description: String { "cannot start \(command.first ?? ""): \(String(cString: strerror(code)))" }
+    }
+
+    /// Whether `tool` is on PATH.
+    public static func exists(_ tool: String) -> Bool {
+        (try? runAllowingFailure(["sh", "-c", "command -v \(tool)"]).status) == 0
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// Real speech for tests, made at test time (nothing is committed): espeak-ng speaks a text,
+/// sox resamples it to 48 kHz mono 16-bit. The files are cached per process under /tmp.
+public enum SpeechFixture {
+    /// A few sentences of varied phonemes, about 8 seconds spoken.
+    public static let defaultText = """
+        The quick brown fox jumps over the lazy dog. Parlor rooms are private by design. \
+        She sells sea shells by the sea shore, while six thick thistle sticks stand still.
+        """
+
+    /// A 48 kHz mono S16 WAV file of `text` spoken, made once and then reused.
+    public static func wav(text: String = defaultText, voice: String = "en-us") throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parlor-speech-fixtures")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // FNV-1a: a name stable across processes (Swift's hashValue is seeded per process).
+        let key = String((voice + "\u{0}" + text).utf8.reduce(UInt64(0xcbf29ce484222325)) { ($0 ^ UInt64($1)) &* 0x100000001b3 }, radix: 16)
+        let wav = folder.appendingPathComponent("speech-\(voice)-\(key).wav")
+        if FileManager.default.fileExists(atPath: wav.path) { return wav }
+        let raw = folder.appendingPathComponent("espeak-\(UUID().uuidString).wav")
+        let tmp = folder.appendingPathComponent("sox-\(UUID().uuidString).wav")
+        defer { try? FileManager.default.removeItem(at: raw) }
+        try Command.run(["espeak-ng", "-v", voice, "-s", "150", "-w", raw.path, text])
+        try Command.run(["sox", raw.path, "-r", "48000", "-c", "1", "-b", "16", "-e", "signed-integer", tmp.path])
+        try FileManager.default.moveItem(at: tmp, to: wav)
+        return wav
+    }
+
+    /// The same speech as raw S16LE samples (what the ALSA `file` plugin reads).
+    public static func samples(text: String = defaultText) throws -> [Int16] {
+        let data = try Data(contentsOf: try wav(text: text))
+        return try WAVSamples.read(data)
+    }
+}
+
+/// Reads the samples of a canonical 16-bit PCM mono WAV file (the test fixtures' format).
+public enum WAVSamples {
+    public struct Malformed: Error {}
+
+    public static func read(_ data: Data) throws -> [Int16] {
+        let bytes = [UInt8](data)
+        guard bytes.count >= 12, bytes[0..<4] == [0x52, 0x49, 0x46, 0x46], bytes[8..<12] == [0x57, 0x41, 0x56, 0x45] else {
+            throw Malformed()
+        }
+        var offset = 12
+        while offset + 8 <= bytes.count {
+            let id = String(decoding: bytes[offset..<offset + 4], as: UTF8.self)
+            let size = Int(bytes[offset + 4]) | Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]) << 16 | Int(bytes[offset + 7]) << 24
+            let body = offset + 8
+            if id == "data" {
+                let end = min(body + size, bytes.count)
+                return stride(from: body, to: end - 1, by: 2).map { Int16(bitPattern: UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8) }
+            }
+            offset = body + size + (size & 1)
+        }
+        throw Malformed()
+    }
+}
