@@ -11,6 +11,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // The four C libraries, each behind a shim header (see the shims for what each adds).
@@ -27,6 +28,13 @@ let package = Package(
         .target(name: "ParlorAudio", dependencies: ["CALSA", "COpus"]),
         .target(name: "ParlorTUI", dependencies: ["CNCurses"]),
 
+        // The blind relay: SwiftNIO, one process, no database.
+        .target(name: "ParlorServer", dependencies: [
+            "ParlorProtocol", "ParlorCrypto",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+
         // What the subcommands run.
         .target(name: "ParlorApp", dependencies: ["ParlorCrypto", "ParlorAudio", "ParlorTUI"]),
         .executableTarget(name: "parlor", dependencies: [
@@ -39,6 +47,7 @@ let package = Package(
         .testTarget(name: "ParlorCryptoTests", dependencies: ["ParlorCrypto", "ParlorProtocol"]),
         .testTarget(name: "ParlorAudioTests", dependencies: ["ParlorAudio", "ParlorTestSupport"]),
         .testTarget(name: "ParlorTUITests", dependencies: ["ParlorTUI", "ParlorTestSupport"]),
+        .testTarget(name: "ParlorServerTests", dependencies: ["ParlorServer", "ParlorTestSupport"]),
         .testTarget(name: "ParlorAppTests", dependencies: ["ParlorApp", "ParlorTestSupport"]),
     ]
 )

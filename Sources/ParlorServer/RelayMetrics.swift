@@ -1,0 +1,71 @@
+import Synchronization
+
+/// Counts only: how much the relay forwarded and dropped, and how many rooms and sessions are open.
+/// Nothing here can name a room, a member or an address. Lock-free, shared by every event loop.
+public final class RelayMetrics: Sendable {
+    /// Why a packet or message was dropped; each reason is its own counter.
+    public enum DropReason: String, CaseIterable, Sendable {
+        case malformed, unauthenticated, replayed, unknownReceiver = "unknown_receiver"
+        case notSpeaker = "not_speaker", forbidden, rateLimited = "rate_limited", oversize
+        case limitReached = "limit_reached", handshakeFailed = "handshake_failed"
+    }
+
+    /// Gauges and counters that are not drops.
+    public enum Counter: String, CaseIterable, Sendable {
+        case datagramsReceived = "datagrams_received_total"
+        case datagramsForwarded = "datagrams_forwarded_total"
+        case tcpMediaForwarded = "tcp_media_forwarded_total"
+        case controlMessages = "control_messages_total"
+        case handshakes = "handshakes_total"
+        case cookieReplies = "cookie_replies_total"
+        case roomsCreated = "rooms_created_total"
+        case roomsOpen = "rooms_open"
+        case sessionsOpen = "sessions_open"
+        case membersJoined = "members_joined_total"
+    }
+
+    /// `Atomic` cannot be copied into an array, so each lives in a small class of its own.
+    private final class Cell: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
+    private let counters: [Cell]
+    private let drops: [Cell]
+
+    public init() {
+        counters = Counter.allCases.map { _ in Cell() }
+        drops = DropReason.allCases.map { _ in Cell() }
+    }
+
+    public func add(_ counter: Counter, _ n: Int = 1) {
+        counters[Counter.allCases.firstIndex(of: counter)!].value.add(n, ordering: .relaxed)
+    }
+
+    public func dropped(_ reason: DropReason, _ n: Int = 1) {
+        drops[DropReason.allCases.firstIndex(of: reason)!].value.add(n, ordering: .relaxed)
+    }
+
+    public func value(_ counter: Counter) -> Int {
+        counters[Counter.allCases.firstIndex(of: counter)!].value.load(ordering: .relaxed)
+    }
+
+    public func value(_ reason: DropReason) -> Int {
+        drops[DropReason.allCases.firstIndex(of: reason)!].value.load(ordering: .relaxed)
+    }
+
+    /// The Prometheus text exposition format (version 0.0.4).
+    public var prometheusText: String {
+        var out = ""
+        for counter in Counter.allCases {
+            let name = "parlor_relay_\(counter.rawValue)"
+            let kind = counter.rawValue.hasSuffix("_total") ? "counter" : "gauge"
+            out += "# TYPE \(name) \(kind)\n\(name) \(value(counter))\n"
+        }
+        out += "# HELP parlor_relay_dropped_total Packets and messages dropped, by reason.\n"
+        out += "# TYPE parlor_relay_dropped_total counter\n"
+        for reason in DropReason.allCases {
+            out += "parlor_relay_dropped_total{reason=\"\(reason.rawValue)\"} \(value(reason))\n"
+        }
+        return out
+    }
+}
