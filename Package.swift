@@ -47,7 +47,10 @@ let package = Package(
         .testTarget(name: "ParlorCryptoTests", dependencies: ["ParlorCrypto", "ParlorProtocol"]),
         .testTarget(name: "ParlorAudioTests", dependencies: ["ParlorAudio", "ParlorTestSupport"]),
         .testTarget(name: "ParlorTUITests", dependencies: ["ParlorTUI", "ParlorTestSupport"]),
-        .testTarget(name: "ParlorServerTests", dependencies: ["ParlorServer", "ParlorTestSupport"]),
+        .testTarget(name: "ParlorServerTests", dependencies: [
+            "ParlorServer", "ParlorTestSupport",
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ]),
         .testTarget(name: "ParlorAppTests", dependencies: ["ParlorApp", "ParlorTestSupport"]),
     ]
 )
