@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // The four C libraries, each behind a shim header (see the shims for what each adds).
@@ -26,7 +27,7 @@ let package = Package(
 
         // The edges.
         .target(name: "ParlorAudio", dependencies: ["CALSA", "COpus"]),
-        .target(name: "ParlorTUI", dependencies: ["CNCurses"]),
+        .target(name: "ParlorTUI", dependencies: ["CNCurses", .product(name: "TOMLKit", package: "TOMLKit")]),
 
         // The blind relay: SwiftNIO, one process, no database.
         .target(name: "ParlorServer", dependencies: [

@@ -2,14 +2,11 @@ import ParlorTUI
 
 /// Runs `parlor keys` until the user quits: curses draws, `KeyTester` decides.
 public enum KeyNames {
-    public static func run() {
-        let terminal = CursesScreen { group in
-            switch group {
-            case "title", "selected": return NCursesStyle.bold
-            case "dim": return NCursesStyle.dim
-            default: return NCursesStyle.normal
-            }
-        }
+    /// Loads the theme `themeName` (throws `ThemeLibrary.NotFound` or `Theme.ParseError`), then runs.
+    public static func run(themeName: String) throws {
+        let theme = try ThemeLibrary.standard().load(themeName)
+        let caps = TerminalCapabilities.detect()
+        let terminal = CursesScreen(theme: theme, depth: ColorDepth(colors: caps.colors, noColor: caps.noColorRequested))
         defer { terminal.stop() }
         var tester = KeyTester()
         while !tester.finished {

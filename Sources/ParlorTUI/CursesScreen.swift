@@ -4,15 +4,13 @@ import Glibc
 /// The thin ncurses backend: it takes over the terminal, copies `Screen` values onto it and
 /// reads keys. It holds no application state; the Elm-style loop above it does.
 public final class CursesScreen {
-    /// Turns a highlight group into curses attributes (colour pair included).
-    public typealias Styler = (HighlightGroup) -> attr_t
-
     private var window: UnsafeMutablePointer<WINDOW>?
-    private let styler: Styler
+    /// Each highlight group's curses attributes, colour pair included, worked out once from the theme.
+    private var attributes: [HighlightGroup: attr_t] = [:]
 
     /// Takes over the terminal: UTF-8 locale, no echo, keys unbuffered, keypad decoding, colours
-    /// when the terminal has them. Call `stop()` (also done on deinit) to give it back.
-    public init(styler: @escaping Styler = { _ in cnc_a_normal() }) {
+    /// when the terminal has them and `depth` allows. Call `stop()` (also done on deinit) to give it back.
+    public init(theme: Theme, depth requested: ColorDepth) {
         Locale.activate()
         window = initscr()
         cbreak()
@@ -21,11 +19,41 @@ public final class CursesScreen {
         keypad(cnc_stdscr(), true)
         set_escdelay(25)
         curs_set(0)
-        if has_colors() {
+        let depth = has_colors() ? requested : .none
+        if depth != .none {
             start_color()
             use_default_colors()
         }
-        self.styler = styler
+        var pairs: [Pair: Int16] = [:]
+        for group in Theme.groups {
+            let style = theme.style(group, depth: depth)
+            var attr = style.attributes.reduce(cnc_a_normal()) { $0 | CursesScreen.attribute($1) }
+            let pair = Pair(foreground: style.foreground.cursesColor(for: depth), background: style.background.cursesColor(for: depth))
+            if depth != .none, pair != Pair(foreground: -1, background: -1) {
+                let number = pairs[pair] ?? Int16(pairs.count + 1)
+                if pairs[pair] == nil, Int32(number) < cnc_color_pairs() {
+                    init_pair(number, pair.foreground, pair.background)
+                    pairs[pair] = number
+                }
+                if pairs[pair] != nil { attr |= attr_t(bitPattern: COLOR_PAIR(Int32(number))) }
+            }
+            attributes[group] = attr
+        }
+    }
+
+    private struct Pair: Hashable {
+        let foreground: Int16
+        let background: Int16
+    }
+
+    private static func attribute(_ a: CellStyle.Attribute) -> attr_t {
+        switch a {
+        case .bold: return cnc_a_bold()
+        case .dim: return cnc_a_dim()
+        case .reverse: return cnc_a_reverse()
+        case .underline: return cnc_a_underline()
+        case .italic: return cnc_a_italic()
+        }
     }
 
     deinit { stop() }
@@ -51,7 +79,7 @@ public final class CursesScreen {
                 guard let ch = cell.character else { continue }
                 var wide = ch.unicodeScalars.map { wchar_t(bitPattern: $0.value) }
                 wide.append(0)
-                wattrset(win, Int32(bitPattern: styler(cell.group)))
+                wattrset(win, Int32(bitPattern: attributes[cell.group] ?? attributes["normal"] ?? cnc_a_normal()))
                 // The bottom-right cell scrolls some terminals; curses reports ERR there, harmlessly.
                 _ = mvwaddwstr(win, Int32(y), Int32(x), wide)
             }
@@ -70,10 +98,5 @@ public final class CursesScreen {
         case OK: return Key(curses: value, isKeyCode: false)
         default: return nil
         }
-    }
-
-    /// Defines colour pair `pair` as `foreground` on `background` (-1 for the terminal's default).
-    public func definePair(_ pair: Int16, foreground: Int16, background: Int16) {
-        init_pair(pair, foreground, background)
     }
 }

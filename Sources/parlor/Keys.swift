@@ -10,11 +10,14 @@ extension Parlor {
                 f5, …), the spelling to use in $XDG_CONFIG_HOME/parlor/keymap.toml. q quits.
 
                 Example:
-                  parlor keys
+                  parlor keys --theme high-contrast
                 """)
 
+        @Option(help: "Colour theme: a name from Themes/ or $XDG_CONFIG_HOME/parlor/themes/.")
+        var theme = "default-dark"
+
         func run() throws {
-            KeyNames.run()
+            try KeyNames.run(themeName: theme)
         }
     }
 }

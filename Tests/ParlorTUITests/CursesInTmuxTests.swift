@@ -25,4 +25,26 @@ import Testing
         let after = try tmux.waitForScreen { !$0.contains("Parlor key names") }
         #expect(!after.contains("Parlor key names"), "the terminal was not restored on q")
     }
+
+    /// Themes reach the terminal: 256-colour escapes with the default theme, none under NO_COLOR.
+    @Test func themeColoursReachTheTerminalAndNoColorRemovesThem() throws {
+        let coloured = try Tmux(command: "\(try ParlorBinary.path()) keys", width: 80, height: 24)
+        defer { coloured.stop() }
+        try coloured.waitForScreen { $0.contains("Parlor key names") }
+        let escapes = try coloured.screen(withEscapes: true)
+        #expect(escapes.contains("38;5;222"), "title colour #ffd787 → palette 222 expected:\n\(escapes)")
+
+        let plain = try Tmux(command: "\(try ParlorBinary.path()) keys", width: 80, height: 24, environment: ["NO_COLOR": "1"])
+        defer { plain.stop() }
+        try plain.waitForScreen { $0.contains("Parlor key names") }
+        let plainEscapes = try plain.screen(withEscapes: true)
+        #expect(!plainEscapes.contains("38;5;"), "NO_COLOR should remove colour:\n\(plainEscapes)")
+        #expect(plainEscapes.contains("\u{1B}[1m"), "bold title stays")
+    }
+
+    @Test func anUnknownThemeIsAClearError() throws {
+        let result = try Command.runAllowingFailure([try ParlorBinary.path(), "keys", "--theme", "nope"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("no theme \"nope\""))
+    }
 }

@@ -10,14 +10,15 @@ public final class Tmux: @unchecked Sendable {
     /// The tmux server's process, stopped by PID when the driver stops.
     public private(set) var serverPID: pid_t = 0
 
-    /// Starts `command` (a shell command line) in a `width`×`height` pane with a UTF-8 locale.
+    /// Starts `command` (a shell command line) in a `width`×`height` pane with a UTF-8 locale, as a
+    /// person's terminal would have it: `NO_COLOR`, which test runners set, is removed unless given.
     public init(command: String, width: Int = 80, height: Int = 24, environment: [String: String] = [:]) throws {
         socket = "parlor-test-\(UUID().uuidString.prefix(8))"
         var env = ["LANG": "C.UTF-8", "TERM": "tmux-256color"]
         env.merge(environment) { $1 }
         let exports = env.sorted { $0.key < $1.key }.map { "\($0.key)=\(Tmux.quote($0.value))" }.joined(separator: " ")
         try tmux(["new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)",
-                  "env \(exports) \(command); sleep 600"])
+                  "env -u NO_COLOR \(exports) \(command); sleep 600"])
         try tmux(["set-option", "-t", session, "remain-on-exit", "on"])
         serverPID = pid_t(try tmux(["display-message", "-p", "-t", session, "#{pid}"]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
