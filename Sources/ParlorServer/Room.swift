@@ -1,0 +1,37 @@
+/// One room on the relay, named by an opaque id. The relay knows its members' keys and roles,
+/// the order of raised hands and who is banned; never its title, names or audio.
+public struct Room: Sendable {
+    public let id: OpaqueKey
+    /// The host's Ed25519 key, registered at creation: grants must be signed by it (or by a moderator).
+    public let hostKey: OpaqueKey
+    /// Whether the host listed the room in the public directory, with its sealed title.
+    public internal(set) var directoryEntry: [UInt8]?
+
+    public internal(set) var members: [SessionID: RoomMember] = [:]
+    /// Sessions in the order they joined: the roster's order.
+    public internal(set) var joinOrder: [SessionID] = []
+    /// Sessions with a raised hand, in the order raised.
+    public internal(set) var hands: [SessionID] = []
+    var banned: Set<OpaqueKey> = []
+    /// Signatures of grants voided by a move to the audience.
+    var revokedGrants: Set<[UInt8]> = []
+    var nextSlot: UInt16 = 1
+
+    init(id: OpaqueKey, hostKey: OpaqueKey) {
+        self.id = id
+        self.hostKey = hostKey
+    }
+
+    /// Members on stage (host, moderators, speakers).
+    public var stageCount: Int { members.values.filter { $0.role.isOnStage }.count }
+    /// Members in the audience.
+    public var listenerCount: Int { members.count - stageCount }
+    /// The members in join order.
+    public var roster: [RoomMember] { joinOrder.compactMap { members[$0] } }
+    /// Sessions that may moderate.
+    var moderators: [SessionID] { joinOrder.filter { members[$0]?.role.canModerate == true } }
+
+    func session(of key: OpaqueKey) -> SessionID? {
+        members.values.first { $0.key == key }?.session
+    }
+}

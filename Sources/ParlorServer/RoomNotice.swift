@@ -1,0 +1,34 @@
+/// What the room table tells a session; the control handler encodes each as a wire message.
+public enum RoomNotice: Sendable, Equatable {
+    /// To a member that just joined (or created): who it is and who is there.
+    case joined(you: RoomMember, roster: [RoomMember])
+    case memberJoined(RoomMember)
+    case memberLeft(OpaqueKey)
+    case roleChanged(OpaqueKey, RoomRole)
+    /// To moderators (and the member itself): a hand went up or down.
+    case handRaised(OpaqueKey)
+    case handLowered(OpaqueKey)
+    case muted(OpaqueKey, Bool)
+    case profile(OpaqueKey, [UInt8])
+    /// An opaque blob (chat, reaction, key delivery) from a member.
+    case blob(from: OpaqueKey, [UInt8])
+    /// To a member that was removed or banned; its session is closed after this.
+    case removed(banned: Bool)
+    case roomEnded
+}
+
+/// One notice for one session.
+public struct Delivery: Sendable, Equatable {
+    public let to: SessionID
+    public let notice: RoomNotice
+}
+
+/// Why the room table refused a request. Each is counted and answered with an error message.
+public enum RoomRefusal: Error, Sendable, Equatable {
+    case noSuchRoom, roomExists, tooManyRooms, roomFull, stageFull, banned
+    case notInARoom, alreadyInARoom, noSuchMember, slotsExhausted
+    /// The session's role does not allow the request.
+    case forbidden
+    /// A grant that was revoked (its member was moved to the audience) was presented again.
+    case grantRevoked
+}

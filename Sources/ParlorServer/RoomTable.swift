@@ -1,0 +1,219 @@
+/// Every room on the relay and who is in which: the relay's whole state, as a pure value.
+///
+/// Requests come in already authenticated (the Noise session) and with grants already verified
+/// (the control handler checks signatures and expiry against `Room.hostKey` and current
+/// moderators); the table enforces roles and limits and answers with the notices to send.
+/// Nothing here touches a socket or a clock, so every rule is tested directly.
+public struct RoomTable: Sendable {
+    public let limits: RelayLimits
+    public private(set) var rooms: [OpaqueKey: Room] = [:]
+    private var roomOfSession: [SessionID: OpaqueKey] = [:]
+
+    public init(limits: RelayLimits) { self.limits = limits }
+
+    /// The room `session` is in.
+    public func room(of session: SessionID) -> Room? {
+        roomOfSession[session].flatMap { rooms[$0] }
+    }
+
+    /// Creates a room and joins its creator as host. Creating an existing room with the same host
+    /// key joins it as host instead (a host reconnecting after the room emptied or the relay restarted).
+    public mutating func create(session: SessionID, room id: OpaqueKey, hostKey: OpaqueKey, hostBoxKey: OpaqueKey,
+                                directoryEntry: [UInt8]?) throws(RoomRefusal) -> [Delivery] {
+        if let existing = rooms[id] {
+            guard existing.hostKey == hostKey else { throw .roomExists }
+        } else {
+            guard rooms.count < limits.maxRooms else { throw .tooManyRooms }
+            rooms[id] = Room(id: id, hostKey: hostKey)
+        }
+        if let directoryEntry { rooms[id]!.directoryEntry = directoryEntry }
+        return try join(session: session, room: id, key: hostKey, boxKey: hostBoxKey, role: .host, grantSignature: nil)
+    }
+
+    /// Adds `session` to a room with the role its verified grant gives (`.listener` without one).
+    public mutating func join(session: SessionID, room id: OpaqueKey, key: OpaqueKey, boxKey: OpaqueKey,
+                              role requested: RoomRole, grantSignature: [UInt8]?) throws(RoomRefusal) -> [Delivery] {
+        guard roomOfSession[session] == nil else { throw .alreadyInARoom }
+        guard var room = rooms[id] else { throw .noSuchRoom }
+        guard !room.banned.contains(key) else { throw .banned }
+        guard room.members.count < limits.maxMembersPerRoom else { throw .roomFull }
+        if let grantSignature, room.revokedGrants.contains(grantSignature) { throw .grantRevoked }
+        let role: RoomRole = key == room.hostKey ? .host : min(requested, .moderator)
+        if role.isOnStage, room.stageCount >= limits.maxSpeakersPerRoom, role != .host { throw .stageFull }
+        guard room.nextSlot < UInt16.max else { throw .slotsExhausted }
+
+        // The same member key joining again (a reconnect) replaces its old session.
+        var deliveries: [Delivery] = []
+        if let stale = room.session(of: key) {
+            deliveries += remove(stale, from: &room, notice: nil)
+        }
+        let member = RoomMember(session: session, key: key, boxKey: boxKey, role: role, senderSlot: room.nextSlot)
+        room.nextSlot += 1
+        deliveries += room.joinOrder.map { Delivery(to: $0, notice: .memberJoined(member)) }
+        room.members[session] = member
+        room.joinOrder.append(session)
+        deliveries.append(Delivery(to: session, notice: .joined(you: member, roster: room.roster)))
+        rooms[id] = room
+        roomOfSession[session] = id
+        return deliveries
+    }
+
+    /// Removes `session` from its room (it left, or its connection closed). An empty room is deleted.
+    public mutating func leave(session: SessionID) -> [Delivery] {
+        guard let id = roomOfSession[session], var room = rooms[id] else { return [] }
+        let deliveries = remove(session, from: &room, notice: nil)
+        store(room)
+        return deliveries
+    }
+
+    /// A member presents a newly verified grant for itself (e.g. after an invitation to the stage).
+    public mutating func changeRole(session: SessionID, to requested: RoomRole, grantSignature: [UInt8]) throws(RoomRefusal) -> [Delivery] {
+        var room = try roomOf(session)
+        guard !room.revokedGrants.contains(grantSignature) else { throw .grantRevoked }
+        let current = room.members[session]!
+        let role = current.role == .host ? RoomRole.host : min(requested, .moderator)
+        if role.isOnStage, !current.role.isOnStage, room.stageCount >= limits.maxSpeakersPerRoom { throw .stageFull }
+        room.members[session]!.role = role
+        var deliveries = broadcast(.roleChanged(current.key, role), in: room)
+        if role.isOnStage, current.handRaised {
+            deliveries += lowerHand(session, in: &room)
+        }
+        rooms[room.id] = room
+        return deliveries
+    }
+
+    /// Raises or lowers the session's hand; moderators (and the member) hear of it.
+    public mutating func setHand(session: SessionID, raised: Bool) throws(RoomRefusal) -> [Delivery] {
+        var room = try roomOf(session)
+        let member = room.members[session]!
+        guard raised != member.handRaised else { return [] }
+        if !raised {
+            let deliveries = lowerHand(session, in: &room)
+            rooms[room.id] = room
+            return deliveries
+        }
+        guard !member.role.isOnStage else { throw .forbidden }
+        room.members[session]!.handRaised = true
+        room.hands.append(session)
+        rooms[room.id] = room
+        return toModeratorsAnd(session, .handRaised(member.key), in: room)
+    }
+
+    /// A speaker mutes or unmutes itself.
+    public mutating func setMuted(session: SessionID, muted: Bool) throws(RoomRefusal) -> [Delivery] {
+        var room = try roomOf(session)
+        guard room.members[session]!.role.isOnStage else { throw .forbidden }
+        room.members[session]!.muted = muted
+        rooms[room.id] = room
+        return broadcast(.muted(room.members[session]!.key, muted), in: room)
+    }
+
+    /// A moderation request. Only moderators and the host may; nobody may act on the host.
+    /// `revokingGrant` is the signature of the target's current grant, voided on a move to the audience.
+    public mutating func moderate(session: SessionID, action: ModerationAction, target key: OpaqueKey?,
+                                  revokingGrant: [UInt8]? = nil) throws(RoomRefusal) -> [Delivery] {
+        var room = try roomOf(session)
+        guard room.members[session]!.role.canModerate else { throw .forbidden }
+        if action == .end {
+            let deliveries = room.joinOrder.map { Delivery(to: $0, notice: .roomEnded) }
+            for member in room.joinOrder { roomOfSession[member] = nil }
+            rooms[room.id] = nil
+            return deliveries
+        }
+        guard let key, let target = room.session(of: key) else { throw .noSuchMember }
+        guard room.members[target]!.role != .host else { throw .forbidden }
+        var deliveries: [Delivery] = []
+        switch action {
+        case .mute:
+            room.members[target]!.muted = true
+            deliveries = broadcast(.muted(key, true), in: room)
+        case .moveToAudience:
+            room.members[target]!.role = .listener
+            room.members[target]!.muted = false
+            if let revokingGrant { room.revokedGrants.insert(revokingGrant) }
+            deliveries = broadcast(.roleChanged(key, .listener), in: room)
+        case .remove, .ban:
+            if action == .ban { room.banned.insert(key) }
+            deliveries = remove(target, from: &room, notice: .removed(banned: action == .ban))
+        case .end:
+            break
+        }
+        store(room)
+        return deliveries
+    }
+
+    /// Stores the session's sealed profile and passes it to everyone in the room.
+    public mutating func setProfile(session: SessionID, blob: [UInt8]) throws(RoomRefusal) -> [Delivery] {
+        var room = try roomOf(session)
+        room.members[session]!.profile = blob
+        rooms[room.id] = room
+        return broadcast(.profile(room.members[session]!.key, blob), in: room)
+    }
+
+    /// Passes an opaque blob to one member (`to`) or, with nil, to everyone else in the room.
+    public func relayBlob(session: SessionID, to key: OpaqueKey?, blob: [UInt8]) throws(RoomRefusal) -> [Delivery] {
+        let room = try roomOf(session)
+        let from = room.members[session]!.key
+        if let key {
+            guard let target = room.session(of: key) else { throw .noSuchMember }
+            return [Delivery(to: target, notice: .blob(from: from, blob))]
+        }
+        return room.joinOrder.filter { $0 != session }.map { Delivery(to: $0, notice: .blob(from: from, blob)) }
+    }
+
+    /// The host lists the room publicly with a sealed title, or (nil) takes it off the list.
+    public mutating func publish(session: SessionID, entry: [UInt8]?) throws(RoomRefusal) {
+        var room = try roomOf(session)
+        guard room.members[session]!.role == .host else { throw .forbidden }
+        room.directoryEntry = entry
+        rooms[room.id] = room
+    }
+
+    /// The public directory: each listed room's sealed entry and listener count. Nothing else.
+    public var directory: [(entry: [UInt8], listeners: Int)] {
+        rooms.values.compactMap { room in room.directoryEntry.map { ($0, room.members.count) } }
+    }
+
+    /// The sessions of the room a media frame from `session` goes to (the sender itself included:
+    /// the caller skips it, so the per-packet path copies nothing), or nil when it may not transmit.
+    public func mediaTargets(of session: SessionID) -> (slot: UInt16, room: [SessionID])? {
+        guard let room = room(of: session), let member = room.members[session], member.mayTransmit else { return nil }
+        return (member.senderSlot, room.joinOrder)
+    }
+
+    // MARK: - Helpers
+
+    private func roomOf(_ session: SessionID) throws(RoomRefusal) -> Room {
+        guard let room = room(of: session) else { throw .notInARoom }
+        return room
+    }
+
+    private func broadcast(_ notice: RoomNotice, in room: Room) -> [Delivery] {
+        room.joinOrder.map { Delivery(to: $0, notice: notice) }
+    }
+
+    private func toModeratorsAnd(_ session: SessionID, _ notice: RoomNotice, in room: Room) -> [Delivery] {
+        let moderators = room.moderators
+        return moderators.map { Delivery(to: $0, notice: notice) }
+            + (moderators.contains(session) ? [] : [Delivery(to: session, notice: notice)])
+    }
+
+    private func lowerHand(_ session: SessionID, in room: inout Room) -> [Delivery] {
+        room.members[session]!.handRaised = false
+        room.hands.removeAll { $0 == session }
+        return toModeratorsAnd(session, .handLowered(room.members[session]!.key), in: room)
+    }
+
+    /// Takes `session` out of `room`, telling it `notice` first (if any) and the others it left.
+    private mutating func remove(_ session: SessionID, from room: inout Room, notice: RoomNotice?) -> [Delivery] {
+        guard let member = room.members.removeValue(forKey: session) else { return [] }
+        room.joinOrder.removeAll { $0 == session }
+        room.hands.removeAll { $0 == session }
+        roomOfSession[session] = nil
+        return (notice.map { [Delivery(to: session, notice: $0)] } ?? []) + broadcast(.memberLeft(member.key), in: room)
+    }
+
+    private mutating func store(_ room: Room) {
+        rooms[room.id] = room.members.isEmpty ? nil : room
+    }
+}

@@ -1,0 +1,33 @@
+/// A control session on the relay: a number the relay gives each TCP connection. Never on the wire.
+public struct SessionID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let value: UInt64
+    public init(_ value: UInt64) { self.value = value }
+    public static func < (a: SessionID, b: SessionID) -> Bool { a.value < b.value }
+    public var description: String { "s\(value)" }
+}
+
+/// A 32-byte value the relay routes by but cannot interpret: a room id (keyed BLAKE2b of the room
+/// secret) or a member's per-room Ed25519 public key.
+public struct OpaqueKey: Hashable, Sendable {
+    public let bytes: [UInt8]
+    public init?(_ bytes: [UInt8]) {
+        guard bytes.count == 32 else { return nil }
+        self.bytes = bytes
+    }
+}
+
+/// What a member may do in a room. The relay enforces it; grants signed by the host prove it.
+public enum RoomRole: UInt8, Comparable, Sendable, CaseIterable {
+    case listener = 0, speaker = 1, moderator = 2, host = 3
+
+    public static func < (a: RoomRole, b: RoomRole) -> Bool { a.rawValue < b.rawValue }
+    /// On stage: may send media.
+    public var isOnStage: Bool { self >= .speaker }
+    /// May moderate: mute, move to audience, remove, ban, end.
+    public var canModerate: Bool { self >= .moderator }
+}
+
+/// A moderation request, each aimed at one member (except `end`).
+public enum ModerationAction: Sendable, Equatable {
+    case mute, moveToAudience, remove, ban, end
+}

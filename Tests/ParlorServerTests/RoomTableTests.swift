@@ -1,0 +1,155 @@
+import Testing
+@testable import ParlorServer
+
+@Suite struct RoomTableTests {
+    static func key(_ n: UInt8) -> OpaqueKey { OpaqueKey([UInt8](repeating: n, count: 32))! }
+    let room = Self.key(100)
+    let host = Self.key(1), alice = Self.key(2), bob = Self.key(3), carol = Self.key(4)
+    let s1 = SessionID(1), s2 = SessionID(2), s3 = SessionID(3), s4 = SessionID(4)
+
+    /// A room with a host (s1) and two listeners, Alice (s2) and Bob (s3).
+    func table(_ limits: RelayLimits = RelayLimits()) throws -> RoomTable {
+        var t = RoomTable(limits: limits)
+        _ = try t.create(session: s1, room: room, hostKey: host, hostBoxKey: Self.key(201), directoryEntry: nil)
+        _ = try t.join(session: s2, room: room, key: alice, boxKey: Self.key(202), role: .listener, grantSignature: nil)
+        _ = try t.join(session: s3, room: room, key: bob, boxKey: Self.key(203), role: .listener, grantSignature: nil)
+        return t
+    }
+
+    @Test func joiningTellsTheJoinerTheRosterAndTheOthersTheNewcomer() throws {
+        var t = try table()
+        let out = try t.join(session: s4, room: room, key: carol, boxKey: Self.key(204), role: .listener, grantSignature: nil)
+        #expect(out.filter { $0.notice == .memberJoined(t.room(of: s4)!.members[s4]!) }.map(\.to) == [s1, s2, s3])
+        guard case .joined(let you, let roster)? = out.last?.notice, out.last?.to == s4 else {
+            Issue.record("no joined notice for the newcomer: \(out)")
+            return
+        }
+        #expect(you.role == .listener)
+        #expect(roster.map(\.key) == [host, alice, bob, carol])
+        #expect(Set(roster.map(\.senderSlot)).count == 4, "slots are unique")
+    }
+
+    @Test func onlyStageMembersTransmitAndMutedOnesDoNot() throws {
+        var t = try table()
+        #expect(t.mediaTargets(of: s2) == nil, "a listener's media is not forwarded")
+        #expect(t.mediaTargets(of: s1)?.room == [s1, s2, s3])
+        _ = try t.changeRole(session: s2, to: .speaker, grantSignature: [1])
+        #expect(t.mediaTargets(of: s2) != nil)
+        _ = try t.setMuted(session: s2, muted: true)
+        #expect(t.mediaTargets(of: s2) == nil)
+    }
+
+    @Test func grantsCannotMakeAHostAndHostKeysAlwaysAre() throws {
+        var t = try table()
+        _ = try t.changeRole(session: s2, to: .host, grantSignature: [9])
+        #expect(t.room(of: s2)!.members[s2]!.role == .moderator)
+        // The host key joining (a host reconnecting) is host whatever it asks.
+        _ = t.leave(session: s1)
+        _ = try t.join(session: s4, room: room, key: host, boxKey: Self.key(201), role: .listener, grantSignature: nil)
+        #expect(t.room(of: s4)!.members[s4]!.role == .host)
+    }
+
+    @Test func handsGoToModeratorsInTheOrderRaised() throws {
+        var t = try table()
+        let raised = try t.setHand(session: s3, raised: true)
+        #expect(raised == [Delivery(to: s1, notice: .handRaised(bob)), Delivery(to: s3, notice: .handRaised(bob))])
+        _ = try t.setHand(session: s2, raised: true)
+        #expect(t.room(of: s1)!.hands == [s3, s2])
+        #expect(try t.setHand(session: s2, raised: true).isEmpty, "raising twice does nothing")
+        // Invited up: the hand comes down by itself.
+        let up = try t.changeRole(session: s3, to: .speaker, grantSignature: [2])
+        #expect(up.contains(Delivery(to: s1, notice: .handLowered(bob))))
+        #expect(t.room(of: s1)!.hands == [s2])
+        #expect(throws: RoomRefusal.forbidden) { try t.setHand(session: s1, raised: true) }
+    }
+
+    @Test func onlyModeratorsModerateAndNobodyActsOnTheHost() throws {
+        var t = try table()
+        #expect(throws: RoomRefusal.forbidden) { try t.moderate(session: s2, action: .mute, target: bob) }
+        #expect(throws: RoomRefusal.forbidden) { try t.moderate(session: s2, action: .end, target: nil) }
+        _ = try t.changeRole(session: s2, to: .moderator, grantSignature: [3])
+        #expect(throws: RoomRefusal.forbidden) { try t.moderate(session: s2, action: .remove, target: host) }
+        #expect(throws: RoomRefusal.noSuchMember) { try t.moderate(session: s2, action: .mute, target: carol) }
+    }
+
+    @Test func moveToAudienceRevokesTheGrant() throws {
+        var t = try table()
+        _ = try t.changeRole(session: s2, to: .speaker, grantSignature: [7, 7])
+        let out = try t.moderate(session: s1, action: .moveToAudience, target: alice, revokingGrant: [7, 7])
+        #expect(out.contains(Delivery(to: s2, notice: .roleChanged(alice, .listener))))
+        #expect(t.mediaTargets(of: s2) == nil)
+        #expect(throws: RoomRefusal.grantRevoked) { try t.changeRole(session: s2, to: .speaker, grantSignature: [7, 7]) }
+        _ = try t.changeRole(session: s2, to: .speaker, grantSignature: [8, 8])
+        #expect(t.mediaTargets(of: s2) != nil, "a new grant works")
+    }
+
+    @Test func removeTellsTheTargetAndBanKeepsItOut() throws {
+        var t = try table()
+        let removed = try t.moderate(session: s1, action: .remove, target: bob)
+        #expect(removed.first == Delivery(to: s3, notice: .removed(banned: false)))
+        #expect(removed.dropFirst().map(\.notice).allSatisfy { $0 == .memberLeft(bob) })
+        #expect(t.room(of: s3) == nil)
+        _ = try t.join(session: s3, room: room, key: bob, boxKey: Self.key(203), role: .listener, grantSignature: nil)
+        _ = try t.moderate(session: s1, action: .ban, target: bob)
+        #expect(throws: RoomRefusal.banned) {
+            try t.join(session: s3, room: room, key: bob, boxKey: Self.key(203), role: .listener, grantSignature: nil)
+        }
+    }
+
+    @Test func endingTellsEveryoneAndDeletesTheRoom() throws {
+        var t = try table()
+        let out = try t.moderate(session: s1, action: .end, target: nil)
+        #expect(out == [s1, s2, s3].map { Delivery(to: $0, notice: .roomEnded) })
+        #expect(t.rooms.isEmpty)
+        #expect(t.room(of: s2) == nil)
+    }
+
+    @Test func limitsAreEnforced() throws {
+        var limits = RelayLimits()
+        limits.maxMembersPerRoom = 3
+        limits.maxSpeakersPerRoom = 2
+        limits.maxRooms = 1
+        var t = try table(limits)
+        #expect(throws: RoomRefusal.roomFull) {
+            try t.join(session: s4, room: room, key: carol, boxKey: Self.key(204), role: .listener, grantSignature: nil)
+        }
+        _ = try t.changeRole(session: s2, to: .speaker, grantSignature: [1])
+        #expect(throws: RoomRefusal.stageFull) { try t.changeRole(session: s3, to: .speaker, grantSignature: [2]) }
+        #expect(throws: RoomRefusal.tooManyRooms) {
+            try t.create(session: s4, room: Self.key(101), hostKey: carol, hostBoxKey: Self.key(204), directoryEntry: nil)
+        }
+        #expect(throws: RoomRefusal.roomExists) {
+            try t.create(session: s4, room: room, hostKey: carol, hostBoxKey: Self.key(204), directoryEntry: nil)
+        }
+    }
+
+    @Test func aReconnectReplacesTheStaleSessionAndEmptyRoomsGo() throws {
+        var t = try table()
+        let s5 = SessionID(5)
+        _ = try t.join(session: s5, room: room, key: alice, boxKey: Self.key(202), role: .listener, grantSignature: nil)
+        #expect(t.room(of: s2) == nil)
+        #expect(t.room(of: s5)!.members.count == 3)
+        _ = t.leave(session: s1)
+        _ = t.leave(session: s3)
+        _ = t.leave(session: s5)
+        #expect(t.rooms.isEmpty)
+    }
+
+    @Test func directoryListsOnlyPublishedRoomsWithCounts() throws {
+        var t = try table()
+        #expect(t.directory.isEmpty)
+        #expect(throws: RoomRefusal.forbidden) { try t.publish(session: s2, entry: [1]) }
+        try t.publish(session: s1, entry: [0xAA])
+        #expect(t.directory.map(\.entry) == [[0xAA]])
+        #expect(t.directory.map(\.listeners) == [3])
+        try t.publish(session: s1, entry: nil)
+        #expect(t.directory.isEmpty)
+    }
+
+    @Test func blobsGoToOneMemberOrEveryoneElse() throws {
+        let t = try table()
+        #expect(try t.relayBlob(session: s2, to: bob, blob: [5]) == [Delivery(to: s3, notice: .blob(from: alice, [5]))])
+        #expect(try t.relayBlob(session: s2, to: nil, blob: [6]).map(\.to) == [s1, s3])
+        #expect(throws: RoomRefusal.notInARoom) { try t.relayBlob(session: s4, to: nil, blob: [6]) }
+    }
+}
