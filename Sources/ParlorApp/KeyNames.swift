@@ -8,11 +8,6 @@ public enum KeyNames {
         let caps = TerminalCapabilities.detect()
         let terminal = CursesScreen(theme: theme, depth: ColorDepth(colors: caps.colors, noColor: caps.noColorRequested))
         defer { terminal.stop() }
-        var tester = KeyTester()
-        while !tester.finished {
-            let (w, h) = terminal.size
-            terminal.draw(tester.render(width: w, height: h))
-            if let key = terminal.readKey(timeout: -1) { tester.update(key) }
-        }
+        _ = TerminalRunner<KeyTester>().run(KeyTester(), on: terminal) { _ in }
     }
 }

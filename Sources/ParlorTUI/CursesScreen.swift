@@ -94,7 +94,12 @@ public final class CursesScreen {
         var value: wint_t = 0
         let rc = wget_wch(cnc_stdscr(), &value)
         switch rc {
-        case KEY_CODE_YES: return Key(curses: value, isKeyCode: true)
+        case KEY_CODE_YES:
+            let key = Key(curses: value, isKeyCode: true)
+            // After a resize the terminal may have kept other rows than curses assumes (tmux keeps
+            // the bottom ones): repaint everything on the next draw instead of trusting its diff.
+            if key == .resize { clearok(cnc_stdscr(), true) }
+            return key
         case OK: return Key(curses: value, isKeyCode: false)
         default: return nil
         }

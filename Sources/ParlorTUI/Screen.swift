@@ -47,16 +47,18 @@ public struct Screen: Equatable, Sendable {
         return max(Int(cnc_wcwidth(first.value)), first.value < 32 ? 0 : 1)
     }
 
-    /// Writes `text` from (row, column), clipped at the right edge; a wide character that would
-    /// straddle the edge is left out. Returns the column after the last one written.
+    /// Writes `text` from (row, column), clipped at the right edge or at column `until` (exclusive);
+    /// a wide character that would straddle it is left out. Returns the column after the last one written.
     @discardableResult
-    public mutating func put(_ text: some StringProtocol, row: Int, column: Int, group: HighlightGroup = .normal) -> Int {
+    public mutating func put(_ text: some StringProtocol, row: Int, column: Int, group: HighlightGroup = .normal,
+                             until: Int? = nil) -> Int {
         guard row >= 0, row < height else { return column }
+        let end = min(until ?? width, width)
         var x = column
         for ch in text {
             let w = Screen.columns(of: ch)
             if w == 0 { continue }
-            guard x >= 0, x + w <= width else { break }
+            guard x >= 0, x + w <= end else { break }
             cells[row][x] = Cell(character: ch, group: group)
             if w == 2 { cells[row][x + 1] = Cell(character: nil, group: group) }
             x += w

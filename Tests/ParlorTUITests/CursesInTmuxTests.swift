@@ -21,6 +21,12 @@ import Testing
         #expect(afterUp.contains("last: up"))
         #expect(afterUp.contains("ル"))
 
+        // A smaller terminal: the box is redrawn to fit (resize reaches the program as a key).
+        try tmux.resize(width: 40, height: 12)
+        let small = try tmux.waitForScreen { $0.split(separator: "\n").first?.hasSuffix("┐") == true && $0.split(separator: "\n").first!.count == 40 }
+        #expect(small.split(separator: "\n").first?.count == 40, "box not redrawn for 40 columns:\n\(small)")
+        #expect(small.contains("last: up"))
+
         try tmux.send("q", literal: true)
         let after = try tmux.waitForScreen { !$0.contains("Parlor key names") }
         #expect(!after.contains("Parlor key names"), "the terminal was not restored on q")

@@ -17,6 +17,13 @@ import Testing
         #expect(screen.cells[0][3].character == nil, "second column of a wide character")
     }
 
+    @Test func textStopsAtTheGivenColumn() {
+        var screen = Screen(width: 10, height: 1)
+        screen.put("|", row: 0, column: 6)
+        #expect(screen.put("abcdefgh", row: 0, column: 1, until: 6) == 6)
+        #expect(screen.text == " abcde|")
+    }
+
     @Test func boxDrawsWithLineCharacters() {
         var screen = Screen(width: 6, height: 3)
         screen.box(row: 0, column: 0, height: 3, width: 6)
@@ -37,19 +44,19 @@ import Testing
 
     @Test func updateRemembersRecentKeysAndQuitsOnQ() {
         var tester = KeyTester()
-        for _ in 0..<20 { tester.update(.character("x")) }
-        tester.update(.down)
+        for _ in 0..<20 { _ = tester.update(key: .character("x")) }
+        _ = tester.update(key: .down)
         #expect(tester.recent.count == KeyTester.remembered)
         #expect(tester.recent.last == .down)
-        #expect(!tester.finished)
-        tester.update(.character("q"))
-        #expect(tester.finished)
+        #expect(!tester.isFinished)
+        _ = tester.update(key: .character("q"))
+        #expect(tester.isFinished)
     }
 
     @Test func renderShowsTheLastKeyFirst() {
         var tester = KeyTester()
-        tester.update(.character("é"))
-        tester.update(.pageUp)
+        _ = tester.update(key: .character("é"))
+        _ = tester.update(key: .pageUp)
         let text = tester.render(width: 80, height: 24).text
         #expect(text.contains("last: pageup"))
         #expect(text.contains("      é"))

@@ -11,14 +11,15 @@ public final class Tmux: @unchecked Sendable {
     public private(set) var serverPID: pid_t = 0
 
     /// Starts `command` (a shell command line) in a `width`×`height` pane with a UTF-8 locale, as a
-    /// person's terminal would have it: `NO_COLOR`, which test runners set, is removed unless given.
+    /// person's terminal would have it: `NO_COLOR`, `LINES` and `COLUMNS`, which test runners may set
+    /// (curses would then ignore resizes), are removed unless given.
     public init(command: String, width: Int = 80, height: Int = 24, environment: [String: String] = [:]) throws {
         socket = "parlor-test-\(UUID().uuidString.prefix(8))"
         var env = ["LANG": "C.UTF-8", "TERM": "tmux-256color"]
         env.merge(environment) { $1 }
         let exports = env.sorted { $0.key < $1.key }.map { "\($0.key)=\(Tmux.quote($0.value))" }.joined(separator: " ")
         try tmux(["new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)",
-                  "env -u NO_COLOR \(exports) \(command); sleep 600"])
+                  "env -u NO_COLOR -u LINES -u COLUMNS \(exports) \(command); sleep 600"])
         try tmux(["set-option", "-t", session, "remain-on-exit", "on"])
         serverPID = pid_t(try tmux(["display-message", "-p", "-t", session, "#{pid}"]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
