@@ -12,7 +12,7 @@ public enum ChaCha20Poly1305 {
     public static let tagLength = Int(crypto_aead_chacha20poly1305_ietf_ABYTES)
 
     /// Encrypts `plaintext` and returns ciphertext followed by the tag.
-    public static func seal(_ plaintext: [UInt8], key: [UInt8], nonce: [UInt8], ad: [UInt8] = []) throws -> [UInt8] {
+    public static func seal(_ plaintext: [UInt8], key: [UInt8], nonce: [UInt8], ad: [UInt8] = []) throws(CryptoError) -> [UInt8] {
         try check(key: key, nonce: nonce)
         var out = [UInt8](repeating: 0, count: plaintext.count + tagLength)
         var outLen: UInt64 = 0
@@ -23,7 +23,7 @@ public enum ChaCha20Poly1305 {
     }
 
     /// Checks the tag and decrypts; throws `authenticationFailed` if anything was altered.
-    public static func open(_ ciphertext: [UInt8], key: [UInt8], nonce: [UInt8], ad: [UInt8] = []) throws -> [UInt8] {
+    public static func open(_ ciphertext: [UInt8], key: [UInt8], nonce: [UInt8], ad: [UInt8] = []) throws(CryptoError) -> [UInt8] {
         try check(key: key, nonce: nonce)
         guard ciphertext.count >= tagLength else {
             throw CryptoError.invalidLength(what: "ciphertext", expected: tagLength, got: ciphertext.count)
@@ -36,7 +36,13 @@ public enum ChaCha20Poly1305 {
         return out
     }
 
-    private static func check(key: [UInt8], nonce: [UInt8]) throws {
+    /// The nonce Noise (§12.3) and Parlor's media datagrams use: 4 zero bytes, then the 64-bit
+    /// counter little-endian.
+    public static func counterNonce(_ counter: UInt64) -> [UInt8] {
+        [0, 0, 0, 0] + withUnsafeBytes(of: counter.littleEndian, Array.init)
+    }
+
+    private static func check(key: [UInt8], nonce: [UInt8]) throws(CryptoError) {
         guard Sodium.initialize() else { throw CryptoError.libraryUnavailable }
         guard key.count == keyLength else {
             throw CryptoError.invalidLength(what: "key", expected: keyLength, got: key.count)

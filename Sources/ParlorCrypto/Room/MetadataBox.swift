@@ -1,0 +1,22 @@
+/// Seals the room's metadata (display names, title, chat, reactions) under the metadata key:
+/// XChaCha20-Poly1305 with a random nonce, the kind of blob as associated data so that one kind
+/// cannot be passed off as another. The relay stores and forwards the blobs without reading them.
+public enum MetadataBox {
+    /// What a blob holds; its number is the associated data.
+    public enum Kind: UInt8, Sendable {
+        case displayName = 1
+        case roomTitle = 2
+        case chat = 3
+        case reaction = 4
+    }
+
+    /// `nonce(24) ‖ ciphertext ‖ tag(16)` of `plaintext`.
+    public static func seal(_ plaintext: [UInt8], kind: Kind, metadataKey: [UInt8]) throws(CryptoError) -> [UInt8] {
+        try XChaCha20Poly1305.seal(plaintext, key: metadataKey, ad: [kind.rawValue])
+    }
+
+    /// Opens a blob of the given kind.
+    public static func open(_ blob: [UInt8], kind: Kind, metadataKey: [UInt8]) throws(CryptoError) -> [UInt8] {
+        try XChaCha20Poly1305.open(blob, key: metadataKey, ad: [kind.rawValue])
+    }
+}
