@@ -1,3 +1,5 @@
+import ParlorCrypto
+
 /// One member of a room as the relay holds it: keys it cannot link to a person, a role it
 /// enforces, and the sealed profile it passes on without reading.
 public struct RoomMember: Sendable, Equatable {
@@ -6,7 +8,7 @@ public struct RoomMember: Sendable, Equatable {
     public let key: OpaqueKey
     /// The member's X25519 public key: what new epoch secrets are sealed to.
     public let boxKey: OpaqueKey
-    public internal(set) var role: RoomRole
+    public internal(set) var role: Role
     /// The relay-assigned sender slot that tags this member's media; never reused within a room,
     /// because SFrame keys derive from (epoch, slot) and a reused slot would reuse nonces.
     public let senderSlot: UInt16
@@ -15,7 +17,7 @@ public struct RoomMember: Sendable, Equatable {
     /// The member's display name and the like, sealed under the room's metadata key.
     public internal(set) var profile: [UInt8]?
 
-    public init(session: SessionID, key: OpaqueKey, boxKey: OpaqueKey, role: RoomRole, senderSlot: UInt16) {
+    public init(session: SessionID, key: OpaqueKey, boxKey: OpaqueKey, role: Role, senderSlot: UInt16) {
         self.session = session
         self.key = key
         self.boxKey = boxKey

@@ -1,10 +1,12 @@
+import ParlorCrypto
+
 /// What the room table tells a session; the control handler encodes each as a wire message.
 public enum RoomNotice: Sendable, Equatable {
     /// To a member that just joined (or created): who it is and who is there.
     case joined(you: RoomMember, roster: [RoomMember])
     case memberJoined(RoomMember)
     case memberLeft(OpaqueKey)
-    case roleChanged(OpaqueKey, RoomRole)
+    case roleChanged(OpaqueKey, Role)
     /// To moderators (and the member itself): a hand went up or down.
     case handRaised(OpaqueKey)
     case handLowered(OpaqueKey)

@@ -1,3 +1,5 @@
+import ParlorCrypto
+
 /// Every room on the relay and who is in which: the relay's whole state, as a pure value.
 ///
 /// Requests come in already authenticated (the Noise session) and with grants already verified
@@ -32,13 +34,13 @@ public struct RoomTable: Sendable {
 
     /// Adds `session` to a room with the role its verified grant gives (`.listener` without one).
     public mutating func join(session: SessionID, room id: OpaqueKey, key: OpaqueKey, boxKey: OpaqueKey,
-                              role requested: RoomRole, grantSignature: [UInt8]?) throws(RoomRefusal) -> [Delivery] {
+                              role requested: Role, grantSignature: [UInt8]?) throws(RoomRefusal) -> [Delivery] {
         guard roomOfSession[session] == nil else { throw .alreadyInARoom }
         guard var room = rooms[id] else { throw .noSuchRoom }
         guard !room.banned.contains(key) else { throw .banned }
         guard room.members.count < limits.maxMembersPerRoom else { throw .roomFull }
         if let grantSignature, room.revokedGrants.contains(grantSignature) { throw .grantRevoked }
-        let role: RoomRole = key == room.hostKey ? .host : min(requested, .moderator)
+        let role: Role = key == room.hostKey ? .host : min(requested, .moderator)
         if role.isOnStage, room.stageCount >= limits.maxSpeakersPerRoom, role != .host { throw .stageFull }
         guard room.nextSlot < UInt16.max else { throw .slotsExhausted }
 
@@ -67,11 +69,11 @@ public struct RoomTable: Sendable {
     }
 
     /// A member presents a newly verified grant for itself (e.g. after an invitation to the stage).
-    public mutating func changeRole(session: SessionID, to requested: RoomRole, grantSignature: [UInt8]) throws(RoomRefusal) -> [Delivery] {
+    public mutating func changeRole(session: SessionID, to requested: Role, grantSignature: [UInt8]) throws(RoomRefusal) -> [Delivery] {
         var room = try roomOf(session)
         guard !room.revokedGrants.contains(grantSignature) else { throw .grantRevoked }
         let current = room.members[session]!
-        let role = current.role == .host ? RoomRole.host : min(requested, .moderator)
+        let role = current.role == .host ? Role.host : min(requested, .moderator)
         if role.isOnStage, !current.role.isOnStage, room.stageCount >= limits.maxSpeakersPerRoom { throw .stageFull }
         room.members[session]!.role = role
         var deliveries = broadcast(.roleChanged(current.key, role), in: room)

@@ -1,3 +1,5 @@
+import ParlorCrypto
+
 /// A control session on the relay: a number the relay gives each TCP connection. Never on the wire.
 public struct SessionID: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let value: UInt64
@@ -16,11 +18,7 @@ public struct OpaqueKey: Hashable, Sendable {
     }
 }
 
-/// What a member may do in a room. The relay enforces it; grants signed by the host prove it.
-public enum RoomRole: UInt8, Comparable, Sendable, CaseIterable {
-    case listener = 0, speaker = 1, moderator = 2, host = 3
-
-    public static func < (a: RoomRole, b: RoomRole) -> Bool { a.rawValue < b.rawValue }
+extension Role {
     /// On stage: may send media.
     public var isOnStage: Bool { self >= .speaker }
     /// May moderate: mute, move to audience, remove, ban, end.
