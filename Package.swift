@@ -36,6 +36,9 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
 
+        // The room client: session, roster, roles, keys, media; typed events for every face.
+        .target(name: "ParlorClient", dependencies: ["ParlorCrypto", "ParlorProtocol"]),
+
         // What the subcommands run.
         .target(name: "ParlorApp", dependencies: ["ParlorCrypto", "ParlorAudio", "ParlorTUI"]),
         .executableTarget(name: "parlor", dependencies: [
@@ -52,6 +55,7 @@ let package = Package(
             "ParlorServer", "ParlorTestSupport",
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
+        .testTarget(name: "ParlorClientTests", dependencies: ["ParlorClient"]),
         .testTarget(name: "ParlorAppTests", dependencies: ["ParlorApp", "ParlorTestSupport"]),
     ]
 )

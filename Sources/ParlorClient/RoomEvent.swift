@@ -1,0 +1,97 @@
+import ParlorCrypto
+
+/// Everything a room client reports, in the order it happens. The terminal face and the headless
+/// faces consume the same events; `jsonLine` is the headless form (docs/HEADLESS.md).
+public enum RoomEvent: Sendable, Equatable {
+    /// The room exists (host only): the links to hand out.
+    case roomCreated(title: String, listenLink: String, speakLink: String, safetyCode: String)
+    /// This client is in the room.
+    case joined(title: String?, you: MemberInfo, members: [MemberInfo], safetyCode: String)
+    case memberJoined(MemberInfo)
+    case memberLeft(MemberInfo)
+    /// Someone came on stage (invited, or granted a role with a stage).
+    case speakerAdded(MemberInfo)
+    /// Someone left the stage (moved to the audience, or left the room).
+    case speakerRemoved(MemberInfo)
+    case roleChanged(MemberInfo)
+    case speakingStarted(MemberInfo)
+    case speakingStopped(MemberInfo)
+    case handRaised(MemberInfo)
+    case handLowered(MemberInfo)
+    /// A speaker was muted (`byModerator` when someone else did it) or unmuted.
+    case muted(MemberInfo, muted: Bool, byModerator: Bool)
+    /// This client was removed (or banned) by a moderator.
+    case removed(banned: Bool)
+    /// The room is over (a moderator ended it, or the relay is closing for good).
+    case roomEnded(reason: String)
+    /// The connection dropped; the client tries again after `delaySeconds`.
+    case reconnecting(attempt: Int, delaySeconds: Double)
+    /// Back in the room after a reconnect, with the role restored.
+    case reconnected
+    /// The room moved to a new key epoch (after a removal or ban).
+    case rekeyed(epoch: UInt64, safetyCode: String)
+    case error(code: String, message: String)
+
+    /// The event's name in JSON lines.
+    public var name: String {
+        switch self {
+        case .roomCreated: return "room_created"
+        case .joined: return "joined"
+        case .memberJoined: return "member_joined"
+        case .memberLeft: return "member_left"
+        case .speakerAdded: return "speaker_added"
+        case .speakerRemoved: return "speaker_removed"
+        case .roleChanged: return "role_changed"
+        case .speakingStarted: return "speaking_started"
+        case .speakingStopped: return "speaking_stopped"
+        case .handRaised: return "hand_raised"
+        case .handLowered: return "hand_lowered"
+        case .muted(_, let muted, _): return muted ? "muted" : "unmuted"
+        case .removed: return "removed"
+        case .roomEnded: return "room_ended"
+        case .reconnecting: return "reconnecting"
+        case .reconnected: return "reconnected"
+        case .rekeyed: return "rekeyed"
+        case .error: return "error"
+        }
+    }
+
+    /// The event as one JSON object, `"event"` first, then `"time"` (milliseconds since the Unix epoch).
+    public func jsonLine(timeMilliseconds: Int) -> JSONLine {
+        var line = JSONLine([("event", .string(name)), ("time", .int(timeMilliseconds))])
+        switch self {
+        case let .roomCreated(title, listen, speak, code):
+            line.append("title", .string(title))
+            line.append("listen_link", .string(listen))
+            line.append("speak_link", .string(speak))
+            line.append("safety_code", .string(code))
+        case let .joined(title, you, members, code):
+            line.append("title", title.map { .string($0) } ?? .null)
+            line.append("you", you.json)
+            line.append("members", .array(members.map(\.json)))
+            line.append("safety_code", .string(code))
+        case let .memberJoined(m), let .memberLeft(m), let .speakerAdded(m), let .speakerRemoved(m), let .roleChanged(m),
+             let .speakingStarted(m), let .speakingStopped(m), let .handRaised(m), let .handLowered(m):
+            line.append("member", m.json)
+        case let .muted(m, _, byModerator):
+            line.append("member", m.json)
+            line.append("by_moderator", .bool(byModerator))
+        case let .removed(banned):
+            line.append("banned", .bool(banned))
+        case let .roomEnded(reason):
+            line.append("reason", .string(reason))
+        case let .reconnecting(attempt, delay):
+            line.append("attempt", .int(attempt))
+            line.append("delay_seconds", .double(delay))
+        case .reconnected:
+            break
+        case let .rekeyed(epoch, code):
+            line.append("epoch", .int(Int(epoch)))
+            line.append("safety_code", .string(code))
+        case let .error(code, message):
+            line.append("code", .string(code))
+            line.append("message", .string(message))
+        }
+        return line
+    }
+}
