@@ -45,3 +45,30 @@ test: test-deps
 
 clean:
 	rm -rf .build
+
+# Fuzzing: one libFuzzer executable per decoder (Fuzz/Package.swift), each run FUZZ_SECONDS.
+# SwiftPM renames an executable's `main`, which clashes with the `main` that -sanitize=fuzzer
+# links in; so the targets get -sanitize=fuzzer's instrumentation (address sanitizer plus the
+# coverage it turns on) and libFuzzer's no-main runtime, and call its driver themselves.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := InviteLink ControlMessage MediaDatagram SFrameHeader
+FUZZ_SCRATCH := $(CURDIR)/.build-fuzz
+FUZZ_WORK ?= $(FUZZ_SCRATCH)/corpus
+FUZZ_RUNTIME = $(shell dirname $$(readlink -f $$(command -v $(SWIFT))))/../lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a
+FUZZ_FLAGS = -c release --scratch-path $(FUZZ_SCRATCH) -Xswiftc -sanitize=address \
+	-Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table \
+	-Xlinker $(firstword $(wildcard $(FUZZ_RUNTIME))) -Xlinker -lstdc++
+
+.PHONY: fuzz fuzz-build
+fuzz-build:
+	cd Fuzz && $(SWIFT) build $(FUZZ_FLAGS)
+
+fuzz: fuzz-build
+	@for target in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_WORK)/$$target && \
+		echo "fuzzing $$target for $(FUZZ_SECONDS) s" && \
+		$(FUZZ_SCRATCH)/release/Fuzz$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			$(FUZZ_WORK)/$$target Fuzz/Seeds/$$target > $(FUZZ_WORK)/$$target.log 2>&1; \
+		status=$$?; grep -E "^(Done|stat::number_of_executed_units)|ERROR" $(FUZZ_WORK)/$$target.log; \
+		test $$status -eq 0 || { tail -40 $(FUZZ_WORK)/$$target.log; exit 1; }; \
+	done

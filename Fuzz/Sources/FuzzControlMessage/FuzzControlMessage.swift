@@ -1,0 +1,21 @@
+import ParlorProtocol
+
+/// One fuzz input: any bytes as a control message, and as padded plaintext. Whatever decodes
+/// must encode to something that decodes to the same value.
+func fuzzControlMessage(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    if let message = try? ControlMessage.decode(bytes) {
+        guard let again = try? ControlMessage.decode(message.encoded), again == message else {
+            fatalError("control message did not round-trip: \(message)")
+        }
+    }
+    if let unpadded = try? ControlPadding.unpad(bytes) {
+        guard let padded = try? ControlPadding.pad(unpadded), padded == bytes else {
+            fatalError("padding did not round-trip")
+        }
+    }
+    var reader = ControlFrameReader()
+    reader.append(bytes)
+    while reader.nextFrame() != nil {}
+    return 0
+}

@@ -1,0 +1,47 @@
+import ParlorCrypto
+
+/// Typed readers for the field values several messages share: 32-byte keys, roles, grants.
+extension TLVFields {
+    /// Length of room ids and of Ed25519 and X25519 public keys.
+    static let keyLength = 32
+
+    func key(_ tag: UInt8, _ name: String) throws(ParlorProtocolError) -> [UInt8] {
+        try bytes(tag, name, length: Self.keyLength)
+    }
+
+    func optionalKey(_ tag: UInt8, _ name: String) throws(ParlorProtocolError) -> [UInt8]? {
+        try optionalBytes(tag, name, length: Self.keyLength)
+    }
+
+    func role(_ tag: UInt8, _ name: String) throws(ParlorProtocolError) -> Role {
+        let number = try integer(tag, name, maximum: UInt64(UInt8.max))
+        guard let role = Role(rawValue: UInt8(number)) else {
+            throw ParlorProtocolError.invalidField(message: context, field: name, reason: "unknown role \(number)")
+        }
+        return role
+    }
+
+    func optionalGrant(_ tag: UInt8, _ name: String) throws(ParlorProtocolError) -> Grant? {
+        guard let value = try optionalBytes(tag, name, length: Grant.encodedLength) else { return nil }
+        do {
+            return try Grant(encoded: value)
+        } catch {
+            throw ParlorProtocolError.invalidField(message: context, field: name, reason: error.description)
+        }
+    }
+
+    func grant(_ tag: UInt8, _ name: String) throws(ParlorProtocolError) -> Grant {
+        guard let grant = try optionalGrant(tag, name) else {
+            throw ParlorProtocolError.missingField(message: context, field: name)
+        }
+        return grant
+    }
+
+    func records<Record: TLVRecord>(_ tag: UInt8, _ name: String, as _: Record.Type) throws(ParlorProtocolError) -> [Record] {
+        var records: [Record] = []
+        for value in repeated(tag) {
+            records.append(try Record.decodeRecord(value, context: "\(context).\(name)"))
+        }
+        return records
+    }
+}

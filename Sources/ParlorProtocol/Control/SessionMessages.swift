@@ -1,0 +1,69 @@
+/// Liveness check; the peer answers with a `Pong` carrying the same nonce.
+public struct Ping: TLVRecord {
+    public var nonce: UInt64
+    public init(nonce: UInt64) { self.nonce = nonce }
+    public init(fields: TLVFields) throws(ParlorProtocolError) { nonce = try fields.integer(1, "nonce") }
+    public func write(to writer: inout TLVWriter) { writer.integer(1, nonce) }
+}
+
+/// The answer to a `Ping`.
+public struct Pong: TLVRecord {
+    public var nonce: UInt64
+    public init(nonce: UInt64) { self.nonce = nonce }
+    public init(fields: TLVFields) throws(ParlorProtocolError) { nonce = try fields.integer(1, "nonce") }
+    public func write(to writer: inout TLVWriter) { writer.integer(1, nonce) }
+}
+
+/// A refusal or failure, with a stable code (docs/PROTOCOL.md lists them) and a human text.
+public struct ErrorMessage: TLVRecord {
+    public var code: UInt64
+    public var text: String
+    /// The type of the message this answers, if any.
+    public var inReplyTo: UInt8?
+
+    public init(code: UInt64, text: String, inReplyTo: UInt8? = nil) {
+        self.code = code
+        self.text = text
+        self.inReplyTo = inReplyTo
+    }
+
+    public init(fields: TLVFields) throws(ParlorProtocolError) {
+        code = try fields.integer(1, "code")
+        text = try fields.optionalText(2, "text") ?? ""
+        inReplyTo = try fields.optionalInteger(3, "in_reply_to", maximum: UInt64(UInt8.max)).map { UInt8($0) }
+    }
+
+    public func write(to writer: inout TLVWriter) {
+        writer.integer(1, code)
+        writer.optionalText(2, text)
+        writer.optionalInteger(3, inReplyTo.map { UInt64($0) })
+    }
+}
+
+/// The relay is shutting down; clients may reconnect after `retryAfterSeconds`.
+public struct ServerClosing: TLVRecord {
+    public var reason: String?
+    public var retryAfterSeconds: UInt64?
+
+    public init(reason: String? = nil, retryAfterSeconds: UInt64? = nil) {
+        self.reason = reason
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    public init(fields: TLVFields) throws(ParlorProtocolError) {
+        reason = try fields.optionalText(1, "reason")
+        retryAfterSeconds = try fields.optionalInteger(2, "retry_after_seconds")
+    }
+
+    public func write(to writer: inout TLVWriter) {
+        writer.optionalText(1, reason)
+        writer.optionalInteger(2, retryAfterSeconds)
+    }
+}
+
+/// A message with no fields (leave, hand raise, directory request).
+public struct EmptyBody: TLVRecord {
+    public init() {}
+    public init(fields: TLVFields) throws(ParlorProtocolError) {}
+    public func write(to writer: inout TLVWriter) {}
+}
