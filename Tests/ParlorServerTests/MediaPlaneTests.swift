@@ -1,0 +1,137 @@
+import NIOCore
+import ParlorCrypto
+import ParlorProtocol
+import Testing
+@testable import ParlorServer
+
+@Suite struct MediaPlaneTests {
+    /// A client's half of a real Noise session with the relay: its media keys and its media state.
+    struct Client {
+        let session: SessionID
+        let address: SocketAddress
+        let receiverIndex = UInt32.random(in: 1...UInt32.max)
+        var sender: MediaSender
+        var receiver: MediaReceiver
+
+        init(_ n: UInt64, plane: inout MediaPlane) throws {
+            let relayKey = X25519KeyPair.generate()
+            var client = try NoiseHandshake(initiatorPinning: relayKey.publicKey)
+            var relay = try NoiseHandshake(responderWith: relayKey)
+            _ = try relay.readMessage(try client.writeMessage())
+            _ = try client.readMessage(try relay.writeMessage())
+            let clientKeys = try client.split().mediaKeys
+            session = SessionID(n)
+            address = try SocketAddress(ipAddress: "127.0.0.1", port: Int(40_000 + n))
+            let relayIndex = plane.register(session: session, keys: try relay.split().mediaKeys,
+                                            clientReceiverIndex: receiverIndex, now: 0)
+            sender = MediaSender(key: clientKeys.sending, peerReceiverIndex: relayIndex)
+            receiver = MediaReceiver(key: clientKeys.receiving, receiverIndex: receiverIndex)
+        }
+    }
+
+    static func key(_ n: UInt8) -> OpaqueKey { OpaqueKey([UInt8](repeating: n, count: 32))! }
+    let metrics = RelayMetrics()
+
+    /// A room: host (session 1, on stage) and listeners (sessions 2 and 3), every client known by UDP.
+    func setUp() throws -> (MediaPlane, RoomTable, [Client]) {
+        var plane = MediaPlane(limits: RelayLimits())
+        var rooms = RoomTable(limits: RelayLimits())
+        let clients = try (1...3).map { try Client(UInt64($0), plane: &plane) }
+        _ = try rooms.create(session: clients[0].session, room: Self.key(100), hostKey: Self.key(1), hostBoxKey: Self.key(11), directoryEntry: nil)
+        for i in 1...2 {
+            _ = try rooms.join(session: clients[i].session, room: Self.key(100), key: Self.key(UInt8(i + 1)),
+                               boxKey: Self.key(UInt8(i + 11)), role: .listener, grantSignature: nil)
+        }
+        var clientsOut = clients
+        for i in clientsOut.indices {
+            var out: [MediaPlane.Output] = []
+            let probe = try clientsOut[i].sender.seal([1, 2, 3], kind: .keepalive)
+            plane.receive(datagram: probe, from: clientsOut[i].address, now: 1, rooms: rooms, metrics: metrics, into: &out)
+            #expect(out.count == 1, "keepalive answered")
+        }
+        return (plane, rooms, clientsOut)
+    }
+
+    func frame(slot: UInt16 = 999) throws -> [UInt8] {
+        try MediaPayload(senderSlot: slot, sframe: [UInt8](repeating: 0x5A, count: 90)).encoded()
+    }
+
+    @Test func aSpeakersFrameReachesEveryListenerUnderItsOwnKeyStampedWithTheRelaysSlot() throws {
+        var (plane, rooms, clients) = try setUp()
+        var out: [MediaPlane.Output] = []
+        plane.receive(datagram: try clients[0].sender.seal(try frame()), from: clients[0].address, now: 2, rooms: rooms, metrics: metrics, into: &out)
+        #expect(out.count == 2)
+        var received: [[UInt8]] = []
+        for (output, i) in zip(out, [1, 2]) {
+            guard case let .datagram(address, bytes) = output else {
+                Issue.record("expected UDP, got \(output)")
+                continue
+            }
+            #expect(address == clients[i].address)
+            received.append(bytes)
+            let opened = try clients[i].receiver.open(bytes)
+            let payload = try MediaPayload.decode(opened.payload)
+            #expect(payload.senderSlot == rooms.room(of: clients[0].session)!.members[clients[0].session]!.senderSlot)
+            #expect(payload.sframe == [UInt8](repeating: 0x5A, count: 90))
+        }
+        #expect(received[0] != received[1], "two listeners never receive identical bytes")
+        #expect(received[0].count == received[1].count, "sizes do not tell listeners apart either")
+        #expect(metrics.value(.datagramsForwarded) == 2)
+    }
+
+    @Test func listenersMediaIsNotForwarded() throws {
+        var (plane, rooms, clients) = try setUp()
+        var out: [MediaPlane.Output] = []
+        plane.receive(datagram: try clients[1].sender.seal(try frame()), from: clients[1].address, now: 2, rooms: rooms, metrics: metrics, into: &out)
+        #expect(out.isEmpty)
+        #expect(metrics.value(.notSpeaker) == 1)
+    }
+
+    @Test func replaysForgeriesStrangersAndJunkAreDroppedAndCounted() throws {
+        var (plane, rooms, clients) = try setUp()
+        var out: [MediaPlane.Output] = []
+        let datagram = try clients[0].sender.seal(try frame())
+        plane.receive(datagram: datagram, from: clients[0].address, now: 2, rooms: rooms, metrics: metrics, into: &out)
+        out.removeAll()
+        plane.receive(datagram: datagram, from: clients[0].address, now: 3, rooms: rooms, metrics: metrics, into: &out)
+        var forged = try clients[0].sender.seal(try frame())
+        forged[forged.count - 1] ^= 1
+        plane.receive(datagram: forged, from: clients[0].address, now: 3, rooms: rooms, metrics: metrics, into: &out)
+        var stranger = datagram
+        stranger[4] ^= 0xFF
+        plane.receive(datagram: stranger, from: clients[0].address, now: 3, rooms: rooms, metrics: metrics, into: &out)
+        plane.receive(datagram: [1, 2, 3], from: clients[0].address, now: 3, rooms: rooms, metrics: metrics, into: &out)
+        plane.receive(datagram: [UInt8](repeating: 0, count: 2_000), from: clients[0].address, now: 3, rooms: rooms, metrics: metrics, into: &out)
+        #expect(out.isEmpty)
+        #expect(metrics.value(.replayed) == 1)
+        #expect(metrics.value(.unauthenticated) == 1)
+        #expect(metrics.value(.unknownReceiver) == 1)
+        #expect(metrics.value(.malformed) == 1)
+        #expect(metrics.value(.oversize) == 1)
+    }
+
+    @Test func aListenerNeverHeardByUDPGetsMediaOverItsControlSession() throws {
+        var (plane, rooms, clients) = try setUp()
+        var late = try Client(4, plane: &plane)
+        _ = try rooms.join(session: late.session, room: Self.key(100), key: Self.key(4), boxKey: Self.key(14), role: .listener, grantSignature: nil)
+        var out: [MediaPlane.Output] = []
+        plane.receive(datagram: try clients[0].sender.seal(try frame()), from: clients[0].address, now: 2, rooms: rooms, metrics: metrics, into: &out)
+        #expect(out.contains(.control(late.session, try frame(slot: 1))))
+        // Once its UDP works (a keepalive got through), media switches to UDP.
+        out.removeAll()
+        plane.receive(datagram: try late.sender.seal([0], kind: .keepalive), from: late.address, now: 3, rooms: rooms, metrics: metrics, into: &out)
+        out.removeAll()
+        plane.receive(datagram: try clients[0].sender.seal(try frame()), from: clients[0].address, now: 4, rooms: rooms, metrics: metrics, into: &out)
+        #expect(out.allSatisfy { if case .datagram = $0 { true } else { false } })
+        #expect(metrics.value(.tcpMediaForwarded) == 1)
+    }
+
+    @Test func aFloodingSpeakerIsLimited() throws {
+        var (plane, rooms, clients) = try setUp()
+        var out: [MediaPlane.Output] = []
+        for _ in 0..<(RelayLimits().mediaBurst + 50) {
+            plane.receive(datagram: try clients[0].sender.seal(try frame()), from: clients[0].address, now: 2, rooms: rooms, metrics: metrics, into: &out)
+        }
+        #expect(metrics.value(.rateLimited) == 50)
+    }
+}
