@@ -7,7 +7,7 @@ public final class RelayMetrics: Sendable {
     public enum DropReason: String, CaseIterable, Sendable {
         case malformed, unauthenticated, replayed, unknownReceiver = "unknown_receiver"
         case notSpeaker = "not_speaker", forbidden, rateLimited = "rate_limited", oversize
-        case limitReached = "limit_reached", handshakeFailed = "handshake_failed"
+        case limitReached = "limit_reached", handshakeFailed = "handshake_failed", sendFailed = "send_failed"
     }
 
     /// Gauges and counters that are not drops.

@@ -171,9 +171,9 @@ public struct RoomTable: Sendable {
         rooms[room.id] = room
     }
 
-    /// The public directory: each listed room's sealed entry and listener count. Nothing else.
-    public var directory: [(entry: [UInt8], listeners: Int)] {
-        rooms.values.compactMap { room in room.directoryEntry.map { ($0, room.members.count) } }
+    /// The public directory: each listed room's id, entry and member count. Private rooms are not in it.
+    public var directory: [(id: OpaqueKey, entry: [UInt8], listeners: Int)] {
+        rooms.values.compactMap { room in room.directoryEntry.map { (room.id, $0, room.members.count) } }
     }
 
     /// The sessions of the room a media frame from `session` goes to (the sender itself included:

@@ -1,0 +1,334 @@
+import NIOCore
+import ParlorCrypto
+import ParlorProtocol
+
+/// The relay's brain, confined to its one event loop: control sessions in, room rules applied
+/// (`RoomTable`), media routed (`MediaPlane`), notices and frames out. Handlers call it; it never
+/// blocks and takes no locks.
+final class RelayCore {
+    /// One control session's state beyond the room table's.
+    struct Session {
+        let channel: any Channel
+        var established: NoiseResponderHandler.Established?
+        /// A `create_room` waiting for its host's `join`.
+        var pendingCreate: CreateRoom?
+        /// The grant this member's role rests on (its signature is revoked on a move to the audience).
+        var grantSignature: [UInt8]?
+        var bucket: TokenBucket
+    }
+
+    let limits: RelayLimits
+    let metrics: RelayMetrics
+    var udpPort: UInt16
+    private(set) var rooms: RoomTable
+    private var media: MediaPlane
+    private var sessions: [SessionID: Session] = [:]
+    private var nextSession: UInt64 = 1
+    /// Where forwarded datagrams go; set once the UDP channel is bound.
+    var udpChannel: (any Channel)?
+    private var outputs: [MediaPlane.Output] = []
+    /// Epoch of the last key delivery per room, told to members as they join.
+    private var epochs: [OpaqueKey: UInt64] = [:]
+    /// The wall clock in Unix seconds, for grant expiry (injectable for tests).
+    let unixTime: () -> UInt64
+
+    init(limits: RelayLimits, metrics: RelayMetrics, udpPort: UInt16, unixTime: @escaping () -> UInt64) {
+        self.limits = limits
+        self.metrics = metrics
+        self.udpPort = udpPort
+        self.unixTime = unixTime
+        rooms = RoomTable(limits: limits)
+        media = MediaPlane(limits: limits)
+    }
+
+    var sessionCount: Int { sessions.count }
+
+    // MARK: - Sessions
+
+    /// A TCP connection arrived; nil when the relay is at its session limit.
+    func open(channel: any Channel, now: UInt64) -> SessionID? {
+        guard sessions.count < limits.maxSessions else {
+            metrics.dropped(.limitReached)
+            return nil
+        }
+        let id = SessionID(nextSession)
+        nextSession += 1
+        sessions[id] = Session(channel: channel, bucket: TokenBucket(rate: limits.controlMessagesPerSecond, burst: limits.controlBurst, now: now))
+        metrics.add(.sessionsOpen)
+        return id
+    }
+
+    func established(_ id: SessionID, _ info: NoiseResponderHandler.Established) {
+        sessions[id]?.established = info
+    }
+
+    func close(_ id: SessionID) {
+        guard sessions.removeValue(forKey: id) != nil else { return }
+        metrics.add(.sessionsOpen, -1)
+        media.unregister(session: id)
+        deliver(rooms.leave(session: id))
+        updateRoomGauge()
+    }
+
+    /// Tells every session the relay is closing; they reconnect after `retryAfter` seconds.
+    func announceClosing(retryAfter: UInt64) {
+        for session in sessions.values {
+            session.channel.writeAndFlush(ControlMessage.serverClosing(ServerClosing(reason: "relay restarting", retryAfterSeconds: retryAfter)), promise: nil)
+        }
+    }
+
+    // MARK: - Control
+
+    func receive(_ message: ControlMessage, from id: SessionID, now: UInt64) {
+        guard var session = sessions[id] else { return }
+        guard session.bucket.take(now: now) else {
+            sessions[id] = session
+            metrics.dropped(.rateLimited)
+            reply(id, .rateLimited, to: message)
+            return
+        }
+        sessions[id] = session
+        do {
+            try handle(message, from: id, now: now)
+        } catch let refusal as RoomRefusal {
+            metrics.dropped(.forbidden)
+            reply(id, RelayErrorCode(refusal), to: message)
+        } catch let code as RelayErrorCode {
+            reply(id, code, to: message)
+        } catch {
+            metrics.dropped(.malformed)
+            reply(id, .malformed, to: message)
+        }
+    }
+
+    private func handle(_ message: ControlMessage, from id: SessionID, now: UInt64) throws {
+        switch message {
+        case .ping(let ping):
+            send(.pong(Pong(nonce: ping.nonce)), to: id)
+        case .mediaSetup(let setup):
+            guard let keys = sessions[id]?.established?.mediaKeys else { throw RelayErrorCode.mediaNotSetUp }
+            let index = media.register(session: id, keys: keys, clientReceiverIndex: setup.receiverIndex, now: now)
+            send(.mediaSetup(MediaSetup(receiverIndex: index, udpPort: udpPort)), to: id)
+        case .createRoom(let create):
+            guard rooms.room(of: id) == nil else { throw RoomRefusal.alreadyInARoom }
+            sessions[id]?.pendingCreate = create
+        case .join(let join):
+            try self.join(join, from: id)
+        case .leave:
+            deliver(rooms.leave(session: id))
+            updateRoomGauge()
+        case .profileSet(let profile):
+            deliver(try rooms.setProfile(session: id, blob: profile.blob))
+        case .grantPresent(let present):
+            let role = try verify(present.grant, forMember: try ownKey(id), room: try roomID(of: id))
+            let deliveries = try rooms.changeRole(session: id, to: role, grantSignature: present.grant.signature)
+            sessions[id]?.grantSignature = present.grant.signature
+            deliver(deliveries)
+        case .handRaise:
+            deliver(try rooms.setHand(session: id, raised: true))
+        case .handLower(let lower):
+            try lowerHand(lower.memberKey, from: id)
+        case .moderation(let moderation):
+            try moderate(moderation, from: id)
+        case .keyDelivery(let delivery):
+            try deliverKeys(delivery, from: id)
+        case .mediaOverTCP(let carried):
+            outputs.removeAll(keepingCapacity: true)
+            media.receive(tcpPayload: carried.payload, from: id, now: now, rooms: rooms, metrics: metrics, into: &outputs)
+            flushOutputs()
+        case .directoryRequest:
+            let entries = rooms.directory.map { DirectoryEntry(roomID: $0.id.bytes, title: $0.entry, listenerCount: UInt32($0.listeners)) }
+            send(.directoryListing(DirectoryListing(rooms: entries)), to: id)
+        case .pong, .error, .serverClosing, .joined, .memberJoined, .memberLeft, .profileDelivery,
+             .roleChanged, .handUpdate, .directoryListing:
+            // Messages only the relay sends.
+            throw RelayErrorCode.unknownMessage
+        }
+    }
+
+    private func join(_ join: Join, from id: SessionID) throws {
+        guard let session = sessions[id], let hash = session.established?.handshakeHash else { throw RelayErrorCode.badProof }
+        let proofMessage = Join.proofMessage(handshakeHash: hash, roomID: join.roomID, memberKey: join.memberKey, boxKey: join.boxKey)
+        guard Ed25519SigningKey.verify(join.proof, of: proofMessage, publicKey: join.memberKey) else {
+            metrics.dropped(.unauthenticated)
+            throw RelayErrorCode.badProof
+        }
+        guard let room = OpaqueKey(join.roomID), let key = OpaqueKey(join.memberKey), let box = OpaqueKey(join.boxKey) else {
+            throw RelayErrorCode.malformed
+        }
+        var deliveries: [Delivery]
+        if let create = session.pendingCreate, create.roomID == join.roomID, create.hostKey == join.memberKey {
+            guard rooms.rooms[room] == nil || rooms.rooms[room]!.hostKey == key else { throw RoomRefusal.roomExists }
+            deliveries = try rooms.create(session: id, room: room, hostKey: key, hostBoxKey: box,
+                                          directoryEntry: create.listed ? (create.directoryTitle ?? []) : nil)
+            metrics.add(.roomsCreated)
+        } else {
+            var role = Role.listener
+            if let grant = join.grant {
+                role = try verify(grant, forMember: key, room: room)
+                sessions[id]?.grantSignature = grant.signature
+            }
+            deliveries = try rooms.join(session: id, room: room, key: key, boxKey: box, role: role, grantSignature: join.grant?.signature)
+        }
+        sessions[id]?.pendingCreate = nil
+        metrics.add(.membersJoined)
+        if let profile = join.profile {
+            deliveries += try rooms.setProfile(session: id, blob: profile)
+        }
+        deliver(deliveries)
+        updateRoomGauge()
+    }
+
+    /// Checks a grant's signature, room, member and expiry; the signer must be the host or a
+    /// current moderator of the room. Returns the role it grants.
+    private func verify(_ grant: Grant, forMember key: OpaqueKey, room id: OpaqueKey) throws -> Role {
+        guard let room = rooms.rooms[id] else { throw RoomRefusal.noSuchRoom }
+        let signers = [room.hostKey] + room.members.values.filter { $0.role.canModerate }.map(\.key)
+        guard grant.memberKey == key.bytes, let signer = signers.first(where: { $0.bytes == grant.signerKey }) else {
+            metrics.dropped(.unauthenticated)
+            throw RelayErrorCode.badGrant
+        }
+        do {
+            try grant.verify(roomID: id.bytes, signer: signer.bytes, now: unixTime())
+        } catch {
+            metrics.dropped(.unauthenticated)
+            throw RelayErrorCode.badGrant
+        }
+        return grant.role
+    }
+
+    private func lowerHand(_ target: [UInt8]?, from id: SessionID) throws {
+        guard let target, target != (try ownKey(id)).bytes else {
+            deliver(try rooms.setHand(session: id, raised: false))
+            return
+        }
+        // Dismissing someone else's hand is moderation.
+        let room = try roomOrRefuse(id)
+        guard room.members[id]?.role.canModerate == true else { throw RoomRefusal.forbidden }
+        guard let key = OpaqueKey(target), let session = room.session(of: key) else { throw RoomRefusal.noSuchMember }
+        deliver(try rooms.setHand(session: session, raised: false))
+    }
+
+    private func moderate(_ moderation: Moderation, from id: SessionID) throws {
+        let own = try ownKey(id)
+        let target = moderation.target.flatMap(OpaqueKey.init)
+        // Muting oneself is not moderation: any speaker may.
+        if moderation.action == .mute, target == own {
+            deliver(try rooms.setMuted(session: id, muted: true))
+            return
+        }
+        let action: ModerationAction
+        switch moderation.action {
+        case .mute: action = .mute
+        case .moveToAudience: action = .moveToAudience
+        case .remove: action = .remove
+        case .ban: action = .ban
+        case .endRoom: action = .end
+        }
+        let room = try roomOrRefuse(id)
+        let targetSession = target.flatMap { room.session(of: $0) }
+        let revoked = targetSession.flatMap { sessions[$0]?.grantSignature }
+        let deliveries = try rooms.moderate(session: id, action: action, target: target, revokingGrant: revoked)
+        deliver(deliveries)
+        if action == .remove || action == .ban, let targetSession {
+            media.unregister(session: targetSession)
+        }
+        updateRoomGauge()
+    }
+
+    /// A host or moderator hands a new epoch's secret to each member, sealed to its box key: each
+    /// member receives only its own sealed copy.
+    private func deliverKeys(_ delivery: KeyDelivery, from id: SessionID) throws {
+        let room = try roomOrRefuse(id)
+        guard room.members[id]?.role.canModerate == true else { throw RoomRefusal.forbidden }
+        epochs[room.id] = delivery.epoch
+        for secret in delivery.secrets {
+            guard let key = OpaqueKey(secret.memberKey), let session = room.session(of: key) else { continue }
+            send(.keyDelivery(KeyDelivery(epoch: delivery.epoch, secrets: [secret])), to: session)
+        }
+    }
+
+    // MARK: - Media
+
+    /// One datagram from the UDP socket.
+    func receive(datagram: [UInt8], from address: SocketAddress, now: UInt64) {
+        media.receive(datagram: datagram, from: address, now: now, rooms: rooms, metrics: metrics, into: &outputs)
+    }
+
+    /// Writes what the datagrams of one read batch produced, then flushes once (sendmmsg).
+    func flushOutputs() {
+        guard !outputs.isEmpty else { return }
+        for output in outputs {
+            switch output {
+            case let .datagram(address, bytes):
+                guard let udp = udpChannel else { continue }
+                udp.write(AddressedEnvelope(remoteAddress: address, data: udp.allocator.buffer(bytes: bytes)), promise: nil)
+            case let .control(session, payload):
+                sessions[session]?.channel.writeAndFlush(ControlMessage.mediaOverTCP(MediaOverTCP(payload: payload)), promise: nil)
+            }
+        }
+        udpChannel?.flush()
+        outputs.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: - Helpers
+
+    private func roomOrRefuse(_ id: SessionID) throws(RoomRefusal) -> Room {
+        guard let room = rooms.room(of: id) else { throw .notInARoom }
+        return room
+    }
+
+    private func roomID(of id: SessionID) throws(RoomRefusal) -> OpaqueKey { try roomOrRefuse(id).id }
+
+    private func ownKey(_ id: SessionID) throws(RoomRefusal) -> OpaqueKey {
+        guard let key = rooms.room(of: id)?.members[id]?.key else { throw .notInARoom }
+        return key
+    }
+
+    private func send(_ message: ControlMessage, to id: SessionID) {
+        sessions[id]?.channel.writeAndFlush(message, promise: nil)
+    }
+
+    private func reply(_ id: SessionID, _ code: RelayErrorCode, to message: ControlMessage) {
+        send(.error(ErrorMessage(code: code.rawValue, text: code.text, inReplyTo: message.type)), to: id)
+    }
+
+    private func deliver(_ deliveries: [Delivery]) {
+        for delivery in deliveries {
+            if let message = controlMessage(for: delivery) { send(message, to: delivery.to) }
+            if case .removed = delivery.notice {
+                sessions[delivery.to]?.channel.close(promise: nil)
+            }
+        }
+    }
+
+    private func controlMessage(for delivery: Delivery) -> ControlMessage? {
+        switch delivery.notice {
+        case let .joined(you, roster):
+            let epoch = rooms.room(of: delivery.to).flatMap { epochs[$0.id] } ?? 0
+            return .joined(Joined(memberIndex: UInt32(roster.firstIndex(of: you) ?? 0), senderSlot: you.senderSlot, role: you.role,
+                                  epoch: epoch, roster: roster.map(Self.entry)))
+        case let .memberJoined(member): return .memberJoined(MemberJoined(member: Self.entry(member)))
+        case let .memberLeft(key): return .memberLeft(MemberLeft(memberKey: key.bytes))
+        case let .roleChanged(key, role): return .roleChanged(RoleChanged(memberKey: key.bytes, role: role))
+        case let .handRaised(key): return .handUpdate(HandUpdate(memberKey: key.bytes, raised: true))
+        case let .handLowered(key): return .handUpdate(HandUpdate(memberKey: key.bytes, raised: false))
+        case let .muted(key, muted):
+            return muted ? .moderation(Moderation(action: .mute, target: key.bytes)) : nil
+        case let .profile(key, blob): return .profileDelivery(Profile(memberKey: key.bytes, blob: blob))
+        case .blob: return nil
+        case let .removed(banned):
+            return .moderation(Moderation(action: banned ? .ban : .remove, target: nil))
+        case .roomEnded: return .moderation(Moderation(action: .endRoom, target: nil))
+        }
+    }
+
+    private static func entry(_ member: RoomMember) -> MemberEntry {
+        MemberEntry(memberKey: member.key.bytes, boxKey: member.boxKey.bytes, role: member.role,
+                    senderSlot: member.senderSlot, profile: member.profile)
+    }
+
+    private func updateRoomGauge() {
+        metrics.add(.roomsOpen, rooms.rooms.count - metrics.value(.roomsOpen))
+    }
+}

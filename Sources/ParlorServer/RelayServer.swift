@@ -1,0 +1,103 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import ParlorCrypto
+
+/// A running relay: TCP control sessions and UDP media on the same port, one event loop for all
+/// of its state (see docs/ARCHITECTURE.md). Start it, read `address`, stop it with `stop()`.
+public final class RelayServer: Sendable {
+    public struct Configuration: Sendable {
+        public var host: String
+        /// 0 picks a free port (tests); TCP and UDP then share it.
+        public var port: Int
+        public var key: X25519KeyPair
+        public var limits: RelayLimits
+
+        public init(host: String, port: Int, key: X25519KeyPair, limits: RelayLimits = RelayLimits()) {
+            self.host = host
+            self.port = port
+            self.key = key
+            self.limits = limits
+        }
+    }
+
+    public let metrics: RelayMetrics
+    /// Where clients connect (TCP and UDP).
+    public let address: SocketAddress
+    public let publicKey: [UInt8]
+    private let group: MultiThreadedEventLoopGroup
+    private let tcp: any Channel
+    private let udp: any Channel
+    private let core: NIOLoopBound<RelayCore>
+    private let drainSeconds: Int
+
+    public static func start(_ configuration: Configuration, metrics: RelayMetrics = RelayMetrics()) async throws -> RelayServer {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        do {
+            // The core is made on its loop and only ever touched there.
+            let core = try await loop.submit {
+                NIOLoopBound(RelayCore(limits: configuration.limits, metrics: metrics, udpPort: 0,
+                                       unixTime: { UInt64(Date().timeIntervalSince1970) }), eventLoop: loop)
+            }.get()
+            let tcp = try await ServerBootstrap(group: loop)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(.backlog, value: 1024)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let pipeline = channel.pipeline.syncOperations
+                        let limits = configuration.limits
+                        try pipeline.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds))))
+                        try pipeline.addHandler(ByteToMessageHandler(LengthPrefixFrameDecoder(maxMessageBytes: limits.maxControlMessageBytes)))
+                        try pipeline.addHandler(MessageToByteHandler(LengthPrefixFrameEncoder()))
+                        try pipeline.addHandler(try NoiseResponderHandler(staticKey: configuration.key, metrics: metrics))
+                        try pipeline.addHandler(ControlCodecHandler(metrics: metrics))
+                        try pipeline.addHandler(ControlSessionHandler(core: core))
+                    }
+                }
+                .bind(host: configuration.host, port: configuration.port).get()
+            let port = tcp.localAddress!.port!
+            let udp = try await MediaSocketOptions.apply(to: DatagramBootstrap(group: loop))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(MediaChannelHandler(core: core)) }
+                }
+                .bind(host: configuration.host, port: port).get()
+            try await loop.submit {
+                core.value.udpChannel = udp
+                core.value.udpPort = UInt16(port)
+            }.get()
+            return RelayServer(metrics: metrics, address: tcp.localAddress!, publicKey: configuration.key.publicKey, group: group,
+                               tcp: tcp, udp: udp, core: core, drainSeconds: configuration.limits.drainSeconds)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private init(metrics: RelayMetrics, address: SocketAddress, publicKey: [UInt8], group: MultiThreadedEventLoopGroup,
+                 tcp: any Channel, udp: any Channel, core: NIOLoopBound<RelayCore>, drainSeconds: Int) {
+        self.metrics = metrics
+        self.address = address
+        self.publicKey = publicKey
+        self.group = group
+        self.tcp = tcp
+        self.udp = udp
+        self.core = core
+        self.drainSeconds = drainSeconds
+    }
+
+    /// Stops accepting, tells every client the relay is closing (they reconnect after a pause),
+    /// waits up to the drain time for them to go, then closes everything.
+    public func stop() async {
+        try? await tcp.close()
+        let loop = udp.eventLoop
+        try? await loop.submit { self.core.value.announceClosing(retryAfter: 1) }.get()
+        let deadline = ContinuousClock.now + .seconds(drainSeconds)
+        while ContinuousClock.now < deadline, (try? await loop.submit({ self.core.value.sessionCount }).get()) ?? 0 > 0 {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        try? await udp.close()
+        try? await group.shutdownGracefully()
+    }
+}
