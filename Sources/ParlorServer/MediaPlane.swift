@@ -121,7 +121,12 @@ struct MediaPlane {
         stamped[0] = UInt8(route.slot >> 8)
         stamped[1] = UInt8(route.slot & 0xFF)
         for target in route.room where target != session {
-            guard let index = indexOfSession[target] else { continue }
+            guard let index = indexOfSession[target] else {
+                // No media set up (yet): the control session carries it.
+                out.append(.control(target, stamped))
+                metrics.add(.tcpMediaForwarded)
+                continue
+            }
             let endpoint = endpoints[index]!
             if let address = endpoint.address, now &- endpoint.lastHeard < Self.udpFreshness {
                 guard let sealed = try? endpoints[index]!.sender.seal(stamped) else { continue }

@@ -293,8 +293,21 @@ final class RelayCore {
         send(.error(ErrorMessage(code: code.rawValue, text: code.text, inReplyTo: message.type)), to: id)
     }
 
+    /// Members listed in one `joined` message: a roster larger than the biggest padding bucket
+    /// follows as `member_joined` messages, the stage first so the room shows its speakers at once.
+    static let rosterPerJoined = 150
+
     private func deliver(_ deliveries: [Delivery]) {
         for delivery in deliveries {
+            if case let .joined(you, roster) = delivery.notice, roster.count > Self.rosterPerJoined {
+                let ordered = roster.filter { $0.role.isOnStage } + roster.filter { !$0.role.isOnStage }
+                let first = Array(ordered.prefix(Self.rosterPerJoined))
+                send(controlMessage(for: Delivery(to: delivery.to, notice: .joined(you: you, roster: first)))!, to: delivery.to)
+                for member in ordered.dropFirst(Self.rosterPerJoined) {
+                    send(.memberJoined(MemberJoined(member: Self.entry(member))), to: delivery.to)
+                }
+                continue
+            }
             if let message = controlMessage(for: delivery) { send(message, to: delivery.to) }
             if case .removed = delivery.notice {
                 sessions[delivery.to]?.channel.close(promise: nil)
@@ -306,7 +319,7 @@ final class RelayCore {
         switch delivery.notice {
         case let .joined(you, roster):
             let epoch = rooms.room(of: delivery.to).flatMap { epochs[$0.id] } ?? 0
-            return .joined(Joined(memberIndex: UInt32(roster.firstIndex(of: you) ?? 0), senderSlot: you.senderSlot, role: you.role,
+            return .joined(Joined(memberIndex: UInt32(roster.firstIndex(of: you) ?? roster.count), senderSlot: you.senderSlot, role: you.role,
                                   epoch: epoch, roster: roster.map(Self.entry)))
         case let .memberJoined(member): return .memberJoined(MemberJoined(member: Self.entry(member)))
         case let .memberLeft(key): return .memberLeft(MemberLeft(memberKey: key.bytes))
@@ -317,9 +330,9 @@ final class RelayCore {
             return muted ? .moderation(Moderation(action: .mute, target: key.bytes)) : nil
         case let .profile(key, blob): return .profileDelivery(Profile(memberKey: key.bytes, blob: blob))
         case .blob: return nil
-        case let .removed(banned):
-            return .moderation(Moderation(action: banned ? .ban : .remove, target: nil))
-        case .roomEnded: return .moderation(Moderation(action: .endRoom, target: nil))
+        case let .removed(key, banned, actor):
+            return .moderation(Moderation(action: banned ? .ban : .remove, target: key.bytes, actor: actor.bytes))
+        case let .roomEnded(actor): return .moderation(Moderation(action: .endRoom, target: actor.bytes, actor: actor.bytes))
         }
     }
 

@@ -14,9 +14,10 @@ public enum RoomNotice: Sendable, Equatable {
     case profile(OpaqueKey, [UInt8])
     /// An opaque blob (chat, reaction, key delivery) from a member.
     case blob(from: OpaqueKey, [UInt8])
-    /// To a member that was removed or banned; its session is closed after this.
-    case removed(banned: Bool)
-    case roomEnded
+    /// To a member that was removed or banned (its key), by a moderator; its session is closed after this.
+    case removed(OpaqueKey, banned: Bool, by: OpaqueKey)
+    /// The room was ended by a moderator (its key).
+    case roomEnded(by: OpaqueKey)
 }
 
 /// One notice for one session.

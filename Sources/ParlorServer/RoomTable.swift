@@ -6,6 +6,12 @@ import ParlorCrypto
 /// (the control handler checks signatures and expiry against `Room.hostKey` and current
 /// moderators); the table enforces roles and limits and answers with the notices to send.
 /// Nothing here touches a socket or a clock, so every rule is tested directly.
+///
+/// **Who hears about whom.** Everyone knows the stage (host, moderators, speakers). The audience
+/// is known to moderators only: they moderate it and seal new epoch secrets to it. A listener
+/// learns no other listener's key, and a join in a room of thousands costs the relay a handful of
+/// messages, not thousands. When someone comes up from the audience, members who did not know
+/// them get a `memberJoined` in place of the role change.
 public struct RoomTable: Sendable {
     public let limits: RelayLimits
     public private(set) var rooms: [OpaqueKey: Room] = [:]
@@ -51,10 +57,11 @@ public struct RoomTable: Sendable {
         }
         let member = RoomMember(session: session, key: key, boxKey: boxKey, role: role, senderSlot: room.nextSlot)
         room.nextSlot += 1
-        deliveries += room.joinOrder.map { Delivery(to: $0, notice: .memberJoined(member)) }
+        deliveries += toThoseWhoSee(member, .memberJoined(member), in: room)
         room.members[session] = member
         room.joinOrder.append(session)
-        deliveries.append(Delivery(to: session, notice: .joined(you: member, roster: room.roster)))
+        let visible = role.canModerate ? room.roster : room.roster.filter { $0.role.isOnStage || $0.session == session }
+        deliveries.append(Delivery(to: session, notice: .joined(you: member, roster: visible)))
         rooms[id] = room
         roomOfSession[session] = id
         return deliveries
@@ -75,8 +82,19 @@ public struct RoomTable: Sendable {
         let current = room.members[session]!
         let role = current.role == .host ? Role.host : min(requested, .moderator)
         if role.isOnStage, !current.role.isOnStage, room.stageCount >= limits.maxSpeakersPerRoom { throw .stageFull }
-        room.members[session]!.role = role
-        var deliveries = broadcast(.roleChanged(current.key, role), in: room)
+        var deliveries: [Delivery]
+        if current.role.isOnStage || !role.isOnStage {
+            room.members[session]!.role = role
+            deliveries = toThoseWhoSee(room.members[session]!, .roleChanged(current.key, role), in: room)
+        } else {
+            // Up from the audience: those who could not see them meet them now.
+            let moderators = Set(room.moderators)
+            room.members[session]!.role = role
+            let updated = room.members[session]!
+            deliveries = room.joinOrder.map { to in
+                Delivery(to: to, notice: moderators.contains(to) || to == session ? .roleChanged(current.key, role) : .memberJoined(updated))
+            }
+        }
         if role.isOnStage, current.handRaised {
             deliveries += lowerHand(session, in: &room)
         }
@@ -116,8 +134,9 @@ public struct RoomTable: Sendable {
                                   revokingGrant: [UInt8]? = nil) throws(RoomRefusal) -> [Delivery] {
         var room = try roomOf(session)
         guard room.members[session]!.role.canModerate else { throw .forbidden }
+        let actor = room.members[session]!.key
         if action == .end {
-            let deliveries = room.joinOrder.map { Delivery(to: $0, notice: .roomEnded) }
+            let deliveries = room.joinOrder.map { Delivery(to: $0, notice: .roomEnded(by: actor)) }
             for member in room.joinOrder { roomOfSession[member] = nil }
             rooms[room.id] = nil
             return deliveries
@@ -136,7 +155,7 @@ public struct RoomTable: Sendable {
             deliveries = broadcast(.roleChanged(key, .listener), in: room)
         case .remove, .ban:
             if action == .ban { room.banned.insert(key) }
-            deliveries = remove(target, from: &room, notice: .removed(banned: action == .ban))
+            deliveries = remove(target, from: &room, notice: .removed(key, banned: action == .ban, by: actor))
         case .end:
             break
         }
@@ -149,7 +168,7 @@ public struct RoomTable: Sendable {
         var room = try roomOf(session)
         room.members[session]!.profile = blob
         rooms[room.id] = room
-        return broadcast(.profile(room.members[session]!.key, blob), in: room)
+        return toThoseWhoSee(room.members[session]!, .profile(room.members[session]!.key, blob), in: room)
     }
 
     /// Passes an opaque blob to one member (`to`) or, with nil, to everyone else in the room.
@@ -194,6 +213,12 @@ public struct RoomTable: Sendable {
         room.joinOrder.map { Delivery(to: $0, notice: notice) }
     }
 
+    /// `notice` about `member` to everyone who can see it: the whole room for a stage member,
+    /// moderators (and the member itself) for a listener.
+    private func toThoseWhoSee(_ member: RoomMember, _ notice: RoomNotice, in room: Room) -> [Delivery] {
+        member.role.isOnStage ? broadcast(notice, in: room) : toModeratorsAnd(member.session, notice, in: room).filter { room.members[$0.to] != nil }
+    }
+
     private func toModeratorsAnd(_ session: SessionID, _ notice: RoomNotice, in room: Room) -> [Delivery] {
         let moderators = room.moderators
         return moderators.map { Delivery(to: $0, notice: notice) }
@@ -212,7 +237,7 @@ public struct RoomTable: Sendable {
         room.joinOrder.removeAll { $0 == session }
         room.hands.removeAll { $0 == session }
         roomOfSession[session] = nil
-        return (notice.map { [Delivery(to: session, notice: $0)] } ?? []) + broadcast(.memberLeft(member.key), in: room)
+        return (notice.map { [Delivery(to: session, notice: $0)] } ?? []) + toThoseWhoSee(member, .memberLeft(member.key), in: room)
     }
 
     private mutating func store(_ room: Room) {

@@ -16,17 +16,39 @@ import Testing
         return t
     }
 
-    @Test func joiningTellsTheJoinerTheRosterAndTheOthersTheNewcomer() throws {
+    @Test func aListenerJoiningIsToldToModeratorsAndSeesOnlyTheStage() throws {
         var t = try table()
         let out = try t.join(session: s4, room: room, key: carol, boxKey: Self.key(204), role: .listener, grantSignature: nil)
-        #expect(out.filter { $0.notice == .memberJoined(t.room(of: s4)!.members[s4]!) }.map(\.to) == [s1, s2, s3])
+        #expect(out.filter { if case .memberJoined = $0.notice { true } else { false } }.map(\.to) == [s1],
+                "only the host moderates here; listeners do not learn of each other")
         guard case .joined(let you, let roster)? = out.last?.notice, out.last?.to == s4 else {
             Issue.record("no joined notice for the newcomer: \(out)")
             return
         }
         #expect(you.role == .listener)
+        #expect(roster.map(\.key) == [host, carol])
+    }
+
+    @Test func moderatorsSeeTheWholeRosterWithUniqueSlots() throws {
+        var t = try table()
+        let out = try t.join(session: s4, room: room, key: carol, boxKey: Self.key(204), role: .moderator, grantSignature: [1])
+        #expect(out.filter { if case .memberJoined = $0.notice { true } else { false } }.map(\.to) == [s1, s2, s3],
+                "a moderator is on stage: everyone meets it")
+        guard case .joined(_, let roster)? = out.last?.notice else {
+            Issue.record("no joined notice")
+            return
+        }
         #expect(roster.map(\.key) == [host, alice, bob, carol])
         #expect(Set(roster.map(\.senderSlot)).count == 4, "slots are unique")
+    }
+
+    @Test func comingUpFromTheAudienceIntroducesTheSpeakerToListeners() throws {
+        var t = try table()
+        let out = try t.changeRole(session: s2, to: .speaker, grantSignature: [1])
+        let alice = t.room(of: s2)!.members[s2]!
+        #expect(out.contains(Delivery(to: s1, notice: .roleChanged(alice.key, .speaker))))
+        #expect(out.contains(Delivery(to: s2, notice: .roleChanged(alice.key, .speaker))))
+        #expect(out.contains(Delivery(to: s3, notice: .memberJoined(alice))))
     }
 
     @Test func onlyStageMembersTransmitAndMutedOnesDoNot() throws {
@@ -86,7 +108,7 @@ import Testing
     @Test func removeTellsTheTargetAndBanKeepsItOut() throws {
         var t = try table()
         let removed = try t.moderate(session: s1, action: .remove, target: bob)
-        #expect(removed.first == Delivery(to: s3, notice: .removed(banned: false)))
+        #expect(removed.first == Delivery(to: s3, notice: .removed(bob, banned: false, by: host)))
         #expect(removed.dropFirst().map(\.notice).allSatisfy { $0 == .memberLeft(bob) })
         #expect(t.room(of: s3) == nil)
         _ = try t.join(session: s3, room: room, key: bob, boxKey: Self.key(203), role: .listener, grantSignature: nil)
@@ -99,7 +121,7 @@ import Testing
     @Test func endingTellsEveryoneAndDeletesTheRoom() throws {
         var t = try table()
         let out = try t.moderate(session: s1, action: .end, target: nil)
-        #expect(out == [s1, s2, s3].map { Delivery(to: $0, notice: .roomEnded) })
+        #expect(out == [s1, s2, s3].map { Delivery(to: $0, notice: .roomEnded(by: host)) })
         #expect(t.rooms.isEmpty)
         #expect(t.room(of: s2) == nil)
     }

@@ -1,0 +1,164 @@
+import Foundation
+import ParlorCrypto
+import ParlorProtocol
+import Testing
+@testable import ParlorServer
+
+/// The relay for real: SwiftNIO on loopback, real TCP and UDP, clients speaking the wire protocol.
+@Suite(.serialized) struct RelayIntegrationTests {
+    let keys = RoomKeys.generate()
+    let relayKey = X25519KeyPair.generate()
+    var now: UInt64 { UInt64(Date().timeIntervalSince1970) }
+
+    /// A relay on a free loopback port; it does not wait for test clients to leave when stopped.
+    func start() async throws -> RelayServer {
+        var limits = RelayLimits()
+        limits.drainSeconds = 0
+        return try await RelayServer.start(.init(host: "127.0.0.1", port: 0, key: relayKey, limits: limits))
+    }
+
+    /// Waits for a counter the UDP path bumps asynchronously.
+    func eventually(_ condition: () -> Bool) async throws {
+        for _ in 0..<100 where !condition() { try await Task.sleep(for: .milliseconds(20)) }
+    }
+
+    func client(_ relay: RelayServer) throws -> RelayTestClient {
+        try RelayTestClient(port: UInt16(relay.address.port!), relayKey: relay.publicKey)
+    }
+
+    /// A host that created the room, with UDP media set up.
+    func host(_ relay: RelayServer) throws -> RelayTestClient {
+        let host = try client(relay)
+        try host.send(.createRoom(CreateRoom(roomID: keys.roomID, hostKey: host.memberKey)))
+        let joined = try host.join(room: keys.roomID)
+        #expect(joined.role == .host)
+        try host.setUpMedia()
+        return host
+    }
+
+    func grant(_ role: Role, for member: RelayTestClient, by signer: Ed25519SigningKey, expiry: UInt64? = nil) throws -> Grant {
+        try Grant(roomID: keys.roomID, memberKey: member.memberKey, role: role, expiry: expiry ?? now + 3600, signer: signer)
+    }
+
+    @Test func mediaFromTheStageReachesListenersAndMediaFromListenersDoesNot() async throws {
+        let relay = try await start()
+        let host = try host(relay)
+        let listener = try client(relay)
+        #expect(try listener.join(room: keys.roomID).role == .listener)
+        try listener.setUpMedia()
+
+        try host.sendMedia([1, 2, 3])
+        let payload = try #require(try listener.receiveMedia())
+        #expect(payload.sframe == [1, 2, 3])
+        #expect(payload.senderSlot == 1)
+
+        try listener.sendMedia([4, 5, 6])
+        #expect(try host.receiveMedia() == nil, "a listener's media must not be forwarded")
+        #expect(relay.metrics.value(.notSpeaker) == 1)
+        await relay.stop()
+    }
+
+    @Test func forgedAndExpiredGrantsAreRefusedAndAHostGrantPutsAListenerOnStage() async throws {
+        let relay = try await start()
+        let host = try host(relay)
+        let member = try client(relay)
+        _ = try member.join(room: keys.roomID)
+
+        for bad in [try grant(.speaker, for: member, by: Ed25519SigningKey.generate()),
+                    try grant(.speaker, for: member, by: host.member, expiry: now - 1)] {
+            try member.send(.grantPresent(GrantPresent(grant: bad)))
+            let error = try member.receive { if case .error(let e) = $0 { e } else { nil } }
+            #expect(error.code == RelayErrorCode.badGrant.rawValue)
+        }
+        try member.setUpMedia()
+        try member.sendMedia([7])
+        #expect(try host.receiveMedia() == nil)
+
+        try member.send(.grantPresent(GrantPresent(grant: try grant(.speaker, for: member, by: host.member))))
+        let change = try host.receive { if case .roleChanged(let r) = $0 { r } else { nil } }
+        #expect(change.memberKey == member.memberKey && change.role == .speaker)
+        try member.sendMedia([8])
+        #expect(try host.receiveMedia()?.sframe == [8])
+        await relay.stop()
+    }
+
+    @Test func aRaisedHandReachesTheHostWhoInvitesAndThenRemoves() async throws {
+        let relay = try await start()
+        let host = try host(relay)
+        let member = try client(relay)
+        _ = try member.join(room: keys.roomID)
+        _ = try host.receive { if case .memberJoined = $0 { true } else { nil } }
+
+        try member.send(.handRaise)
+        let hand = try host.receive { if case .handUpdate(let h) = $0 { h } else { nil } }
+        #expect(hand.memberKey == member.memberKey && hand.raised)
+
+        // A listener may not moderate.
+        try member.send(.moderation(Moderation(action: .remove, target: host.memberKey)))
+        let refused = try member.receive { if case .error(let e) = $0 { e } else { nil } }
+        #expect(refused.code == RelayErrorCode.forbidden.rawValue)
+
+        try host.send(.moderation(Moderation(action: .remove, target: member.memberKey)))
+        let removed = try member.receive { if case .moderation(let m) = $0 { m } else { nil } }
+        #expect(removed.action == .remove && removed.target == member.memberKey && removed.actor == host.memberKey)
+        #expect(throws: (any Error).self) { _ = try member.receive(within: 2) }
+        _ = try host.receive { if case .memberLeft(let left) = $0, left.memberKey == member.memberKey { true } else { nil } }
+        await relay.stop()
+    }
+
+    @Test func aListenerWithoutUDPGetsMediaOverItsControlSession() async throws {
+        let relay = try await start()
+        let host = try host(relay)
+        let listener = try client(relay)
+        _ = try listener.join(room: keys.roomID)
+        try host.sendMedia([9, 9])
+        let carried = try listener.receive { if case .mediaOverTCP(let m) = $0 { m } else { nil } }
+        #expect(try MediaPayload.decode(carried.payload).sframe == [9, 9])
+        #expect(relay.metrics.value(.tcpMediaForwarded) == 1)
+        await relay.stop()
+    }
+
+    @Test func malformedInputIsDroppedCountedAndSurvived() async throws {
+        let relay = try await start()
+        let host = try host(relay)
+        // A padded message that is not a control message.
+        let sealed = try host.transport.encrypt(try ControlPadding.pad([1, 99, 0xFF]))
+        try host.sendRaw(try ControlFraming.frame(sealed))
+        let error = try host.receive { if case .error(let e) = $0 { e } else { nil } }
+        #expect(error.code == RelayErrorCode.malformed.rawValue)
+        try host.sendDatagram([0xFF, 0, 0])
+        try host.sendDatagram([UInt8](repeating: 1, count: 200))
+        try host.send(.ping(Ping(nonce: 42)))
+        let pong = try host.receive { if case .pong(let p) = $0 { p } else { nil } }
+        #expect(pong.nonce == 42, "the session survives bad input")
+        try await eventually { relay.metrics.value(.malformed) == 2 && relay.metrics.value(.unknownReceiver) == 1 }
+        #expect(relay.metrics.value(.malformed) == 2)
+        #expect(relay.metrics.value(.unknownReceiver) == 1)
+        await relay.stop()
+    }
+
+    @Test func fiveHundredMembersAllHearTheSpeaker() async throws {
+        let relay = try await start()
+        let host = try host(relay)
+        var listeners: [RelayTestClient] = []
+        for _ in 0..<499 {
+            let listener = try client(relay)
+            _ = try listener.join(room: keys.roomID)
+            try listener.setUpMedia()
+            listeners.append(listener)
+        }
+        try host.sendMedia([42])
+        var heard = 0
+        for listener in listeners where try listener.receiveMedia()?.sframe == [42] { heard += 1 }
+        #expect(heard == 499)
+        #expect(relay.metrics.value(.sessionsOpen) == 500)
+        await relay.stop()
+    }
+}
+
+extension RelayTestClient {
+    func sendRaw(_ bytes: [UInt8]) throws {
+        let n = bytes.withUnsafeBytes { write(tcp, $0.baseAddress, $0.count) }
+        guard n == bytes.count else { throw POSIXError(.EPIPE) }
+    }
+}

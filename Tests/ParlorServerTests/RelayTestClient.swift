@@ -1,0 +1,163 @@
+import Foundation
+import Glibc
+import ParlorCrypto
+import ParlorProtocol
+
+/// A minimal relay client for tests, on plain blocking sockets: a TCP control session through Noise
+/// NK and a UDP socket for media. It speaks the wire protocol directly, so the relay is tested
+/// against the bytes of docs/PROTOCOL.md rather than against the room client built on it.
+final class RelayTestClient {
+    struct Timeout: Error {}
+
+    let tcp: Int32
+    let udp: Int32
+    var transport: NoiseTransport
+    var frames = ControlFrameReader()
+    let relayPort: UInt16
+    let member = Ed25519SigningKey.generate()
+    let box = X25519KeyPair.generate()
+    let receiverIndex = UInt32.random(in: 1...UInt32.max)
+    var mediaSender: MediaSender?
+    var mediaReceiver: MediaReceiver
+
+    init(port: UInt16, relayKey: [UInt8]) throws {
+        relayPort = port
+        let tcp = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = Self.loopback(port)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(tcp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        let udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        var any = Self.loopback(0)
+        _ = withUnsafePointer(to: &any) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(udp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        self.tcp = tcp
+        self.udp = udp
+        for fd in [tcp, udp] {
+            var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+        var handshake = try NoiseHandshake(initiatorPinning: relayKey)
+        try Self.writeAll(tcp, try ControlFraming.frame(try handshake.writeMessage()))
+        var reader = ControlFrameReader()
+        let reply = try Self.readFrame(tcp, &reader, deadline: Date().addingTimeInterval(5))
+        _ = try handshake.readMessage(reply)
+        transport = try handshake.split()
+        frames = reader
+        mediaReceiver = MediaReceiver(key: transport.mediaKeys.receiving, receiverIndex: receiverIndex)
+    }
+
+    deinit {
+        close(tcp)
+        close(udp)
+    }
+
+    var memberKey: [UInt8] { member.publicKey }
+
+    func send(_ message: ControlMessage) throws {
+        let sealed = try transport.encrypt(try ControlPadding.pad(message.encoded))
+        try Self.writeAll(tcp, try ControlFraming.frame(sealed))
+    }
+
+    /// The next control message, or `Timeout`.
+    func receive(within seconds: Double = 5) throws -> ControlMessage {
+        let frame = try Self.readFrame(tcp, &frames, deadline: Date().addingTimeInterval(seconds))
+        return try ControlMessage.decode(try ControlPadding.unpad(try transport.decrypt(frame)))
+    }
+
+    /// Reads messages until one matches, returning it (others are skipped).
+    func receive<T>(within seconds: Double = 5, _ match: (ControlMessage) -> T?) throws -> T {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let found = match(try receive(within: deadline.timeIntervalSinceNow)) { return found }
+        }
+        throw Timeout()
+    }
+
+    /// Sends `media_setup` and waits for the relay's answer; media can then flow by UDP.
+    func setUpMedia() throws {
+        try send(.mediaSetup(MediaSetup(receiverIndex: receiverIndex)))
+        let setup = try receive { if case .mediaSetup(let s) = $0 { s } else { nil } }
+        mediaSender = MediaSender(key: transport.mediaKeys.sending, peerReceiverIndex: setup.receiverIndex)
+        try sendDatagram(try mediaSender!.seal([0], kind: .keepalive))
+        for _ in 0..<25 {
+            if let bytes = try receiveDatagram() {
+                _ = try mediaReceiver.open(bytes)
+                return
+            }
+        }
+        throw Timeout()
+    }
+
+    func join(room: [UInt8], grant: Grant? = nil, profile: [UInt8]? = nil) throws -> Joined {
+        let join = Join(roomID: room, signingKey: member, boxKey: box.publicKey, grant: grant,
+                            handshakeHash: transport.handshakeHash, profile: profile)
+        try send(.join(join))
+        return try receive { message in
+            if case .joined(let joined) = message { return joined }
+            return nil
+        }
+    }
+
+    func sendMedia(_ frame: [UInt8]) throws {
+        try sendDatagram(try mediaSender!.seal(try MediaPayload(senderSlot: 0, sframe: frame).encoded()))
+    }
+
+    func sendDatagram(_ bytes: [UInt8]) throws {
+        var address = Self.loopback(relayPort)
+        let udp = self.udp
+        let sent = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(udp, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard sent == bytes.count else { throw POSIXError(.EIO) }
+    }
+
+    /// The next datagram's bytes, or nil after the socket's 200 ms timeout.
+    func receiveDatagram() throws -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: 2048)
+        let n = recv(udp, &buffer, buffer.count, 0)
+        return n > 0 ? Array(buffer.prefix(n)) : nil
+    }
+
+    /// The next media payload received by UDP, decrypted and checked (keepalives are skipped).
+    func receiveMedia() throws -> MediaPayload? {
+        while let bytes = try receiveDatagram() {
+            let opened = try mediaReceiver.open(bytes)
+            if opened.kind == .media { return try MediaPayload.decode(opened.payload) }
+        }
+        return nil
+    }
+
+    private static func loopback(_ port: UInt16) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return address
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { throw POSIXError(.EPIPE) }
+            offset += n
+        }
+    }
+
+    private static func readFrame(_ fd: Int32, _ reader: inout ControlFrameReader, deadline: Date) throws -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            if let frame = reader.nextFrame() { return frame }
+            guard Date() < deadline else { throw Timeout() }
+            let n = read(fd, &buffer, buffer.count)
+            if n > 0 {
+                reader.append(buffer.prefix(n))
+            } else if n == 0 {
+                throw POSIXError(.ECONNRESET)
+            }
+        }
+    }
+}
