@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "ParlorClient", dependencies: ["ParlorCrypto", "ParlorProtocol"]),
 
         // What the subcommands run.
-        .target(name: "ParlorApp", dependencies: ["ParlorCrypto", "ParlorAudio", "ParlorTUI"]),
+        .target(name: "ParlorApp", dependencies: ["ParlorCrypto", "ParlorProtocol", "ParlorAudio", "ParlorTUI", "ParlorServer"]),
         .executableTarget(name: "parlor", dependencies: [
             "ParlorApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

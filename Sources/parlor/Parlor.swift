@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `parlor` command. Subcommands parse their options and delegate to ParlorApp.
 @main
-struct Parlor: ParsableCommand {
+struct Parlor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parlor",
         abstract: "Audio rooms in the terminal, through a relay that cannot listen.",
@@ -12,5 +12,5 @@ struct Parlor: ParsableCommand {
             forwards what it cannot read.
             """,
         version: "0.1.0",
-        subcommands: [Doctor.self, Keys.self])
+        subcommands: [Doctor.self, Keys.self, Serve.self])
 }

@@ -27,10 +27,7 @@ public struct Command: Sendable {
     }
 
     /// Runs `arguments` and returns whatever it exited with.
-    ///
-    /// This spawns and reaps the child itself (posix_spawn, waitpid) and sends its output to files:
-    /// Foundation's `Process` notices an exit through a descriptor the child inherits, so a program
-    /// that leaves a daemon behind (tmux starts its server) would never be seen to exit.
+    /// Output goes to files, and the child is spawned and reaped here (see `spawn`).
     public static func runAllowingFailure(_ arguments: [String], environment: [String: String]? = nil) throws -> Result {
         let folder = FileManager.default.temporaryDirectory
         let outPath = folder.appendingPathComponent("parlor-cmd-\(UUID().uuidString).out").path
@@ -39,13 +36,28 @@ public struct Command: Sendable {
             try? FileManager.default.removeItem(atPath: outPath)
             try? FileManager.default.removeItem(atPath: errPath)
         }
+        let pid = try spawn(arguments, environment: environment ?? [:], stdout: outPath, stderr: errPath)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return Result(status: exitStatus(status),
+                      stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    }
+
+    /// Starts `arguments` with stdin from /dev/null and stdout and stderr to the given files;
+    /// returns its PID for the caller to wait for or stop.
+    ///
+    /// Foundation's `Process` notices an exit through a descriptor the child inherits, so a program
+    /// that leaves a daemon behind (tmux starts its server) would never be seen to exit; this
+    /// spawns (posix_spawn) and callers reap (waitpid) themselves.
+    static func spawn(_ arguments: [String], environment: [String: String], stdout outPath: String, stderr errPath: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        let env = ProcessInfo.processInfo.environment.merging(environment ?? [:]) { $1 }
+        let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
@@ -63,12 +75,12 @@ public struct Command: Sendable {
         var pid: pid_t = 0
         let rc = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
         guard rc == 0 else { throw SpawnFailure(command: arguments, code: rc) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exited = status & 0x7f == 0
-        return Result(status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f),
-                      stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        return pid
+    }
+
+    /// A shell-style exit status from waitpid's: the exit code, or 128 + the signal that ended it.
+    static func exitStatus(_ status: Int32) -> Int32 {
+        status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
     public struct SpawnFailure: Error, CustomStringConvertible {

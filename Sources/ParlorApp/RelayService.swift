@@ -1,0 +1,127 @@
+import Dispatch
+import Foundation
+import NIOCore
+import NIOPosix
+import ParlorProtocol
+import ParlorServer
+
+/// `parlor serve`: runs a relay until SIGTERM or SIGINT, then drains (clients are told and
+/// reconnect elsewhere or later). Prints `relay key: KEY` and `relay ready: HOST:PORT` on start.
+/// Logs no client address, key or room id: the relay has nothing to log about people.
+public enum RelayService {
+    public struct Options: Sendable {
+        public var listen: String
+        public var keyFile: String?
+        public var metrics: String?
+        public var config: String?
+
+        public init(listen: String, keyFile: String?, metrics: String?, config: String?) {
+            self.listen = listen
+            self.keyFile = keyFile
+            self.metrics = metrics
+            self.config = config
+        }
+    }
+
+    /// A problem with an option, said in words a person can act on.
+    public struct OptionError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Where the key lives without `--key-file`: `$XDG_DATA_HOME/parlor/relay.key`.
+    public static var defaultKeyFile: String {
+        let env = ProcessInfo.processInfo.environment
+        let data = env["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((env["HOME"] ?? ".") + "/.local/share")
+        return data + "/parlor/relay.key"
+    }
+
+    /// Writes a line to stdout at once (scripts wait for "relay ready"; a pipe would buffer print).
+    public static func printLine(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    public static func run(_ options: Options, output: @escaping @Sendable (String) -> Void = printLine) async throws {
+        let listen = try address(options.listen, flag: "--listen")
+        let metricsAddress = try options.metrics.map { try address($0, flag: "--metrics") }
+        var limits = RelayLimits()
+        if let path = options.config {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw OptionError(description: "--config \(path): cannot read the file")
+            }
+            limits = try RelayConfigurationFile.parse(text)
+        }
+        let (key, created) = try RelayKeyFile.loadOrCreate(at: options.keyFile ?? defaultKeyFile)
+        if created { output("created relay key file \(options.keyFile ?? defaultKeyFile) (mode 0600)") }
+
+        let relay = try await RelayServer.start(.init(host: listen.host, port: listen.port, key: key, limits: limits))
+        var metricsServer: MetricsServer?
+        let metricsGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        if let metricsAddress {
+            let server = try await MetricsServer.start(host: metricsAddress.host, port: metricsAddress.port,
+                                                       metrics: relay.metrics, group: metricsGroup)
+            metricsServer = server
+            output("metrics: http://\(Self.display(metricsAddress.host, server.localAddress!.port!))/metrics")
+        }
+        output("relay key: \(RelayKeyText.encode(relay.publicKey))")
+        output("relay ready: \(Self.display(listen.host, relay.address.port!))")
+
+        await waitForTermination()
+        output("relay stopping: telling clients, draining for up to \(limits.drainSeconds) s")
+        await metricsServer?.stop()
+        await relay.stop()
+        try? await metricsGroup.shutdownGracefully()
+        output("relay stopped")
+    }
+
+    /// Parses `HOST:PORT` or `[IPv6]:PORT` for a socket to bind; port 0 picks a free one.
+    static func address(_ text: String, flag: String) throws -> (host: String, port: Int) {
+        func fail(_ why: String) -> OptionError {
+            OptionError(description: "\(flag) \(text): \(why) (expected HOST:PORT, e.g. 0.0.0.0:7700 or [::1]:7700)")
+        }
+        guard let colon = text.lastIndex(of: ":") else { throw fail("the port is missing") }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw fail("the host is missing") }
+        guard let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+            throw fail("the port must be a number from 0 to 65535")
+        }
+        return (host, port)
+    }
+
+    static func display(_ host: String, _ port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    /// Returns once SIGTERM or SIGINT arrives (their default actions are turned off first).
+    static func waitForTermination() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let once = SignalOnce(continuation)
+            for sig in [SIGTERM, SIGINT] {
+                signal(sig, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                source.setEventHandler { once.fire() }
+                source.resume()
+                once.keep(source)
+            }
+        }
+    }
+}
+
+/// Resumes a continuation on the first signal only, and keeps the signal sources alive.
+private final class SignalOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Void, Never>?
+    private var sources: [any DispatchSourceSignal] = []
+
+    init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
+
+    func keep(_ source: any DispatchSourceSignal) { lock.withLock { sources.append(source) } }
+
+    func fire() {
+        let c = lock.withLock { () -> CheckedContinuation<Void, Never>? in
+            defer { continuation = nil }
+            return continuation
+        }
+        c?.resume()
+    }
+}
