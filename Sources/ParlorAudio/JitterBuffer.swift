@@ -16,7 +16,8 @@
 /// a tick exactly when packets are late, within a few hundred milliseconds of a jitter rise.
 ///
 /// **Shrinking** happens in speech as well as in silence: when the delay exceeds the target by
-/// more than a frame, one whole frame is dropped, at most every `shrinkSpacing` ticks. Dropping a
+/// more than a frame, one whole frame is dropped, at most every `shrinkSpacing` ticks (every tick
+/// while the delay is above the ceiling). Dropping a
 /// frame is the time-stretching that needs no signal processing; the dropped packet is still
 /// handed out (`dropped`) so the decoder decodes it and its state stays continuous, and spacing
 /// the drops keeps them to isolated 20 ms skips rather than audible jumps. The window is about two
@@ -224,8 +225,9 @@ public final class JitterBuffer {
         let delay = playoutDelay(of: playing, now: now)
         if holds(playing) {
             emptyTicks = 0
-            if delay > target + configuration.frameNanoseconds, ticksSinceShrink >= configuration.shrinkSpacing,
-               holds(playing + 1) {
+            let overCeiling = delay > configuration.maximumDelay
+            if delay > target + configuration.frameNanoseconds,
+               ticksSinceShrink >= configuration.shrinkSpacing || overCeiling, holds(playing + 1) {
                 frame.dropped = playing
                 consume(playing)
                 playing += 1
