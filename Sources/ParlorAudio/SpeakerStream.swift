@@ -30,7 +30,7 @@ public final class SpeakerStream {
 
     /// Produces this tick's frame and returns it (valid until the next call).
     public func render(now: Int64) -> UnsafeBufferPointer<Int16> {
-        let frame = jitter.next(now: now)
+        let frame = jitter.next(now: now, quiet: !level.isTalking)
         if let dropped = frame.dropped { _ = decode(dropped, fec: false) }
         switch frame.kind {
         case .silence:

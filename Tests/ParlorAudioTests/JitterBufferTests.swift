@@ -8,7 +8,9 @@ import Testing
     static let payload: [UInt8] = [0x08, 1, 2, 3]
 
     /// Feeds `arrivals` into `buffer` and ticks it `ticks` times, 5 ms after each frame boundary.
-    static func run(_ arrivals: [SimulatedNetwork.Arrival], through buffer: JitterBuffer, ticks: Int) -> [JitterBuffer.Frame] {
+    /// `quiet(tick)` says whether the speaker paused in the previous frame.
+    static func run(_ arrivals: [SimulatedNetwork.Arrival], through buffer: JitterBuffer, ticks: Int,
+                    quiet: (Int) -> Bool = { _ in false }) -> [JitterBuffer.Frame] {
         var pending = arrivals[...]
         var frames: [JitterBuffer.Frame] = []
         for k in 0..<ticks {
@@ -17,7 +19,7 @@ import Testing
                 pending.removeFirst()
                 _ = payload.withUnsafeBufferPointer { buffer.insert(sequence: a.sequence, payload: $0, arrival: a.time) }
             }
-            frames.append(buffer.next(now: now))
+            frames.append(buffer.next(now: now, quiet: quiet(k)))
         }
         return frames
     }
@@ -56,7 +58,8 @@ import Testing
     }
 
     /// Jitter steps from 5 ms to 120 ms for four seconds and back: the delay must rise within a
-    /// second and come back down within a few seconds, with speech (decoding) going on throughout.
+    /// second and come back down within a few seconds, with speech (decoding) going on throughout:
+    /// talk spurts of 900 ms with 100 ms pauses, as in running speech.
     @Test func followsAStepChangeInJitterUpAndDown() {
         var random = SimulatedNetwork.Random(state: 7)
         let jitter: [Int64] = (0..<700).map { seq in
@@ -64,7 +67,7 @@ import Testing
             return Int64(10 + random.unit() * spread) * Self.ms
         }
         let buffer = JitterBuffer()
-        _ = Self.run(SimulatedNetwork.arrivals(frames: 700) { jitter[$0] }, through: buffer, ticks: 700)
+        _ = Self.run(SimulatedNetwork.arrivals(frames: 700) { jitter[$0] }, through: buffer, ticks: 700) { $0 % 50 >= 45 }
         let trace = buffer.trace
         func delay(atSecond s: Double) -> Int64 { trace[Int(s * 50)].delay }
         let before = delay(atSecond: 3.9)
@@ -93,7 +96,7 @@ import Testing
         // fastest packet leaves the window, until the next tick drops a frame.
         let delays = buffer.trace.filter { $0.kind != .silence }.map(\.delay)
         #expect(delays.max()! <= 250 * Self.ms)
-        #expect(delays.reduce(0, +) / Int64(delays.count) <= 220 * Self.ms)
+        #expect(delays.reduce(0, +) / Int64(delays.count) <= 230 * Self.ms)
     }
 
     @Test func fadesOutWhenPacketsStopAndStartsAFreshStream() {
