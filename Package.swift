@@ -27,8 +27,11 @@ let package = Package(
         .target(name: "ParlorAudio", dependencies: ["CALSA", "COpus"]),
         .target(name: "ParlorTUI", dependencies: ["CNCurses"]),
 
+        // Counts one thread's heap allocations for `parlor bench audio` (interposes malloc).
+        .target(name: "CAllocationCounter"),
+
         // What the subcommands run.
-        .target(name: "ParlorApp", dependencies: ["ParlorCrypto", "ParlorAudio", "ParlorTUI"]),
+        .target(name: "ParlorApp", dependencies: ["ParlorCrypto", "ParlorAudio", "ParlorTUI", "CSodium", "CAllocationCounter"]),
         .executableTarget(name: "parlor", dependencies: [
             "ParlorApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -12,5 +12,5 @@ struct Parlor: ParsableCommand {
             forwards what it cannot read.
             """,
         version: "0.1.0",
-        subcommands: [Doctor.self, Keys.self])
+        subcommands: [Doctor.self, Keys.self, Devices.self, Bench.self])
 }
