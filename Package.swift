@@ -39,8 +39,13 @@ let package = Package(
         // The room client: session, roster, roles, keys, media; typed events for every face.
         .target(name: "ParlorClient", dependencies: ["ParlorCrypto", "ParlorProtocol"]),
 
+        // Counts one thread's heap allocations for `parlor bench audio` (interposes malloc).
+        .target(name: "CAllocationCounter"),
+
         // What the subcommands run.
-        .target(name: "ParlorApp", dependencies: ["ParlorCrypto", "ParlorProtocol", "ParlorAudio", "ParlorTUI", "ParlorServer"]),
+        .target(name: "ParlorApp", dependencies: [
+            "ParlorCrypto", "ParlorProtocol", "ParlorAudio", "ParlorTUI", "ParlorServer", "CSodium", "CAllocationCounter",
+        ]),
         .executableTarget(name: "parlor", dependencies: [
             "ParlorApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

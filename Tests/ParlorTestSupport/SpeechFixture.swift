@@ -1,4 +1,5 @@
 import Foundation
+import ParlorAudio
 
 /// Real speech for tests, made at test time (nothing is committed): espeak-ng speaks a text,
 /// sox resamples it to 48 kHz mono 16-bit. The files are cached per process under /tmp.
@@ -28,31 +29,6 @@ public enum SpeechFixture {
 
     /// The same speech as raw S16LE samples (what the ALSA `file` plugin reads).
     public static func samples(text: String = defaultText) throws -> [Int16] {
-        let data = try Data(contentsOf: try wav(text: text))
-        return try WAVSamples.read(data)
-    }
-}
-
-/// Reads the samples of a canonical 16-bit PCM mono WAV file (the test fixtures' format).
-public enum WAVSamples {
-    public struct Malformed: Error {}
-
-    public static func read(_ data: Data) throws -> [Int16] {
-        let bytes = [UInt8](data)
-        guard bytes.count >= 12, bytes[0..<4] == [0x52, 0x49, 0x46, 0x46], bytes[8..<12] == [0x57, 0x41, 0x56, 0x45] else {
-            throw Malformed()
-        }
-        var offset = 12
-        while offset + 8 <= bytes.count {
-            let id = String(decoding: bytes[offset..<offset + 4], as: UTF8.self)
-            let size = Int(bytes[offset + 4]) | Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]) << 16 | Int(bytes[offset + 7]) << 24
-            let body = offset + 8
-            if id == "data" {
-                let end = min(body + size, bytes.count)
-                return stride(from: body, to: end - 1, by: 2).map { Int16(bitPattern: UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8) }
-            }
-            offset = body + size + (size & 1)
-        }
-        throw Malformed()
+        try WAVReader(path: try wav(text: text).path).samples
     }
 }

@@ -1,0 +1,265 @@
+import CAllocationCounter
+import CSodium
+import Foundation
+import ParlorAudio
+import ParlorCrypto
+
+/// `parlor bench audio`: the CPU each piece of the client's audio path costs per 20 ms frame,
+/// and the whole path (1 encode + 4 decodes + jitter buffers + mix + ChaCha20-Poly1305) against
+/// libopus's own 1 encode + 4 decodes measured in the same run. Allocations on the path are
+/// counted by interposing malloc for the benchmark's thread (CAllocationCounter).
+///
+/// The crypto is libsodium's ChaCha20-Poly1305 (RFC 8439) called into buffers made beforehand:
+/// ParlorCrypto's `ChaCha20Poly1305` returns new arrays, which the real-time path cannot afford.
+public enum AudioBenchmark {
+    /// Remote speakers in the benchmark's room.
+    public static let speakers = 4
+
+    /// CPU time per frame, in microseconds, and allocations per frame on the path.
+    public struct Report: Codable, Sendable {
+        public var frames: Int
+        public var encodeMicroseconds: Double
+        public var decodeMicroseconds: Double
+        public var jitterBufferMicroseconds: Double
+        public var mixMicroseconds: Double
+        public var cryptoMicroseconds: Double
+        /// libopus alone: 1 encode + 4 decodes.
+        public var opusBaselineMicroseconds: Double
+        /// The client path: 1 encode + 1 seal + 4 × (open, jitter buffer, decode) + mix.
+        public var clientPathMicroseconds: Double
+        public var clientPathRatio: Double
+        public var allocationsPerFrame: Double
+
+        /// The figures, one a line.
+        public var text: String {
+            func us(_ v: Double) -> String { String(format: "%8.1f µs", v) }
+            return """
+                audio benchmark, \(frames) frames of 20 ms (CPU time per frame)
+                  encode                          \(us(encodeMicroseconds))
+                  decode                          \(us(decodeMicroseconds))
+                  jitter buffer (insert + next)   \(us(jitterBufferMicroseconds))
+                  mix of \(AudioBenchmark.speakers) speakers                \(us(mixMicroseconds))
+                  crypto (seal + open)            \(us(cryptoMicroseconds))
+                  libopus: 1 encode + \(AudioBenchmark.speakers) decodes      \(us(opusBaselineMicroseconds))
+                  client path (+ crypto, jitter, mix) \(us(clientPathMicroseconds))
+                  client path / libopus           \(String(format: "%8.3f", clientPathRatio)) (limit 1.25)
+                  allocations per frame on the path \(String(format: "%6.2f", allocationsPerFrame))
+                """
+        }
+
+        public var json: String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+        }
+    }
+
+    /// Runs every measurement over `frames` frames. With `wavPath` the client path's mix is also
+    /// written there (a file that stays valid if the benchmark is interrupted).
+    public static func run(frames: Int = 2_000, wavPath: String? = nil) throws -> Report {
+        let setup = try Setup(frames: max(frames, 1))
+        let writer = try wavPath.map { try WAVWriter(path: $0) }
+        defer { writer?.close() }
+        var report = Report(frames: setup.frames, encodeMicroseconds: 0, decodeMicroseconds: 0, jitterBufferMicroseconds: 0,
+                            mixMicroseconds: 0, cryptoMicroseconds: 0, opusBaselineMicroseconds: 0,
+                            clientPathMicroseconds: 0, clientPathRatio: 0, allocationsPerFrame: 0)
+        report.encodeMicroseconds = try setup.perFrame { _ in try setup.encode() }
+        report.decodeMicroseconds = try setup.perFrame { f in try setup.decode(speaker: 0, frame: f) }
+        report.jitterBufferMicroseconds = setup.perFrameJitter()
+        report.mixMicroseconds = setup.perFrame { _ in setup.mix() }
+        report.cryptoMicroseconds = try setup.perFrame { f in try setup.seal(); try setup.open(frame: f) }
+        report.opusBaselineMicroseconds = try setup.perFrame { f in
+            try setup.encode()
+            for s in 0..<speakers { try setup.decode(speaker: s, frame: f) }
+        }
+        var allocations: UInt = 0
+        report.clientPathMicroseconds = try setup.perFrame(countingAllocations: &allocations) { f in
+            try setup.clientFrame(f, writer: writer)
+        }
+        report.clientPathRatio = report.clientPathMicroseconds / report.opusBaselineMicroseconds
+        report.allocationsPerFrame = Double(allocations) / Double(setup.frames)
+        return report
+    }
+
+    /// Everything made before timing starts: signal, packets, codecs, keys, buffers.
+    final class Setup {
+        let frames: Int
+        let frameSamples: Int
+        let signal: [Int16]
+        let packets: [[UInt8]]
+        let sealed: [[UInt8]]
+        let encoder: OpusEncoder
+        let decoders: [OpusDecoder]
+        let streams: [SpeakerStream]
+        let jitterOnly: JitterBuffer
+        let mixer: Mixer
+        let captureRing: SPSCRing
+        let playRing: SPSCRing
+        let key = [UInt8](repeating: 7, count: ChaCha20Poly1305.keyLength)
+        var nonce = [UInt8](repeating: 0, count: ChaCha20Poly1305.nonceLength)
+        var frame: [Int16]
+        var mixed: [Int16]
+        var packet = [UInt8](repeating: 0, count: OpusSettings.maxPacketBytes)
+        var ciphertext = [UInt8](repeating: 0, count: OpusSettings.maxPacketBytes + ChaCha20Poly1305.tagLength)
+        var plaintext = [UInt8](repeating: 0, count: OpusSettings.maxPacketBytes)
+        var decoded: [Int16]
+        static let cycle = 250
+
+        init(frames: Int) throws {
+            guard Sodium.initialize() else { throw CryptoError.libraryUnavailable }
+            self.frames = frames
+            let settings = OpusSettings()
+            frameSamples = settings.frameSamples
+            signal = Setup.voiceLike(samples: Setup.cycle * settings.frameSamples)
+            encoder = try OpusEncoder(settings: settings)
+            let remote = try OpusEncoder(settings: settings)
+            var packets: [[UInt8]] = []
+            for f in 0..<Setup.cycle {
+                packets.append(try remote.encode(Array(signal[f * settings.frameSamples ..< (f + 1) * settings.frameSamples])))
+            }
+            self.packets = packets
+            sealed = try (0..<Setup.cycle).map { f in
+                try ChaCha20Poly1305.seal(packets[f], key: [UInt8](repeating: 7, count: ChaCha20Poly1305.keyLength),
+                                          nonce: Setup.nonce(for: UInt64(f)))
+            }
+            decoders = try (0..<AudioBenchmark.speakers).map { _ in try OpusDecoder(frameSamples: settings.frameSamples) }
+            streams = try (0..<AudioBenchmark.speakers).map { _ in try SpeakerStream(settings: settings) }
+            jitterOnly = JitterBuffer()
+            mixer = Mixer(frameSamples: settings.frameSamples)
+            captureRing = SPSCRing(frameSamples: settings.frameSamples, capacity: 8)
+            playRing = SPSCRing(frameSamples: settings.frameSamples, capacity: 8)
+            frame = [Int16](repeating: 0, count: settings.frameSamples)
+            mixed = frame
+            decoded = frame
+        }
+
+        /// A vowel-like signal: harmonics of a wavering 130 Hz voice, syllables at 4 Hz, a little noise.
+        static func voiceLike(samples: Int) -> [Int16] {
+            var noise: UInt32 = 1
+            return (0..<samples).map { i in
+                let t = Double(i) / 48_000
+                let f0 = 130 * (1 + 0.05 * sin(2 * .pi * 3 * t))
+                var v = 0.0
+                for h in 1...12 { v += sin(2 * .pi * f0 * Double(h) * t) / Double(h) }
+                noise = noise &* 1_664_525 &+ 1_013_904_223
+                let envelope = 0.5 + 0.5 * sin(2 * .pi * 4 * t)
+                return Int16(clamping: Int(envelope * 6_000 * v + Double(Int32(bitPattern: noise) >> 20)))
+            }
+        }
+
+        static func nonce(for sequence: UInt64) -> [UInt8] {
+            (0..<ChaCha20Poly1305.nonceLength).map { $0 < 8 ? UInt8((sequence >> (8 * UInt64($0))) & 0xff) : 0 }
+        }
+
+        func loadFrame(_ f: Int) {
+            let start = (f % Setup.cycle) * frameSamples
+            frame.withUnsafeMutableBufferPointer { out in
+                signal.withUnsafeBufferPointer { _ = out.update(fromContentsOf: UnsafeBufferPointer(rebasing: $0[start ..< start + frameSamples])) }
+            }
+        }
+
+        @discardableResult
+        func encode() throws -> Int {
+            try frame.withUnsafeBufferPointer { pcm in try packet.withUnsafeMutableBufferPointer { try encoder.encode(pcm, into: $0) } }
+        }
+
+        func decode(speaker: Int, frame f: Int) throws {
+            _ = try packets[f % Setup.cycle].withUnsafeBufferPointer { p in
+                try decoded.withUnsafeMutableBufferPointer { try decoders[speaker].decode(p, into: $0) }
+            }
+        }
+
+        func mix() {
+            mixer.begin()
+            decoded.withUnsafeBufferPointer { for _ in 0..<AudioBenchmark.speakers { mixer.add($0, gain: 0.8) } }
+            mixed.withUnsafeMutableBufferPointer { mixer.finish(into: $0) }
+        }
+
+        /// Seals the last encoded packet (80 bytes at 32 kbit/s) as the sender does.
+        func seal(length: Int = 80) throws {
+            var written: UInt64 = 0
+            let rc = crypto_aead_chacha20poly1305_ietf_encrypt(&ciphertext, &written, packet, UInt64(length), nil, 0, nil, nonce, key)
+            guard rc == 0 else { throw CryptoError.authenticationFailed }
+        }
+
+        /// Opens a remote packet as the receiver does; returns the plaintext length.
+        @discardableResult
+        func open(frame f: Int) throws -> Int {
+            let box = sealed[f % Setup.cycle]
+            var written: UInt64 = 0
+            let rc = box.withUnsafeBufferPointer { c in
+                Setup.nonces[f % Setup.cycle].withUnsafeBufferPointer { n in
+                    crypto_aead_chacha20poly1305_ietf_decrypt(&plaintext, &written, nil, c.baseAddress!, UInt64(c.count), nil, 0, n.baseAddress!, key)
+                }
+            }
+            guard rc == 0 else { throw CryptoError.authenticationFailed }
+            return Int(written)
+        }
+
+        static let nonces: [[UInt8]] = (0..<cycle).map { nonce(for: UInt64($0)) }
+
+        /// One frame of the whole client path: capture ring → encode → seal; for each speaker
+        /// open → jitter buffer → decode (in `render`); mix → playback ring.
+        func clientFrame(_ f: Int, writer: WAVWriter?) throws {
+            let now = Int64(f) * 20_000_000
+            _ = frame.withUnsafeBufferPointer { captureRing.push($0) }
+            _ = frame.withUnsafeMutableBufferPointer { captureRing.pop(into: $0) }
+            try encode()
+            try seal()
+            mixer.begin()
+            // Indexing, not for-in: a debug build's array iterator allocates.
+            for s in 0..<streams.count {
+                let stream = streams[s]
+                let length = try open(frame: f)
+                _ = plaintext.withUnsafeBufferPointer { p in
+                    stream.receive(sequence: UInt64(f), payload: UnsafeBufferPointer(rebasing: p[0..<length]), arrival: now)
+                }
+                mixer.add(stream.render(now: now), gain: 0.8)
+            }
+            try mixed.withUnsafeMutableBufferPointer { out in
+                mixer.finish(into: out)
+                _ = playRing.push(UnsafeBufferPointer(out))
+                _ = playRing.pop(into: out)
+                try writer?.write(UnsafeBufferPointer(out))
+            }
+        }
+
+        /// CPU time per frame of `body`, in microseconds (this thread's CPU clock).
+        func perFrame(_ body: (Int) throws -> Void) rethrows -> Double {
+            var ignored: UInt = 0
+            return try perFrame(countingAllocations: &ignored, body)
+        }
+
+        func perFrame(countingAllocations allocations: inout UInt, _ body: (Int) throws -> Void) rethrows -> Double {
+            for f in 0..<min(50, frames) { loadFrame(f); try body(f) } // warm up: first-use allocations
+            var cpu: Double = 0
+            var counted: UInt = 0
+            for f in 0..<frames {
+                loadFrame(f)
+                let start = Setup.threadCPU()
+                parlor_allocations_begin()
+                try body(f + 50)
+                counted += parlor_allocations_end()
+                cpu += Setup.threadCPU() - start
+            }
+            allocations = counted
+            return cpu / Double(frames) * 1e6
+        }
+
+        /// The jitter buffer alone: one insert and one decision a frame, playing 60 ms behind.
+        func perFrameJitter() -> Double {
+            perFrame { f in
+                _ = packets[f % Setup.cycle].withUnsafeBufferPointer {
+                    jitterOnly.insert(sequence: UInt64(f), payload: $0, arrival: Int64(f) * 20_000_000)
+                }
+                _ = jitterOnly.next(now: Int64(f) * 20_000_000 + 60_000_000)
+            }
+        }
+
+        static func threadCPU() -> Double {
+            var ts = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+            return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Synchronization
+
+/// The audio thread: once a period it reads a captured frame into `captured` and writes the next
+/// frame from `toPlay` (or silence) to the playback device, paced by an `AudioClock` with
+/// absolute deadlines because the test devices do not block.
+///
+/// Frames cross threads only through the two lock-free rings. The loop allocates nothing, takes
+/// no lock, logs nothing and never touches Swift concurrency; what happens there is counted in
+/// atomics (`statistics`) for others to report.
+///
+/// The devices belong to the audio thread between `start()` and `stop()`; that is the invariant
+/// behind `@unchecked Sendable`.
+public final class AudioEngine: @unchecked Sendable {
+    /// What the audio thread did, as counts since `start()`.
+    public struct Statistics: Sendable, Equatable {
+        public var periods = 0
+        /// Captured frames dropped because the encoder side did not keep up.
+        public var captureOverflows = 0
+        /// Periods played as silence because the mixer had no frame ready.
+        public var playbackUnderflows = 0
+        /// Device calls that failed even after `snd_pcm_recover`.
+        public var deviceErrors = 0
+    }
+
+    public let frameSamples: Int
+    /// Captured frames, from the audio thread to the encoder.
+    public let captured: SPSCRing
+    /// Mixed frames, from the mixer to the audio thread.
+    public let toPlay: SPSCRing
+    public let capture: any AudioDevice
+    public let playback: any AudioDevice
+    public let clock: any AudioClock
+
+    private let running = Atomic<Bool>(false)
+    private let periods = Atomic<Int>(0)
+    private let captureOverflows = Atomic<Int>(0)
+    private let playbackUnderflows = Atomic<Int>(0)
+    private let deviceErrors = Atomic<Int>(0)
+    private let captureFrame: UnsafeMutableBufferPointer<Int16>
+    private let playFrame: UnsafeMutableBufferPointer<Int16>
+    private var thread: RealtimeThread?
+
+    /// An engine over two devices; `ringFrames` frames of slack each way (160 ms at 20 ms).
+    public init(capture: any AudioDevice, playback: any AudioDevice, frameSamples: Int,
+                clock: any AudioClock = MonotonicAudioClock(), ringFrames: Int = 8) {
+        self.capture = capture
+        self.playback = playback
+        self.frameSamples = frameSamples
+        self.clock = clock
+        captured = SPSCRing(frameSamples: frameSamples, capacity: ringFrames)
+        toPlay = SPSCRing(frameSamples: frameSamples, capacity: ringFrames)
+        captureFrame = .allocate(capacity: frameSamples)
+        captureFrame.initialize(repeating: 0)
+        playFrame = .allocate(capacity: frameSamples)
+        playFrame.initialize(repeating: 0)
+    }
+
+    deinit {
+        stop()
+        captureFrame.deallocate()
+        playFrame.deallocate()
+    }
+
+    /// The period in nanoseconds.
+    public var periodNanoseconds: Int64 { Int64(frameSamples) * 1_000_000_000 / Int64(OpusSettings.sampleRate) }
+
+    public var statistics: Statistics {
+        Statistics(periods: periods.load(ordering: .relaxed),
+                   captureOverflows: captureOverflows.load(ordering: .relaxed),
+                   playbackUnderflows: playbackUnderflows.load(ordering: .relaxed),
+                   deviceErrors: deviceErrors.load(ordering: .relaxed))
+    }
+
+    /// Starts the audio thread, SCHED_FIFO where allowed. Returns how it is scheduled: with
+    /// `.normal(reason)` the caller prints the one warning.
+    @discardableResult
+    public func start() throws -> RealtimeThread.Schedule {
+        if let thread { return thread.schedule }
+        running.store(true, ordering: .releasing)
+        let t = try RealtimeThread { [self] in loop() }
+        thread = t
+        return t.schedule
+    }
+
+    /// Stops the audio thread and waits for it.
+    public func stop() {
+        running.store(false, ordering: .releasing)
+        thread?.join()
+        thread = nil
+    }
+
+    /// One period of work: capture a frame, play a frame. The thread's loop calls this; tests
+    /// call it directly to step the engine without a thread.
+    public func runPeriod() {
+        do {
+            if try capture.read(into: captureFrame) == frameSamples, !captured.push(UnsafeBufferPointer(captureFrame)) {
+                captureOverflows.add(1, ordering: .relaxed)
+            }
+        } catch {
+            deviceErrors.add(1, ordering: .relaxed)
+        }
+        if !toPlay.pop(into: playFrame) {
+            playFrame.update(repeating: 0)
+            playbackUnderflows.add(1, ordering: .relaxed)
+        }
+        do {
+            _ = try playback.write(UnsafeBufferPointer(playFrame))
+        } catch {
+            deviceErrors.add(1, ordering: .relaxed)
+        }
+        periods.add(1, ordering: .relaxed)
+    }
+
+    private func loop() {
+        var deadline = clock.now()
+        while running.load(ordering: .acquiring) {
+            runPeriod()
+            deadline += periodNanoseconds
+            clock.sleep(until: deadline)
+        }
+    }
+}

@@ -1,0 +1,379 @@
+/// One speaker's adaptive jitter buffer. Pure: packets go in with their sequence number and
+/// arrival time, and once a frame period (a "tick") it says what to play: decode a packet,
+/// rebuild a lost frame from the next packet's FEC, conceal (PLC), or stay silent. It neither
+/// decodes nor reads a clock; `SpeakerStream` does both.
+///
+/// **Delay model.** For each packet the transit offset is `arrival − sequence × frame`. The
+/// smallest offset in a recent window is the network's base delay; a packet's *lateness* is its
+/// offset above that base. The playout delay of a tick is how far behind the fastest packet it
+/// plays: `now − playing × frame − base`. A packet is on time when the playout delay is at least
+/// its lateness, so the target delay is a high percentile (95th) of recent lateness plus one
+/// frame (so that when a packet is lost the next one, which carries its FEC, is usually there), in the
+/// spirit of WebRTC NetEQ's inter-arrival histogram, clamped to [20, 200] ms and 60 ms at the
+/// start of a stream until the window has half a second of packets.
+///
+/// **Growing** is fast and lazy: when the packet due is missing while the delay is below target
+/// the buffer conceals one frame without advancing (it stretches), so the delay rises by a frame
+/// a tick exactly when packets are late, within a few hundred milliseconds of a jitter rise.
+///
+/// **Shrinking** happens in speech as well as in silence: when the delay exceeds the target by
+/// more than a frame while the speaker is quiet (the caller says so, from the level of what it
+/// last played), or by more than two frames during speech, one whole frame is dropped: every
+/// `quietShrinkSpacing` ticks in pauses, every `speechShrinkSpacing` ticks in speech, and every
+/// tick while the delay is above the ceiling. Dropping a frame is the time-stretching that needs no signal processing; dropping in
+/// pauses is inaudible, and a drop inside speech is a 20 ms skip, so those are kept rare (PESQ on
+/// real speech fell from 3.7 to 2.5 when frames were dropped every 200 ms regardless of level).
+/// The dropped packet is still handed out (`dropped`) so the decoder decodes it and its state
+/// stays continuous. The window is about two seconds, so after jitter falls the target follows
+/// within two seconds and the delay within a few more.
+///
+/// **Edges.** A stream starts with a fade-in and, when packets stop for `endFrames` ticks, ends
+/// with one faded concealment and then silence; the next packet starts a new stream with a fresh
+/// window (a sender's clock may have moved on while it was muted).
+///
+/// Allocates nothing after `init`: packets are copied into fixed slots.
+public final class JitterBuffer {
+    /// How the buffer is tuned. Times are nanoseconds.
+    public struct Configuration: Sendable, Equatable {
+        public var frameNanoseconds: Int64 = 20_000_000
+        public var startDelay: Int64 = 60_000_000
+        public var minimumDelay: Int64 = 20_000_000
+        public var maximumDelay: Int64 = 200_000_000
+        /// Packets of lateness history the target is computed from (100 × 20 ms = 2 s).
+        public var window = 100
+        /// The percentile of lateness the target covers.
+        public var percentile = 0.95
+        /// Packets needed before the estimate replaces `startDelay` as a floor.
+        public var warmUpPackets = 25
+        /// Ticks between two dropped frames while shrinking in a pause.
+        public var quietShrinkSpacing = 2
+        /// Ticks between two dropped frames while shrinking during speech.
+        public var speechShrinkSpacing = 20
+        /// Ticks without packets after which the stream ends (200 ms: longer than any delay it waits out).
+        public var endFrames = 10
+        /// Packets the buffer holds; more than `maximumDelay` plus reordering.
+        public var slots = 32
+
+        public init(frameMilliseconds: Int = 20) {
+            frameNanoseconds = Int64(frameMilliseconds) * 1_000_000
+        }
+    }
+
+    /// What to play this tick.
+    public enum Kind: UInt8, Sendable, Equatable {
+        /// No stream: play nothing.
+        case silence
+        /// Decode the packet `sequence`.
+        case decode
+        /// The packet due was lost: rebuild it from the FEC in packet `sequence` (the next one).
+        case fec
+        /// Nothing to decode: let the decoder conceal one frame.
+        case conceal
+    }
+
+    /// How to shape the frame's level at a stream edge.
+    public enum Fade: UInt8, Sendable, Equatable { case none, fadeIn, fadeOut }
+
+    /// One tick's decision.
+    public struct Frame: Sendable, Equatable {
+        public var kind: Kind
+        /// The packet to decode (for `.decode` and `.fec`).
+        public var sequence: UInt64
+        /// A packet dropped to shrink the delay: decode it first and discard the result.
+        public var dropped: UInt64?
+        public var fade: Fade
+    }
+
+    /// Why an inserted packet was not kept.
+    public enum Rejection: Error, Sendable, Equatable {
+        case duplicate(sequence: UInt64)
+        /// It came after its frame was played or given up for lost.
+        case late(sequence: UInt64)
+        /// It is further ahead of playout than the buffer holds.
+        case tooFarAhead(sequence: UInt64)
+        case tooLarge(bytes: Int)
+        case empty
+    }
+
+    /// One tick in the trace: enough to plot delay against target and see every loss.
+    public struct TraceEntry: Sendable, Equatable {
+        public var time: Int64
+        public var kind: Kind
+        public var sequence: UInt64
+        /// The playout delay at this tick (0 while silent).
+        public var delay: Int64
+        public var target: Int64
+        /// Whether the tick stretched (waited for a late packet) or dropped a frame to shrink.
+        public var stretched: Bool
+        public var shrunk: Bool
+    }
+
+    /// Counts since the buffer was made.
+    public struct Counters: Sendable, Equatable {
+        public var received = 0
+        public var duplicates = 0
+        public var late = 0
+        /// Frames given up for lost (each then came from FEC or PLC).
+        public var lost = 0
+        public var recoveredByFEC = 0
+        /// Frames made up by the decoder: losses without FEC and stretches.
+        public var concealed = 0
+        public var stretched = 0
+        public var shrunk = 0
+        public var streamsStarted = 0
+    }
+
+    public let configuration: Configuration
+    public private(set) var counters = Counters()
+    /// The delay the buffer aims for now.
+    public private(set) var target: Int64
+
+    private let payloads: UnsafeMutableBufferPointer<UInt8>
+    private var slotSequence: [UInt64]
+    private var slotLength: [Int]
+    private var slotFull: [Bool]
+    private var buffered = 0
+    private var offsets: [Int64]
+    private var offsetCount = 0
+    private var offsetNext = 0
+    private var topScratch: [Int64]
+    private var playing: UInt64 = 0
+    private var started = false
+    private var everStarted = false
+    private var emptyTicks = 0
+    private var ticksSinceShrink = 0
+    private var traceEntries: [TraceEntry]
+    private var traceCount = 0
+    private var traceNext = 0
+
+    /// A buffer tuned by `configuration`, keeping the last `traceCapacity` ticks (60 s by default).
+    public init(configuration: Configuration = Configuration(), traceCapacity: Int = 3_000) {
+        self.configuration = configuration
+        target = configuration.startDelay
+        payloads = .allocate(capacity: configuration.slots * OpusSettings.maxPacketBytes)
+        payloads.initialize(repeating: 0)
+        slotSequence = Array(repeating: 0, count: configuration.slots)
+        slotLength = Array(repeating: 0, count: configuration.slots)
+        slotFull = Array(repeating: false, count: configuration.slots)
+        offsets = Array(repeating: 0, count: configuration.window)
+        topScratch = Array(repeating: 0, count: configuration.window + 1)
+        let blank = TraceEntry(time: 0, kind: .silence, sequence: 0, delay: 0, target: 0, stretched: false, shrunk: false)
+        traceEntries = Array(repeating: blank, count: max(traceCapacity, 1))
+    }
+
+    deinit { payloads.deallocate() }
+
+    /// Packets waiting to be played.
+    public var bufferedPackets: Int { buffered }
+
+    /// Adds a packet that arrived at `arrival` (ns). Every arrival, even a late one, teaches the
+    /// delay estimate; the packet is kept unless it is returned as a `Rejection`.
+    public func insert(sequence: UInt64, payload: UnsafeBufferPointer<UInt8>, arrival: Int64) -> Rejection? {
+        guard payload.count > 0 else { return .empty }
+        guard payload.count <= OpusSettings.maxPacketBytes else { return .tooLarge(bytes: payload.count) }
+        counters.received += 1
+        if started || everStarted, sequence < playing {
+            learn(sequence: sequence, arrival: arrival)
+            counters.late += 1
+            return .late(sequence: sequence)
+        }
+        if started, sequence >= playing + UInt64(configuration.slots) { return .tooFarAhead(sequence: sequence) }
+        let slot = Int(sequence % UInt64(configuration.slots))
+        if slotFull[slot] {
+            if slotSequence[slot] == sequence {
+                counters.duplicates += 1
+                return .duplicate(sequence: sequence)
+            }
+            // Before playout starts a newer packet replaces an older one in its slot.
+            if slotSequence[slot] > sequence { return .tooFarAhead(sequence: sequence) }
+            buffered -= 1
+        }
+        learn(sequence: sequence, arrival: arrival)
+        let base = slot * OpusSettings.maxPacketBytes
+        _ = UnsafeMutableBufferPointer(rebasing: payloads[base ..< base + payload.count]).initialize(from: payload)
+        slotSequence[slot] = sequence
+        slotLength[slot] = payload.count
+        slotFull[slot] = true
+        buffered += 1
+        return nil
+    }
+
+    /// Calls `body` with the payload of the buffered packet `sequence` (empty if it is not held).
+    /// Valid until the next `next(now:)`.
+    public func withPayload<R>(_ sequence: UInt64, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let slot = Int(sequence % UInt64(configuration.slots))
+        guard slotSequence[slot] == sequence, slotLength[slot] > 0 else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        let base = slot * OpusSettings.maxPacketBytes
+        return try body(UnsafeBufferPointer(rebasing: payloads[base ..< base + slotLength[slot]]))
+    }
+
+    /// Decides what to play at `now` (ns), once per frame period. `quiet` says whether the
+    /// speaker was silent in the last frame played: the buffer then shrinks faster.
+    public func next(now: Int64, quiet: Bool = false) -> Frame {
+        var frame = Frame(kind: .silence, sequence: 0, dropped: nil, fade: .none)
+        var stretched = false
+        var shrunk = false
+        if !started {
+            if buffered > 0, let first = lowestBuffered(), playoutDelay(of: first, now: now) >= target {
+                started = true
+                everStarted = true
+                playing = first
+                emptyTicks = 0
+                ticksSinceShrink = 0
+                counters.streamsStarted += 1
+                frame.fade = .fadeIn
+            } else {
+                record(now: now, frame: frame, delay: 0, stretched: false, shrunk: false)
+                return frame
+            }
+        }
+        ticksSinceShrink += 1
+        let delay = playoutDelay(of: playing, now: now)
+        if holds(playing) {
+            emptyTicks = 0
+            let overCeiling = delay > configuration.maximumDelay
+            let excess = delay - target
+            if excess > (quiet ? 1 : 2) * configuration.frameNanoseconds,
+               ticksSinceShrink >= (quiet ? configuration.quietShrinkSpacing : configuration.speechShrinkSpacing) || overCeiling,
+               holds(playing + 1) {
+                frame.dropped = playing
+                consume(playing)
+                playing += 1
+                shrunk = true
+                ticksSinceShrink = 0
+                counters.shrunk += 1
+            }
+            frame.kind = .decode
+            frame.sequence = playing
+            consume(playing)
+            playing += 1
+        } else if buffered == 0 && emptyTicks + 1 >= configuration.endFrames {
+            // The sender stopped: one last faded concealment, then silence and a fresh stream.
+            frame.kind = .conceal
+            frame.fade = .fadeOut
+            counters.concealed += 1
+            started = false
+            resetWindow()
+            target = configuration.startDelay
+        } else if delay < target {
+            // Late rather than lost: wait one frame for it.
+            emptyTicks += buffered == 0 ? 1 : 0
+            frame.kind = .conceal
+            stretched = true
+            counters.stretched += 1
+            counters.concealed += 1
+        } else {
+            emptyTicks += buffered == 0 ? 1 : 0
+            counters.lost += 1
+            if holds(playing + 1) {
+                frame.kind = .fec
+                frame.sequence = playing + 1
+                counters.recoveredByFEC += 1
+            } else {
+                frame.kind = .conceal
+                counters.concealed += 1
+            }
+            playing += 1
+        }
+        record(now: now, frame: frame, delay: delay, stretched: stretched, shrunk: shrunk)
+        return frame
+    }
+
+    /// The recorded ticks, oldest first.
+    public var trace: [TraceEntry] {
+        let capacity = traceEntries.count
+        let start = traceCount < capacity ? 0 : traceNext
+        return (0..<traceCount).map { traceEntries[(start + $0) % capacity] }
+    }
+
+    /// The trace as CSV (time and delays in milliseconds), for plotting.
+    public var traceCSV: String {
+        var lines = ["time_ms,sequence,kind,delay_ms,target_ms,stretched,shrunk"]
+        for e in trace {
+            lines.append("\(Double(e.time) / 1e6),\(e.sequence),\(e.kind),\(Double(e.delay) / 1e6),"
+                + "\(Double(e.target) / 1e6),\(e.stretched ? 1 : 0),\(e.shrunk ? 1 : 0)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    // MARK: - Internals
+
+    private func holds(_ sequence: UInt64) -> Bool {
+        let slot = Int(sequence % UInt64(configuration.slots))
+        return slotFull[slot] && slotSequence[slot] == sequence
+    }
+
+    /// Frees the slot; the payload stays readable until overwritten (through the next tick).
+    private func consume(_ sequence: UInt64) {
+        let slot = Int(sequence % UInt64(configuration.slots))
+        if slotFull[slot] && slotSequence[slot] == sequence {
+            slotFull[slot] = false
+            buffered -= 1
+        }
+    }
+
+    private func lowestBuffered() -> UInt64? {
+        var lowest: UInt64?
+        for i in 0..<configuration.slots where slotFull[i] {
+            if lowest == nil || slotSequence[i] < lowest! { lowest = slotSequence[i] }
+        }
+        return lowest
+    }
+
+    private func transitOffset(_ sequence: UInt64, _ arrival: Int64) -> Int64 {
+        arrival &- Int64(truncatingIfNeeded: sequence) &* configuration.frameNanoseconds
+    }
+
+    private func baseOffset() -> Int64 {
+        var base = Int64.max
+        for i in 0..<offsetCount where offsets[i] < base { base = offsets[i] }
+        return base
+    }
+
+    private func playoutDelay(of sequence: UInt64, now: Int64) -> Int64 {
+        guard offsetCount > 0 else { return 0 }
+        return now &- Int64(truncatingIfNeeded: sequence) &* configuration.frameNanoseconds &- baseOffset()
+    }
+
+    private func learn(sequence: UInt64, arrival: Int64) {
+        offsets[offsetNext] = transitOffset(sequence, arrival)
+        offsetNext = (offsetNext + 1) % offsets.count
+        offsetCount = min(offsetCount + 1, offsets.count)
+        updateTarget()
+    }
+
+    private func resetWindow() {
+        offsetCount = 0
+        offsetNext = 0
+    }
+
+    /// Target = the `percentile` of lateness over the window: the k-th largest, found by keeping
+    /// the k largest in a fixed scratch array (k ≤ a few, so this is cheap and allocation-free).
+    private func updateTarget() {
+        let base = baseOffset()
+        let k = max(1, Int((Double(offsetCount) * (1 - configuration.percentile)).rounded(.up)))
+        var kept = 0
+        for i in 0..<offsetCount {
+            let lateness = offsets[i] - base
+            var at = kept
+            while at > 0 && topScratch[at - 1] < lateness {
+                if at < k { topScratch[at] = topScratch[at - 1] }
+                at -= 1
+            }
+            if at < k {
+                topScratch[at] = lateness
+                kept = min(kept + 1, k)
+            }
+        }
+        var estimate = topScratch[max(kept - 1, 0)] + configuration.frameNanoseconds
+        if offsetCount < configuration.warmUpPackets { estimate = max(estimate, configuration.startDelay) }
+        target = min(max(estimate, configuration.minimumDelay), configuration.maximumDelay)
+    }
+
+    private func record(now: Int64, frame: Frame, delay: Int64, stretched: Bool, shrunk: Bool) {
+        traceEntries[traceNext] = TraceEntry(time: now, kind: frame.kind, sequence: frame.sequence, delay: delay,
+                                             target: target, stretched: stretched, shrunk: shrunk)
+        traceNext = (traceNext + 1) % traceEntries.count
+        traceCount = min(traceCount + 1, traceEntries.count)
+    }
+}

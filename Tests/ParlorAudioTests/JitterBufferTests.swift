@@ -1,0 +1,122 @@
+import Testing
+@testable import ParlorAudio
+
+/// The jitter buffer driven by network traces: packets arrive as the trace says, and it is asked
+/// for a frame every 20 ms, as the mixer would.
+@Suite struct JitterBufferTests {
+    static let ms: Int64 = 1_000_000
+    static let payload: [UInt8] = [0x08, 1, 2, 3]
+
+    /// Feeds `arrivals` into `buffer` and ticks it `ticks` times, 5 ms after each frame boundary.
+    /// `quiet(tick)` says whether the speaker paused in the previous frame.
+    static func run(_ arrivals: [SimulatedNetwork.Arrival], through buffer: JitterBuffer, ticks: Int,
+                    quiet: (Int) -> Bool = { _ in false }) -> [JitterBuffer.Frame] {
+        var pending = arrivals[...]
+        var frames: [JitterBuffer.Frame] = []
+        for k in 0..<ticks {
+            let now = Int64(k) * SimulatedNetwork.frame + 5 * ms
+            while let a = pending.first, a.time <= now {
+                pending.removeFirst()
+                _ = payload.withUnsafeBufferPointer { buffer.insert(sequence: a.sequence, payload: $0, arrival: a.time) }
+            }
+            frames.append(buffer.next(now: now, quiet: quiet(k)))
+        }
+        return frames
+    }
+
+    @Test func startsAtAboutSixtyMilliseconds() {
+        let buffer = JitterBuffer()
+        let frames = Self.run(SimulatedNetwork.arrivals(frames: 50) { _ in 10 * Self.ms }, through: buffer, ticks: 50)
+        let first = buffer.trace.first { $0.kind == .decode }!
+        #expect(first.delay >= 60 * Self.ms && first.delay < 80 * Self.ms, "first delay \(first.delay / Self.ms) ms")
+        #expect(frames.first { $0.kind != .silence }?.fade == .fadeIn)
+    }
+
+    @Test func reordersBySequence() {
+        // Every pair swaps: 1 arrives before 0, 3 before 2, …
+        let arrivals = SimulatedNetwork.arrivals(frames: 200) { $0 % 2 == 0 ? 35 * Self.ms : 5 * Self.ms }
+        #expect(arrivals[0].sequence == 1)
+        let buffer = JitterBuffer()
+        let decoded = Self.run(arrivals, through: buffer, ticks: 200).filter { $0.kind == .decode }.map(\.sequence)
+        #expect(decoded.count > 180)
+        #expect(zip(decoded, decoded.dropFirst()).allSatisfy { $1 > $0 }, "frames out of order")
+        #expect(buffer.counters.lost == 0 && buffer.counters.late == 0)
+    }
+
+    @Test func burstsOfLossUseFECForTheLastFrameAndPLCBefore() {
+        let lost: Set<Int> = [50, 51, 52, 53, 54, 100, 101, 102]
+        let arrivals = SimulatedNetwork.arrivals(frames: 200, delay: { _ in 10 * Self.ms }, lost: { lost.contains($0) })
+        let buffer = JitterBuffer()
+        let frames = Self.run(arrivals, through: buffer, ticks: 200)
+        #expect(buffer.counters.lost == 8)
+        #expect(buffer.counters.recoveredByFEC == 2)
+        #expect(frames.contains(JitterBuffer.Frame(kind: .fec, sequence: 55, dropped: nil, fade: .none)))
+        #expect(frames.contains(JitterBuffer.Frame(kind: .fec, sequence: 103, dropped: nil, fade: .none)))
+        #expect(buffer.counters.streamsStarted == 1, "a burst is not the end of a stream")
+        let concealed = frames.filter { $0.kind == .conceal }.count
+        #expect(concealed == 6)
+    }
+
+    /// Jitter steps from 5 ms to 120 ms for four seconds and back: the delay must rise within a
+    /// second and come back down within a few seconds, with speech (decoding) going on throughout:
+    /// talk spurts of 900 ms with 100 ms pauses, as in running speech.
+    @Test func followsAStepChangeInJitterUpAndDown() {
+        var random = SimulatedNetwork.Random(state: 7)
+        let jitter: [Int64] = (0..<700).map { seq in
+            let spread: Double = (200..<400).contains(seq) ? 120 : 5
+            return Int64(10 + random.unit() * spread) * Self.ms
+        }
+        let buffer = JitterBuffer()
+        _ = Self.run(SimulatedNetwork.arrivals(frames: 700) { jitter[$0] }, through: buffer, ticks: 700) { $0 % 50 >= 45 }
+        let trace = buffer.trace
+        func delay(atSecond s: Double) -> Int64 { trace[Int(s * 50)].delay }
+        let before = delay(atSecond: 3.9)
+        let risenBy = trace[200..<250].map(\.delay).max()!
+        let highLate = trace[250..<400].filter { $0.kind != .decode }.count
+        let peak = trace[200..<400].map(\.delay).max()!
+        let after = delay(atSecond: 12)
+        let settled = trace[560..<700].map(\.delay).max()!
+        print("jitter step: delay \(before / Self.ms) ms before, \(risenBy / Self.ms) ms within 1 s of the rise (peak \(peak / Self.ms) ms), "
+            + "\(after / Self.ms) ms 4 s after the fall; \(highLate) of 150 frames not decoded while jitter was high; "
+            + "counters \(buffer.counters)")
+        #expect(before <= 60 * Self.ms)
+        #expect(risenBy >= 2 * before && risenBy >= 80 * Self.ms, "delay should rise within a second")
+        #expect(highLate <= 15, "once risen, most packets should be on time")
+        #expect(settled <= 80 * Self.ms, "delay should come back down within a few seconds")
+        #expect(buffer.counters.shrunk > 0)
+        #expect(trace[400..<700].filter { $0.kind == .decode }.count > 270, "speech continues while shrinking")
+    }
+
+    @Test func neverWaitsMoreThanTwoHundredMilliseconds() {
+        var random = SimulatedNetwork.Random(state: 3)
+        let buffer = JitterBuffer()
+        _ = Self.run(SimulatedNetwork.arrivals(frames: 500) { _ in Int64(random.unit() * 400) * Self.ms }, through: buffer, ticks: 520)
+        #expect(buffer.trace.allSatisfy { $0.target <= 200 * Self.ms })
+        // The delay is the target plus up to one tick of granularity, plus a moment when the
+        // fastest packet leaves the window, until the next tick drops a frame.
+        let delays = buffer.trace.filter { $0.kind != .silence }.map(\.delay)
+        #expect(delays.max()! <= 250 * Self.ms)
+        #expect(delays.reduce(0, +) / Int64(delays.count) <= 230 * Self.ms)
+    }
+
+    @Test func fadesOutWhenPacketsStopAndStartsAFreshStream() {
+        let arrivals = SimulatedNetwork.arrivals(frames: 300, delay: { _ in 10 * Self.ms }, lost: { (100..<200).contains($0) })
+        let buffer = JitterBuffer()
+        let frames = Self.run(arrivals, through: buffer, ticks: 300)
+        #expect(frames.filter { $0.fade == .fadeOut }.count == 1)
+        #expect(frames.filter { $0.fade == .fadeIn }.count == 2)
+        #expect(buffer.counters.streamsStarted == 2)
+        #expect(frames[150].kind == .silence)
+    }
+
+    @Test func rejectsBadAndLatePackets() {
+        let buffer = JitterBuffer()
+        let big = [UInt8](repeating: 0, count: OpusSettings.maxPacketBytes + 1)
+        #expect(big.withUnsafeBufferPointer { buffer.insert(sequence: 0, payload: $0, arrival: 0) } == .tooLarge(bytes: big.count))
+        #expect([UInt8]().withUnsafeBufferPointer { buffer.insert(sequence: 0, payload: $0, arrival: 0) } == .empty)
+        #expect(Self.payload.withUnsafeBufferPointer { buffer.insert(sequence: 5, payload: $0, arrival: 0) } == nil)
+        #expect(Self.payload.withUnsafeBufferPointer { buffer.insert(sequence: 5, payload: $0, arrival: 1) } == .duplicate(sequence: 5))
+        _ = buffer.next(now: 200 * Self.ms)
+        #expect(Self.payload.withUnsafeBufferPointer { buffer.insert(sequence: 4, payload: $0, arrival: 2) } == .late(sequence: 4))
+    }
+}
