@@ -45,6 +45,15 @@ import Testing
         }
     }
 
+    @Test func directoryTitlesOpenWithTheRelayKeyAlone() throws {
+        let relay = X25519KeyPair.generate().publicKey
+        let blob = try MetadataBox.seal(Array("Late show".utf8), kind: .directoryTitle,
+                                        metadataKey: MetadataBox.directoryKey(relayPublicKey: relay))
+        let key = try MetadataBox.directoryKey(relayPublicKey: relay)
+        #expect(try MetadataBox.open(blob, kind: .directoryTitle, metadataKey: key) == Array("Late show".utf8))
+        #expect(key != (try MetadataBox.directoryKey(relayPublicKey: X25519KeyPair.generate().publicKey)))
+    }
+
     @Test func epochSecretsAreSealedToEachMember() throws {
         let members = (0..<3).map { _ in X25519KeyPair.generate() }
         let secret = RoomKeys.newEpochSecret()

@@ -11,7 +11,7 @@ import ParlorCrypto
     /// One of every message, with optional fields both set and left out.
     static let samples: [ControlMessage] = [
         .ping(Ping(nonce: 0)), .pong(Pong(nonce: UInt64.max)),
-        .error(ErrorMessage(code: 404, text: "no such room", inReplyTo: 11)), .error(ErrorMessage(code: 1, text: "")),
+        .error(ErrorMessage(.noSuchRoom, text: "no such room", inReplyTo: 11)), .error(ErrorMessage(code: 404, text: "future code")), .error(ErrorMessage(code: 1, text: "")),
         .serverClosing(ServerClosing(reason: "restart", retryAfterSeconds: 30)), .serverClosing(ServerClosing()),
         .createRoom(CreateRoom(roomID: key, hostKey: otherKey, listed: true, directoryTitle: [9])),
         .createRoom(CreateRoom(roomID: key, hostKey: otherKey)),
