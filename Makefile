@@ -67,7 +67,7 @@ fuzz: fuzz-build
 	@for target in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_WORK)/$$target && \
 		echo "fuzzing $$target for $(FUZZ_SECONDS) s" && \
-		$(FUZZ_SCRATCH)/release/Fuzz$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		SWIFT_BACKTRACE=enable=no $(FUZZ_SCRATCH)/release/Fuzz$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 			$(FUZZ_WORK)/$$target Fuzz/Seeds/$$target > $(FUZZ_WORK)/$$target.log 2>&1; \
 		status=$$?; grep -E "^(Done|stat::number_of_executed_units)|ERROR" $(FUZZ_WORK)/$$target.log; \
 		test $$status -eq 0 || { tail -40 $(FUZZ_WORK)/$$target.log; exit 1; }; \

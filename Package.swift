@@ -53,7 +53,9 @@ let package = Package(
 
         // Helpers every test suite shares: hermetic ALSA devices, a tmux driver, speech fixtures.
         .target(name: "ParlorTestSupport", dependencies: ["ParlorAudio"], path: "Tests/ParlorTestSupport"),
-        .testTarget(name: "ParlorCryptoTests", dependencies: ["ParlorCrypto", "ParlorProtocol"]),
+        .testTarget(name: "ParlorCryptoTests", dependencies: ["ParlorCrypto", "ParlorProtocol"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "ParlorProtocolTests", dependencies: ["ParlorProtocol", "ParlorCrypto"]),
         .testTarget(name: "ParlorAudioTests", dependencies: ["ParlorAudio", "ParlorTestSupport"]),
         .testTarget(name: "ParlorTUITests", dependencies: ["ParlorTUI", "ParlorTestSupport"]),
         .testTarget(name: "ParlorServerTests", dependencies: [

@@ -8,6 +8,16 @@ public enum MetadataBox {
         case roomTitle = 2
         case chat = 3
         case reaction = 4
+        /// A listed room's title in the relay's directory, under `directoryKey(relayPublicKey:)`.
+        case directoryTitle = 5
+    }
+
+    static let directoryLabel = Array("parlor/1 directory".utf8)
+
+    /// The key of directory titles: anyone who knows the relay can read them (a listed room's
+    /// title is public by the host's choice).
+    public static func directoryKey(relayPublicKey: [UInt8]) throws(CryptoError) -> [UInt8] {
+        try HKDFSHA256.derive(salt: [], ikm: relayPublicKey, info: directoryLabel, length: RoomKeys.secretLength)
     }
 
     /// `nonce(24) ‖ ciphertext ‖ tag(16)` of `plaintext`.

@@ -54,6 +54,15 @@ public enum ControlMessage: Sendable, Equatable {
         }
     }
 
+    /// The names PROTOCOL.md uses, by type; errors quote them.
+    public static let names: [UInt8: String] = [
+        1: "ping", 2: "pong", 3: "error", 4: "server_closing",
+        10: "create_room", 11: "join", 12: "joined", 13: "leave", 14: "member_joined", 15: "member_left",
+        20: "profile_set", 21: "profile_delivery", 22: "grant_present", 23: "role_changed",
+        24: "hand_raise", 25: "hand_lower", 26: "hand_update", 27: "moderation", 28: "key_delivery",
+        29: "media_setup", 30: "media_over_tcp", 31: "directory_request", 32: "directory_listing",
+    ]
+
     private var body: any TLVRecord {
         switch self {
         case let .ping(body): body
@@ -90,7 +99,8 @@ public enum ControlMessage: Sendable, Equatable {
         let version = try reader.byte("control message version")
         guard version == ProtocolVersion.current else { throw ParlorProtocolError.unsupportedVersion(version) }
         let type = try reader.byte("control message type")
-        let fields = try TLVFields(reader.rest(), context: "message \(type)")
+        guard let name = names[type] else { throw ParlorProtocolError.unknownMessageType(type) }
+        let fields = try TLVFields(reader.rest(), context: name)
         switch type {
         case 1: return .ping(try Ping(fields: fields))
         case 2: return .pong(try Pong(fields: fields))

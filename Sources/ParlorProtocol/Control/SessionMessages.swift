@@ -14,12 +14,32 @@ public struct Pong: TLVRecord {
     public func write(to writer: inout TLVWriter) { writer.integer(1, nonce) }
 }
 
-/// A refusal or failure, with a stable code (docs/PROTOCOL.md lists them) and a human text.
+/// A refusal or failure, with a stable code and a human text.
 public struct ErrorMessage: TLVRecord {
+    /// The codes of docs/PROTOCOL.md §4.3.
+    public enum Code: UInt64, Sendable {
+        case malformedMessage = 1
+        case unsupportedVersion = 2
+        case noSuchRoom = 3
+        case roomExists = 4
+        case badProof = 5
+        case badGrant = 6
+        case notAllowed = 7
+        case banned = 8
+        case roomFull = 9
+        case rateLimited = 10
+        case internalError = 11
+    }
+
     public var code: UInt64
     public var text: String
     /// The type of the message this answers, if any.
     public var inReplyTo: UInt8?
+
+    /// An error with one of the defined codes (receivers also accept codes they do not know).
+    public init(_ code: Code, text: String, inReplyTo: UInt8? = nil) {
+        self.init(code: code.rawValue, text: text, inReplyTo: inReplyTo)
+    }
 
     public init(code: UInt64, text: String, inReplyTo: UInt8? = nil) {
         self.code = code

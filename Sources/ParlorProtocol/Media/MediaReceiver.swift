@@ -8,9 +8,15 @@ public struct MediaReceiver: Sendable {
     public let receiverIndex: UInt32
     private var window = ReplayWindow()
 
-    public init(key: [UInt8], receiverIndex: UInt32) {
+    /// A receiver for `key`, with a fresh random receiver index unless one is given.
+    public init(key: [UInt8], receiverIndex: UInt32 = MediaReceiver.randomIndex()) {
         self.key = key
         self.receiverIndex = receiverIndex
+    }
+
+    /// A random receiver index: no stable identifier appears on the wire.
+    public static func randomIndex() -> UInt32 {
+        SecureRandom.bytes(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
     }
 
     /// Decodes, checks and decrypts a datagram; returns its kind and plaintext payload.

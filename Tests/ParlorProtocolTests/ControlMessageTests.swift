@@ -1,0 +1,106 @@
+import Testing
+import ParlorCrypto
+@testable import ParlorProtocol
+
+@Suite struct ControlMessageTests {
+    static let key = [UInt8](repeating: 0xab, count: 32)
+    static let otherKey = [UInt8](repeating: 0xcd, count: 32)
+    static let grant = try! Grant(roomID: key, memberKey: otherKey, role: .speaker, expiry: 99, signer: .generate())
+    static let member = MemberEntry(memberKey: key, boxKey: otherKey, role: .moderator, senderSlot: 300, profile: [1, 2, 3])
+
+    /// One of every message, with optional fields both set and left out.
+    static let samples: [ControlMessage] = [
+        .ping(Ping(nonce: 0)), .pong(Pong(nonce: UInt64.max)),
+        .error(ErrorMessage(.noSuchRoom, text: "no such room", inReplyTo: 11)), .error(ErrorMessage(code: 404, text: "future code")), .error(ErrorMessage(code: 1, text: "")),
+        .serverClosing(ServerClosing(reason: "restart", retryAfterSeconds: 30)), .serverClosing(ServerClosing()),
+        .createRoom(CreateRoom(roomID: key, hostKey: otherKey, listed: true, directoryTitle: [9])),
+        .createRoom(CreateRoom(roomID: key, hostKey: otherKey)),
+        .join(Join(roomID: key, memberKey: otherKey, boxKey: key, grant: grant, proof: [UInt8](repeating: 7, count: 64), profile: [5])),
+        .join(Join(roomID: key, memberKey: otherKey, boxKey: key, proof: [UInt8](repeating: 7, count: 64))),
+        .joined(Joined(memberIndex: UInt32.max, senderSlot: 2, role: .listener, epoch: KeyDelivery.maximumEpoch, roster: [member, member])),
+        .joined(Joined(memberIndex: 0, senderSlot: 0, role: .host, epoch: 0, roster: [])),
+        .leave, .memberJoined(MemberJoined(member: member)), .memberLeft(MemberLeft(memberKey: key)),
+        .profileSet(Profile(blob: [1])), .profileDelivery(Profile(memberKey: key, blob: [1, 2])),
+        .grantPresent(GrantPresent(grant: grant)), .roleChanged(RoleChanged(memberKey: key, role: .speaker)),
+        .handRaise, .handLower(HandLower()), .handLower(HandLower(memberKey: key)),
+        .handUpdate(HandUpdate(memberKey: key, raised: true)), .handUpdate(HandUpdate(memberKey: key, raised: false)),
+        .moderation(Moderation(action: .ban, target: key, actor: otherKey)), .moderation(Moderation(action: .endRoom, target: nil)),
+        .keyDelivery(KeyDelivery(epoch: 7, secrets: [SealedEpochSecret(memberKey: key, sealedSecret: [UInt8](repeating: 1, count: 80))])),
+        .mediaSetup(MediaSetup(receiverIndex: 0xdead_beef, udpPort: 7000)), .mediaSetup(MediaSetup(receiverIndex: 1)),
+        .mediaOverTCP(MediaOverTCP(payload: [UInt8](repeating: 0, count: 128))),
+        .directoryRequest, .directoryListing(DirectoryListing(rooms: [DirectoryEntry(roomID: key, title: [3], listenerCount: 12)])),
+    ]
+
+    @Test func everyMessageRoundTrips() throws {
+        for message in Self.samples {
+            let bytes = message.encoded
+            #expect(bytes[0] == 1 && bytes[1] == message.type)
+            #expect(try ControlMessage.decode(bytes) == message)
+        }
+        #expect(Set(Self.samples.map(\.type)).count == 23)
+    }
+
+    @Test func bytesAreTheDocumentedTLV() {
+        #expect(ControlMessage.ping(Ping(nonce: 300)).encoded == [1, 1, 1, 2, 0xac, 0x02])
+        #expect(ControlMessage.leave.encoded == [1, 13])
+        #expect(ControlMessage.handUpdate(HandUpdate(memberKey: Self.key, raised: false)).encoded == [1, 26, 1, 32] + Self.key)
+        #expect(ControlMessage.error(ErrorMessage(code: 2, text: "no")).encoded == [1, 3, 1, 1, 2, 2, 2, 0x6e, 0x6f])
+    }
+
+    @Test func unknownFieldsAreSkippedAnywhere() throws {
+        let ping = ControlMessage.ping(Ping(nonce: 5)).encoded
+        let withUnknown = [1, 1, 200, 3, 9, 9, 9] + Array(ping.dropFirst(2)) + [77, 0]
+        #expect(try ControlMessage.decode(withUnknown) == .ping(Ping(nonce: 5)))
+        let longUnknown = [1, 13, 99, 0x80, 0x01] + [UInt8](repeating: 0, count: 128)
+        #expect(try ControlMessage.decode(longUnknown) == .leave)
+    }
+
+    @Test func malformedMessagesAreTypedErrors() {
+        let cases: [([UInt8], ParlorProtocolError)] = [
+            ([], .truncated("control message version")),
+            ([1], .truncated("control message type")),
+            ([2, 1], .unsupportedVersion(2)),
+            ([1, 250], .unknownMessageType(250)),
+            ([1, 1], .missingField(message: "ping", field: "nonce")),
+            ([1, 1, 1, 1, 5, 1, 1, 6], .duplicateField(message: "ping", tag: 1)),
+            ([1, 1, 1, 5, 1], .truncated("ping: field 1 claims 5 bytes, 1 left")),
+            ([1, 1, 1], .truncated("ping: length of field 1")),
+            ([1, 1, 1, 2, 0x80, 0x00], .invalidField(message: "ping", field: "nonce", reason: "not a varint")),
+            ([1, 1, 1, 2, 5, 5], .invalidField(message: "ping", field: "nonce", reason: "bytes after the varint")),
+            ([1, 15, 1, 2, 1, 2], .invalidField(message: "member_left", field: "member_key", reason: "must be 32 bytes, got 2")),
+            ([1, 23, 1, 32] + Self.key + [2, 1, 9], .invalidField(message: "role_changed", field: "role", reason: "unknown role 9")),
+            ([1, 27, 1, 1, 0], .missingField(message: "moderation", field: "target")),
+            ([1, 27, 1, 1, 8], .invalidField(message: "moderation", field: "action", reason: "unknown action 8")),
+            ([1, 29, 1, 5, 0xff, 0xff, 0xff, 0xff, 0x1f], .invalidField(message: "media_setup", field: "receiver_index",
+                                                                         reason: "8589934591 exceeds 4294967295")),
+            ([1, 3, 1, 1, 1, 2, 1, 0xff], .invalidField(message: "error", field: "text", reason: "not UTF-8")),
+            ([1, 26, 1, 32] + Self.key + [2, 1, 2], .invalidField(message: "hand_update", field: "raised", reason: "2 exceeds 1")),
+            ([1, 14, 1, 0], .missingField(message: "member_joined.member", field: "member_key")),
+        ]
+        for (bytes, error) in cases {
+            #expect(throws: error, "\(bytes)") { try ControlMessage.decode(bytes) }
+        }
+    }
+
+
+    @Test func varintsAreShortestFormAndBounded() throws {
+        var writer = ByteWriter()
+        for value: UInt64 in [0, 127, 128, 16_383, 16_384, UInt64.max] { writer.varint(value) }
+        var reader = ByteReader(writer.bytes)
+        for value: UInt64 in [0, 127, 128, 16_383, 16_384, UInt64.max] { #expect(try reader.varint("v") == value) }
+        #expect(reader.isAtEnd)
+        for bad: [UInt8] in [[0x80, 0x00], [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02],
+                             [UInt8](repeating: 0xff, count: 11)] {
+            var badReader = ByteReader(bad)
+            #expect(throws: ParlorProtocolError.invalidVarint) { try badReader.varint("v") }
+        }
+    }
+
+    @Test func joinProofBindsTheSession() throws {
+        let member = Ed25519SigningKey.generate()
+        let hash = [UInt8](repeating: 3, count: 64)
+        let join = Join(roomID: Self.key, signingKey: member, boxKey: Self.otherKey, handshakeHash: hash)
+        #expect(join.hasValidProof(handshakeHash: hash))
+        #expect(!join.hasValidProof(handshakeHash: [UInt8](repeating: 4, count: 64)))
+    }
+}
