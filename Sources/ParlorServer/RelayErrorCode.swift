@@ -2,23 +2,25 @@
 /// and scripts switch on them; the text beside each code is for people.
 public enum RelayErrorCode: UInt64, Error, Sendable {
     case malformed = 1
-    case unknownMessage = 2
-    case rateLimited = 3
-    case badProof = 4
-    case badGrant = 5
-    case noSuchRoom = 10
-    case roomExists = 11
-    case tooManyRooms = 12
-    case roomFull = 13
+    case unsupportedVersion = 2
+    case noSuchRoom = 3
+    case roomExists = 4
+    case badProof = 5
+    case badGrant = 6
+    case forbidden = 7
+    case banned = 8
+    case roomFull = 9
+    case rateLimited = 10
+    case internalError = 11
+    case unknownMessage = 12
+    case tooManyRooms = 13
     case stageFull = 14
-    case banned = 15
-    case notInARoom = 16
-    case alreadyInARoom = 17
-    case noSuchMember = 18
-    case forbidden = 19
-    case grantRevoked = 20
-    case slotsExhausted = 21
-    case mediaNotSetUp = 22
+    case notInARoom = 15
+    case alreadyInARoom = 16
+    case noSuchMember = 17
+    case grantRevoked = 18
+    case slotsExhausted = 19
+    case mediaNotSetUp = 20
 
     init(_ refusal: RoomRefusal) {
         switch refusal {
@@ -41,6 +43,8 @@ public enum RelayErrorCode: UInt64, Error, Sendable {
     public var text: String {
         switch self {
         case .malformed: return "message could not be parsed"
+        case .unsupportedVersion: return "protocol version not supported by this relay"
+        case .internalError: return "the relay failed to handle this message"
         case .unknownMessage: return "message type not understood by this relay"
         case .rateLimited: return "too many messages; slow down"
         case .badProof: return "join proof does not verify for this session"
