@@ -22,7 +22,13 @@ final class ControlCodecHandler: ChannelDuplexHandler {
             context.fireChannelRead(wrapInboundOut(message))
         } catch {
             metrics.dropped(.malformed)
-            let reply = ControlMessage.error(ErrorMessage(code: RelayErrorCode.malformed.rawValue, text: "\(error)"))
+            let code: RelayErrorCode
+            switch error {
+            case .unsupportedVersion: code = .unsupportedVersion
+            case .unknownMessageType: code = .unknownMessage
+            default: code = .malformed
+            }
+            let reply = ControlMessage.error(ErrorMessage(code: code.rawValue, text: "\(error)"))
             context.writeAndFlush(wrapOutboundOut(encode(reply, context)), promise: nil)
         }
     }

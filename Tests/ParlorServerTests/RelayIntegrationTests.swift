@@ -121,18 +121,19 @@ import Testing
     @Test func malformedInputIsDroppedCountedAndSurvived() async throws {
         let relay = try await start()
         let host = try host(relay)
-        // A padded message that is not a control message.
-        let sealed = try host.transport.encrypt(try ControlPadding.pad([1, 99, 0xFF]))
-        try host.sendRaw(try ControlFraming.frame(sealed))
-        let error = try host.receive { if case .error(let e) = $0 { e } else { nil } }
-        #expect(error.code == RelayErrorCode.malformed.rawValue)
+        // A padded message of a type no one defined, then one cut short.
+        for (bytes, code) in [([UInt8]([1, 99, 0xFF]), RelayErrorCode.unknownMessage), ([1, 11, 1], .malformed)] {
+            try host.sendRaw(try ControlFraming.frame(try host.transport.encrypt(try ControlPadding.pad(bytes))))
+            let error = try host.receive { if case .error(let e) = $0 { e } else { nil } }
+            #expect(error.code == code.rawValue)
+        }
         try host.sendDatagram([0xFF, 0, 0])
         try host.sendDatagram([UInt8](repeating: 1, count: 200))
         try host.send(.ping(Ping(nonce: 42)))
         let pong = try host.receive { if case .pong(let p) = $0 { p } else { nil } }
         #expect(pong.nonce == 42, "the session survives bad input")
-        try await eventually { relay.metrics.value(.malformed) == 2 && relay.metrics.value(.unknownReceiver) == 1 }
-        #expect(relay.metrics.value(.malformed) == 2)
+        try await eventually { relay.metrics.value(.malformed) == 3 && relay.metrics.value(.unknownReceiver) == 1 }
+        #expect(relay.metrics.value(.malformed) == 3)
         #expect(relay.metrics.value(.unknownReceiver) == 1)
         await relay.stop()
     }
