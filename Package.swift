@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "ParlorAudioTests", dependencies: ["ParlorAudio", "ParlorTestSupport"]),
         .testTarget(name: "ParlorTUITests", dependencies: ["ParlorTUI", "ParlorTestSupport"]),
         .testTarget(name: "ParlorServerTests", dependencies: [
-            "ParlorServer", "ParlorTestSupport",
+            "ParlorServer", "ParlorApp", "ParlorTestSupport",
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "ParlorClientTests", dependencies: ["ParlorClient"]),

@@ -1,4 +1,5 @@
 import Foundation
+import ParlorApp
 import ParlorCrypto
 import ParlorProtocol
 import Testing
@@ -22,12 +23,12 @@ import Testing
         for _ in 0..<100 where !condition() { try await Task.sleep(for: .milliseconds(20)) }
     }
 
-    func client(_ relay: RelayServer) throws -> RelayTestClient {
-        try RelayTestClient(port: UInt16(relay.address.port!), relayKey: relay.publicKey)
+    func client(_ relay: RelayServer) throws -> RelaySocketSession {
+        try RelaySocketSession(port: UInt16(relay.address.port!), relayKey: relay.publicKey)
     }
 
     /// A host that created the room, with UDP media set up.
-    func host(_ relay: RelayServer) throws -> RelayTestClient {
+    func host(_ relay: RelayServer) throws -> RelaySocketSession {
         let host = try client(relay)
         try host.send(.createRoom(CreateRoom(roomID: keys.roomID, hostKey: host.memberKey)))
         let joined = try host.join(room: keys.roomID)
@@ -36,7 +37,7 @@ import Testing
         return host
     }
 
-    func grant(_ role: Role, for member: RelayTestClient, by signer: Ed25519SigningKey, expiry: UInt64? = nil) throws -> Grant {
+    func grant(_ role: Role, for member: RelaySocketSession, by signer: Ed25519SigningKey, expiry: UInt64? = nil) throws -> Grant {
         try Grant(roomID: keys.roomID, memberKey: member.memberKey, role: role, expiry: expiry ?? now + 3600, signer: signer)
     }
 
@@ -141,7 +142,7 @@ import Testing
     @Test func fiveHundredMembersAllHearTheSpeaker() async throws {
         let relay = try await start()
         let host = try host(relay)
-        var listeners: [RelayTestClient] = []
+        var listeners: [RelaySocketSession] = []
         for _ in 0..<499 {
             let listener = try client(relay)
             _ = try listener.join(room: keys.roomID)
@@ -157,7 +158,7 @@ import Testing
     }
 }
 
-extension RelayTestClient {
+extension RelaySocketSession {
     func sendRaw(_ bytes: [UInt8]) throws {
         let n = bytes.withUnsafeBytes { write(tcp, $0.baseAddress, $0.count) }
         guard n == bytes.count else { throw POSIXError(.EPIPE) }

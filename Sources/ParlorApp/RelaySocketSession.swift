@@ -3,24 +3,25 @@ import Glibc
 import ParlorCrypto
 import ParlorProtocol
 
-/// A minimal relay client for tests, on plain blocking sockets: a TCP control session through Noise
-/// NK and a UDP socket for media. It speaks the wire protocol directly, so the relay is tested
-/// against the bytes of docs/PROTOCOL.md rather than against the room client built on it.
-final class RelayTestClient {
-    struct Timeout: Error {}
+/// A relay session on plain blocking sockets: a TCP control session through Noise NK and a UDP
+/// socket of its own for media. It speaks the wire protocol directly (docs/PROTOCOL.md), with no
+/// room logic: `parlor bench relay` opens thousands of them as listeners, and the relay's tests
+/// use it as a client nobody else built on.
+public final class RelaySocketSession {
+    public struct Timeout: Error {}
 
-    let tcp: Int32
-    let udp: Int32
-    var transport: NoiseTransport
-    var frames = ControlFrameReader()
+    public let tcp: Int32
+    public let udp: Int32
+    public var transport: NoiseTransport
+    private var frames = ControlFrameReader()
     let relayPort: UInt16
-    let member = Ed25519SigningKey.generate()
+    public let member = Ed25519SigningKey.generate()
     let box = X25519KeyPair.generate()
     let receiverIndex = UInt32.random(in: 1...UInt32.max)
-    var mediaSender: MediaSender?
-    var mediaReceiver: MediaReceiver
+    public private(set) var mediaSender: MediaSender?
+    public private(set) var mediaReceiver: MediaReceiver
 
-    init(port: UInt16, relayKey: [UInt8]) throws {
+    public init(port: UInt16, relayKey: [UInt8]) throws {
         relayPort = port
         let tcp = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = Self.loopback(port)
@@ -54,21 +55,21 @@ final class RelayTestClient {
         close(udp)
     }
 
-    var memberKey: [UInt8] { member.publicKey }
+    public var memberKey: [UInt8] { member.publicKey }
 
-    func send(_ message: ControlMessage) throws {
+    public func send(_ message: ControlMessage) throws {
         let sealed = try transport.encrypt(try ControlPadding.pad(message.encoded))
         try Self.writeAll(tcp, try ControlFraming.frame(sealed))
     }
 
     /// The next control message, or `Timeout`.
-    func receive(within seconds: Double = 5) throws -> ControlMessage {
+    public func receive(within seconds: Double = 5) throws -> ControlMessage {
         let frame = try Self.readFrame(tcp, &frames, deadline: Date().addingTimeInterval(seconds))
         return try ControlMessage.decode(try ControlPadding.unpad(try transport.decrypt(frame)))
     }
 
     /// Reads messages until one matches, returning it (others are skipped).
-    func receive<T>(within seconds: Double = 5, _ match: (ControlMessage) -> T?) throws -> T {
+    public func receive<T>(within seconds: Double = 5, _ match: (ControlMessage) -> T?) throws -> T {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let found = match(try receive(within: deadline.timeIntervalSinceNow)) { return found }
@@ -77,7 +78,7 @@ final class RelayTestClient {
     }
 
     /// Sends `media_setup` and waits for the relay's answer; media can then flow by UDP.
-    func setUpMedia() throws {
+    public func setUpMedia() throws {
         try send(.mediaSetup(MediaSetup(receiverIndex: receiverIndex)))
         let setup = try receive { if case .mediaSetup(let s) = $0 { s } else { nil } }
         mediaSender = MediaSender(key: transport.mediaKeys.sending, peerReceiverIndex: setup.receiverIndex)
@@ -91,7 +92,7 @@ final class RelayTestClient {
         throw Timeout()
     }
 
-    func join(room: [UInt8], grant: Grant? = nil, profile: [UInt8]? = nil) throws -> Joined {
+    public func join(room: [UInt8], grant: Grant? = nil, profile: [UInt8]? = nil) throws -> Joined {
         let join = Join(roomID: room, signingKey: member, boxKey: box.publicKey, grant: grant,
                             handshakeHash: transport.handshakeHash, profile: profile)
         try send(.join(join))
@@ -101,11 +102,11 @@ final class RelayTestClient {
         }
     }
 
-    func sendMedia(_ frame: [UInt8]) throws {
+    public func sendMedia(_ frame: [UInt8]) throws {
         try sendDatagram(try mediaSender!.seal(try MediaPayload(senderSlot: 0, sframe: frame).encoded()))
     }
 
-    func sendDatagram(_ bytes: [UInt8]) throws {
+    public func sendDatagram(_ bytes: [UInt8]) throws {
         var address = Self.loopback(relayPort)
         let udp = self.udp
         let sent = withUnsafePointer(to: &address) {
@@ -115,14 +116,14 @@ final class RelayTestClient {
     }
 
     /// The next datagram's bytes, or nil after the socket's 200 ms timeout.
-    func receiveDatagram() throws -> [UInt8]? {
+    public func receiveDatagram() throws -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: 2048)
         let n = recv(udp, &buffer, buffer.count, 0)
         return n > 0 ? Array(buffer.prefix(n)) : nil
     }
 
     /// The next media payload received by UDP, decrypted and checked (keepalives are skipped).
-    func receiveMedia() throws -> MediaPayload? {
+    public func receiveMedia() throws -> MediaPayload? {
         while let bytes = try receiveDatagram() {
             let opened = try mediaReceiver.open(bytes)
             if opened.kind == .media { return try MediaPayload.decode(opened.payload) }

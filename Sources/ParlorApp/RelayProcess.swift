@@ -1,0 +1,97 @@
+import Foundation
+import Glibc
+import ParlorProtocol
+
+/// A `parlor serve` child process for the relay benchmark: started with this same binary, read
+/// for its key, port and metrics address, measured through /proc, stopped by PID.
+final class RelayProcess {
+    let process = Process()
+    let pid: Int32
+    let port: UInt16
+    let key: [UInt8]
+    let metricsPort: Int
+
+    init(directory: URL) throws {
+        let output = directory.appendingPathComponent("relay.out")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0",
+                             "--key-file", directory.appendingPathComponent("relay.key").path,
+                             "--config", directory.appendingPathComponent("relay.conf").path]
+        process.standardOutput = try FileHandle(forWritingTo: output)
+        process.standardError = process.standardOutput
+        try process.run()
+        pid = process.processIdentifier
+        var lines: [String: String] = [:]
+        let deadline = Date().addingTimeInterval(20)
+        while lines.count < 3 {
+            guard Date() < deadline, process.isRunning else {
+                throw RelayBenchmark.Failure(description: "relay did not start: \((try? String(contentsOf: output, encoding: .utf8)) ?? "")")
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+            for line in ((try? String(contentsOf: output, encoding: .utf8)) ?? "").split(separator: "\n") {
+                for prefix in ["relay key: ", "relay ready: ", "metrics: "] where line.hasPrefix(prefix) {
+                    lines[prefix] = String(line.dropFirst(prefix.count))
+                }
+            }
+        }
+        key = try RelayKeyText.decode(lines["relay key: "]!)
+        port = UInt16(lines["relay ready: "]!.split(separator: ":").last!)!
+        metricsPort = Int(lines["metrics: "]!.split(separator: ":").last!.split(separator: "/").first!)!
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        kill(pid, SIGTERM)
+        process.waitUntilExit()
+    }
+
+    /// Resident memory in KiB (VmRSS in /proc/PID/status).
+    func rssKiB() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
+
+    /// User plus system CPU time in seconds (fields 14 and 15 of /proc/PID/stat).
+    func cpuSeconds() -> Double {
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        // The command name (field 2) may hold spaces; count fields after its closing parenthesis.
+        let fields = stat[(stat.lastIndex(of: ")") ?? stat.startIndex)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[12]), let system = Double(fields[13]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// `parlor_relay_datagrams_forwarded_total` from the metrics endpoint.
+    func forwardedPackets() throws -> Int {
+        let body = try httpGet(port: metricsPort, path: "/metrics")
+        let line = body.split(separator: "\n").first { $0.hasPrefix("parlor_relay_datagrams_forwarded_total ") }
+        guard let value = line?.split(separator: " ").last.flatMap({ Int($0) }) else {
+            throw RelayBenchmark.Failure(description: "no forwarded count in the relay's metrics")
+        }
+        return value
+    }
+
+    private func httpGet(port: Int, path: String) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw RelayBenchmark.Failure(description: "cannot reach the relay's metrics") }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        _ = write(fd, request, request.count)
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n <= 0 { break }
+            response += buffer.prefix(n)
+        }
+        return String(decoding: response, as: UTF8.self)
+    }
+}
