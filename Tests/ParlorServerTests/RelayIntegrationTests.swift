@@ -164,3 +164,21 @@ extension RelaySocketSession {
         guard n == bytes.count else { throw POSIXError(.EPIPE) }
     }
 }
+
+@Suite(.serialized) struct RelayLoadSheddingTests {
+    @Test func connectionsAboveTheHandshakeRateAreShedBeforeAnyNoiseWork() async throws {
+        var limits = RelayLimits()
+        limits.handshakesPerSecond = 5
+        limits.drainSeconds = 0
+        let key = X25519KeyPair.generate()
+        let relay = try await RelayServer.start(.init(host: "127.0.0.1", port: 0, key: key, limits: limits))
+        var accepted = 0
+        for _ in 0..<8 {
+            if (try? RelaySocketSession(port: UInt16(relay.address.port!), relayKey: key.publicKey)) != nil { accepted += 1 }
+        }
+        #expect(accepted == 5)
+        #expect(relay.metrics.value(.rateLimited) == 3)
+        #expect(relay.metrics.value(.handshakes) == 5)
+        await relay.stop()
+    }
+}
