@@ -1,7 +1,8 @@
 # Parlor's two commands (see README.md):
 #   make demo   installs what is missing, builds, and starts Parlor
 #   make test   installs what the tests need and runs the whole suite
-# Other targets: deps, test-deps, build, release, install (PREFIX=/usr/local), clean.
+# Other targets: deps, test-deps, build, release, install (PREFIX=/usr/local), clean,
+# fuzz (FUZZ_SECONDS=N per decoder).
 
 # Debian packages Parlor needs to build and run.
 DEB_RUNTIME := libasound2-dev libopus-dev libsodium-dev libncursesw5-dev pkg-config
@@ -60,7 +61,7 @@ FUZZ_FLAGS = -c release --scratch-path $(FUZZ_SCRATCH) -Xswiftc -sanitize=addres
 	-Xlinker $(firstword $(wildcard $(FUZZ_RUNTIME))) -Xlinker -lstdc++
 
 .PHONY: fuzz fuzz-build
-fuzz-build:
+fuzz-build: deps
 	cd Fuzz && $(SWIFT) build $(FUZZ_FLAGS)
 
 fuzz: fuzz-build

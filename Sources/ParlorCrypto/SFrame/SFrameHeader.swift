@@ -2,9 +2,9 @@
 /// and the counter (CTR) as big-endian integers of 1–8 bytes. A value below 8 fits in its
 /// three config bits (X or Y = 0); otherwise the bits hold its length minus one (X or Y = 1).
 public struct SFrameHeader: Sendable, Equatable {
-    /// RFC 9605 §4.3: the extended-form flags and the 3-bit fields of the config byte.
-    static let kidExtendedFlag: UInt8 = 0x80
-    static let ctrExtendedFlag: UInt8 = 0x08
+    /// RFC 9605 §4.3: the config byte is two 4-bit halves, each an extended-form flag (X or Y)
+    /// and a 3-bit field (K or C).
+    static let extendedFlag: UInt8 = 0x08
     static let threeBits: UInt8 = 0x07
     /// The largest value that fits in the config byte itself.
     static let inlineMaximum: UInt64 = 7
@@ -30,24 +30,23 @@ public struct SFrameHeader: Sendable, Equatable {
         let data = Array(bytes)
         guard let config = data.first else { throw CryptoError.malformedSFrame("empty header") }
         var offset = 1
-        let keyID = try value(extended: config & kidExtendedFlag != 0, bits: (config >> 4) & threeBits,
-                              in: data, at: &offset, name: "key id")
-        let counter = try value(extended: config & ctrExtendedFlag != 0, bits: config & threeBits,
-                                in: data, at: &offset, name: "counter")
+        let keyID = try value(half: config >> 4, in: data, at: &offset, name: "key id")
+        let counter = try value(half: config & 0x0f, in: data, at: &offset, name: "counter")
         return (SFrameHeader(keyID: keyID, counter: counter), offset)
     }
 
-    /// The three config bits and the trailing bytes for one value.
+    /// The config half-byte and the trailing bytes for one value.
     private static func field(_ value: UInt64) -> (UInt8, [UInt8]) {
         if value <= inlineMaximum { return (UInt8(value), []) }
         let length = (64 - value.leadingZeroBitCount + 7) / 8
         let bytes = (0..<length).reversed().map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
-        return (UInt8(kidExtendedFlag >> 4) | UInt8(length - 1), bytes)
+        return (extendedFlag | UInt8(length - 1), bytes)
     }
 
-    private static func value(extended: Bool, bits: UInt8, in data: [UInt8], at offset: inout Int, name: String) throws(CryptoError) -> UInt64 {
-        guard extended else { return UInt64(bits) }
-        let length = Int(bits) + 1
+    /// Reads one value described by a config half-byte.
+    private static func value(half: UInt8, in data: [UInt8], at offset: inout Int, name: String) throws(CryptoError) -> UInt64 {
+        guard half & extendedFlag != 0 else { return UInt64(half & threeBits) }
+        let length = Int(half & threeBits) + 1
         guard data.count - offset >= length else {
             throw CryptoError.malformedSFrame("\(name) needs \(length) bytes, \(data.count - offset) left")
         }

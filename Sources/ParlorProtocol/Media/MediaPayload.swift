@@ -7,7 +7,8 @@ public struct MediaPayload: Sendable, Equatable {
     public static let buckets = [128, 256, 512, 1024]
     static let prefixLength = 4
 
-    /// The relay-assigned slot of the speaker (set by the relay when forwarding).
+    /// The speaker's slot, assigned by the relay in `joined`; the relay checks it matches the
+    /// sending session and forwards the payload unchanged.
     public var senderSlot: UInt16
     public var sframe: [UInt8]
 
