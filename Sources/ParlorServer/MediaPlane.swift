@@ -25,12 +25,13 @@ struct MediaPlane {
 
     /// Where one forwarded frame goes.
     enum Output: Equatable {
-        case datagram(SocketAddress, [UInt8])
+        case datagram(SocketAddress, ByteBuffer)
         /// A media payload for `mediaOverTCP` on the session's control stream.
         case control(SessionID, [UInt8])
     }
 
     let limits: RelayLimits
+    private let allocator = ByteBufferAllocator()
     private(set) var endpoints: [UInt32: Endpoint] = [:]
     private var indexOfSession: [SessionID: UInt32] = [:]
 
@@ -84,7 +85,7 @@ struct MediaPlane {
         switch opened.kind {
         case .keepalive:
             if let reply = try? endpoint.sender.seal(opened.payload, kind: .keepalive) {
-                out.append(.datagram(address, reply))
+                out.append(.datagram(address, allocator.buffer(bytes: reply)))
             }
             endpoints[index] = endpoint
         case .media:
@@ -120,6 +121,7 @@ struct MediaPlane {
         var stamped = payload
         stamped[0] = UInt8(route.slot >> 8)
         stamped[1] = UInt8(route.slot & 0xFF)
+        let datagramLength = MediaHeader.length + stamped.count + ChaCha20Poly1305.tagLength
         for target in route.room where target != session {
             guard let index = indexOfSession[target] else {
                 // No media set up (yet): the control session carries it.
@@ -129,8 +131,15 @@ struct MediaPlane {
             }
             let endpoint = endpoints[index]!
             if let address = endpoint.address, now &- endpoint.lastHeard < Self.udpFreshness {
-                guard let sealed = try? endpoints[index]!.sender.seal(stamped) else { continue }
-                out.append(.datagram(address, sealed))
+                // Sealed straight into the buffer that goes to the socket: one allocation a packet.
+                var buffer = allocator.buffer(capacity: datagramLength)
+                let written = stamped.withUnsafeBytes { plain in
+                    buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: datagramLength) { out in
+                        (try? endpoints[index]!.sender.seal(plain, into: out)) ?? 0
+                    }
+                }
+                guard written > 0 else { continue }
+                out.append(.datagram(address, buffer))
                 metrics.add(.datagramsForwarded)
             } else {
                 out.append(.control(target, stamped))

@@ -269,9 +269,8 @@ final class RelayCore {
         guard !outputs.isEmpty else { return }
         for output in outputs {
             switch output {
-            case let .datagram(address, bytes):
-                guard let udp = udpChannel else { continue }
-                udp.write(AddressedEnvelope(remoteAddress: address, data: udp.allocator.buffer(bytes: bytes)), promise: nil)
+            case let .datagram(address, buffer):
+                udpChannel?.write(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
             case let .control(session, payload):
                 sessions[session]?.channel.writeAndFlush(ControlMessage.mediaOverTCP(MediaOverTCP(payload: payload)), promise: nil)
             }

@@ -63,11 +63,12 @@ import Testing
         #expect(out.count == 2)
         var received: [[UInt8]] = []
         for (output, i) in zip(out, [1, 2]) {
-            guard case let .datagram(address, bytes) = output else {
+            guard case let .datagram(address, buffer) = output else {
                 Issue.record("expected UDP, got \(output)")
                 continue
             }
             #expect(address == clients[i].address)
+            let bytes = Array(buffer.readableBytesView)
             received.append(bytes)
             let opened = try clients[i].receiver.open(bytes)
             let payload = try MediaPayload.decode(opened.payload)

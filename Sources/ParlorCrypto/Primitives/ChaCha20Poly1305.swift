@@ -30,6 +30,28 @@ public enum ChaCha20Poly1305 {
         try aead.open(ciphertext, key: key, nonce: nonce, ad: ad)
     }
 
+    /// Seals `plaintext` under the counter nonce into `out` (ciphertext then tag) without
+    /// allocating: the relay's per-packet path. `out` must hold `plaintext.count + tagLength`
+    /// bytes and `key` must be `keyLength` bytes; both are checked.
+    public static func seal(_ plaintext: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer, counter: UInt64,
+                            ad: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) throws(CryptoError) -> Int {
+        guard key.count == keyLength else { throw CryptoError.invalidLength(what: "key", expected: keyLength, got: key.count) }
+        let needed = plaintext.count + tagLength
+        guard out.count >= needed else { throw CryptoError.invalidLength(what: "output", expected: needed, got: out.count) }
+        // 4 zero bytes, then the counter little-endian: three contiguous 32-bit words.
+        var nonce: (UInt32, UInt32, UInt32) = (0, UInt32(truncatingIfNeeded: counter).littleEndian,
+                                               UInt32(truncatingIfNeeded: counter >> 32).littleEndian)
+        let rc = withUnsafeBytes(of: &nonce) { n in
+            crypto_aead_chacha20poly1305_ietf_encrypt(
+                out.baseAddress!.assumingMemoryBound(to: UInt8.self), nil,
+                plaintext.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(plaintext.count),
+                ad.baseAddress?.assumingMemoryBound(to: UInt8.self), UInt64(ad.count), nil,
+                n.baseAddress!.assumingMemoryBound(to: UInt8.self), key.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
+        guard rc == 0 else { throw CryptoError.authenticationFailed }
+        return needed
+    }
+
     /// The nonce Noise (§12.3) and Parlor's media datagrams use: 4 zero bytes, then the 64-bit
     /// counter little-endian.
     public static func counterNonce(_ counter: UInt64) -> [UInt8] {

@@ -28,4 +28,28 @@ public struct MediaSender: Sendable {
             throw ParlorProtocolError.crypto(error)
         }
     }
+
+    /// Seals `payload` into `out` as a whole datagram (header, ciphertext, tag) without allocating;
+    /// returns its length. `out` needs `MediaHeader.length + payload.count + 16` bytes.
+    public mutating func seal(_ payload: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer) throws(ParlorProtocolError) -> Int {
+        guard nextCounter != UInt64.max else { throw ParlorProtocolError.crypto(.nonceExhausted) }
+        guard out.count >= MediaHeader.length else { throw ParlorProtocolError.invalidLength(what: "datagram buffer", got: out.count) }
+        let counter = nextCounter
+        nextCounter += 1
+        // type(1) reserved(3) receiver_index(4, LE) counter(8, LE)
+        out.storeBytes(of: UInt32(MediaHeader.Kind.media.rawValue).littleEndian, toByteOffset: 0, as: UInt32.self)
+        out.storeBytes(of: receiverIndex.littleEndian, toByteOffset: 4, as: UInt32.self)
+        out.storeBytes(of: counter.littleEndian, toByteOffset: 8, as: UInt64.self)
+        let sealed = key.withUnsafeBytes { key in
+            Result { () throws(CryptoError) -> Int in
+                try ChaCha20Poly1305.seal(payload, key: key, counter: counter,
+                                          ad: UnsafeRawBufferPointer(rebasing: out[0..<MediaHeader.length]),
+                                          into: UnsafeMutableRawBufferPointer(rebasing: out[MediaHeader.length...]))
+            }
+        }
+        switch sealed {
+        case .success(let length): return MediaHeader.length + length
+        case .failure(let error): throw ParlorProtocolError.crypto(error)
+        }
+    }
 }
