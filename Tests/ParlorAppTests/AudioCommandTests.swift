@@ -58,7 +58,8 @@ import Testing
         }
         #expect(size > 44 + 3 * 96_000, "the benchmark should have written 3 s of mix")
         kill(pid, SIGTERM)
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let stopBy = Date().addingTimeInterval(10)
+        while waitpid(pid, &status, WNOHANG) == 0 && Date() < stopBy { usleep(10_000) }
         #expect(status & 0x7f == SIGTERM, "killed by SIGTERM, status \(status)")
         let fileSize = try FileManager.default.attributesOfItem(atPath: wav)[.size] as! Int
         let frames = try Command.run(["python3", "-c", "import wave,sys; print(wave.open(sys.argv[1]).getnframes())", wav])
@@ -79,8 +80,21 @@ import Testing
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        // The child starts with no blocked signals and SIGINT/SIGTERM at their defaults,
+        // whatever the test runner's threads block or ignore.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t(), terminating = sigset_t()
+        sigemptyset(&none)
+        sigemptyset(&terminating)
+        sigaddset(&terminating, SIGINT)
+        sigaddset(&terminating, SIGTERM)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &terminating)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
+        let rc = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, environ)
         guard rc == 0 else { throw SpawnError(code: rc) }
         return pid
     }
