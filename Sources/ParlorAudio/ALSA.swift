@@ -59,4 +59,11 @@ public struct AudioDeviceInfo: Sendable, Equatable {
     public let description: String
     public let canCapture: Bool
     public let canPlay: Bool
+
+    public init(name: String, description: String, canCapture: Bool, canPlay: Bool) {
+        self.name = name
+        self.description = description
+        self.canCapture = canCapture
+        self.canPlay = canPlay
+    }
 }

@@ -5,16 +5,17 @@ import Synchronization
 /// the signal do what it would have done (the default action: the process ends).
 ///
 /// The handler may run on any thread at any moment, so it only reads atomics from slots made
-/// before it was installed and calls `pwrite`, `signal` and `raise`, all async-signal-safe.
+/// before it was installed and calls `fstat`, `pwrite`, `signal` and `raise`, all
+/// async-signal-safe. It takes the data size from the file's length, which is right even when
+/// the signal lands between a `write` and the writer's own bookkeeping.
 /// There are `capacity` slots; a writer beyond them is still finalised on `close()`.
 public enum SignalFinaliser {
     /// How many writers can be open at once and finalised by the handler.
     public static let capacity = 32
 
-    /// One writer's descriptor and sample byte count, readable from the handler.
+    /// One open writer's descriptor, readable from the handler.
     public final class Slot: Sendable {
         let fd = Atomic<Int32>(-1)
-        let dataBytes = Atomic<Int64>(0)
     }
 
     private static let slots: [Slot] = (0..<capacity).map { _ in Slot() }
@@ -38,14 +39,17 @@ public enum SignalFinaliser {
     public static func finaliseAll() {
         for slot in slots {
             let fd = slot.fd.load(ordering: .acquiring)
-            if fd >= 0 { WAVWriter.finaliseHeader(fd: fd, dataBytes: slot.dataBytes.load(ordering: .acquiring)) }
+            var info = stat()
+            if fd >= 0, fstat(fd, &info) == 0 {
+                let samples = max(Int64(info.st_size) - Int64(WAVFormat.headerBytes), 0) & ~1
+                WAVWriter.finaliseHeader(fd: fd, dataBytes: samples)
+            }
         }
     }
 
     static func register(fd: Int32) -> Slot? {
         install()
         for slot in slots where slot.fd.compareExchange(expected: -1, desired: fd, ordering: .acquiringAndReleasing).exchanged {
-            slot.dataBytes.store(0, ordering: .releasing)
             return slot
         }
         return nil

@@ -5,7 +5,7 @@ import Glibc
 /// Samples go straight to the file with `write(2)`. The header's two sizes are rewritten in place
 /// (`pwrite`) on `close()`, every `headerInterval` bytes of samples (one second by default, so
 /// even SIGKILL loses at most a second from the header's account), and by `SignalFinaliser` on
-/// SIGINT/SIGTERM: each writer registers its descriptor and byte count in a signal-safe slot.
+/// SIGINT/SIGTERM: each writer registers its descriptor in a signal-safe slot.
 public final class WAVWriter {
     public let path: String
     /// Samples written so far.
@@ -49,7 +49,6 @@ public final class WAVWriter {
             offset += n
         }
         dataBytes += Int64(bytes.count)
-        slot?.dataBytes.store(dataBytes, ordering: .releasing)
         if dataBytes - bytesAtLastHeader >= headerInterval {
             WAVWriter.finaliseHeader(fd: fd, dataBytes: dataBytes)
             bytesAtLastHeader = dataBytes
