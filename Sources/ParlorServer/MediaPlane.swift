@@ -39,8 +39,11 @@ struct MediaPlane {
 
     /// Sets up `session`'s endpoint from its Noise session's media keys and the receiver index the
     /// client announced; returns the relay's own random receiver index for the client to use.
+    ///
+    /// A session sets up media once: a second `media_setup` gets the same index back and changes
+    /// nothing, since starting the relay's counter again under the same key would reuse nonces.
     mutating func register(session: SessionID, keys: MediaKeys, clientReceiverIndex: UInt32, now: UInt64) -> UInt32 {
-        unregister(session: session)
+        if let existing = indexOfSession[session] { return existing }
         var index: UInt32
         repeat {
             index = UInt32.random(in: 1...UInt32.max)

@@ -127,6 +127,7 @@ final class RelayCore {
             deliver(rooms.leave(session: id))
             updateRoomGauge()
         case .profileSet(let profile):
+            guard profile.blob.count <= Self.maxProfileBytes else { throw RelayErrorCode.malformed }
             deliver(try rooms.setProfile(session: id, blob: profile.blob))
         case .grantPresent(let present):
             let role = try verify(present.grant, forMember: try ownKey(id), room: try roomID(of: id))
@@ -162,7 +163,8 @@ final class RelayCore {
             metrics.dropped(.unauthenticated)
             throw RelayErrorCode.badProof
         }
-        guard let room = OpaqueKey(join.roomID), let key = OpaqueKey(join.memberKey), let box = OpaqueKey(join.boxKey) else {
+        guard let room = OpaqueKey(join.roomID), let key = OpaqueKey(join.memberKey), let box = OpaqueKey(join.boxKey),
+              (join.profile?.count ?? 0) <= Self.maxProfileBytes else {
             throw RelayErrorCode.malformed
         }
         var deliveries: [Delivery]
@@ -301,24 +303,36 @@ final class RelayCore {
         send(.error(ErrorMessage(code: code.rawValue, text: code.text, inReplyTo: message.type)), to: id)
     }
 
-    /// Members listed in one `joined` message: a roster larger than the biggest padding bucket
-    /// follows as `member_joined` messages, the stage first so the room shows its speakers at once.
-    static let rosterPerJoined = 150
+    /// The largest sealed profile the relay keeps (a name and a few fields, sealed).
+    static let maxProfileBytes = 1_024
+
+    /// The bytes of roster a `joined` message may carry: what does not fit under the largest
+    /// padding bucket follows as `member_joined` messages, the stage first so the room shows its
+    /// speakers at once.
+    static let rosterBytesPerJoined = 12_000
+
+    /// What one roster entry takes on the wire, at most: keys, role, slot, profile, TLV framing.
+    static func entryBytes(_ member: RoomMember) -> Int { 96 + (member.profile?.count ?? 0) }
 
     private func deliver(_ deliveries: [Delivery]) {
         for delivery in deliveries {
-            if case let .joined(you, roster) = delivery.notice, roster.count > Self.rosterPerJoined {
+            if case let .joined(you, roster) = delivery.notice, roster.map(Self.entryBytes).reduce(0, +) > Self.rosterBytesPerJoined {
                 let ordered = roster.filter { $0.role.isOnStage } + roster.filter { !$0.role.isOnStage }
-                let first = Array(ordered.prefix(Self.rosterPerJoined))
+                var budget = Self.rosterBytesPerJoined
+                let first = Array(ordered.prefix { member in
+                    budget -= Self.entryBytes(member)
+                    return budget >= 0
+                })
                 send(controlMessage(for: Delivery(to: delivery.to, notice: .joined(you: you, roster: first)))!, to: delivery.to)
-                for member in ordered.dropFirst(Self.rosterPerJoined) {
+                for member in ordered.dropFirst(first.count) {
                     send(.memberJoined(MemberJoined(member: Self.entry(member))), to: delivery.to)
                 }
                 continue
             }
             if let message = controlMessage(for: delivery) { send(message, to: delivery.to) }
-            if case .removed = delivery.notice {
-                sessions[delivery.to]?.channel.close(promise: nil)
+            switch delivery.notice {
+            case .removed, .replaced: sessions[delivery.to]?.channel.close(promise: nil)
+            default: break
             }
         }
     }
@@ -337,7 +351,7 @@ final class RelayCore {
         case let .muted(key, muted):
             return muted ? .moderation(Moderation(action: .mute, target: key.bytes)) : nil
         case let .profile(key, blob): return .profileDelivery(Profile(memberKey: key.bytes, blob: blob))
-        case .blob: return nil
+        case .blob, .replaced: return nil
         case let .removed(key, banned, actor):
             return .moderation(Moderation(action: banned ? .ban : .remove, target: key.bytes, actor: actor.bytes))
         case let .roomEnded(actor): return .moderation(Moderation(action: .endRoom, target: actor.bytes, actor: actor.bytes))

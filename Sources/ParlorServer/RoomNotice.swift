@@ -16,6 +16,8 @@ public enum RoomNotice: Sendable, Equatable {
     case blob(from: OpaqueKey, [UInt8])
     /// To a member that was removed or banned (its key), by a moderator; its session is closed after this.
     case removed(OpaqueKey, banned: Bool, by: OpaqueKey)
+    /// To a session whose member key joined again on another session (a reconnect); it is closed.
+    case replaced
     /// The room was ended by a moderator (its key).
     case roomEnded(by: OpaqueKey)
 }

@@ -50,10 +50,11 @@ public struct RoomTable: Sendable {
         if role.isOnStage, room.stageCount >= limits.maxSpeakersPerRoom, role != .host { throw .stageFull }
         guard room.nextSlot < UInt16.max else { throw .slotsExhausted }
 
-        // The same member key joining again (a reconnect) replaces its old session.
+        // The same member key joining again (a reconnect) replaces its old session, which is told
+        // (and then closed by the relay) so it cannot linger half in the room.
         var deliveries: [Delivery] = []
         if let stale = room.session(of: key) {
-            deliveries += remove(stale, from: &room, notice: nil)
+            deliveries += remove(stale, from: &room, notice: .replaced)
         }
         let member = RoomMember(session: session, key: key, boxKey: boxKey, role: role, senderSlot: room.nextSlot)
         room.nextSlot += 1
@@ -146,12 +147,16 @@ public struct RoomTable: Sendable {
         var deliveries: [Delivery] = []
         switch action {
         case .mute:
+            // Only the stage has microphones; muting a listener would only reveal it.
+            guard room.members[target]!.role.isOnStage else { throw .noSuchMember }
             room.members[target]!.muted = true
             deliveries = broadcast(.muted(key, true), in: room)
         case .moveToAudience:
+            guard room.members[target]!.role.isOnStage else { throw .noSuchMember }
             room.members[target]!.role = .listener
             room.members[target]!.muted = false
             if let revokingGrant { room.revokedGrants.insert(revokingGrant) }
+            // Everyone knew them on stage; from now on only moderators see them.
             deliveries = broadcast(.roleChanged(key, .listener), in: room)
         case .remove, .ban:
             if action == .ban { room.banned.insert(key) }

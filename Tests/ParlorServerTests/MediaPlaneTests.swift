@@ -12,6 +12,7 @@ import Testing
         let receiverIndex = UInt32.random(in: 1...UInt32.max)
         var sender: MediaSender
         var receiver: MediaReceiver
+        let relayIndex: UInt32
 
         init(_ n: UInt64, plane: inout MediaPlane) throws {
             let relayKey = X25519KeyPair.generate()
@@ -24,6 +25,7 @@ import Testing
             address = try SocketAddress(ipAddress: "127.0.0.1", port: Int(40_000 + n))
             let relayIndex = plane.register(session: session, keys: try relay.split().mediaKeys,
                                             clientReceiverIndex: receiverIndex, now: 0)
+            self.relayIndex = relayIndex
             sender = MediaSender(key: clientKeys.sending, peerReceiverIndex: relayIndex)
             receiver = MediaReceiver(key: clientKeys.receiving, receiverIndex: receiverIndex)
         }
@@ -80,6 +82,14 @@ import Testing
         #expect(metrics.value(.datagramsForwarded) == 2)
     }
 
+    @Test func aSecondMediaSetupChangesNothing() throws {
+        var (plane, _, clients) = try setUp()
+        let before = plane.endpoints.count
+        let again = plane.register(session: clients[0].session, keys: try MediaKeys.forTests(), clientReceiverIndex: 7, now: 9)
+        #expect(again == clients[0].relayIndex, "the same index, so the same counter goes on")
+        #expect(plane.endpoints.count == before)
+    }
+
     @Test func listenersMediaIsNotForwarded() throws {
         var (plane, rooms, clients) = try setUp()
         var out: [MediaPlane.Output] = []
@@ -134,5 +144,17 @@ import Testing
             plane.receive(datagram: try clients[0].sender.seal(try frame()), from: clients[0].address, now: 2, rooms: rooms, metrics: metrics, into: &out)
         }
         #expect(metrics.value(.rateLimited) == 50)
+    }
+}
+
+extension MediaKeys {
+    /// Keys from a throwaway Noise session.
+    static func forTests() throws -> MediaKeys {
+        let relayKey = X25519KeyPair.generate()
+        var client = try NoiseHandshake(initiatorPinning: relayKey.publicKey)
+        var relay = try NoiseHandshake(responderWith: relayKey)
+        _ = try relay.readMessage(try client.writeMessage())
+        _ = try client.readMessage(try relay.writeMessage())
+        return try relay.split().mediaKeys
     }
 }

@@ -145,10 +145,17 @@ import Testing
         }
     }
 
+    @Test func listenersCannotBeMutedOrMovedSoNoOneLearnsOfThem() throws {
+        var t = try table()
+        #expect(throws: RoomRefusal.noSuchMember) { try t.moderate(session: s1, action: .mute, target: alice) }
+        #expect(throws: RoomRefusal.noSuchMember) { try t.moderate(session: s1, action: .moveToAudience, target: alice) }
+    }
+
     @Test func aReconnectReplacesTheStaleSessionAndEmptyRoomsGo() throws {
         var t = try table()
         let s5 = SessionID(5)
-        _ = try t.join(session: s5, room: room, key: alice, boxKey: Self.key(202), role: .listener, grantSignature: nil)
+        let out = try t.join(session: s5, room: room, key: alice, boxKey: Self.key(202), role: .listener, grantSignature: nil)
+        #expect(out.first == Delivery(to: s2, notice: .replaced), "the stale session is told, then closed")
         #expect(t.room(of: s2) == nil)
         #expect(t.room(of: s5)!.members.count == 3)
         _ = t.leave(session: s1)
