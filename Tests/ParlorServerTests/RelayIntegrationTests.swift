@@ -11,10 +11,12 @@ import Testing
     let relayKey = X25519KeyPair.generate()
     var now: UInt64 { UInt64(Date().timeIntervalSince1970) }
 
-    /// A relay on a free loopback port; it does not wait for test clients to leave when stopped.
+    /// A relay on a free loopback port; it does not wait for test clients to leave when stopped,
+    /// and does not close sessions left quiet while a loaded machine sets up hundreds of others.
     func start() async throws -> RelayServer {
         var limits = RelayLimits()
         limits.drainSeconds = 0
+        limits.idleTimeoutSeconds = 600
         return try await RelayServer.start(.init(host: "127.0.0.1", port: 0, key: relayKey, limits: limits))
     }
 
@@ -151,7 +153,16 @@ import Testing
         }
         try host.sendMedia([42])
         var heard = 0
-        for listener in listeners where try listener.receiveMedia()?.sframe == [42] { heard += 1 }
+        let deadline = Date().addingTimeInterval(30)
+        for listener in listeners {
+            // Each socket waits 200 ms a try; a loaded machine may need several.
+            while Date() < deadline {
+                if let payload = try listener.receiveMedia() {
+                    if payload.sframe == [42] { heard += 1 }
+                    break
+                }
+            }
+        }
         #expect(heard == 499)
         #expect(relay.metrics.value(.sessionsOpen) == 500)
         await relay.stop()
@@ -168,17 +179,20 @@ extension RelaySocketSession {
 @Suite(.serialized) struct RelayLoadSheddingTests {
     @Test func connectionsAboveTheHandshakeRateAreShedBeforeAnyNoiseWork() async throws {
         var limits = RelayLimits()
-        limits.handshakesPerSecond = 5
+        limits.handshakesPerSecond = 3
         limits.drainSeconds = 0
         let key = X25519KeyPair.generate()
         let relay = try await RelayServer.start(.init(host: "127.0.0.1", port: 0, key: key, limits: limits))
         var accepted = 0
-        for _ in 0..<8 {
+        let start = Date()
+        for _ in 0..<12 {
             if (try? RelaySocketSession(port: UInt16(relay.address.port!), relayKey: key.publicKey)) != nil { accepted += 1 }
         }
-        #expect(accepted == 5)
-        #expect(relay.metrics.value(.rateLimited) == 3)
-        #expect(relay.metrics.value(.handshakes) == 5)
+        // A burst of 3, then 3 a second: how many more depends on how long the loop took.
+        let refilled = Int(Date().timeIntervalSince(start) * 3) + 1
+        #expect(accepted >= 3 && accepted <= 3 + refilled, "accepted \(accepted)")
+        #expect(relay.metrics.value(.rateLimited) == 12 - accepted)
+        #expect(relay.metrics.value(.handshakes) == accepted, "no Noise work for shed connections")
         await relay.stop()
     }
 }
