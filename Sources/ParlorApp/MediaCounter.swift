@@ -32,6 +32,7 @@ final class MediaCounter: @unchecked Sendable {
                 while true {
                     let n = recv(sockets[index], &buffer, buffer.count, Int32(MSG_DONTWAIT))
                     guard n > 0 else { break }
+                    // Keepalive answers are not media.
                     guard buffer[0] == MediaHeader.Kind.media.rawValue else { continue }
                     received += 1
                     seen += 1

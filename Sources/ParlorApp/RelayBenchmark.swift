@@ -108,7 +108,7 @@ public enum RelayBenchmark {
         let start = Monotonic.nanoseconds
         let receiving = Thread { receiver.run(until: start + UInt64((options.seconds + 0.5) * 1e9)) }
         receiving.start()
-        let sent = try send(from: speakers, seconds: options.seconds, start: start)
+        let sent = try send(from: speakers, keepingAlive: listeners, seconds: options.seconds, start: start)
         while !receiver.finished { Thread.sleep(forTimeInterval: 0.05) }
         let cpuAfter = relay.cpuSeconds()
         let forwarded = try relay.forwardedPackets() - forwardedBefore
@@ -131,8 +131,10 @@ public enum RelayBenchmark {
         return result
     }
 
-    /// Every speaker sends one frame each 20 ms on an absolute schedule; returns the frames sent in all.
-    static func send(from speakers: [RelaySocketSession], seconds: Double, start: UInt64) throws -> Int {
+    /// Every speaker sends one frame each 20 ms on an absolute schedule, and every listener a
+    /// keepalive each 5 s as clients do; returns the frames sent in all.
+    static func send(from speakers: [RelaySocketSession], keepingAlive listeners: [RelaySocketSession],
+                     seconds: Double, start: UInt64) throws -> Int {
         let frames = Int(seconds * 50)
         var payload = [UInt8](repeating: 0, count: frameBytes)
         for frame in 0..<frames {
@@ -141,6 +143,9 @@ public enum RelayBenchmark {
             deadline.tv_sec += deadline.tv_nsec / 1_000_000_000
             deadline.tv_nsec %= 1_000_000_000
             clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nil)
+            if frame % 250 == 0 {
+                for listener in listeners { try listener.sendKeepalive() }
+            }
             for speaker in speakers {
                 withUnsafeBytes(of: Monotonic.nanoseconds.littleEndian) { payload.replaceSubrange(0..<8, with: $0) }
                 try speaker.sendMedia(payload)

@@ -82,7 +82,7 @@ public final class RelaySocketSession {
         try send(.mediaSetup(MediaSetup(receiverIndex: receiverIndex)))
         let setup = try receive { if case .mediaSetup(let s) = $0 { s } else { nil } }
         mediaSender = MediaSender(key: transport.mediaKeys.sending, peerReceiverIndex: setup.receiverIndex)
-        try sendDatagram(try mediaSender!.seal([0], kind: .keepalive))
+        try sendKeepalive()
         for _ in 0..<25 {
             if let bytes = try receiveDatagram() {
                 _ = try mediaReceiver.open(bytes)
@@ -100,6 +100,12 @@ public final class RelaySocketSession {
             if case .joined(let joined) = message { return joined }
             return nil
         }
+    }
+
+    /// Tells the relay this session's UDP still works (clients do it every few seconds; the relay
+    /// falls back to TCP for members it has not heard from by UDP for 15 s).
+    public func sendKeepalive() throws {
+        try sendDatagram(try mediaSender!.seal([0], kind: .keepalive))
     }
 
     public func sendMedia(_ frame: [UInt8]) throws {
