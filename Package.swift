@@ -37,14 +37,15 @@ let package = Package(
         ]),
 
         // The room client: session, roster, roles, keys, media; typed events for every face.
-        .target(name: "ParlorClient", dependencies: ["ParlorCrypto", "ParlorProtocol"]),
+        .target(name: "ParlorClient", dependencies: ["ParlorCrypto", "ParlorProtocol", "ParlorAudio"]),
 
         // Counts one thread's heap allocations for `parlor bench audio` (interposes malloc).
         .target(name: "CAllocationCounter"),
 
         // What the subcommands run.
         .target(name: "ParlorApp", dependencies: [
-            "ParlorCrypto", "ParlorProtocol", "ParlorAudio", "ParlorTUI", "ParlorServer", "CSodium", "CAllocationCounter",
+            "ParlorCrypto", "ParlorProtocol", "ParlorAudio", "ParlorTUI", "ParlorServer", "ParlorClient", "CSodium",
+            "CAllocationCounter",
         ]),
         .executableTarget(name: "parlor", dependencies: [
             "ParlorApp",
@@ -62,7 +63,7 @@ let package = Package(
             "ParlorServer", "ParlorApp", "ParlorTestSupport",
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
-        .testTarget(name: "ParlorClientTests", dependencies: ["ParlorClient"]),
+        .testTarget(name: "ParlorClientTests", dependencies: ["ParlorClient", "ParlorServer", "ParlorTestSupport"]),
         .testTarget(name: "ParlorAppTests", dependencies: ["ParlorApp", "ParlorTestSupport"]),
     ]
 )

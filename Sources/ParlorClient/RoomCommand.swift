@@ -3,9 +3,9 @@ import Foundation
 /// What a face asks the room client to do. Headless faces read them as JSON lines on stdin,
 /// one object a line: `{"command":"invite_to_stage","member":"1a2b3c4d5e6f"}`.
 public enum RoomCommand: Sendable, Equatable {
-    case raiseHand, lowerHand, mute, unmute
+    case raiseHand, lowerHand, mute, unmute, acceptInvite
     case inviteToStage(MemberID), moveToAudience(MemberID), makeModerator(MemberID)
-    case muteMember(MemberID), remove(MemberID), ban(MemberID)
+    case muteMember(MemberID), dismissHand(MemberID), remove(MemberID), ban(MemberID)
     case endRoom, leave
 
     /// A command line that cannot be carried out, and why; answered with an `error` event.
@@ -15,8 +15,9 @@ public enum RoomCommand: Sendable, Equatable {
     }
 
     /// Every command name, for error messages and completion.
-    public static let names = ["raise_hand", "lower_hand", "mute", "unmute", "invite_to_stage", "move_to_audience",
-                               "make_moderator", "mute_member", "remove", "ban", "end_room", "leave"]
+    public static let names = ["raise_hand", "lower_hand", "mute", "unmute", "accept_invite", "invite_to_stage",
+                               "move_to_audience", "make_moderator", "mute_member", "dismiss_hand", "remove", "ban",
+                               "end_room", "leave"]
 
     /// Parses one JSON line.
     public static func parse(jsonLine line: String) throws(ParseError) -> RoomCommand {
@@ -40,6 +41,8 @@ public enum RoomCommand: Sendable, Equatable {
         case "lower_hand": return .lowerHand
         case "mute": return raw == nil ? .mute : .muteMember(try member())
         case "unmute": return .unmute
+        case "accept_invite": return .acceptInvite
+        case "dismiss_hand": return .dismissHand(try member())
         case "invite_to_stage": return .inviteToStage(try member())
         case "move_to_audience": return .moveToAudience(try member())
         case "make_moderator": return .makeModerator(try member())

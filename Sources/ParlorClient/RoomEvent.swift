@@ -18,6 +18,8 @@ public enum RoomEvent: Sendable, Equatable {
     case speakingStopped(MemberInfo)
     case handRaised(MemberInfo)
     case handLowered(MemberInfo)
+    /// A moderator invited this client on stage (as `role`); `accept_invite` accepts.
+    case invitedToStage(by: MemberInfo, role: Role)
     /// A speaker was muted (`byModerator` when someone else did it) or unmuted.
     case muted(MemberInfo, muted: Bool, byModerator: Bool)
     /// This client was removed (or banned) by a moderator.
@@ -46,6 +48,7 @@ public enum RoomEvent: Sendable, Equatable {
         case .speakingStopped: return "speaking_stopped"
         case .handRaised: return "hand_raised"
         case .handLowered: return "hand_lowered"
+        case .invitedToStage: return "invited_to_stage"
         case .muted(_, let muted, _): return muted ? "muted" : "unmuted"
         case .removed: return "removed"
         case .roomEnded: return "room_ended"
@@ -73,6 +76,9 @@ public enum RoomEvent: Sendable, Equatable {
         case let .memberJoined(m), let .memberLeft(m), let .speakerAdded(m), let .speakerRemoved(m), let .roleChanged(m),
              let .speakingStarted(m), let .speakingStopped(m), let .handRaised(m), let .handLowered(m):
             line.append("member", m.json)
+        case let .invitedToStage(by, role):
+            line.append("by", by.json)
+            line.append("role", .string(role.name))
         case let .muted(m, _, byModerator):
             line.append("member", m.json)
             line.append("by_moderator", .bool(byModerator))

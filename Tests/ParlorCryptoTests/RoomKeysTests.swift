@@ -21,18 +21,22 @@ import Testing
         let keys = try RoomKeys(roomSecret: [UInt8](repeating: 0x42, count: 32))
         #expect(keys.roomID.hex == Self.pythonRoomID)
         #expect(keys.epochZeroSecret.hex == Self.pythonEpochZero)
-        #expect(try RoomKeys.senderKey(epochSecret: keys.epochZeroSecret, senderSlot: 0x0102).hex == Self.pythonSenderKey)
+        #expect(try RoomKeys.senderKey(epochSecret: keys.epochZeroSecret, senderSlot: 0x0102, boxKey: [UInt8](repeating: 0x55, count: 32)).hex == Self.pythonSenderKey)
     }
 
     static let pythonRoomID = "6dfd40e1610c0d018c96744f4fd0d2870af7ca120ba2d81ed325ed9e58924729"
     static let pythonEpochZero = "82c46630f5c931668294c606e8da80f3e3912ec24425b3c2cdfa6e31ebb3a04a"
-    static let pythonSenderKey = "8d7646b2a56e0be7adfa620562be6be9d9d29323fbc7ab7406382cdf64feecd2"
+    static let pythonSenderKey = "1206edf17e6a6df3cb17c4c92371deb31b5a79a27a824d45db0eca23a557c994"
 
     @Test func senderKeysDifferBySlotAndEpoch() throws {
-        let slot1 = try RoomKeys.senderKey(epochSecret: keys.epochZeroSecret, senderSlot: 1)
-        let slot2 = try RoomKeys.senderKey(epochSecret: keys.epochZeroSecret, senderSlot: 2)
-        let nextEpoch = try RoomKeys.senderKey(epochSecret: RoomKeys.newEpochSecret(), senderSlot: 1)
-        #expect(Set([slot1, slot2, nextEpoch]).count == 3)
+        let box = X25519KeyPair.generate().publicKey
+        let slot1 = try RoomKeys.senderKey(epochSecret: keys.epochZeroSecret, senderSlot: 1, boxKey: box)
+        let slot2 = try RoomKeys.senderKey(epochSecret: keys.epochZeroSecret, senderSlot: 2, boxKey: box)
+        let nextEpoch = try RoomKeys.senderKey(epochSecret: RoomKeys.newEpochSecret(), senderSlot: 1, boxKey: box)
+        // The same slot in a later lifetime of the room (a new session, so a new box key).
+        let nextSession = try RoomKeys.senderKey(epochSecret: keys.epochZeroSecret, senderSlot: 1,
+                                                 boxKey: X25519KeyPair.generate().publicKey)
+        #expect(Set([slot1, slot2, nextEpoch, nextSession]).count == 4)
     }
 
     @Test func metadataBlobsOpenOnlyAsTheirKind() throws {

@@ -10,6 +10,8 @@ public enum MetadataBox {
         case reaction = 4
         /// A listed room's title in the relay's directory, under `directoryKey(relayPublicKey:)`.
         case directoryTitle = 5
+        /// A moderator's invitation to the stage: the 169-byte grant for the invitee, sent to it alone.
+        case stageInvitation = 6
     }
 
     static let directoryLabel = Array("parlor/1 directory".utf8)

@@ -3,10 +3,14 @@
 ///     room id        = BLAKE2b-256(key: S, "parlor/1 room id")
 ///     metadata key   = HKDF-SHA256(salt: empty, ikm: S, info: "parlor/1 metadata", L: 32)
 ///     epoch 0 secret = HKDF-SHA256(salt: empty, ikm: S, info: "parlor/1 epoch 0", L: 32)
-///     sender key     = HKDF-SHA256(salt: empty, ikm: epoch secret, info: "parlor/1 sender" ‖ slot(2, BE), L: 32)
+///     sender key     = HKDF-SHA256(salt: empty, ikm: epoch secret,
+///                              info: "parlor/1 sender" ‖ slot(2, BE) ‖ box key(32), L: 32)
 ///
 /// The relay sees only the room id. A sender key is the SFrame base key for KID
-/// `epoch << 16 | slot`.
+/// `epoch << 16 | slot`. The sender's box key (X25519, fresh for every session) is in the
+/// derivation because slots restart at 1 when a room is created again (after it emptied, or
+/// after a relay restart) while epoch secrets carry over: without it the same (epoch, slot)
+/// would restart a counter under the same key and reuse nonces.
 public struct RoomKeys: Sendable, Equatable {
     /// Length of S, the room id, the metadata key and every epoch secret.
     public static let secretLength = 32
@@ -40,12 +44,15 @@ public struct RoomKeys: Sendable, Equatable {
         SecureRandom.bytes(secretLength)
     }
 
-    /// The SFrame base key of the member in `senderSlot` for an epoch.
-    public static func senderKey(epochSecret: [UInt8], senderSlot: UInt16) throws(CryptoError) -> [UInt8] {
+    /// The SFrame base key of the member in `senderSlot`, whose session's box key is `boxKey`, for an epoch.
+    public static func senderKey(epochSecret: [UInt8], senderSlot: UInt16, boxKey: [UInt8]) throws(CryptoError) -> [UInt8] {
         guard epochSecret.count == secretLength else {
             throw CryptoError.invalidLength(what: "epoch secret", expected: secretLength, got: epochSecret.count)
         }
-        let info = senderLabel + [UInt8(senderSlot >> 8), UInt8(truncatingIfNeeded: senderSlot)]
+        guard boxKey.count == X25519KeyPair.keyLength else {
+            throw CryptoError.invalidLength(what: "box key", expected: X25519KeyPair.keyLength, got: boxKey.count)
+        }
+        let info = senderLabel + [UInt8(senderSlot >> 8), UInt8(truncatingIfNeeded: senderSlot)] + boxKey
         return try HKDFSHA256.derive(salt: [], ikm: epochSecret, info: info, length: secretLength)
     }
 }

@@ -17,7 +17,7 @@ public struct Pong: TLVRecord {
 /// A refusal or failure, with a stable code and a human text.
 public struct ErrorMessage: TLVRecord {
     /// The codes of docs/PROTOCOL.md §4.3.
-    public enum Code: UInt64, Sendable {
+    public enum Code: UInt64, Sendable, CaseIterable {
         case malformedMessage = 1
         case unsupportedVersion = 2
         case noSuchRoom = 3
@@ -29,6 +29,46 @@ public struct ErrorMessage: TLVRecord {
         case roomFull = 9
         case rateLimited = 10
         case internalError = 11
+        case unknownMessage = 12
+        case tooManyRooms = 13
+        case stageFull = 14
+        case notInARoom = 15
+        case alreadyInARoom = 16
+        case noSuchMember = 17
+        case grantRevoked = 18
+        case slotsExhausted = 19
+        case mediaNotSetUp = 20
+
+        /// The code's name in docs/PROTOCOL.md §4.6, as clients report it (`"stage_full"`).
+        public var name: String {
+            switch self {
+            case .malformedMessage: "malformed"
+            case .unsupportedVersion: "unsupported_version"
+            case .noSuchRoom: "no_such_room"
+            case .roomExists: "room_exists"
+            case .badProof: "bad_proof"
+            case .badGrant: "bad_grant"
+            case .notAllowed: "not_allowed"
+            case .banned: "banned"
+            case .roomFull: "room_full"
+            case .rateLimited: "rate_limited"
+            case .internalError: "internal"
+            case .unknownMessage: "unknown_message"
+            case .tooManyRooms: "too_many_rooms"
+            case .stageFull: "stage_full"
+            case .notInARoom: "not_in_a_room"
+            case .alreadyInARoom: "already_in_a_room"
+            case .noSuchMember: "no_such_member"
+            case .grantRevoked: "grant_revoked"
+            case .slotsExhausted: "slots_exhausted"
+            case .mediaNotSetUp: "media_not_set_up"
+            }
+        }
+
+        /// The name of any code, known or not (`"error_42"` for codes newer than this client).
+        public static func name(of code: UInt64) -> String {
+            Code(rawValue: code)?.name ?? "error_\(code)"
+        }
     }
 
     public var code: UInt64

@@ -1,0 +1,132 @@
+import Foundation
+import Glibc
+import ParlorCrypto
+import ParlorProtocol
+
+/// One control session with the relay: a TCP connection, the Noise NK handshake pinning the
+/// relay's key, then padded control messages (docs/PROTOCOL.md §2–§4). Blocking sockets: the
+/// handshake runs on the caller's thread, and `startReading` reads on a thread of its own.
+/// Sending and the reader's decryption share the Noise state under a lock.
+final class ControlConnection: @unchecked Sendable {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// How long connecting and the handshake may take.
+    static let connectTimeoutSeconds = 5
+
+    let fd: Int32
+    let endpoint: RelayEndpoint
+    let handshakeHash: [UInt8]
+    let mediaKeys: MediaKeys
+    private var session: ControlSession
+    private let lock = NSLock()
+    private var reader: Thread?
+
+    init(address: RelayAddress, relayKey: [UInt8]) throws {
+        let endpoint = try RelayEndpoint(address)
+        let fd = socket(endpoint.family, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "cannot open a socket: \(String(cString: strerror(errno)))") }
+        var timeout = timeval(tv_sec: Self.connectTimeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        guard endpoint.connect(fd) else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw Failure(description: "cannot reach the relay at \(address): \(reason)")
+        }
+        do {
+            var handshake = try NoiseHandshake(initiatorPinning: relayKey)
+            try Self.writeAll(fd, try ControlFraming.frame(try handshake.writeMessage()))
+            var frames = ControlFrameReader()
+            guard let reply = try Self.readFrame(fd, &frames) else { throw Failure(description: "the relay closed the connection during the handshake") }
+            _ = try handshake.readMessage(reply)
+            let transport = try handshake.split()
+            session = ControlSession(transport: transport)
+            handshakeHash = transport.handshakeHash
+            mediaKeys = transport.mediaKeys
+            self.leftover = frames
+        } catch let failure as Failure {
+            Glibc.close(fd)
+            throw failure
+        } catch {
+            Glibc.close(fd)
+            throw Failure(description: "handshake with the relay failed (is the relay key in the link right?): \(error)")
+        }
+        // Reads block until data or a shutdown; the reader thread needs no timeout.
+        var none = timeval()
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, socklen_t(MemoryLayout<timeval>.size))
+        self.fd = fd
+        self.endpoint = endpoint
+    }
+
+    private var leftover: ControlFrameReader
+
+    deinit { Glibc.close(fd) }
+
+    /// Seals and sends one message; safe from any thread. Sealing and writing happen under one
+    /// lock so that frames reach the stream in nonce order.
+    func send(_ message: ControlMessage) throws {
+        try lock.withLock { try Self.writeAll(fd, try session.seal(message)) }
+    }
+
+    /// Reads messages on a thread of its own until the connection ends, then calls `closed` once
+    /// with the reason. A message that does not decode is skipped (the relay's Noise stream
+    /// around it is intact); one that does not decrypt ends the connection.
+    func startReading(_ received: @escaping @Sendable (ControlMessage) -> Void, closed: @escaping @Sendable (String) -> Void) {
+        var frames = leftover
+        let thread = Thread { [self] in
+            while true {
+                do {
+                    guard let frame = try Self.readFrame(fd, &frames) else { return closed("the relay closed the connection") }
+                    let message: ControlMessage
+                    do {
+                        message = try lock.withLock { try session.open(frame) }
+                    } catch ParlorProtocolError.crypto {
+                        return closed("a control message from the relay did not decrypt")
+                    } catch {
+                        continue
+                    }
+                    received(message)
+                } catch {
+                    return closed("the connection to the relay dropped")
+                }
+            }
+        }
+        thread.name = "parlor-control"
+        reader = thread
+        thread.start()
+    }
+
+    /// Ends the connection; the reader thread sees it and reports `closed`.
+    func shutDown() {
+        Glibc.shutdown(fd, Int32(SHUT_RDWR))
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw Failure(description: "cannot write to the relay: \(String(cString: strerror(errno)))") }
+            offset += n
+        }
+    }
+
+    /// The next frame, or nil at the end of the stream.
+    private static func readFrame(_ fd: Int32, _ reader: inout ControlFrameReader) throws -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: 16_384)
+        while true {
+            if let frame = reader.nextFrame() { return frame }
+            let n = read(fd, &buffer, buffer.count)
+            if n > 0 {
+                reader.append(buffer.prefix(n))
+            } else if n == 0 {
+                return nil
+            } else if errno != EINTR {
+                throw Failure(description: "read failed: \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import ParlorAudio
+
+/// Where a speaking client's frames come from: the microphone (through the audio engine's
+/// capture ring) or a WAV file played out in real time. Called once a frame period.
+public protocol FrameSource: AnyObject {
+    /// Fills `frame` with the next frame; false when there is none this period.
+    func read(into frame: UnsafeMutableBufferPointer<Int16>) -> Bool
+}
+
+/// Where the room's mix (or one speaker's audio) goes: the playback ring, a WAV file. Called
+/// once a frame period with the frame to output.
+public protocol FrameSink: AnyObject {
+    func write(_ frame: UnsafeBufferPointer<Int16>)
+    /// Ends the output (a file's header is finalised).
+    func close()
+}
+
+/// Frames captured by the audio engine's real-time thread.
+public final class CaptureRingSource: FrameSource {
+    let ring: SPSCRing
+
+    public init(ring: SPSCRing) { self.ring = ring }
+
+    public func read(into frame: UnsafeMutableBufferPointer<Int16>) -> Bool {
+        // Keep the newest frame if the encoder fell behind: latency over completeness.
+        var got = false
+        while ring.count > 1 { got = ring.pop(into: frame) || got }
+        return ring.pop(into: frame) || got
+    }
+}
+
+/// Frames for the audio engine's real-time thread to play.
+public final class PlaybackRingSink: FrameSink {
+    let ring: SPSCRing
+
+    public init(ring: SPSCRing) { self.ring = ring }
+
+    public func write(_ frame: UnsafeBufferPointer<Int16>) { _ = ring.push(frame) }
+    public func close() {}
+}
+
+/// A WAV file (48 kHz mono 16-bit) read frame by frame, once or in a loop; silence after its end.
+public final class WAVFileSource: FrameSource {
+    let samples: [Int16]
+    let loop: Bool
+    private var position = 0
+
+    public init(path: String, loop: Bool) throws {
+        let wav = try WAVReader(path: path)
+        guard wav.sampleRate == Int(OpusSettings.sampleRate), wav.channels == 1 else {
+            throw WAVFormatMismatch(path: path, sampleRate: wav.sampleRate, channels: wav.channels)
+        }
+        samples = wav.samples
+        self.loop = loop
+    }
+
+    /// Whether a one-shot file has been played to its end.
+    public var finished: Bool { !loop && position >= samples.count }
+
+    public func read(into frame: UnsafeMutableBufferPointer<Int16>) -> Bool {
+        guard !samples.isEmpty else { return false }
+        for i in 0..<frame.count {
+            if position >= samples.count {
+                guard loop else { frame[i] = 0; continue }
+                position = 0
+            }
+            frame[i] = samples[position]
+            position += 1
+        }
+        return true
+    }
+}
+
+/// A WAV file that is not 48 kHz mono.
+public struct WAVFormatMismatch: Error, CustomStringConvertible {
+    public let path: String
+    public let sampleRate: Int
+    public let channels: Int
+
+    public var description: String {
+        "\(path) is \(sampleRate) Hz with \(channels) channel(s); Parlor speaks 48000 Hz mono "
+            + "(convert it with: sox \(path) -r 48000 -c 1 -b 16 out.wav)"
+    }
+}
+
+/// Writes frames to a WAV file; its header is finalised on close and on SIGINT/SIGTERM.
+public final class WAVFileSink: FrameSink {
+    let writer: WAVWriter
+
+    public init(path: String) throws { writer = try WAVWriter(path: path) }
+
+    public func write(_ frame: UnsafeBufferPointer<Int16>) { try? writer.write(frame) }
+    public func close() { writer.close() }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import ParlorAudio
+import ParlorCrypto
+import ParlorProtocol
+
+/// The media side of a room client, once a frame period (`tick`) and once a packet (`receive`):
+///
+///     source → Opus encode → SFrame protect → media payload → transmit (UDP or TCP)
+///     payload → SFrame unprotect → per-speaker jitter buffer and decoder → mixer → sinks
+///
+/// It knows members only by slot and id, keys only through `SFrameKeyring`, and sockets only
+/// through the `transmit` closure, so tests can run it with no network. Talking indicators come
+/// from each speaker's level after decryption, never from anything the relay could see.
+/// One lock guards the state: the receive thread and the clock thread both take it briefly.
+final class MediaPipeline: @unchecked Sendable {
+    struct Configuration {
+        var settings = OpusSettings()
+        var jitter: JitterBuffer.Configuration?
+        var source: (any FrameSource)?
+        var mixSinks: [any FrameSink] = []
+        /// One WAV per speaker (`<id>.wav`), all on the same timeline as the mix.
+        var perSpeakerDirectory: String?
+        /// False: packets are counted but not decoded (a listener that only follows events).
+        var decode = true
+    }
+
+    /// What this client may send as: its slot and box key in the current epoch.
+    struct Sending: Equatable {
+        let keyID: UInt64
+        let slot: UInt16
+    }
+
+    /// Ticks of quiet before a speaker counts as stopped (300 ms at 20 ms).
+    static let speakingHangoverTicks = 15
+
+    private struct Speaker {
+        let stream: SpeakerStream
+        let member: MemberID
+    }
+
+    private let configuration: Configuration
+    private let lock = NSLock()
+    private var keyring: SFrameKeyring
+    private let encoder: OpusEncoder
+    private let frame: UnsafeMutableBufferPointer<Int16>
+    private let mixed: UnsafeMutableBufferPointer<Int16>
+    private let packet: UnsafeMutableBufferPointer<UInt8>
+    private let mixer: Mixer
+    private var speakers: [UInt64: Speaker] = [:]
+    private var members: [UInt16: MemberID] = [:]
+    private var sending: Sending?
+    private var talking: [MemberID: Int] = [:]
+    private var perSpeakerFiles: [MemberID: WAVFileSink] = [:]
+    private var ticks = 0
+    private var micLevel = LevelMeter()
+    private(set) var statistics = MediaStatistics()
+
+    /// Sends an encoded media payload; set by the client.
+    var transmit: @Sendable ([UInt8]) -> Void = { _ in }
+    /// A member started (true) or stopped (false) talking.
+    var speaking: @Sendable (MemberID, Bool) -> Void = { _, _ in }
+
+    init(configuration: Configuration, suite: SFrameSuite) throws {
+        self.configuration = configuration
+        keyring = try SFrameKeyring(suite: suite)
+        encoder = try OpusEncoder(settings: configuration.settings)
+        let samples = configuration.settings.frameSamples
+        frame = .allocate(capacity: samples)
+        frame.initialize(repeating: 0)
+        mixed = .allocate(capacity: samples)
+        mixed.initialize(repeating: 0)
+        packet = .allocate(capacity: OpusSettings.maxPacketBytes)
+        packet.initialize(repeating: 0)
+        mixer = Mixer(frameSamples: samples)
+    }
+
+    deinit {
+        frame.deallocate()
+        mixed.deallocate()
+        packet.deallocate()
+    }
+
+    /// Installs the keys and the stage after a change in the room: who may be heard (by slot),
+    /// and what this client sends as (nil: it stays silent — a listener, muted, or without a key).
+    func configure(epochs: EpochKeys, stage: [Participant], sending: Sending?, me: Participant?) {
+        lock.withLock {
+            var senders = stage.map { SFrameKeyring.Sender(slot: $0.slot, boxKey: $0.boxKey) }
+            if let me { senders.append(SFrameKeyring.Sender(slot: me.slot, boxKey: me.boxKey)) }
+            keyring.update(epochs: epochs, senders: senders)
+            members = Dictionary(stage.map { ($0.slot, $0.id) }, uniquingKeysWith: { a, _ in a })
+            self.sending = sending
+            for (keyID, speaker) in speakers where members[UInt16(truncatingIfNeeded: keyID)] != speaker.member {
+                speakers[keyID] = nil
+            }
+        }
+    }
+
+    // MARK: - Receiving
+
+    /// A media payload from the relay (by UDP or inside `media_over_tcp`), already hop-decrypted.
+    func receive(_ bytes: [UInt8], arrival: Int64) {
+        lock.withLock {
+            statistics.packetsReceived += 1
+            guard let payload = try? MediaPayload.decode(bytes),
+                  let (header, opus) = try? keyring.unprotect(payload.sframe) else {
+                statistics.packetsRejected += 1
+                return
+            }
+            let slot = UInt16(truncatingIfNeeded: header.keyID)
+            guard configuration.decode, let member = members[slot] else { return }
+            if speakers[header.keyID] == nil {
+                guard let stream = try? SpeakerStream(settings: configuration.settings, jitter: configuration.jitter) else { return }
+                speakers[header.keyID] = Speaker(stream: stream, member: member)
+            }
+            opus.withUnsafeBufferPointer { _ = speakers[header.keyID]!.stream.receive(sequence: header.counter, payload: $0, arrival: arrival) }
+        }
+    }
+
+    // MARK: - The frame clock
+
+    /// One frame period: send this client's frame, play everyone else's.
+    func tick(now: Int64) {
+        lock.withLock {
+            ticks += 1
+            sendFrame()
+            playFrame(now: now)
+        }
+    }
+
+    private func sendFrame() {
+        guard let source = configuration.source, source.read(into: frame) else { return }
+        micLevel.measure(UnsafeBufferPointer(frame))
+        guard let sending else { return }
+        do {
+            let length = try encoder.encode(UnsafeBufferPointer(frame), into: packet)
+            let sframe = try keyring.protect(Array(packet.prefix(length)), keyID: sending.keyID)
+            transmit(try MediaPayload(senderSlot: sending.slot, sframe: sframe).encoded())
+            statistics.packetsSent += 1
+        } catch {
+            statistics.sendErrors += 1
+        }
+    }
+
+    private func playFrame(now: Int64) {
+        mixer.begin()
+        var heard: [MemberID: (level: LevelMeter, frame: UnsafeBufferPointer<Int16>)] = [:]
+        for speaker in speakers.values {
+            let rendered = speaker.stream.render(now: now)
+            mixer.add(rendered, gain: speaker.stream.gain)
+            if heard[speaker.member] == nil || speaker.stream.level.isTalking {
+                heard[speaker.member] = (speaker.stream.level, rendered)
+            }
+        }
+        mixer.finish(into: mixed)
+        for sink in configuration.mixSinks { sink.write(UnsafeBufferPointer(mixed)) }
+        writePerSpeaker(heard)
+        updateTalking(heard.mapValues(\.level))
+    }
+
+    private func writePerSpeaker(_ heard: [MemberID: (level: LevelMeter, frame: UnsafeBufferPointer<Int16>)]) {
+        guard let directory = configuration.perSpeakerDirectory else { return }
+        frame.update(repeating: 0)
+        let silence = UnsafeBufferPointer(frame)
+        for member in heard.keys where perSpeakerFiles[member] == nil {
+            guard let file = try? WAVFileSink(path: "\(directory)/\(member.text).wav") else { continue }
+            // Silence up to now, so every file shares the mix's timeline.
+            for _ in 1..<ticks { file.write(silence) }
+            perSpeakerFiles[member] = file
+        }
+        for (member, file) in perSpeakerFiles {
+            file.write(heard[member]?.frame ?? silence)
+        }
+    }
+
+    private func updateTalking(_ levels: [MemberID: LevelMeter]) {
+        for (member, level) in levels where level.isTalking {
+            if talking[member] == nil { speaking(member, true) }
+            talking[member] = 0
+        }
+        for (member, quiet) in talking where levels[member]?.isTalking != true {
+            if quiet + 1 >= Self.speakingHangoverTicks {
+                talking[member] = nil
+                speaking(member, false)
+            } else {
+                talking[member] = quiet + 1
+            }
+        }
+        statistics.levels = levels.mapValues(\.rms)
+        statistics.micLevel = micLevel.rms
+        statistics.jitterDelayMilliseconds = speakers.values.map { Double($0.stream.jitter.target) / 1e6 }.max() ?? 0
+        statistics.lostFrames = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.lost }
+        statistics.recoveredFrames = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.recoveredByFEC }
+    }
+
+    /// A snapshot of the counters and levels, for status lines.
+    var snapshot: MediaStatistics { lock.withLock { statistics } }
+
+    /// Finalises every file.
+    func close() {
+        lock.withLock {
+            for sink in configuration.mixSinks { sink.close() }
+            for file in perSpeakerFiles.values { file.close() }
+            perSpeakerFiles = [:]
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import ParlorCrypto
+import ParlorProtocol
+
+/// One member of the room as this client knows it: keys and slot from the relay's roster, the
+/// name and title from its sealed profile card, and what the room said about its hand and mute.
+public struct Participant: Sendable, Equatable {
+    public let key: [UInt8]
+    /// The X25519 key epoch secrets are sealed to; also part of its SFrame sender keys.
+    public var boxKey: [UInt8]
+    public var role: Role
+    public var slot: UInt16
+    public var card: ProfileCard?
+    public var handRaised = false
+    public var muted = false
+
+    public init(key: [UInt8], boxKey: [UInt8], role: Role, slot: UInt16, card: ProfileCard? = nil) {
+        self.key = key
+        self.boxKey = boxKey
+        self.role = role
+        self.slot = slot
+        self.card = card
+    }
+
+    /// A roster entry from the relay, its profile opened with the room's metadata key (a profile
+    /// that does not open leaves the member nameless rather than dropping it).
+    init(entry: MemberEntry, metadataKey: [UInt8]) {
+        self.init(key: entry.memberKey, boxKey: entry.boxKey, role: entry.role, slot: entry.senderSlot,
+                  card: entry.profile.flatMap { try? ProfileCard.open($0, metadataKey: metadataKey) })
+    }
+
+    public var id: MemberID { MemberID(key: key) }
+    public var isOnStage: Bool { role >= .speaker }
+    public var info: MemberInfo { MemberInfo(id: id, name: card?.name, role: role) }
+}

@@ -1,0 +1,270 @@
+import Foundation
+import ParlorAudio
+import ParlorCrypto
+import ParlorProtocol
+
+/// A client in one room, from the first connection to the last event: it connects to the
+/// relay, runs `RoomSession` on what the relay says and the faces ask, moves media through
+/// `MediaPipeline`, and reconnects with backoff when the connection drops, keeping its role.
+///
+/// Threads: session state lives on one serial queue; each connection has a control reader and
+/// a UDP reader thread; a frame clock thread ticks the media once a period, also while
+/// reconnecting, so recordings keep their timeline. Events reach `onEvent` on the queue, in order.
+public final class RoomClient: @unchecked Sendable {
+    public struct Configuration: Sendable {
+        public var settings = OpusSettings()
+        public var jitter: JitterBuffer.Configuration?
+        /// Reconnection gives up after this long without a connection.
+        public var reconnectGiveUpSeconds = 300.0
+        public init() {}
+    }
+
+    /// Backoff between reconnection attempts: 0.5 s doubling to 8 s.
+    static let backoffStart = 0.5
+    static let backoffCeiling = 8.0
+    /// Pings keep the relay's idle timer (45 s) happy and measure the round trip.
+    static let pingTicks = 250
+    /// Keepalives every 2 s (the relay falls back to TCP after 15 s without one).
+    static let keepaliveTicks = 100
+
+    private let queue = DispatchQueue(label: "parlor.room")
+    private var session: RoomSession
+    private let pipeline: MediaPipeline
+    private let configuration: Configuration
+    private let onEvent: @Sendable (RoomEvent) -> Void
+    private var link: RelayLink?
+    private var attempt = 0
+    private var disconnectedSince: Date?
+    private var exit: RoomExit?
+    private let finished = DispatchSemaphore(value: 0)
+    private var clockThread: Thread?
+    private let running = ManagedFlag()
+    private var pingSent: (nonce: UInt64, at: Int64)?
+    private var roundTrip: Double?
+
+    /// A client for `identity`, with `media` as its sources and sinks. Nothing happens until `start`.
+    public init(identity: RoomIdentity, media: MediaIO, configuration: Configuration = Configuration(),
+                onEvent: @escaping @Sendable (RoomEvent) -> Void) throws {
+        session = RoomSession(identity: identity)
+        self.configuration = configuration
+        self.onEvent = onEvent
+        pipeline = try MediaPipeline(configuration: MediaPipeline.Configuration(
+            settings: configuration.settings, jitter: configuration.jitter, source: media.source,
+            mixSinks: media.mixSinks, perSpeakerDirectory: media.perSpeakerDirectory, decode: media.decode),
+            suite: identity.link.suite)
+        pipeline.speaking = { [weak self] member, talking in
+            self?.queue.async { self?.speakingChanged(member, talking) }
+        }
+    }
+
+    /// Connects (on a background thread) and starts the frame clock.
+    public func start() {
+        running.set(true)
+        startClock()
+        queue.async { self.connect() }
+    }
+
+    /// Carries out a face's command.
+    public func perform(_ command: RoomCommand) {
+        queue.async {
+            let now = UInt64(Date().timeIntervalSince1970)
+            self.apply(self.session.perform(command, now: now))
+        }
+    }
+
+    /// Leaves the room (if still in it) and stops everything; returns when all is closed.
+    public func stop() {
+        queue.sync { if exit == nil { apply(session.leave()) } }
+        _ = wait()
+    }
+
+    /// Blocks until the stay is over; returns why.
+    @discardableResult
+    public func wait() -> RoomExit {
+        finished.wait()
+        finished.signal()
+        return queue.sync { exit ?? .left }
+    }
+
+    /// The session as it is now (roster, roles, epoch), for faces that draw it.
+    public var state: RoomSession { queue.sync { session } }
+
+    /// Media counters, levels and the last round trip, for status lines.
+    public var statistics: (media: MediaStatistics, roundTripMilliseconds: Double?, udp: Bool) {
+        let media = pipeline.snapshot
+        return queue.sync { (media, roundTrip, link?.udpWorks ?? false) }
+    }
+
+    // MARK: - Connecting
+
+    private func connect() {
+        guard exit == nil else { return }
+        let identity = session.identity
+        DispatchQueue.global().async { [self] in
+            do {
+                let control = try ControlConnection(address: identity.link.relay, relayKey: identity.link.relayPublicKey)
+                queue.async { self.connected(RelayLink(control: control)) }
+            } catch {
+                queue.async { self.connectionFailed("\(error)") }
+            }
+        }
+    }
+
+    private func connected(_ newLink: RelayLink) {
+        guard exit == nil else { return newLink.shutDown() }
+        link = newLink
+        attempt = 0
+        disconnectedSince = nil
+        newLink.control.startReading({ [weak self, weak newLink] message in
+            self?.queue.async { if let newLink { self?.received(message, on: newLink) } }
+        }, closed: { [weak self, weak newLink] reason in
+            self?.queue.async { if let newLink { self?.lost(newLink, reason: reason) } }
+        })
+        try? newLink.control.send(.mediaSetup(MediaSetup(receiverIndex: newLink.receiverIndex)))
+        apply(session.connected(handshakeHash: newLink.control.handshakeHash))
+    }
+
+    private func connectionFailed(_ reason: String) {
+        guard exit == nil else { return }
+        if session.phase == .connecting, attempt == 0, disconnectedSince == nil {
+            // The very first connection: a wrong address or key is a mistake to report, not to retry.
+            return finish(.failed(reason))
+        }
+        scheduleReconnect(after: nil)
+    }
+
+    private func lost(_ lostLink: RelayLink, reason: String) {
+        guard link === lostLink else { return }
+        link = nil
+        lostLink.shutDown()
+        guard exit == nil else { return }
+        scheduleReconnect(after: nil)
+    }
+
+    private func scheduleReconnect(after minimum: Double?) {
+        let since = disconnectedSince ?? Date()
+        disconnectedSince = since
+        guard Date().timeIntervalSince(since) < configuration.reconnectGiveUpSeconds else {
+            return finish(.failed("the relay has been unreachable for \(Int(configuration.reconnectGiveUpSeconds)) s"))
+        }
+        attempt += 1
+        let delay = max(minimum ?? 0, min(Self.backoffStart * pow(2, Double(attempt - 1)), Self.backoffCeiling))
+        emit(.reconnecting(attempt: attempt, delaySeconds: delay))
+        queue.asyncAfter(deadline: .now() + delay) { self.connect() }
+    }
+
+    // MARK: - Messages
+
+    private func received(_ message: ControlMessage, on from: RelayLink) {
+        guard link === from else { return }
+        switch message {
+        case .mediaSetup(let setup):
+            from.mediaReady(setup) { [weak self] payload, arrival in self?.pipeline.receive(payload, arrival: arrival) }
+        case .mediaOverTCP(let media):
+            pipeline.receive(media.payload, arrival: MonotonicAudioClock().now())
+        case .pong(let pong):
+            if let sent = pingSent, sent.nonce == pong.nonce {
+                roundTrip = Double(MonotonicAudioClock().now() - sent.at) / 1e6
+            }
+        case .serverClosing(let closing):
+            link = nil
+            from.shutDown()
+            scheduleReconnect(after: Double(closing.retryAfterSeconds ?? 1))
+        default:
+            apply(session.receive(message))
+        }
+    }
+
+    private func apply(_ effects: [RoomSession.Effect]) {
+        for effect in effects {
+            switch effect {
+            case .send(let message):
+                try? link?.control.send(message)
+            case .event(let event):
+                emit(event)
+            case .keysChanged:
+                configureMedia()
+            case .finish(let why):
+                finish(why)
+            }
+        }
+    }
+
+    private func configureMedia() {
+        let me = session.me
+        var sending: MediaPipeline.Sending?
+        if let me, me.isOnStage, !me.muted, !session.selfMuted, let epoch = session.epochs.current {
+            sending = MediaPipeline.Sending(keyID: SFrameContext.keyID(epoch: epoch, senderSlot: me.slot), slot: me.slot)
+        }
+        let stage = session.roster.stage.filter { $0.id != me?.id }
+        pipeline.configure(epochs: session.epochs, stage: stage, sending: sending, me: me)
+    }
+
+    private func speakingChanged(_ member: MemberID, _ talking: Bool) {
+        guard exit == nil, let info = session.roster[member]?.info else { return }
+        emit(talking ? .speakingStarted(info) : .speakingStopped(info))
+    }
+
+    private func emit(_ event: RoomEvent) {
+        if case .muted = event { configureMedia() }
+        onEvent(event)
+    }
+
+    private func finish(_ why: RoomExit) {
+        guard exit == nil else { return }
+        exit = why
+        running.set(false)
+        link?.shutDown()
+        link = nil
+        DispatchQueue.global().async { [self] in
+            while clockRunning.get() { usleep(1_000) }
+            pipeline.close()
+            finished.signal()
+        }
+    }
+
+    // MARK: - The frame clock
+
+    private let clockRunning = ManagedFlag()
+
+    private func startClock() {
+        clockRunning.set(true)
+        let period = Int64(configuration.settings.frameMilliseconds) * 1_000_000
+        let thread = Thread { [self] in
+            let clock = MonotonicAudioClock()
+            var deadline = clock.now()
+            var tick = 0
+            while running.get() {
+                pipeline.tick(now: clock.now())
+                tick += 1
+                if tick % Self.keepaliveTicks == 0 { queue.async { self.link?.sendKeepalive() } }
+                if tick % Self.pingTicks == 0 { queue.async { self.ping() } }
+                deadline += period
+                clock.sleep(until: deadline)
+            }
+            clockRunning.set(false)
+        }
+        thread.name = "parlor-frame-clock"
+        thread.qualityOfService = .userInteractive
+        clockThread = thread
+        pipeline.transmit = { [weak self] payload in
+            self?.queue.async { self?.link?.sendMedia(payload) }
+        }
+        thread.start()
+    }
+
+    private func ping() {
+        guard let link else { return }
+        let nonce = UInt64.random(in: 0...UInt64.max)
+        pingSent = (nonce, MonotonicAudioClock().now())
+        try? link.control.send(.ping(Ping(nonce: nonce)))
+    }
+}
+
+/// A boolean shared between threads.
+final class ManagedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set(_ new: Bool) { lock.withLock { value = new } }
+    func get() -> Bool { lock.withLock { value } }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import ParlorCrypto
+import ParlorProtocol
+
+extension RoomSession {
+    /// Carries out a command from a face. What the relay must allow is checked here first, so a
+    /// face gets a clear `error` event at once instead of a refusal from the relay.
+    public mutating func perform(_ command: RoomCommand, now: UInt64) -> [Effect] {
+        guard phase == .inRoom, let me else {
+            if command == .leave { return leave() }
+            return [refusal("not_in_a_room", "not in the room yet")]
+        }
+        switch command {
+        case .raiseHand:
+            guard !me.isOnStage else { return [refusal("not_allowed", "you are already on stage")] }
+            return me.handRaised ? [] : [.send(.handRaise)]
+        case .lowerHand:
+            return me.handRaised ? [.send(.handLower(HandLower()))] : []
+        case .mute:
+            guard me.isOnStage else { return [refusal("not_allowed", "only people on stage have a microphone")] }
+            selfMuted = true
+            return me.muted ? [] : [.send(.moderation(Moderation(action: .mute, target: me.key)))]
+        case .unmute:
+            guard me.isOnStage else { return [refusal("not_allowed", "only people on stage have a microphone")] }
+            selfMuted = false
+            return me.muted ? [.send(.moderation(Moderation(action: .unmute, target: me.key)))] : []
+        case .acceptInvite:
+            guard let invitation else { return [refusal("not_allowed", "there is no invitation to accept")] }
+            return accept(invitation)
+        case .inviteToStage(let id):
+            return invite(id, role: .speaker, now: now)
+        case .makeModerator(let id):
+            return invite(id, role: .moderator, now: now)
+        case .moveToAudience(let id):
+            return moderate(.moveToAudience, id, needsStage: true)
+        case .muteMember(let id):
+            return moderate(.mute, id, needsStage: true)
+        case .dismissHand(let id):
+            guard isModerator else { return [refusal("not_allowed", "only moderators can dismiss a hand")] }
+            guard let target = roster[id], target.handRaised else { return [refusal("no_such_member", "\(id) has no raised hand")] }
+            return [.send(.handLower(HandLower(memberKey: target.key)))]
+        case .remove(let id):
+            return moderate(.remove, id, needsStage: false)
+        case .ban(let id):
+            return moderate(.ban, id, needsStage: false)
+        case .endRoom:
+            guard isModerator else { return [refusal("not_allowed", "only moderators can end the room")] }
+            return [.send(.moderation(Moderation(action: .endRoom, target: nil)))]
+        case .leave:
+            return leave()
+        }
+    }
+
+    private func refusal(_ code: String, _ message: String) -> Effect {
+        .event(.error(code: code, message: message))
+    }
+
+    private mutating func moderate(_ action: Moderation.Action, _ id: MemberID, needsStage: Bool) -> [Effect] {
+        guard isModerator else { return [refusal("not_allowed", "only moderators can do that")] }
+        guard let target = roster[id] else { return [refusal("no_such_member", "nobody in the room has the id \(id)")] }
+        guard target.role != .host else { return [refusal("not_allowed", "nobody can act on the host")] }
+        guard !needsStage || target.isOnStage else { return [refusal("not_allowed", "\(id) is not on stage")] }
+        if action == .remove || action == .ban { pendingRekey.insert(id) }
+        return [.send(.moderation(Moderation(action: action, target: target.key)))]
+    }
+
+    /// Signs a grant for the member and sends it sealed to that member alone (docs/PROTOCOL.md
+    /// §7.3, kind 6): the blob goes to the room, but only the invitee's box key opens the grant.
+    private mutating func invite(_ id: MemberID, role: Role, now: UInt64) -> [Effect] {
+        guard isModerator else { return [refusal("not_allowed", "only moderators can invite to the stage")] }
+        guard let target = roster[id] else { return [refusal("no_such_member", "nobody in the room has the id \(id)")] }
+        guard target.role < role else { return [refusal("not_allowed", "\(id) already has that role")] }
+        do {
+            let grant = try Grant(roomID: identity.keys.roomID, memberKey: target.key, role: role,
+                                  expiry: now + Self.invitationSeconds, signer: identity.memberKey)
+            let sealed = try SealedBox.seal(grant.encoded, to: target.boxKey)
+            let blob = try MetadataBox.seal(sealed, kind: .stageInvitation, metadataKey: identity.keys.metadataKey)
+            return [.send(.blobSend(BlobSend(blob: blob)))]
+        } catch {
+            return [refusal("internal", "could not sign the invitation: \(error)")]
+        }
+    }
+
+    private mutating func accept(_ grant: Grant) -> [Effect] {
+        invitation = nil
+        identity.grant = grant
+        return [.send(.grantPresent(GrantPresent(grant: grant)))]
+    }
+
+    /// A blob from the room: a stage invitation is opened if it is for this member. Someone
+    /// who raised a hand asked to come up, so the invitation is accepted at once; otherwise the
+    /// face is told and `accept_invite` accepts it.
+    mutating func blobDelivered(_ delivery: BlobDelivery) -> [Effect] {
+        guard let me,
+              let sealed = try? MetadataBox.open(delivery.blob, kind: .stageInvitation, metadataKey: identity.keys.metadataKey),
+              let encoded = try? SealedBox.open(sealed, with: boxKey),
+              let grant = try? Grant(encoded: encoded),
+              grant.memberKey == me.key, grant.roomID == identity.keys.roomID, grant.role > me.role else { return [] }
+        let from = roster.participant(key: grant.signerKey)?.info ?? MemberInfo(id: MemberID(key: grant.signerKey), name: nil, role: .moderator)
+        if me.handRaised { return accept(grant) }
+        invitation = grant
+        return [.event(.invitedToStage(by: from, role: grant.role))]
+    }
+}

@@ -1,0 +1,53 @@
+import ParlorCrypto
+
+/// What a member says about itself, inside its sealed `profile` blob (docs/PROTOCOL.md §7.3):
+/// a TLV record of `1: name text`, `2: title text` (the host's only: the room title) and
+/// `3: listed bool` (a listener who agrees to be named in the audience). The relay sees only
+/// the sealed blob.
+public struct ProfileCard: TLVRecord {
+    /// Longest name and title, in bytes of UTF-8; longer ones are cut at a character boundary.
+    public static let maximumNameBytes = 64
+    public static let maximumTitleBytes = 200
+
+    public var name: String?
+    public var title: String?
+    public var listed: Bool
+
+    public init(name: String?, title: String? = nil, listed: Bool = false) {
+        self.name = name.map { Self.truncated($0, to: Self.maximumNameBytes) }
+        self.title = title.map { Self.truncated($0, to: Self.maximumTitleBytes) }
+        self.listed = listed
+    }
+
+    public init(fields: TLVFields) throws(ParlorProtocolError) {
+        name = try fields.optionalText(1, "name")
+        title = try fields.optionalText(2, "title")
+        listed = try fields.flag(3, "listed")
+    }
+
+    public func write(to writer: inout TLVWriter) {
+        writer.optionalText(1, name)
+        writer.optionalText(2, title)
+        writer.flag(3, listed)
+    }
+
+    /// The card sealed as a display-name blob under the room's metadata key.
+    public func sealed(metadataKey: [UInt8]) throws(CryptoError) -> [UInt8] {
+        try MetadataBox.seal(encodedFields, kind: .displayName, metadataKey: metadataKey)
+    }
+
+    /// Opens and reads a profile blob.
+    public static func open(_ blob: [UInt8], metadataKey: [UInt8]) throws -> ProfileCard {
+        let plaintext = try MetadataBox.open(blob, kind: .displayName, metadataKey: metadataKey)
+        return try ProfileCard(fields: TLVFields(plaintext, context: "profile card"))
+    }
+
+    static func truncated(_ text: String, to bytes: Int) -> String {
+        var result = ""
+        for character in text {
+            guard result.utf8.count + character.utf8.count <= bytes else { break }
+            result.append(character)
+        }
+        return result
+    }
+}
