@@ -23,6 +23,8 @@ public enum RelayConfigurationFile {
         "control_burst": \.controlBurst,
         "media_packets_per_second": \.mediaPacketsPerSecond,
         "media_burst": \.mediaBurst,
+        "blobs_per_second": \.blobsPerSecond,
+        "blob_burst": \.blobBurst,
         "handshakes_per_second": \.handshakesPerSecond,
         "idle_timeout_seconds": \.idleTimeoutSeconds,
         "handshake_timeout_seconds": \.handshakeTimeoutSeconds,

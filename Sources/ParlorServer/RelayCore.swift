@@ -15,6 +15,8 @@ final class RelayCore {
         /// The grant this member's role rests on (its signature is revoked on a move to the audience).
         var grantSignature: [UInt8]?
         var bucket: TokenBucket
+        /// Chat and reactions fan out to the whole room, so they have a tighter rate of their own.
+        var blobBucket: TokenBucket
     }
 
     let limits: RelayLimits
@@ -62,7 +64,9 @@ final class RelayCore {
         }
         let id = SessionID(nextSession)
         nextSession += 1
-        sessions[id] = Session(channel: channel, bucket: TokenBucket(rate: limits.controlMessagesPerSecond, burst: limits.controlBurst, now: now))
+        sessions[id] = Session(channel: channel,
+                               bucket: TokenBucket(rate: limits.controlMessagesPerSecond, burst: limits.controlBurst, now: now),
+                               blobBucket: TokenBucket(rate: limits.blobsPerSecond, burst: limits.blobBurst, now: now))
         metrics.add(.sessionsOpen)
         return id
     }
@@ -142,6 +146,8 @@ final class RelayCore {
             try moderate(moderation, from: id)
         case .keyDelivery(let delivery):
             try deliverKeys(delivery, from: id)
+        case .blobSend(let send):
+            try relayBlob(send.blob, from: id, now: now)
         case .mediaOverTCP(let carried):
             outputs.removeAll(keepingCapacity: true)
             media.receive(tcpPayload: carried.payload, from: id, now: now, rooms: rooms, metrics: metrics, into: &outputs)
@@ -150,7 +156,7 @@ final class RelayCore {
             let entries = rooms.directory.map { DirectoryEntry(roomID: $0.id.bytes, title: $0.entry, listenerCount: UInt32($0.listeners)) }
             send(.directoryListing(DirectoryListing(rooms: entries)), to: id)
         case .pong, .error, .serverClosing, .joined, .memberJoined, .memberLeft, .profileDelivery,
-             .roleChanged, .handUpdate, .directoryListing:
+             .roleChanged, .handUpdate, .directoryListing, .blobDelivery:
             // Messages only the relay sends.
             throw RelayErrorCode.unknownMessage
         }
@@ -223,13 +229,17 @@ final class RelayCore {
     private func moderate(_ moderation: Moderation, from id: SessionID) throws {
         let own = try ownKey(id)
         let target = moderation.target.flatMap(OpaqueKey.init)
-        // Muting oneself is not moderation: any speaker may.
-        if moderation.action == .mute, target == own {
-            deliver(try rooms.setMuted(session: id, muted: true))
-            return
-        }
+        // A member's own microphone is not moderation: any stage member may mute itself, and
+        // unmute only itself (nobody turns on someone else's microphone).
         let action: ModerationAction
         switch moderation.action {
+        case .mute where target == own:
+            deliver(try rooms.setMuted(session: id, muted: true))
+            return
+        case .unmute:
+            guard target == own else { throw RoomRefusal.forbidden }
+            deliver(try rooms.setMuted(session: id, muted: false))
+            return
         case .mute: action = .mute
         case .moveToAudience: action = .moveToAudience
         case .remove: action = .remove
@@ -257,6 +267,17 @@ final class RelayCore {
             guard let key = OpaqueKey(secret.memberKey), let session = room.session(of: key) else { continue }
             send(.keyDelivery(KeyDelivery(epoch: delivery.epoch, secrets: [secret])), to: session)
         }
+    }
+
+    /// Chat or a reaction: passed to the rest of the room as §4.4 allows, within the session's blob rate.
+    private func relayBlob(_ blob: [UInt8], from id: SessionID, now: UInt64) throws {
+        guard blob.count <= BlobSend.maximumBytes else { throw RelayErrorCode.malformed }
+        let deliveries = try rooms.relayBlob(session: id, blob: blob)
+        guard sessions[id]?.blobBucket.take(now: now) == true else {
+            metrics.dropped(.rateLimited)
+            throw RelayErrorCode.rateLimited
+        }
+        deliver(deliveries)
     }
 
     // MARK: - Media
@@ -349,9 +370,10 @@ final class RelayCore {
         case let .handRaised(key): return .handUpdate(HandUpdate(memberKey: key.bytes, raised: true))
         case let .handLowered(key): return .handUpdate(HandUpdate(memberKey: key.bytes, raised: false))
         case let .muted(key, muted):
-            return muted ? .moderation(Moderation(action: .mute, target: key.bytes)) : nil
+            return .moderation(Moderation(action: muted ? .mute : .unmute, target: key.bytes))
         case let .profile(key, blob): return .profileDelivery(Profile(memberKey: key.bytes, blob: blob))
-        case .blob, .replaced: return nil
+        case let .blob(from, blob): return .blobDelivery(BlobDelivery(memberKey: from?.bytes, blob: blob))
+        case .replaced: return nil
         case let .removed(key, banned, actor):
             return .moderation(Moderation(action: banned ? .ban : .remove, target: key.bytes, actor: actor.bytes))
         case let .roomEnded(actor): return .moderation(Moderation(action: .endRoom, target: actor.bytes, actor: actor.bytes))

@@ -19,7 +19,10 @@ public struct RelayLimits: Sendable, Equatable {
     /// Media packets per second one speaker may send (20 ms frames are 50/s, 10 ms frames 100/s).
     public var mediaPacketsPerSecond = 100
     public var mediaBurst = 200
-    /// New handshakes per second before the relay answers with cookies instead (WireGuard-style).
+    /// Chat and reaction blobs per second one session may send (each goes to the whole room).
+    public var blobsPerSecond = 5
+    public var blobBurst = 20
+    /// New handshakes per second before the relay answers with cookie replies instead (WireGuard-style).
     public var handshakesPerSecond = 500
     /// Seconds a control session may stay silent before it is closed (clients ping every 10 s).
     public var idleTimeoutSeconds = 45

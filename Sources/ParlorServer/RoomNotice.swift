@@ -12,8 +12,9 @@ public enum RoomNotice: Sendable, Equatable {
     case handLowered(OpaqueKey)
     case muted(OpaqueKey, Bool)
     case profile(OpaqueKey, [UInt8])
-    /// An opaque blob (chat, reaction, key delivery) from a member.
-    case blob(from: OpaqueKey, [UInt8])
+    /// An opaque blob (chat, a reaction) from a member: its key, or nil where the recipient may
+    /// not see the sender (a listener's blob to a non-moderator).
+    case blob(from: OpaqueKey?, [UInt8])
     /// To a member that was removed or banned (its key), by a moderator; its session is closed after this.
     case removed(OpaqueKey, banned: Bool, by: OpaqueKey)
     /// To a session whose member key joined again on another session (a reconnect); it is closed.

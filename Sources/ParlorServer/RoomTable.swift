@@ -120,7 +120,8 @@ public struct RoomTable: Sendable {
         return toModeratorsAnd(session, .handRaised(member.key), in: room)
     }
 
-    /// A speaker mutes or unmutes itself.
+    /// A stage member mutes or unmutes itself; everyone hears of it (only the stage is muted, so
+    /// the announcement reveals no listener).
     public mutating func setMuted(session: SessionID, muted: Bool) throws(RoomRefusal) -> [Delivery] {
         var room = try roomOf(session)
         guard room.members[session]!.role.isOnStage else { throw .forbidden }
@@ -176,15 +177,18 @@ public struct RoomTable: Sendable {
         return toThoseWhoSee(room.members[session]!, .profile(room.members[session]!.key, blob), in: room)
     }
 
-    /// Passes an opaque blob to one member (`to`) or, with nil, to everyone else in the room.
-    public func relayBlob(session: SessionID, to key: OpaqueKey?, blob: [UInt8]) throws(RoomRefusal) -> [Delivery] {
+    /// Passes a member's opaque blob (chat, a reaction) to everyone else in the room. Everyone
+    /// learns who sent it when the sender is on stage; a listener's key goes only to moderators
+    /// and the host, and the rest of the room gets the blob without a sender (`from: nil`), so no
+    /// listener learns another listener's key.
+    public func relayBlob(session: SessionID, blob: [UInt8]) throws(RoomRefusal) -> [Delivery] {
         let room = try roomOf(session)
-        let from = room.members[session]!.key
-        if let key {
-            guard let target = room.session(of: key) else { throw .noSuchMember }
-            return [Delivery(to: target, notice: .blob(from: from, blob))]
+        let sender = room.members[session]!
+        return room.joinOrder.compactMap { to in
+            guard to != session else { return nil }
+            let seesSender = sender.role.isOnStage || room.members[to]!.role.canModerate
+            return Delivery(to: to, notice: .blob(from: seesSender ? sender.key : nil, blob))
         }
-        return room.joinOrder.filter { $0 != session }.map { Delivery(to: $0, notice: .blob(from: from, blob)) }
     }
 
     /// The host lists the room publicly with a sealed title, or (nil) takes it off the list.

@@ -29,6 +29,9 @@ import ParlorCrypto
         .mediaSetup(MediaSetup(receiverIndex: 0xdead_beef, udpPort: 7000)), .mediaSetup(MediaSetup(receiverIndex: 1)),
         .mediaOverTCP(MediaOverTCP(payload: [UInt8](repeating: 0, count: 128))),
         .directoryRequest, .directoryListing(DirectoryListing(rooms: [DirectoryEntry(roomID: key, title: [3], listenerCount: 12)])),
+        .moderation(Moderation(action: .unmute, target: key)),
+        .blobSend(BlobSend(blob: [1, 2])), .blobDelivery(BlobDelivery(memberKey: key, blob: [3])),
+        .blobDelivery(BlobDelivery(memberKey: nil, blob: [4])),
     ]
 
     @Test func everyMessageRoundTrips() throws {
@@ -37,7 +40,7 @@ import ParlorCrypto
             #expect(bytes[0] == 1 && bytes[1] == message.type)
             #expect(try ControlMessage.decode(bytes) == message)
         }
-        #expect(Set(Self.samples.map(\.type)).count == 23)
+        #expect(Set(Self.samples.map(\.type)).count == 25)
     }
 
     @Test func bytesAreTheDocumentedTLV() {
@@ -45,6 +48,9 @@ import ParlorCrypto
         #expect(ControlMessage.leave.encoded == [1, 13])
         #expect(ControlMessage.handUpdate(HandUpdate(memberKey: Self.key, raised: false)).encoded == [1, 26, 1, 32] + Self.key)
         #expect(ControlMessage.error(ErrorMessage(code: 2, text: "no")).encoded == [1, 3, 1, 1, 2, 2, 2, 0x6e, 0x6f])
+        #expect(ControlMessage.moderation(Moderation(action: .unmute, target: Self.key)).encoded == [1, 27, 1, 1, 5, 2, 32] + Self.key)
+        #expect(ControlMessage.blobSend(BlobSend(blob: [7, 8])).encoded == [1, 33, 1, 2, 7, 8])
+        #expect(ControlMessage.blobDelivery(BlobDelivery(memberKey: nil, blob: [9])).encoded == [1, 34, 2, 1, 9])
     }
 
     @Test func unknownFieldsAreSkippedAnywhere() throws {
@@ -71,6 +77,9 @@ import ParlorCrypto
             ([1, 23, 1, 32] + Self.key + [2, 1, 9], .invalidField(message: "role_changed", field: "role", reason: "unknown role 9")),
             ([1, 27, 1, 1, 0], .missingField(message: "moderation", field: "target")),
             ([1, 27, 1, 1, 8], .invalidField(message: "moderation", field: "action", reason: "unknown action 8")),
+            ([1, 27, 1, 1, 5], .missingField(message: "moderation", field: "target")),
+            ([1, 33], .missingField(message: "blob_send", field: "blob")),
+            ([1, 34, 1, 1, 0, 2, 0], .invalidField(message: "blob_delivery", field: "member_key", reason: "must be 32 bytes, got 1")),
             ([1, 29, 1, 5, 0xff, 0xff, 0xff, 0xff, 0x1f], .invalidField(message: "media_setup", field: "receiver_index",
                                                                          reason: "8589934591 exceeds 4294967295")),
             ([1, 3, 1, 1, 1, 2, 1, 0xff], .invalidField(message: "error", field: "text", reason: "not UTF-8")),

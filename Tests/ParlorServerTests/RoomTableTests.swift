@@ -175,10 +175,25 @@ import Testing
         #expect(t.directory.isEmpty)
     }
 
-    @Test func blobsGoToOneMemberOrEveryoneElse() throws {
-        let t = try table()
-        #expect(try t.relayBlob(session: s2, to: bob, blob: [5]) == [Delivery(to: s3, notice: .blob(from: alice, [5]))])
-        #expect(try t.relayBlob(session: s2, to: nil, blob: [6]).map(\.to) == [s1, s3])
-        #expect(throws: RoomRefusal.notInARoom) { try t.relayBlob(session: s4, to: nil, blob: [6]) }
+    @Test func blobsReachEveryoneElseNamingAListenerOnlyToModerators() throws {
+        var t = try table()
+        // Alice is a listener: the host learns it was her, Bob gets the blob without her key.
+        #expect(try t.relayBlob(session: s2, blob: [6]) == [Delivery(to: s1, notice: .blob(from: alice, [6])),
+                                                          Delivery(to: s3, notice: .blob(from: nil, [6]))])
+        // The host is on stage: everyone may know who sent it.
+        #expect(try t.relayBlob(session: s1, blob: [7]) == [Delivery(to: s2, notice: .blob(from: host, [7])),
+                                                          Delivery(to: s3, notice: .blob(from: host, [7]))])
+        #expect(throws: RoomRefusal.notInARoom) { try t.relayBlob(session: s4, blob: [6]) }
+        _ = try t.changeRole(session: s2, to: .speaker, grantSignature: [1])
+        #expect(try t.relayBlob(session: s2, blob: [8]).map(\.notice) == [.blob(from: alice, [8]), .blob(from: alice, [8])])
+    }
+
+    @Test func aStageMemberMutesAndUnmutesItselfButAListenerMayNot() throws {
+        var t = try table()
+        #expect(throws: RoomRefusal.forbidden) { try t.setMuted(session: s2, muted: true) }
+        #expect(try t.setMuted(session: s1, muted: true).map(\.notice) == Array(repeating: .muted(host, true), count: 3))
+        #expect(t.mediaTargets(of: s1) == nil, "a muted member's media is not forwarded")
+        #expect(try t.setMuted(session: s1, muted: false).map(\.to) == [s1, s2, s3])
+        #expect(t.mediaTargets(of: s1)?.slot == 1)
     }
 }

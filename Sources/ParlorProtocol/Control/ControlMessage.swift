@@ -24,6 +24,8 @@ public enum ControlMessage: Sendable, Equatable {
     case mediaOverTCP(MediaOverTCP)         // 30
     case directoryRequest                   // 31
     case directoryListing(DirectoryListing) // 32
+    case blobSend(BlobSend)                 // 33
+    case blobDelivery(BlobDelivery)         // 34
 
     /// The message type byte.
     public var type: UInt8 {
@@ -51,6 +53,8 @@ public enum ControlMessage: Sendable, Equatable {
         case .mediaOverTCP: 30
         case .directoryRequest: 31
         case .directoryListing: 32
+        case .blobSend: 33
+        case .blobDelivery: 34
         }
     }
 
@@ -61,6 +65,7 @@ public enum ControlMessage: Sendable, Equatable {
         20: "profile_set", 21: "profile_delivery", 22: "grant_present", 23: "role_changed",
         24: "hand_raise", 25: "hand_lower", 26: "hand_update", 27: "moderation", 28: "key_delivery",
         29: "media_setup", 30: "media_over_tcp", 31: "directory_request", 32: "directory_listing",
+        33: "blob_send", 34: "blob_delivery",
     ]
 
     private var body: any TLVRecord {
@@ -85,6 +90,8 @@ public enum ControlMessage: Sendable, Equatable {
         case let .mediaSetup(body): body
         case let .mediaOverTCP(body): body
         case let .directoryListing(body): body
+        case let .blobSend(body): body
+        case let .blobDelivery(body): body
         }
     }
 
@@ -125,6 +132,8 @@ public enum ControlMessage: Sendable, Equatable {
         case 30: return .mediaOverTCP(try MediaOverTCP(fields: fields))
         case 31: return .directoryRequest
         case 32: return .directoryListing(try DirectoryListing(fields: fields))
+        case 33: return .blobSend(try BlobSend(fields: fields))
+        case 34: return .blobDelivery(try BlobDelivery(fields: fields))
         default: throw ParlorProtocolError.unknownMessageType(type)
         }
     }

@@ -76,7 +76,8 @@ public struct HandUpdate: TLVRecord {
 }
 
 /// A moderator's action. Sent by a moderator; delivered by the relay to the target (and, for
-/// `endRoom`, to everyone) with the actor's key added.
+/// `endRoom`, to everyone) with the actor's key added. `mute` of one's own key and `unmute`
+/// (only ever of one's own key) are a stage member's own microphone, announced to everyone.
 public struct Moderation: TLVRecord {
     public enum Action: UInt8, Sendable, CaseIterable {
         case mute = 0
@@ -84,6 +85,8 @@ public struct Moderation: TLVRecord {
         case remove = 2
         case ban = 3
         case endRoom = 4
+        /// A stage member unmutes itself; nobody can unmute someone else.
+        case unmute = 5
     }
 
     public var action: Action
