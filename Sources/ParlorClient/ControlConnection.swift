@@ -47,7 +47,7 @@ final class ControlConnection: @unchecked Sendable {
             session = ControlSession(transport: transport)
             handshakeHash = transport.handshakeHash
             mediaKeys = transport.mediaKeys
-            self.leftover = frames
+            self.frames = frames
         } catch let failure as Failure {
             Glibc.close(fd)
             throw failure
@@ -62,7 +62,8 @@ final class ControlConnection: @unchecked Sendable {
         self.endpoint = endpoint
     }
 
-    private var leftover: ControlFrameReader
+    /// Bytes read but not yet framed; the handshake's leftovers, then the reader thread's alone.
+    private var frames: ControlFrameReader
 
     deinit { Glibc.close(fd) }
 
@@ -76,7 +77,6 @@ final class ControlConnection: @unchecked Sendable {
     /// with the reason. A message that does not decode is skipped (the relay's Noise stream
     /// around it is intact); one that does not decrypt ends the connection.
     func startReading(_ received: @escaping @Sendable (ControlMessage) -> Void, closed: @escaping @Sendable (String) -> Void) {
-        var frames = leftover
         let thread = Thread { [self] in
             while true {
                 do {

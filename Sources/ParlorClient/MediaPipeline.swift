@@ -128,9 +128,9 @@ final class MediaPipeline: @unchecked Sendable {
     }
 
     private func sendFrame() {
-        guard let source = configuration.source, source.read(into: frame) else { return }
+        // A file waits for the stage; a microphone's ring keeps only its newest frames meanwhile.
+        guard let sending, let source = configuration.source, source.read(into: frame) else { return }
         micLevel.measure(UnsafeBufferPointer(frame))
-        guard let sending else { return }
         do {
             let length = try encoder.encode(UnsafeBufferPointer(frame), into: packet)
             let sframe = try keyring.protect(Array(packet.prefix(length)), keyID: sending.keyID)

@@ -4,7 +4,7 @@ import ParlorProtocol
 /// A relay's address resolved for a socket (IPv4 or IPv6, through `getaddrinfo` for names).
 struct RelayEndpoint {
     let family: Int32
-    let storage: sockaddr_storage
+    private(set) var storage: sockaddr_storage
     let length: socklen_t
 
     struct ResolveError: Error, CustomStringConvertible {

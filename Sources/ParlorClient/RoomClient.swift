@@ -53,7 +53,8 @@ public final class RoomClient: @unchecked Sendable {
             mixSinks: media.mixSinks, perSpeakerDirectory: media.perSpeakerDirectory, decode: media.decode),
             suite: identity.link.suite)
         pipeline.speaking = { [weak self] member, talking in
-            self?.queue.async { self?.speakingChanged(member, talking) }
+            guard let self else { return }
+            queue.async { self.speakingChanged(member, talking) }
         }
     }
 
@@ -116,9 +117,11 @@ public final class RoomClient: @unchecked Sendable {
         attempt = 0
         disconnectedSince = nil
         newLink.control.startReading({ [weak self, weak newLink] message in
-            self?.queue.async { if let newLink { self?.received(message, on: newLink) } }
+            guard let self, let newLink else { return }
+            queue.async { self.received(message, on: newLink) }
         }, closed: { [weak self, weak newLink] reason in
-            self?.queue.async { if let newLink { self?.lost(newLink, reason: reason) } }
+            guard let self, let newLink else { return }
+            queue.async { self.lost(newLink, reason: reason) }
         })
         try? newLink.control.send(.mediaSetup(MediaSetup(receiverIndex: newLink.receiverIndex)))
         apply(session.connected(handshakeHash: newLink.control.handshakeHash))
@@ -248,7 +251,8 @@ public final class RoomClient: @unchecked Sendable {
         thread.qualityOfService = .userInteractive
         clockThread = thread
         pipeline.transmit = { [weak self] payload in
-            self?.queue.async { self?.link?.sendMedia(payload) }
+            guard let self else { return }
+            queue.async { self.link?.sendMedia(payload) }
         }
         thread.start()
     }

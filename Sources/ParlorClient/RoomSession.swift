@@ -40,6 +40,8 @@ public struct RoomSession: Sendable {
     /// A moderator's invitation not yet accepted.
     public internal(set) var invitation: Grant?
     private var hasJoinedBefore = false
+    /// A newcomer whose profile has not arrived yet.
+    private var unannounced: MemberID?
 
     public init(identity: RoomIdentity) {
         self.identity = identity
@@ -94,6 +96,16 @@ public struct RoomSession: Sendable {
 
     public mutating func receive(_ message: ControlMessage) -> [Effect] {
         guard phase != .finished else { return [] }
+        // The relay follows a newcomer's `member_joined` at once with its profile: announce the
+        // newcomer with its name then, or before anything else arrives.
+        if let waiting = unannounced {
+            unannounced = nil
+            if case .profileDelivery(let p) = message, p.memberKey.map({ MemberID(key: $0) }) == waiting {
+                _ = profileDelivered(p)
+                return announce(waiting)
+            }
+            return announce(waiting) + receive(message)
+        }
         switch message {
         case .joined(let joined): return receiveJoined(joined)
         case .memberJoined(let m): return memberJoined(Participant(entry: m.member, metadataKey: identity.keys.metadataKey))
@@ -147,13 +159,24 @@ public struct RoomSession: Sendable {
         roster.upsert(member)
         var effects: [Effect] = []
         if old == nil {
-            effects.append(.event(.memberJoined(member.info)))
-            if member.isOnStage { effects.append(.event(.speakerAdded(member.info))) }
             if isKeeper, let current = epochs.current, current > 0 { effects += deliver(epoch: current, to: [member]) }
+            if member.card == nil {
+                unannounced = member.id
+                return effects
+            }
+            effects += announce(member.id)
         } else if let old, !old.isOnStage, member.isOnStage {
             effects.append(.event(.speakerAdded(member.info)))
         }
         if member.isOnStage { effects.append(.keysChanged) }
+        return effects
+    }
+
+    /// The events for a newcomer.
+    private func announce(_ id: MemberID) -> [Effect] {
+        guard let member = roster[id] else { return [] }
+        var effects: [Effect] = [.event(.memberJoined(member.info))]
+        if member.isOnStage { effects += [.event(.speakerAdded(member.info)), .keysChanged] }
         return effects
     }
 

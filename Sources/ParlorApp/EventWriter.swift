@@ -1,0 +1,35 @@
+import Foundation
+import ParlorClient
+
+/// Writes room events as JSON lines, one per event, flushed at once (scripts read them live):
+/// to stdout, to a file, or nowhere.
+public final class EventWriter: @unchecked Sendable {
+    private let handle: FileHandle?
+    private let lock = NSLock()
+
+    /// `target`: nil or "-" for stdout, a path for a file (created or truncated), "" for nowhere.
+    public init(target: String?) throws {
+        switch target {
+        case nil, "-":
+            handle = .standardOutput
+        case "":
+            handle = nil
+        case let path?:
+            guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
+                throw HeadlessError("--events \(path): cannot create the file")
+            }
+            handle = file
+        }
+    }
+
+    public func write(_ event: RoomEvent) {
+        let line = event.jsonLine(timeMilliseconds: Int(Date().timeIntervalSince1970 * 1000)).text + "\n"
+        lock.withLock { handle?.write(Data(line.utf8)) }
+    }
+}
+
+/// A problem with a headless face's options or link, said so a person can fix it.
+public struct HeadlessError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

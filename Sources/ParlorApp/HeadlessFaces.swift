@@ -1,0 +1,114 @@
+import Foundation
+import ParlorAudio
+import ParlorClient
+import ParlorCrypto
+import ParlorProtocol
+import ParlorServer
+
+/// The three headless faces: `parlor host --headless`, `parlor listen` and `parlor speak`.
+/// Each turns its options into a `RoomIdentity` and `MediaIO`, then hands over to `HeadlessRoom`.
+public enum HeadlessFaces {
+    public struct AudioOptions: Sendable {
+        public var bitrate: Int32 = 32_000
+        public var fec = true
+        public var expectedLossPercent: Int32 = 10
+        public init() {}
+
+        var settings: OpusSettings {
+            OpusSettings(bitrate: bitrate, inbandFEC: fec, expectedLossPercent: expectedLossPercent)
+        }
+    }
+
+    /// `parlor listen`.
+    public static func listen(link text: String, name: String?, out: String?, perSpeaker: String?, events: String?,
+                              duration: Double?, noAudio: Bool) throws -> Int32 {
+        let link = try parseLink(text)
+        if noAudio, out != nil || perSpeaker != nil {
+            throw HeadlessError("--no-audio records nothing: drop --out and --per-speaker, or --no-audio")
+        }
+        if let perSpeaker {
+            do {
+                try FileManager.default.createDirectory(atPath: perSpeaker, withIntermediateDirectories: true)
+            } catch {
+                throw HeadlessError("--per-speaker \(perSpeaker): cannot create the folder")
+            }
+        }
+        var sinks: [any FrameSink] = []
+        if let out {
+            do {
+                sinks.append(try WAVFileSink(path: out))
+            } catch {
+                throw HeadlessError("--out \(out): cannot create the file (\(error))")
+            }
+        }
+        let writer = try EventWriter(target: events)
+        let client = try RoomClient(identity: try RoomIdentity(link: link, name: name),
+                                    media: MediaIO(mixSinks: sinks, perSpeakerDirectory: perSpeaker, decode: !noAudio)) { writer.write($0) }
+        return HeadlessRoom.run(client, events: writer, duration: duration)
+    }
+
+    /// `parlor speak`.
+    public static func speak(link text: String, input: String, name: String?, loop: Bool, audio: AudioOptions) throws -> Int32 {
+        let link = try parseLink(text)
+        guard link.invitation != nil else {
+            throw HeadlessError("this is a listen link; `parlor speak` needs a speak link (the host's speak_link)")
+        }
+        let source: WAVFileSource
+        do {
+            source = try WAVFileSource(path: input, loop: loop)
+        } catch let mismatch as WAVFormatMismatch {
+            throw HeadlessError("--input: \(mismatch)")
+        } catch {
+            throw HeadlessError("--input \(input): \(error)")
+        }
+        let writer = try EventWriter(target: nil)
+        var configuration = RoomClient.Configuration()
+        configuration.settings = audio.settings
+        let client = try RoomClient(identity: try RoomIdentity(link: link, name: name), media: MediaIO(source: source),
+                                    configuration: configuration) { writer.write($0) }
+        // A one-shot file: leave a moment after its end, so its last frames play out.
+        let ended = EndOfInput(source: source)
+        let stopWhen: (@Sendable () -> Bool)? = loop ? nil : { @Sendable in ended.check() }
+        return HeadlessRoom.run(client, events: writer, duration: nil, stopWhen: stopWhen)
+    }
+
+    /// `parlor host --headless`: with no server, a relay starts in this process on loopback.
+    public static func host(server: String?, relayKey: String?, title: String, name: String?, listed: Bool,
+                            events: String?, duration: Double?) async throws -> Int32 {
+        let writer = try EventWriter(target: events)
+        let relay = try await RelayChoice.resolve(server: server, relayKey: relayKey)
+        let room = try HostedRoom(relay: relay.address, relayPublicKey: relay.publicKey, now: UInt64(Date().timeIntervalSince1970))
+        let identity = RoomIdentity(hosting: room, name: name, title: title, listed: listed)
+        let safety = (try? SafetyCode.compute(roomID: room.keys.roomID, relayPublicKey: relay.publicKey,
+                                              epochSecret: room.keys.epochZeroSecret)) ?? ""
+        writer.write(.roomCreated(title: title, listenLink: room.listenLink.text, speakLink: room.speakLink.text, safetyCode: safety))
+        let client = try RoomClient(identity: identity, media: MediaIO()) { writer.write($0) }
+        let code = await Task.detached { HeadlessRoom.run(client, events: writer, duration: duration) }.value
+        await relay.embedded?.stop()
+        return code
+    }
+
+    static func parseLink(_ text: String) throws -> InviteLink {
+        do {
+            return try InviteLink.parse(text)
+        } catch {
+            throw HeadlessError("the link is not a Parlor invite link: \(error)")
+        }
+    }
+}
+
+/// Says when a one-shot file source has been played out, plus half a second for the network.
+private final class EndOfInput: @unchecked Sendable {
+    static let tailSeconds = 0.5
+    let source: WAVFileSource
+    private var endedAt: Date?
+
+    init(source: WAVFileSource) { self.source = source }
+
+    func check() -> Bool {
+        guard source.finished else { return false }
+        let at = endedAt ?? Date()
+        endedAt = at
+        return Date().timeIntervalSince(at) > Self.tailSeconds
+    }
+}

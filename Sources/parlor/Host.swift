@@ -1,0 +1,55 @@
+import ArgumentParser
+import ParlorApp
+
+extension Parlor {
+    struct Host: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Host a new room.",
+            discussion: """
+                Creates a room and joins it as its host. With no --server, a relay starts inside \
+                this process on loopback (rooms on it are reachable from this machine only); with \
+                --server, the room lives on that relay, whose key is given by --relay-key (the \
+                `relay key:` line `parlor serve` prints) or read from this machine's relay key file.
+
+                With --headless, events are JSON lines on stdout, the first being room_created \
+                with the listen_link and the speak_link to hand out; commands are read from stdin \
+                (e.g. {"command":"invite_to_stage","member":"1a2b3c4d5e6f"}). Ctrl-C or SIGTERM \
+                leaves. See docs/HEADLESS.md.
+
+                Example:
+                  parlor host --headless --title 'Friday tea' | tee events.jsonl
+                """)
+
+        @Flag(help: "Run without a screen: JSON-lines events on stdout, commands on stdin.")
+        var headless = false
+
+        @Option(help: "The relay to host on, HOST:PORT (default: a relay in this process).")
+        var server: String?
+
+        @Option(help: "The relay's public key (what `parlor serve` printed as `relay key:`).")
+        var relayKey: String?
+
+        @Option(help: "The room's title, sealed so only members can read it.")
+        var title: String = "Parlor room"
+
+        @Option(help: "Your display name.")
+        var name: String?
+
+        @Flag(help: "List the room (its title and listener count) in the relay's public directory.")
+        var `public` = false
+
+        @Option(help: "Write events to this file instead of stdout ('-' is stdout).")
+        var events: String?
+
+        @Option(help: "End hosting after this many seconds.")
+        var duration: Double?
+
+        func run() async throws {
+            guard headless else {
+                throw ValidationError("the terminal face of `parlor host` is not in this build yet; use --headless")
+            }
+            throw ExitCode(try await HeadlessFaces.host(server: server, relayKey: relayKey, title: title, name: name,
+                                                        listed: `public`, events: events, duration: duration))
+        }
+    }
+}
