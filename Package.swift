@@ -63,7 +63,7 @@ let package = Package(
             "ParlorServer", "ParlorApp", "ParlorTestSupport",
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
-        .testTarget(name: "ParlorClientTests", dependencies: ["ParlorClient", "ParlorServer", "ParlorTestSupport"]),
+        .testTarget(name: "ParlorClientTests", dependencies: ["ParlorClient", "ParlorServer", "ParlorApp", "ParlorTestSupport"]),
         .testTarget(name: "ParlorAppTests", dependencies: ["ParlorApp", "ParlorTestSupport"]),
     ]
 )

@@ -29,8 +29,9 @@ final class RelayLink: @unchecked Sendable {
     /// The relay answered our `media_setup`: key the sender and open the UDP socket.
     func mediaReady(_ setup: MediaSetup, received: @escaping @Sendable ([UInt8], Int64) -> Void) {
         let sender = MediaSender(key: control.mediaKeys.sending, peerReceiverIndex: setup.receiverIndex)
-        let port = setup.udpPort ?? 0
-        let socket = port == 0 ? nil : try? MediaSocket(endpoint: control.endpoint.with(port: port))
+        // UDP goes where TCP went: the relay takes both on one port (docs/PROTOCOL.md §4.3), and the
+        // address dialled is the one that works through port forwards and proxies.
+        let socket = try? MediaSocket(endpoint: control.endpoint)
         lock.withLock {
             self.sender = sender
             media = socket

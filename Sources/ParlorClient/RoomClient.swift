@@ -189,6 +189,12 @@ public final class RoomClient: @unchecked Sendable {
                 configureMedia()
             case .finish(let why):
                 finish(why)
+            case .retryLater:
+                if let current = link {
+                    link = nil
+                    current.shutDown()
+                    scheduleReconnect(after: nil)
+                }
             }
         }
     }

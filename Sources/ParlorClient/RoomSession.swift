@@ -16,6 +16,8 @@ public struct RoomSession: Sendable {
         case keysChanged
         /// The stay is over; no reconnection.
         case finish(RoomExit)
+        /// Drop this connection and join again after the usual backoff (the room is not back yet).
+        case retryLater
     }
 
     public enum Phase: Sendable, Equatable { case connecting, joining, inRoom, finished }
@@ -260,7 +262,12 @@ public struct RoomSession: Sendable {
     private mutating func relayError(_ error: ErrorMessage) -> [Effect] {
         let name = ErrorMessage.Code.name(of: error.code)
         var effects: [Effect] = [.event(.error(code: name, message: error.text))]
-        // A refused create or join ends the stay: retrying would be refused again.
+        // After a relay restart the room exists again only once its host is back: keep trying.
+        if phase == .joining, hasJoinedBefore, error.code == ErrorMessage.Code.noSuchRoom.rawValue {
+            phase = .connecting
+            return [.retryLater]
+        }
+        // Any other refused create or join ends the stay: retrying would be refused again.
         if phase == .joining, let type = error.inReplyTo, type == 10 || type == 11 {
             phase = .finished
             effects.append(.finish(.failed("the relay refused to let this client in: \(error.text) (\(name))")))

@@ -50,6 +50,8 @@ struct TestRelay {
 struct TestMember {
     let client: RoomClient
     let events: EventLog
+    /// For a host: its room's speak link.
+    var speakLink: InviteLink?
 
     static func join(_ identity: RoomIdentity, media: MediaIO = MediaIO(), settings: OpusSettings = OpusSettings()) throws -> TestMember {
         let events = EventLog()
@@ -58,6 +60,12 @@ struct TestMember {
         let client = try RoomClient(identity: identity, media: media, configuration: configuration) { events.append($0) }
         client.start()
         return TestMember(client: client, events: events)
+    }
+
+    static func host(_ room: HostedRoom, title: String) throws -> TestMember {
+        var host = try join(RoomIdentity(hosting: room, name: "Host", title: title, listed: false))
+        host.speakLink = room.speakLink
+        return host
     }
 
     var id: MemberID { client.state.identity.memberID }

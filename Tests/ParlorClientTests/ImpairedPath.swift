@@ -1,0 +1,168 @@
+import Foundation
+import Glibc
+
+/// A relay's port as seen through a bad network: a proxy on a loopback port of its own that
+/// passes TCP through untouched and UDP both ways, dropping and delaying (by a random amount up
+/// to `jitterMilliseconds`, so packets also reorder) the datagrams going from the relay to the
+/// client. Loss comes from a seeded generator, so a run can be repeated exactly. Real sockets,
+/// real datagrams; it stands where a lossy link would.
+final class ImpairedPath: @unchecked Sendable {
+    let port: UInt16
+    private let relayPort: UInt16
+    private let lossPercent: Double
+    private let jitterMilliseconds: Double
+    private let udp: Int32
+    private let listener: Int32
+    private let lock = NSLock()
+    private var upstreams: [UInt16: Int32] = [:]       // client port → socket towards the relay
+    private var pending: [(due: Double, bytes: [UInt8], to: sockaddr_in)] = []
+    private var random: UInt64
+    private var running = true
+    private(set) var dropped = 0
+    private(set) var passed = 0
+
+    init(relayPort: UInt16, lossPercent: Double, jitterMilliseconds: Double, seed: UInt64 = 42) throws {
+        self.relayPort = relayPort
+        self.lossPercent = lossPercent
+        self.jitterMilliseconds = jitterMilliseconds
+        random = seed
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.listener = listener
+        var one: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = Self.loopback(0)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        listen(listener, 64)
+        var bound = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        port = UInt16(bigEndian: bound.sin_port)
+        let udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        self.udp = udp
+        var same = Self.loopback(port)
+        _ = withUnsafePointer(to: &same) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(udp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        Self.thread { [self] in acceptLoop() }
+        Self.thread { [self] in clientDatagrams() }
+        Self.thread { [self] in deliverLoop() }
+    }
+
+    func stop() {
+        lock.withLock { running = false }
+        shutdown(listener, Int32(SHUT_RDWR))
+        shutdown(udp, Int32(SHUT_RDWR))
+        close(listener)
+        close(udp)
+        lock.withLock { for fd in upstreams.values { shutdown(fd, Int32(SHUT_RDWR)) } }
+    }
+
+    private var isRunning: Bool { lock.withLock { running } }
+
+    // MARK: TCP: untouched
+
+    private func acceptLoop() {
+        while isRunning {
+            let client = accept(listener, nil, nil)
+            guard client >= 0 else { return }
+            let relay = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = Self.loopback(relayPort)
+            let ok = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(relay, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            guard ok == 0 else { close(client); close(relay); continue }
+            Self.thread { Self.pump(from: client, to: relay) }
+            Self.thread { Self.pump(from: relay, to: client) }
+        }
+    }
+
+    private static func pump(from: Int32, to: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = read(from, &buffer, buffer.count)
+            guard n > 0, write(to, buffer, n) == n else { break }
+        }
+        shutdown(to, Int32(SHUT_RDWR))
+        shutdown(from, Int32(SHUT_RDWR))
+    }
+
+    // MARK: UDP: impaired towards the client
+
+    private func clientDatagrams() {
+        var buffer = [UInt8](repeating: 0, count: 2048)
+        while isRunning {
+            var from = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let n = withUnsafeMutablePointer(to: &from) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(udp, &buffer, buffer.count, 0, $0, &length) } }
+            guard n > 0 else { if n == 0 || errno != EINTR { return } else { continue } }
+            let upstream = upstreamSocket(for: from)
+            var relay = Self.loopback(relayPort)
+            _ = withUnsafePointer(to: &relay) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(upstream, buffer, n, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        }
+    }
+
+    private func upstreamSocket(for client: sockaddr_in) -> Int32 {
+        lock.withLock {
+            if let fd = upstreams[client.sin_port] { return fd }
+            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            upstreams[client.sin_port] = fd
+            Self.thread { [self] in relayDatagrams(fd, client: client) }
+            return fd
+        }
+    }
+
+    private func relayDatagrams(_ fd: Int32, client: sockaddr_in) {
+        var buffer = [UInt8](repeating: 0, count: 2048)
+        while isRunning {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            guard n > 0 else { return }
+            lock.withLock {
+                if nextUniform() * 100 < lossPercent {
+                    dropped += 1
+                } else {
+                    passed += 1
+                    pending.append((Self.now() + nextUniform() * jitterMilliseconds / 1000, Array(buffer.prefix(n)), client))
+                }
+            }
+        }
+    }
+
+    private func deliverLoop() {
+        while isRunning {
+            let due: [(due: Double, bytes: [UInt8], to: sockaddr_in)] = lock.withLock {
+                let now = Self.now()
+                let ready = pending.filter { $0.due <= now }.sorted { $0.due < $1.due }
+                pending.removeAll { $0.due <= now }
+                return ready
+            }
+            for item in due {
+                var to = item.to
+                _ = withUnsafePointer(to: &to) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(udp, item.bytes, item.bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            }
+            usleep(1_000)
+        }
+    }
+
+    /// xorshift64*: uniform in [0, 1).
+    private func nextUniform() -> Double {
+        random ^= random >> 12
+        random ^= random << 25
+        random ^= random >> 27
+        return Double((random &* 2685821657736338717) >> 11) / Double(1 << 53)
+    }
+
+    private static func now() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    private static func loopback(_ port: UInt16) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return address
+    }
+
+    private static func thread(_ body: @escaping @Sendable () -> Void) {
+        let thread = Thread(block: body)
+        thread.start()
+    }
+}

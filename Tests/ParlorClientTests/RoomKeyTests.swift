@@ -1,0 +1,115 @@
+import Foundation
+import ParlorApp
+import ParlorAudio
+import ParlorClient
+import ParlorCrypto
+import ParlorProtocol
+import ParlorTestSupport
+import Testing
+
+extension RoomEndToEndTests {
+    /// The host removes a listener: the room moves to epoch 1, sealed to everyone else, and the
+    /// frames spoken after that do not decrypt with anything the removed listener holds — even
+    /// for someone who captures every packet (a raw session in the room stands for that).
+    @Test func aRemovedListenerCannotDecryptWhatFollows() async throws {
+        let relay = try await TestRelay.start()
+        defer { Task { await relay.server.stop() } }
+        let room = try relay.hostRoom()
+        let host = try TestMember.host(room, title: "Keys")
+        #expect(host.events.wait { $0.contains { $0.name == "joined" } })
+        let removed = try TestMember.join(RoomIdentity(link: room.listenLink, name: "Mallory"))
+        let stays = try TestMember.join(RoomIdentity(link: room.listenLink, name: "Bob"))
+        let speech = try SpeechFixture.wav().path
+        let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Speaker"),
+                                          media: MediaIO(source: WAVFileSource(path: speech, loop: true)))
+        for member in [removed, stays, speaker] { #expect(member.events.wait { $0.contains { $0.name == "joined" } }) }
+        #expect(stays.events.wait { $0.contains { $0.name == "speaking_started" } })
+
+        // A packet capture that is in the room: it receives every forwarded frame.
+        let tap = try RelaySocketSession(port: relay.address.port, relayKey: relay.key.publicKey)
+        try tap.setUpMedia()
+        _ = try tap.join(room: room.keys.roomID)
+
+        host.client.perform(.remove(removed.id))
+        #expect(removed.events.wait { $0.contains { $0.name == "removed" } })
+        #expect(removed.client.wait() == .removed(banned: false))
+        #expect(stays.events.wait { $0.contains { if case .rekeyed(1, _) = $0 { true } else { false } } })
+        #expect(speaker.events.wait { $0.contains { if case .rekeyed(1, _) = $0 { true } else { false } } })
+
+        // Frames from the new epoch: none opens with the removed member's keys, all with Bob's.
+        let stage = stays.client.state.roster.stage.first { $0.card?.name == "Speaker" }
+        let speakerEntry = try #require(stage)
+        var fresh: [[UInt8]] = []
+        let deadline = Date().addingTimeInterval(10)
+        while fresh.count < 25, Date() < deadline {
+            guard let payload = try tap.receiveMedia(),
+                  let header = try? SFrameHeader.decode(payload.sframe).header, header.keyID >> 16 == 1 else { continue }
+            fresh.append(payload.sframe)
+        }
+        #expect(fresh.count == 25)
+        let removedKeys = removed.client.state.epochs
+        let bobKeys = stays.client.state.epochs
+        #expect(removedKeys.secrets[1] == nil && bobKeys.secrets[1] != nil)
+        var asRemoved = try SFrameContext(suite: room.listenLink.suite)
+        var asBob = try SFrameContext(suite: room.listenLink.suite)
+        for (epoch, secret) in removedKeys.secrets {
+            try asRemoved.setKey(try RoomKeys.senderKey(epochSecret: secret, senderSlot: speakerEntry.slot, boxKey: speakerEntry.boxKey),
+                                 keyID: SFrameContext.keyID(epoch: epoch, senderSlot: speakerEntry.slot))
+        }
+        try asBob.setKey(try RoomKeys.senderKey(epochSecret: bobKeys.secrets[1]!, senderSlot: speakerEntry.slot, boxKey: speakerEntry.boxKey),
+                         keyID: SFrameContext.keyID(epoch: 1, senderSlot: speakerEntry.slot))
+        #expect(fresh.allSatisfy { (try? asRemoved.unprotect($0)) == nil })
+        #expect(fresh.allSatisfy { (try? asBob.unprotect($0)) != nil })
+        // And Bob still hears the speaker, with a new safety code to compare.
+        let codes = stays.events.all.compactMap { event -> String? in
+            if case let .joined(_, _, _, code) = event { return code }
+            if case let .rekeyed(_, code) = event { return code }
+            return nil
+        }
+        #expect(Set(codes).count == 2)
+        let before = stays.client.statistics.media
+        try await Task.sleep(for: .seconds(1))
+        let after = stays.client.statistics.media
+        #expect(after.packetsReceived - before.packetsReceived > 25)
+        #expect(after.packetsRejected - before.packetsRejected < 3)
+        for member in [speaker, stays, host] { member.client.stop() }
+    }
+
+    /// The relay restarts under a live room (same key, same port): every client gets
+    /// `server_closing`, comes back by itself, the host re-creates the room, the speaker's grant
+    /// puts it back on stage, and the listener's recording carries on through the gap.
+    @Test func clientsRejoinAfterTheRelayRestarts() async throws {
+        let key = X25519KeyPair.generate()
+        let relay = try await TestRelay.start(key: key)
+        let port = Int(relay.address.port)
+        let dir = try TemporaryDirectory()
+        let room = try relay.hostRoom()
+        let host = try TestMember.host(room, title: "Restart")
+        #expect(host.events.wait { $0.contains { $0.name == "joined" } })
+        let listener = try TestMember.join(RoomIdentity(link: room.listenLink, name: "Stayer"),
+                                           media: MediaIO(mixSinks: [WAVFileSink(path: dir.path("through.wav"))]))
+        let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Talker"),
+                                          media: MediaIO(source: WAVFileSource(path: try SpeechFixture.wav().path, loop: true)))
+        #expect(listener.events.wait { $0.contains { $0.name == "speaking_started" } })
+        let started = Date()
+
+        await relay.server.stop()
+        let again = try await TestRelay.start(key: key, port: port)
+        defer { Task { await again.server.stop() } }
+        for member in [host, listener, speaker] {
+            #expect(member.events.wait(30) { $0.contains { $0.name == "reconnected" } }, "\(member.events.all.map(\.name))")
+        }
+        #expect(listener.events.wait(20) { events in
+            guard let back = events.lastIndex(where: { $0.name == "reconnected" }) else { return false }
+            return events[back...].contains { $0.name == "speaking_started" }
+        })
+        #expect(speaker.client.state.me?.role == .speaker)
+        #expect(host.client.state.me?.role == .host)
+        try await Task.sleep(for: .seconds(2))
+        for member in [speaker, listener, host] { member.client.stop() }
+        let seconds = Double(try WAVReader(path: dir.path("through.wav")).samples.count) / 48_000
+        let wall = Date().timeIntervalSince(started)
+        print(String(format: "relay restart: recording %.2f s over %.2f s of wall time since the restart began", seconds, wall))
+        #expect(seconds > wall - 1, "the recording kept its timeline through the restart")
+    }
+}

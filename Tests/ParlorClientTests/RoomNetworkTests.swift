@@ -1,0 +1,147 @@
+import Foundation
+import ParlorAudio
+import ParlorClient
+import ParlorCrypto
+import ParlorProtocol
+import ParlorTestSupport
+import Testing
+
+extension RoomEndToEndTests {
+    /// 10 % of the datagrams from the relay to each listener are lost and the rest delayed by up
+    /// to 30 ms (so they also reorder). Two rooms run side by side on one relay, one speaker with
+    /// Opus FEC and one without, each heard by a listener behind the same impairment (same seed).
+    @Test func lossAndJitterBetweenRelayAndListenerFECHelps() async throws {
+        let relay = try await TestRelay.start()
+        defer { Task { await relay.server.stop() } }
+        let dir = try TemporaryDirectory()
+        let speech = try SpeechFixture.wav().path
+        var scores: [Bool: Double] = [:]
+        var rooms: [(fec: Bool, members: [TestMember], path: ImpairedPath)] = []
+        for fec in [true, false] {
+            let room = try relay.hostRoom()
+            let host = try TestMember.host(room, title: "Lossy")
+            #expect(host.events.wait { $0.contains { $0.name == "joined" } })
+            let path = try ImpairedPath(relayPort: relay.address.port, lossPercent: 10, jitterMilliseconds: 30)
+            var link = room.listenLink
+            link.relay.port = path.port
+            let listener = try TestMember.join(RoomIdentity(link: link, name: "Far away"),
+                                               media: MediaIO(mixSinks: [WAVFileSink(path: dir.path("fec-\(fec).wav"))]))
+            #expect(listener.events.wait { $0.contains { $0.name == "joined" } })
+            rooms.append((fec, [host, listener], path))
+        }
+        for index in rooms.indices {
+            let settings = OpusSettings(inbandFEC: rooms[index].fec, expectedLossPercent: 10)
+            let speaker = try TestMember.join(RoomIdentity(link: try speakLink(of: rooms[index].members[0]), name: "Speaker"),
+                                              media: MediaIO(source: WAVFileSource(path: speech, loop: false)), settings: settings)
+            rooms[index].members.append(speaker)
+        }
+        let seconds = Double(try WAVReader(path: speech).samples.count) / 48_000
+        try await Task.sleep(for: .seconds(seconds + 2.5))
+        for room in rooms {
+            for member in room.members.reversed() { member.client.stop() }
+            room.path.stop()
+            let stats = room.members[1].client.statistics.media
+            let score = try SpeechScore.pesq(reference: speech, degraded: dir.path("fec-\(room.fec).wav"), maxLagSeconds: 6)
+            scores[room.fec] = score
+            print("10 % loss, 30 ms jitter, FEC \(room.fec ? "on" : "off"): PESQ-WB \(score); " +
+                  "dropped \(room.path.dropped) of \(room.path.dropped + room.path.passed) datagrams; " +
+                  "listener lost \(stats.lostFrames) frames, FEC rebuilt \(stats.recoveredFrames)")
+        }
+        #expect((scores[true] ?? 0) > 1.5, "speech under 10 % loss should still be intelligible")
+        #expect((scores[true] ?? 0) > (scores[false] ?? 0), "FEC on \(scores[true] ?? 0) vs off \(scores[false] ?? 0)")
+    }
+
+    /// The host's speak link, rebuilt from its state (the test keeps only the members).
+    private func speakLink(of host: TestMember) throws -> InviteLink {
+        try #require(host.speakLink)
+    }
+
+    /// Mouth to playback on loopback: a click every 400 ms is spoken mid-frame; the listener's
+    /// mix sink notes when each click reaches it. Both sides read the same monotonic clock.
+    @Test func mouthToPlaybackLatencyOnLoopback() async throws {
+        let relay = try await TestRelay.start()
+        defer { Task { await relay.server.stop() } }
+        let room = try relay.hostRoom()
+        let host = try TestMember.join(RoomIdentity(hosting: room, name: "Host", title: "Clicks", listed: false))
+        #expect(host.events.wait { $0.contains { $0.name == "joined" } })
+        let ear = ClickDetector()
+        let listener = try TestMember.join(RoomIdentity(link: room.listenLink, name: "Ear"), media: MediaIO(mixSinks: [ear]))
+        #expect(listener.events.wait { $0.contains { $0.name == "joined" } })
+        let mouth = ClickSource(everyFrames: 20)
+        let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Mouth"), media: MediaIO(source: mouth))
+        #expect(speaker.events.wait { $0.contains { $0.name == "joined" } })
+        try await Task.sleep(for: .seconds(12))
+        for member in [speaker, listener, host] { member.client.stop() }
+
+        let spoken = mouth.clicks
+        let heard = ear.clicks
+        // Pair each heard click with the last click spoken before it (clicks are 400 ms apart).
+        var latencies: [Double] = []
+        for time in heard {
+            if let said = spoken.last(where: { $0 < time }), time - said < 0.3 { latencies.append((time - said) * 1000) }
+        }
+        latencies.sort()
+        #expect(latencies.count >= spoken.count / 2, "heard \(heard.count) of \(spoken.count) clicks")
+        guard !latencies.isEmpty else { return }
+        let p50 = latencies[latencies.count / 2], p95 = latencies[min(latencies.count - 1, latencies.count * 95 / 100)]
+        print(String(format: "mouth-to-playback on loopback, 20 ms frames: p50 %.1f ms, p95 %.1f ms over %d clicks (the sound card's buffer comes on top)",
+                     p50, p95, latencies.count))
+        #expect(p50 < 120, "p50 \(p50) ms")
+    }
+}
+
+/// A microphone that says "tick": silence with a 2 ms burst in the middle of every n-th frame,
+/// noting when each burst was spoken (the moment it would have left a mouth).
+final class ClickSource: FrameSource, @unchecked Sendable {
+    let everyFrames: Int
+    private var frames = 0
+    private let lock = NSLock()
+    private var spoken: [Double] = []
+
+    init(everyFrames: Int) { self.everyFrames = everyFrames }
+
+    var clicks: [Double] { lock.withLock { spoken } }
+
+    func read(into frame: UnsafeMutableBufferPointer<Int16>) -> Bool {
+        frame.update(repeating: 0)
+        frames += 1
+        if frames % everyFrames == 0 {
+            let middle = frame.count / 2
+            for i in middle..<middle + 96 { frame[i] = (i / 12) % 2 == 0 ? 20_000 : -20_000 }
+            // The frame is read once it is complete: its middle left the mouth half a frame ago.
+            let said = monotonicSeconds() - Double(frame.count - middle) / 48_000
+            lock.withLock { spoken.append(said) }
+        }
+        return true
+    }
+}
+
+/// A speaker that listens for clicks: the first loud sample after a quiet spell, timed as the
+/// moment that sample would start to play.
+final class ClickDetector: FrameSink, @unchecked Sendable {
+    private let lock = NSLock()
+    private var heard: [Double] = []
+    private var quietSamples = 0
+
+    var clicks: [Double] { lock.withLock { heard } }
+
+    func write(_ frame: UnsafeBufferPointer<Int16>) {
+        let now = monotonicSeconds()
+        for (i, sample) in frame.enumerated() {
+            if abs(Int(sample)) > 6_000 {
+                if quietSamples > 4_800 { lock.withLock { heard.append(now + Double(i) / 48_000) } }
+                quietSamples = 0
+            } else {
+                quietSamples += 1
+            }
+        }
+    }
+
+    func close() {}
+}
+
+func monotonicSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
