@@ -33,3 +33,28 @@ public struct HeadlessError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
 }
+
+extension HeadlessError {
+    /// The exit status for options or a link that cannot work (EX_USAGE).
+    public static let usageExitCode: Int32 = 64
+
+    /// Runs a face; a `HeadlessError` (or any error before the room) is printed as one line on
+    /// stderr and becomes exit status 64.
+    public static func exitCode(_ face: () throws -> Int32) -> Int32 {
+        do {
+            return try face()
+        } catch {
+            FileHandle.standardError.write(Data("parlor: \(error)\n".utf8))
+            return usageExitCode
+        }
+    }
+
+    public static func exitCode(_ face: () async throws -> Int32) async -> Int32 {
+        do {
+            return try await face()
+        } catch {
+            FileHandle.standardError.write(Data("parlor: \(error)\n".utf8))
+            return usageExitCode
+        }
+    }
+}

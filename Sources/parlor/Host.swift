@@ -26,7 +26,8 @@ extension Parlor {
         @Option(help: "The relay to host on, HOST:PORT (default: a relay in this process).")
         var server: String?
 
-        @Option(help: "The relay's public key (what `parlor serve` printed as `relay key:`).")
+        // Keys are base64url and may start with '-': take the next word whatever it looks like.
+        @Option(parsing: .unconditional, help: "The relay's public key (what `parlor serve` printed as `relay key:`).")
         var relayKey: String?
 
         @Option(help: "The room's title, sealed so only members can read it.")
@@ -48,8 +49,10 @@ extension Parlor {
             guard headless else {
                 throw ValidationError("the terminal face of `parlor host` is not in this build yet; use --headless")
             }
-            throw ExitCode(try await HeadlessFaces.host(server: server, relayKey: relayKey, title: title, name: name,
-                                                        listed: `public`, events: events, duration: duration))
+            throw ExitCode(await HeadlessError.exitCode {
+                try await HeadlessFaces.host(server: server, relayKey: relayKey, title: title, name: name,
+                                             listed: `public`, events: events, duration: duration)
+            })
         }
     }
 }

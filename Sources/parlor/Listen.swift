@@ -45,9 +45,10 @@ extension Parlor {
         var noAudio = false
 
         func run() throws {
-            let code = try HeadlessFaces.listen(link: link, name: name, out: out, perSpeaker: perSpeaker, events: events,
-                                                duration: duration, noAudio: noAudio)
-            throw ExitCode(code)
+            throw ExitCode(HeadlessError.exitCode {
+                try HeadlessFaces.listen(link: link, name: name, out: out, perSpeaker: perSpeaker, events: events,
+                                         duration: duration, noAudio: noAudio)
+            })
         }
     }
 }

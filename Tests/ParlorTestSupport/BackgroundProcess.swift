@@ -8,14 +8,56 @@ public final class BackgroundProcess: @unchecked Sendable {
     public let stdoutPath: String
     public let stderrPath: String
     private var exitStatus: Int32?
+    /// The write end of the program's stdin, when it was started `withInput`.
+    private var input: FileHandle?
 
-    public init(_ arguments: [String], environment: [String: String] = [:], in directory: TemporaryDirectory) throws {
+    /// Starts the program; with `withInput`, its stdin is a pipe that `send` writes lines to
+    /// (otherwise /dev/null).
+    public init(_ arguments: [String], environment: [String: String] = [:], in directory: TemporaryDirectory,
+                withInput: Bool = false) throws {
         stdoutPath = directory.path("\(UUID().uuidString).out")
         stderrPath = directory.path("\(UUID().uuidString).err")
-        pid = try Command.spawn(arguments, environment: environment, stdout: stdoutPath, stderr: stderrPath)
+        guard withInput else {
+            pid = try Command.spawn(arguments, environment: environment, stdout: stdoutPath, stderr: stderrPath)
+            return
+        }
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { throw Command.SpawnFailure(command: ["pipe"], code: errno) }
+        defer { close(ends[0]) }
+        pid = try Command.spawn(arguments, environment: environment, stdinPipe: (ends[0], ends[1]), stdout: stdoutPath, stderr: stderrPath)
+        input = FileHandle(fileDescriptor: ends[1], closeOnDealloc: true)
     }
 
-    deinit { stop() }
+    deinit {
+        try? input?.close()
+        stop()
+    }
+
+    /// Writes one line to the program's stdin.
+    public func send(_ line: String) {
+        input?.write(Data((line + "\n").utf8))
+    }
+
+    /// Waits up to `timeout` seconds for the program to exit by itself; its exit status, or nil.
+    public func waitForExit(timeout: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let status = try? exited() { return status }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return nil
+    }
+
+    /// Waits until stdout has a line containing `text`; returns that line.
+    public func waitForLine(containing text: String, timeout: Double = 20) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if let line = output.split(separator: "\n").first(where: { $0.contains(text) }) { return String(line) }
+            if let status = try? exited() { throw Exited(status: status, errors: errors) }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw TimedOut(waitingFor: text, output: output, errors: errors)
+    }
 
     public var output: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
     public var errors: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }

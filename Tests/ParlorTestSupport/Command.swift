@@ -50,11 +50,19 @@ public struct Command: Sendable {
     /// Foundation's `Process` notices an exit through a descriptor the child inherits, so a program
     /// that leaves a daemon behind (tmux starts its server) would never be seen to exit; this
     /// spawns (posix_spawn) and callers reap (waitpid) themselves.
-    static func spawn(_ arguments: [String], environment: [String: String], stdout outPath: String, stderr errPath: String) throws -> pid_t {
+    /// Starts a program; its stdin is the read end of `stdinPipe` (whose write end it closes) or /dev/null.
+    static func spawn(_ arguments: [String], environment: [String: String], stdinPipe: (read: Int32, write: Int32)? = nil,
+                      stdout outPath: String, stderr errPath: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let stdinPipe {
+            posix_spawn_file_actions_adddup2(&actions, stdinPipe.read, 0)
+            posix_spawn_file_actions_addclose(&actions, stdinPipe.read)
+            posix_spawn_file_actions_addclose(&actions, stdinPipe.write)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
