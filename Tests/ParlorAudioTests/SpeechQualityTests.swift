@@ -11,6 +11,8 @@ import Testing
 @Suite(.serialized) struct SpeechQualityTests {
     static let frame = 960
     static let ms: Int64 = 1_000_000
+    /// How often the listener reports the loss it measured to the sender: once a second.
+    static let reportFrames = 50
 
     /// Loss rate (percent) and FEC for one run; the same seed gives every run the same losses.
     struct Condition: CustomStringConvertible {
@@ -31,8 +33,11 @@ import Testing
         let playback = try ALSAAudioDevice(pcm: HermeticALSA.open(HermeticALSA.playbackConfig(to: output), .playback), frameSamples: frame)
         let engine = AudioEngine(capture: capture, playback: playback, frameSamples: frame, clock: ManualAudioClock())
 
-        let settings = OpusSettings(inbandFEC: condition.fec, expectedLossPercent: Int32(max(condition.lossPercent, 5)))
+        // The sender starts expecting no loss and, once a second, adapts to the loss the
+        // listener reports (here read from the listener's jitter buffer), as a client does.
+        let settings = OpusSettings(inbandFEC: condition.fec)
         let encoder = try OpusEncoder(settings: settings)
+        var reported = (lost: 0, received: 0)
         let speaker = try SpeakerStream(settings: settings)
         let mixer = Mixer(frameSamples: frame)
         var random = SimulatedNetwork.Random(state: 2026)
@@ -49,6 +54,12 @@ import Testing
                 if random.unit() * 100 >= Double(condition.lossPercent) {
                     inFlight.append((UInt64(k), now + 5 * ms + jitter, packet))
                 }
+            }
+            if k > 0, k % reportFrames == 0 {
+                let counters = speaker.jitter.counters
+                let lost = counters.lost - reported.lost, received = counters.received - reported.received
+                try encoder.adapt(toMeasuredLoss: Double(lost) / Double(max(lost + received, 1)))
+                reported = (counters.lost, counters.received)
             }
             let tick = now + 19 * ms
             for p in inFlight where p.arrival <= tick {
@@ -102,7 +113,7 @@ import Testing
     @Test func pesqCleanAndWithLossWithAndWithoutFEC() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let speech = Array(try SpeechFixture.samples().prefix(48_000 * 4))
+        let speech = Array(try SpeechFixture.samples().prefix(48_000 * 8))
         var scores: [String: Double] = [:]
         for condition in [Condition(lossPercent: 0, fec: true), Condition(lossPercent: 0, fec: false),
                           Condition(lossPercent: 5, fec: true), Condition(lossPercent: 5, fec: false),
@@ -111,11 +122,10 @@ import Testing
             print("PESQ-WB \(condition): \(String(format: "%.3f", score))  (lost \(counters.lost), FEC \(counters.recoveredByFEC), concealed \(counters.concealed), late \(counters.late), shrunk \(counters.shrunk), stretched \(counters.stretched))")
             scores[condition.description] = score
         }
-        // FEC spends part of the 32 kbit/s on the previous frame, so a clean line scores lower
-        // with it; the jitter buffer's two dropped frames (shrinking from the 60 ms start) cost
-        // PESQ about 0.3 more, since PESQ penalises the 20 ms shifts a listener does not notice.
-        #expect(scores["0 % loss, FEC off"]! >= 3.0)
-        #expect(scores["0 % loss, FEC on"]! >= 2.7)
+        // On a clean line the sender expects no loss, so FEC sends nothing and costs nothing;
+        // once loss is reported it pays for itself.
+        #expect(scores["0 % loss, FEC off"]! >= 3.3)
+        #expect(abs(scores["0 % loss, FEC on"]! - scores["0 % loss, FEC off"]!) <= 0.1)
         #expect(scores["5 % loss, FEC on"]! > scores["5 % loss, FEC off"]!)
         #expect(scores["15 % loss, FEC on"]! > scores["15 % loss, FEC off"]!)
     }
