@@ -73,3 +73,40 @@ import Testing
         #expect(engine.statistics.playbackUnderflows == 1)
     }
 }
+
+/// Without SCHED_FIFO the engine runs anyway, at normal priority, with one warning to print.
+@Suite struct RealtimeFallbackTests {
+    @Test func refusedRealtimeRunsAtNormalPriorityWithOneClearWarning() throws {
+        let (schedule, warning, periods, restartedWarning) = try WithoutRealtimePrivilege.run {
+            let engine = AudioEngine(capture: NullAudioDevice(direction: .capture), playback: NullAudioDevice(direction: .playback),
+                                     frameSamples: 960, clock: ManualAudioClock())
+            #expect(engine.realtimeWarning == nil)
+            let schedule = try engine.start()
+            while engine.statistics.periods < 20 { usleep(1_000) }
+            engine.stop()
+            let warning = engine.realtimeWarning
+            try engine.start()
+            engine.stop()
+            return (schedule, warning, engine.statistics.periods, engine.realtimeWarning)
+        }
+        guard case .normal(let reason) = schedule else {
+            Issue.record("SCHED_FIFO was granted without CAP_SYS_NICE: \(schedule)")
+            return
+        }
+        #expect(reason.contains("RLIMIT_RTPRIO is 0"), "\(reason)")
+        #expect(periods >= 20, "the audio thread ran at normal priority")
+        let text = try #require(warning)
+        #expect(text.hasPrefix(AudioEngine.normalPriorityWarning) && text.hasSuffix(reason))
+        #expect(!text.contains("\n"), "one line")
+        #expect(restartedWarning == text, "the same single warning after a restart, not another")
+    }
+
+    /// With the privilege (root here) there is no warning.
+    @Test func realtimeGivesNoWarning() throws {
+        let engine = AudioEngine(capture: NullAudioDevice(direction: .capture), playback: NullAudioDevice(direction: .playback),
+                                 frameSamples: 960, clock: ManualAudioClock())
+        let schedule = try engine.start()
+        engine.stop()
+        if case .realtime = schedule { #expect(engine.realtimeWarning == nil) }
+    }
+}
