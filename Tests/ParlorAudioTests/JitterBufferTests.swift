@@ -158,6 +158,23 @@ import Testing
         #expect(decoded.count > 180 && zip(decoded, decoded.dropFirst()).allSatisfy { $1 > $0 }, "in order")
     }
 
+    /// The trace as CSV, for plotting: a header and one row per tick with numeric columns.
+    @Test func traceIsCSVAToolCanPlot() {
+        let buffer = JitterBuffer()
+        let arrivals = SimulatedNetwork.arrivals(frames: 60, delay: { _ in 10 * Self.ms }, lost: { $0 == 30 })
+        _ = Self.run(arrivals, through: buffer, ticks: 60)
+        let lines = buffer.traceCSV.split(separator: "\n")
+        #expect(lines.first == "time_ms,sequence,kind,delay_ms,target_ms,stretched,shrunk")
+        #expect(lines.count == 61)
+        for line in lines.dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            #expect(fields.count == 7, "\(line)")
+            #expect(["silence", "decode", "fec", "conceal"].contains(String(fields[2])), "\(line)")
+            #expect([0, 1, 3, 4, 5, 6].allSatisfy { Double(fields[$0]) != nil }, "\(line)")
+        }
+        #expect(lines.contains { $0.contains(",fec,") }, "the lost frame shows")
+    }
+
     @Test func rejectsBadAndLatePackets() {
         let buffer = JitterBuffer()
         let big = [UInt8](repeating: 0, count: OpusSettings.maxPacketBytes + 1)
