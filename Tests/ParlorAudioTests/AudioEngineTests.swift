@@ -110,3 +110,15 @@ import Testing
         if case .realtime = schedule { #expect(engine.realtimeWarning == nil) }
     }
 }
+
+/// `parlor bench audio` steps the audio thread's period on ALSA's null devices and counts
+/// its allocations: there must be none.
+@Suite struct AudioThreadBenchmarkTests {
+    @Test func audioThreadPeriodAllocatesNothing() throws {
+        let out = try Command.run([try ParlorBinary.path(), "bench", "audio", "--frames", "100", "--json"]).stdout
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        #expect(report["audioThreadAllocationsPerPeriod"] as? Double == 0, "\(out)")
+        #expect(report["audioThreadDevices"] as? String == "ALSA null", "the stock alsa.conf defines null")
+        #expect((report["audioThreadMicroseconds"] as? Double ?? 0) > 0)
+    }
+}
