@@ -131,12 +131,12 @@ import Testing
         }
         // On a clean line the sender expects no loss, so FEC sends nothing and costs nothing;
         // once loss is reported it pays for itself.
-        #expect(scores["0 % loss, FEC off"]! >= 3.3)
+        #expect(scores["0 % loss, FEC off"]! >= 3.7)
         #expect(abs(scores["0 % loss, FEC on"]! - scores["0 % loss, FEC off"]!) <= 0.1)
         #expect(scores["5 % loss, FEC on"]! > scores["5 % loss, FEC off"]!)
         #expect(scores["15 % loss, FEC on"]! > scores["15 % loss, FEC off"]!)
         // 10 ms frames spend more of the bit rate on framing, so they score lower, but work end to end.
-        #expect(scores["0 % loss, FEC on, 10 ms frames"]! >= 2.8)
+        #expect(scores["0 % loss, FEC on, 10 ms frames"]! >= 3.0)
         #expect(scores["5 % loss, FEC on, 10 ms frames"]! >= 1.7)
     }
 }
