@@ -39,6 +39,10 @@ public final class AudioEngine: @unchecked Sendable {
     private let captureOverflows = Atomic<Int>(0)
     private let playbackUnderflows = Atomic<Int>(0)
     private let deviceErrors = Atomic<Int>(0)
+    /// The microphone's level, measured on the audio thread and published as Float bit patterns.
+    private var microphone = LevelMeter()
+    private let microphoneRMS = Atomic<UInt32>(LevelMeter.floor.bitPattern)
+    private let microphonePeak = Atomic<UInt32>(LevelMeter.floor.bitPattern)
     private let captureFrame: UnsafeMutableBufferPointer<Int16>
     private let playFrame: UnsafeMutableBufferPointer<Int16>
     private var thread: RealtimeThread?
@@ -73,6 +77,12 @@ public final class AudioEngine: @unchecked Sendable {
                    playbackUnderflows: playbackUnderflows.load(ordering: .relaxed),
                    deviceErrors: deviceErrors.load(ordering: .relaxed),
                    xruns: capture.xrunsRecovered + playback.xrunsRecovered)
+    }
+
+    /// The level of the last captured frame, for the microphone meter: RMS and held peak in
+    /// dBFS (`LevelMeter.floor` for silence). Safe to read from any thread.
+    public var microphoneLevel: (rms: Float, peak: Float) {
+        (Float(bitPattern: microphoneRMS.load(ordering: .relaxed)), Float(bitPattern: microphonePeak.load(ordering: .relaxed)))
     }
 
     /// The one warning to show when the audio thread runs at normal priority because the system
@@ -111,8 +121,11 @@ public final class AudioEngine: @unchecked Sendable {
     /// call it directly to step the engine without a thread.
     public func runPeriod() {
         do {
-            if try capture.read(into: captureFrame) == frameSamples, !captured.push(UnsafeBufferPointer(captureFrame)) {
-                captureOverflows.add(1, ordering: .relaxed)
+            if try capture.read(into: captureFrame) == frameSamples {
+                microphone.measure(UnsafeBufferPointer(captureFrame))
+                microphoneRMS.store(microphone.rms.bitPattern, ordering: .relaxed)
+                microphonePeak.store(microphone.peak.bitPattern, ordering: .relaxed)
+                if !captured.push(UnsafeBufferPointer(captureFrame)) { captureOverflows.add(1, ordering: .relaxed) }
             }
         } catch {
             deviceErrors.add(1, ordering: .relaxed)

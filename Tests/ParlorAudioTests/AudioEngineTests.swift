@@ -72,6 +72,25 @@ import Testing
         #expect(played == [Int16](repeating: 0, count: 960) + input)
         #expect(engine.statistics.playbackUnderflows == 1)
     }
+
+    /// The microphone meter follows what is captured: a loud tone reads loud, silence the floor.
+    @Test func microphoneLevelFollowsTheCapture() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let input = OpusCodecTests.tone(samples: 960 * 3) + [Int16](repeating: 0, count: 960 * 3)
+        try input.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: dir.path("in.raw"))) }
+        let capture = try ALSAAudioDevice(pcm: HermeticALSA.open(HermeticALSA.captureConfig(from: dir.path("in.raw")), .capture), frameSamples: 960)
+        let engine = AudioEngine(capture: capture, playback: NullAudioDevice(direction: .playback), frameSamples: 960, clock: ManualAudioClock())
+        #expect(engine.microphoneLevel.rms == LevelMeter.floor)
+        engine.runPeriod()
+        let loud = engine.microphoneLevel
+        #expect(loud.rms > -15 && loud.rms < -6, "a 0.3 + 0.1 amplitude tone is about -10 dBFS RMS, read \(loud.rms)")
+        #expect(loud.peak > loud.rms)
+        for _ in 0..<5 { engine.runPeriod() }
+        capture.close()
+        #expect(engine.microphoneLevel.rms == LevelMeter.floor)
+        #expect(engine.microphoneLevel.peak < loud.peak, "the held peak falls back")
+    }
 }
 
 /// Without SCHED_FIFO the engine runs anyway, at normal priority, with one warning to print.
