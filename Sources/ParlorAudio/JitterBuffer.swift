@@ -24,11 +24,12 @@
 /// last played) and the frame to drop is quiet too (the caller decodes it to check, see
 /// `next(now:quiet:mayDropInPause:)`), or by more than two frames during speech, one whole frame
 /// is dropped: every `quietShrinkSpacing` ticks in pauses, every `speechShrinkSpacing` ticks in
-/// speech, and every tick while the delay is above the ceiling. Dropping a frame is the
+/// speech, and every tick while the delay is above the ceiling; only the ceiling while the
+/// window is still warming up. Dropping a frame is the
 /// time-stretching that needs no signal processing; dropping in pauses is inaudible, and a drop
 /// inside speech is a 20 ms skip, so those are kept rare (PESQ on real speech fell from 3.7 to 2.5
-/// when frames were dropped every 200 ms regardless of level, and from 3.7 to 3.3 when a pause's
-/// drop took the first frame of the next word).
+/// when frames were dropped every 200 ms regardless of level, and from 3.7 to 3.3 with two drops
+/// at a stream's start, one of them the first frame of a word).
 /// The dropped packet is still handed out (`dropped`) so the decoder decodes it and its state
 /// stays continuous. The window is about two seconds, so after jitter falls the target follows
 /// within two seconds and the delay within a few more.
