@@ -29,6 +29,12 @@ public enum AudioBenchmark {
         public var clientPathMicroseconds: Double
         public var clientPathRatio: Double
         public var allocationsPerFrame: Double
+        /// One period of the audio thread's work (capture, rings, playback) on ALSA devices.
+        public var audioThreadMicroseconds: Double
+        /// Allocations per period on the audio thread (must be 0).
+        public var audioThreadAllocationsPerPeriod: Double
+        /// The devices the audio thread's period was measured on.
+        public var audioThreadDevices: String
 
         /// The figures, one a line.
         public var text: String {
@@ -44,6 +50,8 @@ public enum AudioBenchmark {
                   client path (+ crypto, jitter, mix) \(us(clientPathMicroseconds))
                   client path / libopus           \(String(format: "%8.3f", clientPathRatio)) (limit 1.25)
                   allocations per frame on the path \(String(format: "%6.2f", allocationsPerFrame))
+                  audio thread period (\(audioThreadDevices)) \(us(audioThreadMicroseconds))
+                  allocations per audio thread period \(String(format: "%6.2f", audioThreadAllocationsPerPeriod))
                 """
         }
 
@@ -62,7 +70,9 @@ public enum AudioBenchmark {
         defer { writer?.close() }
         var report = Report(frames: setup.frames, encodeMicroseconds: 0, decodeMicroseconds: 0, jitterBufferMicroseconds: 0,
                             mixMicroseconds: 0, cryptoMicroseconds: 0, opusBaselineMicroseconds: 0,
-                            clientPathMicroseconds: 0, clientPathRatio: 0, allocationsPerFrame: 0)
+                            clientPathMicroseconds: 0, clientPathRatio: 0, allocationsPerFrame: 0,
+                            audioThreadMicroseconds: 0, audioThreadAllocationsPerPeriod: 0,
+                            audioThreadDevices: setup.engineDevices)
         // The client path first, so that a long run with `wavPath` starts writing at once.
         var allocations: UInt = 0
         report.clientPathMicroseconds = try setup.perFrame(countingAllocations: &allocations) { f in
@@ -79,6 +89,9 @@ public enum AudioBenchmark {
         report.cryptoMicroseconds = try setup.perFrame { f in try setup.seal(); try setup.open(frame: f) }
         report.clientPathRatio = report.clientPathMicroseconds / report.opusBaselineMicroseconds
         report.allocationsPerFrame = Double(allocations) / Double(setup.frames)
+        var engineAllocations: UInt = 0
+        report.audioThreadMicroseconds = setup.perFrame(countingAllocations: &engineAllocations) { _ in setup.enginePeriod() }
+        report.audioThreadAllocationsPerPeriod = Double(engineAllocations) / Double(setup.frames)
         return report
     }
 
@@ -96,6 +109,10 @@ public enum AudioBenchmark {
         let mixer: Mixer
         let captureRing: SPSCRing
         let playRing: SPSCRing
+        /// The audio thread's work, stepped here on this thread so that it can be timed and its
+        /// allocations counted: ALSA's `null` devices through the real alsa-lib where they open.
+        let engine: AudioEngine
+        let engineDevices: String
         let key = [UInt8](repeating: 7, count: ChaCha20Poly1305.keyLength)
         var nonce = [UInt8](repeating: 0, count: ChaCha20Poly1305.nonceLength)
         var frame: [Int16]
@@ -127,6 +144,11 @@ public enum AudioBenchmark {
             streams = try (0..<AudioBenchmark.speakers).map { _ in try SpeakerStream(settings: settings) }
             jitterOnly = JitterBuffer()
             mixer = Mixer(frameSamples: settings.frameSamples)
+            let capture = AudioDevices.open(name: "null", direction: .capture, frameSamples: settings.frameSamples)
+            let playback = AudioDevices.open(name: "null", direction: .playback, frameSamples: settings.frameSamples)
+            engine = AudioEngine(capture: capture.device, playback: playback.device, frameSamples: settings.frameSamples,
+                                 clock: ManualAudioClock())
+            engineDevices = capture.fallbackReason == nil && playback.fallbackReason == nil ? "ALSA null" : "silent null"
             captureRing = SPSCRing(frameSamples: settings.frameSamples, capacity: 8)
             playRing = SPSCRing(frameSamples: settings.frameSamples, capacity: 8)
             frame = [Int16](repeating: 0, count: settings.frameSamples)
@@ -223,6 +245,14 @@ public enum AudioBenchmark {
                 _ = playRing.pop(into: out)
                 try writer?.write(UnsafeBufferPointer(out))
             }
+        }
+
+        /// One audio thread period with the other sides' work around it: the mixer's frame
+        /// pushed to the playback ring, the period, the captured frame popped for the encoder.
+        func enginePeriod() {
+            _ = mixed.withUnsafeBufferPointer { engine.toPlay.push($0) }
+            engine.runPeriod()
+            _ = frame.withUnsafeMutableBufferPointer { engine.captured.pop(into: $0) }
         }
 
         /// CPU time per frame of `body`, in microseconds (this thread's CPU clock).

@@ -1,4 +1,5 @@
 import CALSA
+import Synchronization
 
 /// One open ALSA PCM stream, 48 kHz mono S16 (the only format Parlor uses), interleaved.
 ///
@@ -18,9 +19,20 @@ public final class ALSAPCM {
     public private(set) var periodFrames: Int = 0
     /// Frames in the whole device buffer, as the device granted it.
     public private(set) var bufferFrames: Int = 0
-    /// How many xruns (underruns or overruns) were recovered from.
-    public private(set) var xrunsRecovered = 0
+    /// Where a stream is in alsa-lib's life cycle (`snd_pcm_state`).
+    public enum State: Sendable, Equatable {
+        case open, setup, prepared, running, xrun, draining, paused, suspended, disconnected, closed
+    }
 
+    /// How many xruns (underruns or overruns, and suspends) were recovered from with
+    /// `snd_pcm_recover`. Safe to read from any thread.
+    public var xrunsRecovered: Int { xruns.load(ordering: .relaxed) }
+
+    /// When set, reads and writes go through it instead of straight to alsa-lib; recovery stays
+    /// here. Set it before the audio thread starts. Tests use it to make a real device fail.
+    public var transfers: (any ALSATransfers)?
+
+    private let xruns = Atomic<Int>(0)
     private var handle: OpaquePointer?
     private var config: OpaquePointer?
 
@@ -69,7 +81,7 @@ public final class ALSAPCM {
     /// Sets 48 kHz, mono, S16, interleaved, with the period and buffer asked for (the device may
     /// round them; the granted values are in `periodFrames` and `bufferFrames`).
     public func configure(periodFrames wantedPeriod: Int, periods: Int = 4) throws {
-        guard let handle else { throw ALSAError(code: -77, operation: "configure a closed device") }
+        guard let handle else { throw ALSAError(code: ALSAPCM.closedCode, operation: "configure a closed device") }
         var params: OpaquePointer?
         try ALSAError.check(snd_pcm_hw_params_malloc(&params), "hw_params_malloc")
         defer { snd_pcm_hw_params_free(params) }
@@ -93,15 +105,44 @@ public final class ALSAPCM {
         try ALSAError.check(snd_pcm_prepare(handle), "prepare")
     }
 
-    /// Reads up to `frames.count` frames; recovers from an overrun and retries once.
-    /// Returns the frames read. Allocates nothing.
+    /// Reads up to `frames.count` frames; recovers from an overrun (or a suspend) with
+    /// `snd_pcm_recover` and retries once. Returns the frames read. Allocates nothing.
     public func read(into frames: UnsafeMutableBufferPointer<Int16>) throws -> Int {
-        try transfer { handle in snd_pcm_readi(handle, frames.baseAddress, snd_pcm_uframes_t(frames.count)) }
+        try transfer { transfers?.readi(self, frames) ?? readi(frames) }
     }
 
-    /// Writes `frames`; recovers from an underrun and retries once. Returns the frames written.
+    /// Writes `frames`; recovers from an underrun (or a suspend) with `snd_pcm_recover` and
+    /// retries once. Returns the frames written. Allocates nothing.
     public func write(_ frames: UnsafeBufferPointer<Int16>) throws -> Int {
-        try transfer { handle in snd_pcm_writei(handle, frames.baseAddress, snd_pcm_uframes_t(frames.count)) }
+        try transfer { transfers?.writei(self, frames) ?? writei(frames) }
+    }
+
+    /// `snd_pcm_readi` alone, without recovery: frames read, or a negative errno.
+    public func readi(_ frames: UnsafeMutableBufferPointer<Int16>) -> Int {
+        guard let handle else { return Int(ALSAPCM.closedCode) }
+        return snd_pcm_readi(handle, frames.baseAddress, snd_pcm_uframes_t(frames.count))
+    }
+
+    /// `snd_pcm_writei` alone, without recovery: frames written, or a negative errno.
+    public func writei(_ frames: UnsafeBufferPointer<Int16>) -> Int {
+        guard let handle else { return Int(ALSAPCM.closedCode) }
+        return snd_pcm_writei(handle, frames.baseAddress, snd_pcm_uframes_t(frames.count))
+    }
+
+    /// The stream's state as alsa-lib reports it.
+    public var state: State {
+        guard let handle else { return .closed }
+        switch snd_pcm_state(handle) {
+        case SND_PCM_STATE_OPEN: return .open
+        case SND_PCM_STATE_SETUP: return .setup
+        case SND_PCM_STATE_PREPARED: return .prepared
+        case SND_PCM_STATE_RUNNING: return .running
+        case SND_PCM_STATE_XRUN: return .xrun
+        case SND_PCM_STATE_DRAINING: return .draining
+        case SND_PCM_STATE_PAUSED: return .paused
+        case SND_PCM_STATE_SUSPENDED: return .suspended
+        default: return .disconnected
+        }
     }
 
     /// Plays what is queued, then stops (playback only).
@@ -117,14 +158,17 @@ public final class ALSAPCM {
         config = nil
     }
 
-    private func transfer(_ call: (OpaquePointer) -> snd_pcm_sframes_t) throws -> Int {
-        guard let handle else { throw ALSAError(code: -77, operation: "use a closed device") }
-        var n = call(handle)
+    /// -EBADFD: what a closed device answers.
+    private static let closedCode: Int32 = -77
+
+    private func transfer(_ call: () -> Int) throws -> Int {
+        guard let handle else { throw ALSAError(code: ALSAPCM.closedCode, operation: "use a closed device") }
+        var n = call()
         if n < 0 {
-            let code = Int32(n)
+            let code = Int32(truncatingIfNeeded: n)
             try ALSAError.check(snd_pcm_recover(handle, code, 1), direction == .capture ? "recover capture" : "recover playback")
-            xrunsRecovered += 1
-            n = call(handle)
+            xruns.add(1, ordering: .relaxed)
+            n = call()
         }
         return Int(try ALSAError.check(Int32(truncatingIfNeeded: n), direction == .capture ? "read" : "write"))
     }

@@ -7,7 +7,7 @@ public protocol AudioDevice: AnyObject {
     var name: String { get }
     /// Which way the samples flow.
     var direction: ALSAPCM.Direction { get }
-    /// How many xruns (underruns or overruns) were recovered from.
+    /// How many xruns (underruns or overruns) were recovered from. Safe to read from any thread.
     var xrunsRecovered: Int { get }
     /// Fills `frame` with captured samples; returns how many were captured.
     func read(into frame: UnsafeMutableBufferPointer<Int16>) throws -> Int

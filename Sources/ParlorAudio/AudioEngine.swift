@@ -20,6 +20,9 @@ public final class AudioEngine: @unchecked Sendable {
         public var playbackUnderflows = 0
         /// Device calls that failed even after `snd_pcm_recover`.
         public var deviceErrors = 0
+        /// Xruns (underruns, overruns, suspends) the devices recovered from with `snd_pcm_recover`;
+        /// audio carries on after each.
+        public var xruns = 0
     }
 
     public let frameSamples: Int
@@ -36,6 +39,10 @@ public final class AudioEngine: @unchecked Sendable {
     private let captureOverflows = Atomic<Int>(0)
     private let playbackUnderflows = Atomic<Int>(0)
     private let deviceErrors = Atomic<Int>(0)
+    /// The microphone's level, measured on the audio thread and published as Float bit patterns.
+    private var microphone = LevelMeter()
+    private let microphoneRMS = Atomic<UInt32>(LevelMeter.floor.bitPattern)
+    private let microphonePeak = Atomic<UInt32>(LevelMeter.floor.bitPattern)
     private let captureFrame: UnsafeMutableBufferPointer<Int16>
     private let playFrame: UnsafeMutableBufferPointer<Int16>
     private var thread: RealtimeThread?
@@ -68,19 +75,40 @@ public final class AudioEngine: @unchecked Sendable {
         Statistics(periods: periods.load(ordering: .relaxed),
                    captureOverflows: captureOverflows.load(ordering: .relaxed),
                    playbackUnderflows: playbackUnderflows.load(ordering: .relaxed),
-                   deviceErrors: deviceErrors.load(ordering: .relaxed))
+                   deviceErrors: deviceErrors.load(ordering: .relaxed),
+                   xruns: capture.xrunsRecovered + playback.xrunsRecovered)
     }
 
-    /// Starts the audio thread, SCHED_FIFO where allowed. Returns how it is scheduled: with
-    /// `.normal(reason)` the caller prints the one warning.
+    /// The level of the last captured frame, for the microphone meter: RMS and held peak in
+    /// dBFS (`LevelMeter.floor` for silence). Safe to read from any thread.
+    public var microphoneLevel: (rms: Float, peak: Float) {
+        (Float(bitPattern: microphoneRMS.load(ordering: .relaxed)), Float(bitPattern: microphonePeak.load(ordering: .relaxed)))
+    }
+
+    /// The one warning to show when the audio thread runs at normal priority because the system
+    /// refused SCHED_FIFO (nil when it runs real-time, or before `start()`). It names the cause
+    /// and the fix, e.g. `audio runs at normal priority and may stutter when the machine is busy:
+    /// SCHED_FIFO not permitted (RLIMIT_RTPRIO is 0); allow it with …`. Set by `start()`; read it
+    /// from the thread that called `start()`.
+    public private(set) var realtimeWarning: String?
+
+    /// Starts the audio thread, SCHED_FIFO where allowed, otherwise at normal priority with
+    /// `realtimeWarning` set (never a failure). Returns how it is scheduled.
     @discardableResult
     public func start() throws -> RealtimeThread.Schedule {
         if let thread { return thread.schedule }
         running.store(true, ordering: .releasing)
         let t = try RealtimeThread { [self] in loop() }
         thread = t
+        switch t.schedule {
+        case .realtime: realtimeWarning = nil
+        case .normal(let reason): realtimeWarning = AudioEngine.normalPriorityWarning + reason
+        }
         return t.schedule
     }
+
+    /// How `realtimeWarning` starts; the reason follows.
+    public static let normalPriorityWarning = "audio runs at normal priority and may stutter when the machine is busy: "
 
     /// Stops the audio thread and waits for it.
     public func stop() {
@@ -93,8 +121,11 @@ public final class AudioEngine: @unchecked Sendable {
     /// call it directly to step the engine without a thread.
     public func runPeriod() {
         do {
-            if try capture.read(into: captureFrame) == frameSamples, !captured.push(UnsafeBufferPointer(captureFrame)) {
-                captureOverflows.add(1, ordering: .relaxed)
+            if try capture.read(into: captureFrame) == frameSamples {
+                microphone.measure(UnsafeBufferPointer(captureFrame))
+                microphoneRMS.store(microphone.rms.bitPattern, ordering: .relaxed)
+                microphonePeak.store(microphone.peak.bitPattern, ordering: .relaxed)
+                if !captured.push(UnsafeBufferPointer(captureFrame)) { captureOverflows.add(1, ordering: .relaxed) }
             }
         } catch {
             deviceErrors.add(1, ordering: .relaxed)

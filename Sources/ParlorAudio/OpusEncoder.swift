@@ -3,7 +3,12 @@ import COpus
 /// One Opus encoder set up as `OpusSettings` says. Not thread-safe: one owner at a time.
 public final class OpusEncoder {
     public let settings: OpusSettings
+    /// The loss the encoder plans its FEC for now, in percent.
+    public private(set) var expectedLossPercent: Int32
     private let state: OpaquePointer
+
+    /// Below this measured loss (a fraction) the line counts as clean and FEC sends nothing.
+    public static let cleanLineLoss = 0.005
 
     public init(settings: OpusSettings = OpusSettings()) throws {
         guard [10, 20].contains(settings.frameMilliseconds) else {
@@ -19,6 +24,7 @@ public final class OpusEncoder {
         }
         self.state = state
         self.settings = settings
+        expectedLossPercent = settings.expectedLossPercent
         try OpusError.check(copus_set_bitrate(state, settings.bitrate), "set bitrate")
         try OpusError.check(copus_set_vbr(state, 0), "set CBR")
         try OpusError.check(copus_set_complexity(state, settings.complexity), "set complexity")
@@ -44,6 +50,26 @@ public final class OpusEncoder {
             try packet.withUnsafeMutableBufferPointer { try encode(p, into: $0) }
         }
         return Array(packet.prefix(n))
+    }
+
+    /// Plans FEC for `percent` loss from the next frame on. Allocates nothing.
+    public func setExpectedLoss(percent: Int32) throws {
+        try OpusError.check(copus_set_packet_loss_perc(state, percent), "set packet loss")
+        expectedLossPercent = percent
+    }
+
+    /// Follows the loss listeners measured (a fraction, 0...1, e.g. over the last second or
+    /// two): none on a clean line, so that FEC costs nothing there, otherwise the measured
+    /// percentage within `OpusSettings.expectedLossFloor...expectedLossCeiling`.
+    public func adapt(toMeasuredLoss fraction: Double) throws {
+        let percent: Int32
+        if fraction.isNaN || fraction < OpusEncoder.cleanLineLoss {
+            percent = 0
+        } else {
+            percent = Int32(min(max((fraction * 100).rounded(), Double(OpusSettings.expectedLossFloor)),
+                                 Double(OpusSettings.expectedLossCeiling)))
+        }
+        if percent != expectedLossPercent { try setExpectedLoss(percent: percent) }
     }
 
     /// The encoder's lookahead in samples (part of the end-to-end delay).

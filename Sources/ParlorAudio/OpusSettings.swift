@@ -14,13 +14,14 @@ public struct OpusSettings: Sendable, Equatable {
     public var bitrate: Int32
     /// Whether the encoder adds in-band forward error correction.
     public var inbandFEC: Bool
-    /// The loss the encoder plans its FEC for, in percent.
+    /// The loss the encoder plans its FEC for when it starts, in percent. 0 (the default) sends
+    /// no redundancy until loss is measured: `OpusEncoder.adapt(toMeasuredLoss:)` then follows it.
     public var expectedLossPercent: Int32
     /// Encoder complexity 0...10.
     public var complexity: Int32
 
     public init(frameMilliseconds: Int = 20, bitrate: Int32 = 32_000, inbandFEC: Bool = true,
-                expectedLossPercent: Int32 = 10, complexity: Int32 = 10) {
+                expectedLossPercent: Int32 = 0, complexity: Int32 = 10) {
         self.frameMilliseconds = frameMilliseconds
         self.bitrate = bitrate
         self.inbandFEC = inbandFEC
@@ -30,6 +31,21 @@ public struct OpusSettings: Sendable, Equatable {
 
     /// Samples in one frame: 960 at 20 ms, 480 at 10 ms.
     public var frameSamples: Int { Int(OpusSettings.sampleRate) / 1000 * frameMilliseconds }
+
+    /// The least loss `OpusEncoder.adapt(toMeasuredLoss:)` plans FEC for once any is measured.
+    ///
+    /// libopus pays for FEC out of the same constant bit rate, and the loss it is told to expect
+    /// also makes it predict less from the past. Told nothing (0) it sends no redundancy, which
+    /// is right on a clean line. Switched on mid-stream, libopus 1.3 at 32 kbit/s only starts
+    /// coding FEC when told more than 5 % (it then narrows the band to afford it): PESQ-WB on
+    /// 8 s of speech, the setting moved from 0 after 2 s, against real random loss:
+    /// clean: 0 → 3.92, 5 → 3.76, 6 → 3.20, 10 → 3.04;
+    /// 5 % loss: 0 → 1.86, 5 → 2.11, 6 → 2.34, 10 → 2.26, 15 → 2.12;
+    /// 15 % loss: 0 → 1.39, 5 → 1.56, 6 → 2.04, 10 → 1.98, 15 → 1.88.
+    public static let expectedLossFloor: Int32 = 6
+    /// The most loss `OpusEncoder.adapt(toMeasuredLoss:)` plans FEC for: beyond it the
+    /// redundancy costs every frame more than it gives back (see `expectedLossFloor`).
+    public static let expectedLossCeiling: Int32 = 10
 
     /// The largest packet a frame can become; CBR frames are `bitrate × duration / 8` bytes.
     public static let maxPacketBytes = 1275

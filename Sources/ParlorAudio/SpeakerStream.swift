@@ -29,14 +29,24 @@ public final class SpeakerStream {
     }
 
     /// Produces this tick's frame and returns it (valid until the next call).
+    ///
+    /// When the jitter buffer wants to drop a frame in a pause, the frame is decoded first and
+    /// dropped only if it is quiet too; otherwise it is played (it is already in the output).
     public func render(now: Int64) -> UnsafeBufferPointer<Int16> {
-        let frame = jitter.next(now: now, quiet: !level.isTalking)
-        if let dropped = frame.dropped { _ = decode(dropped, fec: false) }
+        var decodedAhead: UInt64?
+        let frame = jitter.next(now: now, quiet: !level.isTalking) { candidate in
+            guard decode(candidate, fec: false) else { return true }
+            decodedAhead = candidate
+            var candidateLevel = LevelMeter()
+            candidateLevel.measure(UnsafeBufferPointer(pcm))
+            return !candidateLevel.isTalking
+        }
+        if let dropped = frame.dropped, dropped != decodedAhead { _ = decode(dropped, fec: false) }
         switch frame.kind {
         case .silence:
             pcm.update(repeating: 0)
         case .decode:
-            if !decode(frame.sequence, fec: false) { conceal() }
+            if frame.sequence != decodedAhead, !decode(frame.sequence, fec: false) { conceal() }
         case .fec:
             if !decode(frame.sequence, fec: true) { conceal() }
         case .conceal:

@@ -72,4 +72,72 @@ import Testing
         #expect(played == [Int16](repeating: 0, count: 960) + input)
         #expect(engine.statistics.playbackUnderflows == 1)
     }
+
+    /// The microphone meter follows what is captured: a loud tone reads loud, silence the floor.
+    @Test func microphoneLevelFollowsTheCapture() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let input = OpusCodecTests.tone(samples: 960 * 3) + [Int16](repeating: 0, count: 960 * 3)
+        try input.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: dir.path("in.raw"))) }
+        let capture = try ALSAAudioDevice(pcm: HermeticALSA.open(HermeticALSA.captureConfig(from: dir.path("in.raw")), .capture), frameSamples: 960)
+        let engine = AudioEngine(capture: capture, playback: NullAudioDevice(direction: .playback), frameSamples: 960, clock: ManualAudioClock())
+        #expect(engine.microphoneLevel.rms == LevelMeter.floor)
+        engine.runPeriod()
+        let loud = engine.microphoneLevel
+        #expect(loud.rms > -15 && loud.rms < -6, "a 0.3 + 0.1 amplitude tone is about -10 dBFS RMS, read \(loud.rms)")
+        #expect(loud.peak > loud.rms)
+        for _ in 0..<5 { engine.runPeriod() }
+        capture.close()
+        #expect(engine.microphoneLevel.rms == LevelMeter.floor)
+        #expect(engine.microphoneLevel.peak < loud.peak, "the held peak falls back")
+    }
+}
+
+/// Without SCHED_FIFO the engine runs anyway, at normal priority, with one warning to print.
+@Suite struct RealtimeFallbackTests {
+    @Test func refusedRealtimeRunsAtNormalPriorityWithOneClearWarning() throws {
+        let (schedule, warning, periods, restartedWarning) = try WithoutRealtimePrivilege.run {
+            let engine = AudioEngine(capture: NullAudioDevice(direction: .capture), playback: NullAudioDevice(direction: .playback),
+                                     frameSamples: 960, clock: ManualAudioClock())
+            #expect(engine.realtimeWarning == nil)
+            let schedule = try engine.start()
+            while engine.statistics.periods < 20 { usleep(1_000) }
+            engine.stop()
+            let warning = engine.realtimeWarning
+            try engine.start()
+            engine.stop()
+            return (schedule, warning, engine.statistics.periods, engine.realtimeWarning)
+        }
+        guard case .normal(let reason) = schedule else {
+            Issue.record("SCHED_FIFO was granted without CAP_SYS_NICE: \(schedule)")
+            return
+        }
+        #expect(reason.contains("RLIMIT_RTPRIO is 0"), "\(reason)")
+        #expect(periods >= 20, "the audio thread ran at normal priority")
+        let text = try #require(warning)
+        #expect(text.hasPrefix(AudioEngine.normalPriorityWarning) && text.hasSuffix(reason))
+        #expect(!text.contains("\n"), "one line")
+        #expect(restartedWarning == text, "the same single warning after a restart, not another")
+    }
+
+    /// With the privilege (root here) there is no warning.
+    @Test func realtimeGivesNoWarning() throws {
+        let engine = AudioEngine(capture: NullAudioDevice(direction: .capture), playback: NullAudioDevice(direction: .playback),
+                                 frameSamples: 960, clock: ManualAudioClock())
+        let schedule = try engine.start()
+        engine.stop()
+        if case .realtime = schedule { #expect(engine.realtimeWarning == nil) }
+    }
+}
+
+/// `parlor bench audio` steps the audio thread's period on ALSA's null devices and counts
+/// its allocations: there must be none.
+@Suite struct AudioThreadBenchmarkTests {
+    @Test func audioThreadPeriodAllocatesNothing() throws {
+        let out = try Command.run([try ParlorBinary.path(), "bench", "audio", "--frames", "100", "--json"]).stdout
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        #expect(report["audioThreadAllocationsPerPeriod"] as? Double == 0, "\(out)")
+        #expect(report["audioThreadDevices"] as? String == "ALSA null", "the stock alsa.conf defines null")
+        #expect((report["audioThreadMicroseconds"] as? Double ?? 0) > 0)
+    }
 }

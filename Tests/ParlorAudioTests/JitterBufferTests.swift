@@ -24,11 +24,11 @@ import Testing
         return frames
     }
 
-    @Test func startsAtAboutSixtyMilliseconds() {
+    @Test func startsFortyToSixtyMillisecondsBehind() {
         let buffer = JitterBuffer()
         let frames = Self.run(SimulatedNetwork.arrivals(frames: 50) { _ in 10 * Self.ms }, through: buffer, ticks: 50)
         let first = buffer.trace.first { $0.kind == .decode }!
-        #expect(first.delay >= 60 * Self.ms && first.delay < 80 * Self.ms, "first delay \(first.delay / Self.ms) ms")
+        #expect(first.delay >= 40 * Self.ms && first.delay < 60 * Self.ms, "first delay \(first.delay / Self.ms) ms")
         #expect(frames.first { $0.kind != .silence }?.fade == .fadeIn)
     }
 
@@ -107,6 +107,72 @@ import Testing
         #expect(frames.filter { $0.fade == .fadeIn }.count == 2)
         #expect(buffer.counters.streamsStarted == 2)
         #expect(frames[150].kind == .silence)
+    }
+
+    /// A pause's shrinking asks about the frame it would drop: refused, the delay stays; allowed,
+    /// it falls. Speech-time shrinking (more than two frames over target) does not ask.
+    @Test func shrinksInAPauseOnlyWhenTheDroppedFrameIsQuiet() {
+        // 40 ms and more at the start, then steady packets: the target falls to 20 ms.
+        let arrivals = SimulatedNetwork.arrivals(frames: 200) { _ in 10 * Self.ms }
+        func run(allow: Bool) -> (JitterBuffer, asked: Int) {
+            let buffer = JitterBuffer()
+            var pending = arrivals[...]
+            var asked = 0
+            for k in 0..<200 {
+                let now = Int64(k) * SimulatedNetwork.frame + 5 * Self.ms
+                while let a = pending.first, a.time <= now {
+                    pending.removeFirst()
+                    _ = Self.payload.withUnsafeBufferPointer { buffer.insert(sequence: a.sequence, payload: $0, arrival: a.time) }
+                }
+                _ = buffer.next(now: now, quiet: true) { _ in
+                    asked += 1
+                    return allow
+                }
+            }
+            return (buffer, asked)
+        }
+        let refused = run(allow: false), allowed = run(allow: true)
+        #expect(refused.asked > 0 && allowed.asked > 0)
+        #expect(allowed.0.counters.shrunk > 0)
+        #expect(refused.0.counters.shrunk < allowed.0.counters.shrunk)
+        #expect(refused.0.trace.last!.delay > allowed.0.trace.last!.delay)
+    }
+
+    /// At 10 ms frames the tuning keeps the same times: twice the packets and ticks.
+    @Test func tenMillisecondFramesKeepTheSameTimes() {
+        let ten = JitterBuffer.Configuration(frameMilliseconds: 10), twenty = JitterBuffer.Configuration()
+        #expect(ten.frameNanoseconds == 10 * Self.ms)
+        #expect(ten.window == 2 * twenty.window && ten.endFrames == 2 * twenty.endFrames)
+        #expect(ten.speechShrinkSpacing == 2 * twenty.speechShrinkSpacing && ten.slots == 2 * twenty.slots)
+        // A 10 ms stream with a steady delay starts 40 to 60 ms behind and plays in order.
+        let buffer = JitterBuffer(configuration: ten)
+        var decoded: [UInt64] = []
+        for k in 0..<200 {
+            let now = Int64(k) * 10 * Self.ms + 2 * Self.ms
+            if k >= 1 { _ = Self.payload.withUnsafeBufferPointer { buffer.insert(sequence: UInt64(k - 1), payload: $0, arrival: now) } }
+            let frame = buffer.next(now: now)
+            if frame.kind == .decode { decoded.append(frame.sequence) }
+        }
+        let first = buffer.trace.first { $0.kind == .decode }!
+        #expect(first.delay >= 40 * Self.ms && first.delay < 60 * Self.ms, "first delay \(first.delay / Self.ms) ms")
+        #expect(decoded.count > 180 && zip(decoded, decoded.dropFirst()).allSatisfy { $1 > $0 }, "in order")
+    }
+
+    /// The trace as CSV, for plotting: a header and one row per tick with numeric columns.
+    @Test func traceIsCSVAToolCanPlot() {
+        let buffer = JitterBuffer()
+        let arrivals = SimulatedNetwork.arrivals(frames: 60, delay: { _ in 10 * Self.ms }, lost: { $0 == 30 })
+        _ = Self.run(arrivals, through: buffer, ticks: 60)
+        let lines = buffer.traceCSV.split(separator: "\n")
+        #expect(lines.first == "time_ms,sequence,kind,delay_ms,target_ms,stretched,shrunk")
+        #expect(lines.count == 61)
+        for line in lines.dropFirst() {
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            #expect(fields.count == 7, "\(line)")
+            #expect(["silence", "decode", "fec", "conceal"].contains(String(fields[2])), "\(line)")
+            #expect([0, 1, 3, 4, 5, 6].allSatisfy { Double(fields[$0]) != nil }, "\(line)")
+        }
+        #expect(lines.contains { $0.contains(",fec,") }, "the lost frame shows")
     }
 
     @Test func rejectsBadAndLatePackets() {

@@ -1,4 +1,5 @@
 import Foundation
+import ParlorTestSupport
 import Testing
 @testable import ParlorAudio
 
@@ -47,6 +48,51 @@ import Testing
         let packet = try encoder.encode(Self.tone(samples: 480))
         #expect(packet.count == 40)
         #expect(try OpusDecoder(frameSamples: 480).decode(packet).count == 480)
+    }
+
+    /// CBR packets are `bitrate × 20 ms / 8` bytes across the allowed range; outside it is refused.
+    @Test func bitRatesFromSixteenToSixtyFourKilobits() throws {
+        for (bitrate, bytes) in [(Int32(16_000), 40), (32_000, 80), (64_000, 160)] {
+            let encoder = try OpusEncoder(settings: OpusSettings(bitrate: bitrate))
+            #expect(encoder.bitrate == bitrate)
+            #expect(try encoder.encode(Self.tone(samples: 960)).count == bytes)
+        }
+        #expect(throws: OpusError.self) { try OpusEncoder(settings: OpusSettings(bitrate: 64_001)) }
+        #expect(throws: OpusError.self) { try OpusEncoder(settings: OpusSettings(bitrate: 15_999)) }
+    }
+
+    /// The expected-loss setting follows measured loss: none on a clean line, then within the
+    /// floor and ceiling; and once set, in-band FEC really changes what is sent.
+    @Test func expectedLossFollowsMeasuredLossAndSwitchesFECOn() throws {
+        let encoder = try OpusEncoder()
+        #expect(encoder.expectedLossPercent == 0)
+        try encoder.adapt(toMeasuredLoss: 0.001)
+        #expect(encoder.expectedLossPercent == 0)
+        try encoder.adapt(toMeasuredLoss: 0.02)
+        #expect(encoder.expectedLossPercent == OpusSettings.expectedLossFloor)
+        try encoder.adapt(toMeasuredLoss: 0.08)
+        #expect(encoder.expectedLossPercent == 8)
+        try encoder.adapt(toMeasuredLoss: 0.4)
+        #expect(encoder.expectedLossPercent == OpusSettings.expectedLossCeiling)
+        try encoder.adapt(toMeasuredLoss: 0)
+        #expect(encoder.expectedLossPercent == 0)
+
+        // Speech, a clean second, then loss is reported: only the FEC encoder's packets change.
+        let speech = try SpeechFixture.samples()
+        let withFEC = try OpusEncoder(settings: OpusSettings(inbandFEC: true))
+        let withoutFEC = try OpusEncoder(settings: OpusSettings(inbandFEC: false))
+        var differing = (clean: 0, lossy: 0)
+        for f in 0..<150 {
+            if f == 50 {
+                try withFEC.adapt(toMeasuredLoss: 0.05)
+                try withoutFEC.adapt(toMeasuredLoss: 0.05)
+            }
+            let frame = Array(speech[f * 960 ..< (f + 1) * 960])
+            let differ = try withFEC.encode(frame) != withoutFEC.encode(frame)
+            if differ { f < 50 ? (differing.clean += 1) : (differing.lossy += 1) }
+        }
+        #expect(differing.clean == 0, "with no loss expected FEC sends nothing")
+        #expect(differing.lossy > 50, "with loss reported FEC is coded")
     }
 
     @Test func badInputIsATypedError() throws {

@@ -9,30 +9,40 @@ import Testing
 /// plugin; PESQ (wideband, the `pesq` PyPI package) then compares what was played with what was
 /// captured, after aligning them for the codec and jitter delay by cross-correlation.
 @Suite(.serialized) struct SpeechQualityTests {
-    static let frame = 960
     static let ms: Int64 = 1_000_000
+    /// How often the listener reports the loss it measured to the sender: once a second.
+    static let reportMilliseconds = 1_000
 
     /// Loss rate (percent) and FEC for one run; the same seed gives every run the same losses.
     struct Condition: CustomStringConvertible {
         var lossPercent: Int
         var fec: Bool
-        var description: String { "\(lossPercent) % loss, FEC \(fec ? "on" : "off")" }
+        var frameMilliseconds = 20
+        var description: String {
+            "\(lossPercent) % loss, FEC \(fec ? "on" : "off")" + (frameMilliseconds == 20 ? "" : ", \(frameMilliseconds) ms frames")
+        }
+        var fileTag: String { "\(lossPercent)-\(fec)-\(frameMilliseconds)" }
     }
 
     /// Runs the pipeline and returns (PESQ score, jitter buffer counters).
     static func run(_ condition: Condition, speech: [Int16], dir: TemporaryDirectory) throws -> (Double, JitterBuffer.Counters) {
+        let frame = Int(OpusSettings.sampleRate) / 1000 * condition.frameMilliseconds
+        let period = Int64(condition.frameMilliseconds) * ms
         let frames = speech.count / frame
-        let extra = 20
-        let input = dir.path("mic-\(condition.lossPercent)-\(condition.fec).raw")
-        let output = dir.path("speaker-\(condition.lossPercent)-\(condition.fec).raw")
+        let extra = 400 / condition.frameMilliseconds
+        let input = dir.path("mic-\(condition.fileTag).raw")
+        let output = dir.path("speaker-\(condition.fileTag).raw")
         let padded = Array(speech.prefix(frames * frame)) + [Int16](repeating: 0, count: (extra + 2) * frame)
         try padded.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: input)) }
         let capture = try ALSAAudioDevice(pcm: HermeticALSA.open(HermeticALSA.captureConfig(from: input), .capture), frameSamples: frame)
         let playback = try ALSAAudioDevice(pcm: HermeticALSA.open(HermeticALSA.playbackConfig(to: output), .playback), frameSamples: frame)
         let engine = AudioEngine(capture: capture, playback: playback, frameSamples: frame, clock: ManualAudioClock())
 
-        let settings = OpusSettings(inbandFEC: condition.fec, expectedLossPercent: Int32(max(condition.lossPercent, 5)))
+        // The sender starts expecting no loss and, once a second, adapts to the loss the
+        // listener reports (here read from the listener's jitter buffer), as a client does.
+        let settings = OpusSettings(frameMilliseconds: condition.frameMilliseconds, inbandFEC: condition.fec)
         let encoder = try OpusEncoder(settings: settings)
+        var reported = (lost: 0, received: 0)
         let speaker = try SpeakerStream(settings: settings)
         let mixer = Mixer(frameSamples: frame)
         var random = SimulatedNetwork.Random(state: 2026)
@@ -41,7 +51,7 @@ import Testing
         var mixed = [Int16](repeating: 0, count: frame)
 
         for k in 0..<(frames + extra) {
-            let now = Int64(k) * SimulatedNetwork.frame
+            let now = Int64(k) * period
             engine.runPeriod()
             if captured.withUnsafeMutableBufferPointer({ engine.captured.pop(into: $0) }) {
                 let packet = try encoder.encode(captured)
@@ -50,7 +60,13 @@ import Testing
                     inFlight.append((UInt64(k), now + 5 * ms + jitter, packet))
                 }
             }
-            let tick = now + 19 * ms
+            if k > 0, k % (reportMilliseconds / condition.frameMilliseconds) == 0 {
+                let counters = speaker.jitter.counters
+                let lost = counters.lost - reported.lost, received = counters.received - reported.received
+                try encoder.adapt(toMeasuredLoss: Double(lost) / Double(max(lost + received, 1)))
+                reported = (counters.lost, counters.received)
+            }
+            let tick = now + period - ms
             for p in inFlight where p.arrival <= tick {
                 p.packet.withUnsafeBufferPointer { _ = speaker.receive(sequence: p.sequence, payload: $0, arrival: p.arrival) }
             }
@@ -65,7 +81,7 @@ import Testing
 
         let played = try Data(contentsOf: URL(fileURLWithPath: output)).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
         let reference = dir.path("ref.wav")
-        let degraded = dir.path("deg-\(condition.lossPercent)-\(condition.fec).wav")
+        let degraded = dir.path("deg-\(condition.fileTag).wav")
         for (path, samples) in [(reference, Array(speech.prefix(frames * frame))), (degraded, played)] {
             let writer = try WAVWriter(path: path)
             try writer.write(samples)
@@ -102,21 +118,25 @@ import Testing
     @Test func pesqCleanAndWithLossWithAndWithoutFEC() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let speech = Array(try SpeechFixture.samples().prefix(48_000 * 4))
+        let speech = Array(try SpeechFixture.samples().prefix(48_000 * 8))
         var scores: [String: Double] = [:]
         for condition in [Condition(lossPercent: 0, fec: true), Condition(lossPercent: 0, fec: false),
                           Condition(lossPercent: 5, fec: true), Condition(lossPercent: 5, fec: false),
-                          Condition(lossPercent: 15, fec: true), Condition(lossPercent: 15, fec: false)] {
+                          Condition(lossPercent: 15, fec: true), Condition(lossPercent: 15, fec: false),
+                          Condition(lossPercent: 0, fec: true, frameMilliseconds: 10),
+                          Condition(lossPercent: 5, fec: true, frameMilliseconds: 10)] {
             let (score, counters) = try Self.run(condition, speech: speech, dir: dir)
             print("PESQ-WB \(condition): \(String(format: "%.3f", score))  (lost \(counters.lost), FEC \(counters.recoveredByFEC), concealed \(counters.concealed), late \(counters.late), shrunk \(counters.shrunk), stretched \(counters.stretched))")
             scores[condition.description] = score
         }
-        // FEC spends part of the 32 kbit/s on the previous frame, so a clean line scores lower
-        // with it; the jitter buffer's two dropped frames (shrinking from the 60 ms start) cost
-        // PESQ about 0.3 more, since PESQ penalises the 20 ms shifts a listener does not notice.
-        #expect(scores["0 % loss, FEC off"]! >= 3.0)
-        #expect(scores["0 % loss, FEC on"]! >= 2.7)
+        // On a clean line the sender expects no loss, so FEC sends nothing and costs nothing;
+        // once loss is reported it pays for itself.
+        #expect(scores["0 % loss, FEC off"]! >= 3.7)
+        #expect(abs(scores["0 % loss, FEC on"]! - scores["0 % loss, FEC off"]!) <= 0.1)
         #expect(scores["5 % loss, FEC on"]! > scores["5 % loss, FEC off"]!)
         #expect(scores["15 % loss, FEC on"]! > scores["15 % loss, FEC off"]!)
+        // 10 ms frames spend more of the bit rate on framing, so they score lower, but work end to end.
+        #expect(scores["0 % loss, FEC on, 10 ms frames"]! >= 3.0)
+        #expect(scores["5 % loss, FEC on, 10 ms frames"]! >= 1.7)
     }
 }

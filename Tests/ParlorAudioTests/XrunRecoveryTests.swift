@@ -1,0 +1,128 @@
+import Foundation
+import Glibc
+import ParlorTestSupport
+import Testing
+@testable import ParlorAudio
+
+/// Xruns on real alsa-lib streams. The `file` and `null` plugins never underrun (they do not run
+/// in real time), so `XrunInjector` makes chosen reads and writes fail as a sound card does;
+/// the engine's device then calls `snd_pcm_recover` on the real handle, counts the xrun, and the
+/// audio carries on. What the injector saw of the stream's state shows recovery really ran.
+@Suite(.serialized) struct XrunRecoveryTests {
+    static let frame = 960
+    static let frames = 12
+    /// Distinct frames, so that a lost, repeated or reordered frame shows.
+    static let input: [Int16] = (0..<(frame * frames)).map { Int16(truncatingIfNeeded: $0 &* 13 &+ 7) }
+
+    /// A playback `file` device with `injector` in its way, and an engine stepping it.
+    static func playbackEngine(_ dir: TemporaryDirectory, _ injector: XrunInjector) throws -> (AudioEngine, ALSAAudioDevice) {
+        let pcm = try HermeticALSA.open(HermeticALSA.playbackConfig(to: dir.path("out.raw")), .playback)
+        pcm.transfers = injector
+        let playback = try ALSAAudioDevice(pcm: pcm, frameSamples: frame)
+        let engine = AudioEngine(capture: NullAudioDevice(direction: .capture), playback: playback,
+                                 frameSamples: frame, clock: ManualAudioClock())
+        return (engine, playback)
+    }
+
+    /// Pushes each input frame and runs a period for it; returns what the file device played.
+    static func play(through engine: AudioEngine, _ playback: ALSAAudioDevice, dir: TemporaryDirectory) throws -> [Int16] {
+        input.withUnsafeBufferPointer { all in
+            for f in 0..<frames {
+                #expect(engine.toPlay.push(UnsafeBufferPointer(rebasing: all[f * frame ..< (f + 1) * frame])))
+                engine.runPeriod()
+            }
+        }
+        playback.close()
+        return try Data(contentsOf: URL(fileURLWithPath: dir.path("out.raw"))).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+    }
+
+    @Test func playbackUnderrunIsRecoveredAndEveryFrameStillPlays() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let injector = XrunInjector(faults: [4: XrunInjector.xrun])
+        let (engine, playback) = try Self.playbackEngine(dir, injector)
+        let played = try Self.play(through: engine, playback, dir: dir)
+
+        #expect(engine.statistics.xruns == 1)
+        #expect(engine.statistics.deviceErrors == 0)
+        // One call more than periods: the failed write was retried after recovery.
+        #expect(injector.calls == Self.frames + 1)
+        // The stream ran until the underrun; snd_pcm_recover prepared the real stream again,
+        // and the retried write started it once more.
+        #expect(injector.states[4] == .running)
+        #expect(injector.states[5] == .prepared, "states \(injector.states)")
+        #expect(injector.states[6] == .running)
+        #expect(played == Self.input, "every frame, the one at the underrun and those after it, is played once, in order")
+    }
+
+    @Test func captureOverrunIsRecoveredAndCaptureCarriesOn() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try Self.input.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: dir.path("in.raw"))) }
+        let pcm = try HermeticALSA.open(HermeticALSA.captureConfig(from: dir.path("in.raw")), .capture)
+        let injector = XrunInjector(faults: [3: XrunInjector.xrun])
+        pcm.transfers = injector
+        let capture = try ALSAAudioDevice(pcm: pcm, frameSamples: Self.frame)
+        let engine = AudioEngine(capture: capture, playback: NullAudioDevice(direction: .playback),
+                                 frameSamples: Self.frame, clock: ManualAudioClock())
+        var captured: [Int16] = []
+        var frame = [Int16](repeating: 0, count: Self.frame)
+        for _ in 0..<Self.frames {
+            engine.runPeriod()
+            #expect(frame.withUnsafeMutableBufferPointer { engine.captured.pop(into: $0) }, "a frame every period, the xrun's too")
+            captured += frame
+        }
+        capture.close()
+        #expect(engine.statistics.xruns == 1)
+        #expect(engine.statistics.deviceErrors == 0)
+        #expect(injector.states[4] == .prepared, "states \(injector.states)")
+        #expect(captured == Self.input)
+    }
+
+    /// A suspend (-ESTRPIPE) is resumed or re-prepared by snd_pcm_recover and counted too.
+    @Test func suspendIsRecoveredFrom() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let injector = XrunInjector(faults: [2: XrunInjector.suspend])
+        let (engine, playback) = try Self.playbackEngine(dir, injector)
+        let played = try Self.play(through: engine, playback, dir: dir)
+        #expect(engine.statistics.xruns == 1)
+        #expect(engine.statistics.deviceErrors == 0)
+        #expect(played == Self.input)
+    }
+
+    /// An error snd_pcm_recover cannot mend (the card is gone) is counted as a device error, the
+    /// frame is lost, and the engine goes on with the next period rather than stopping.
+    @Test func unrecoverableErrorIsCountedAndTheEngineGoesOn() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let injector = XrunInjector(faults: [5: -ENODEV])
+        let (engine, playback) = try Self.playbackEngine(dir, injector)
+        let played = try Self.play(through: engine, playback, dir: dir)
+        #expect(engine.statistics.xruns == 0)
+        #expect(engine.statistics.deviceErrors == 1)
+        let lost = 5 * Self.frame ..< 6 * Self.frame
+        #expect(played == Array(Self.input[..<lost.lowerBound] + Self.input[lost.upperBound...]))
+    }
+
+    /// On the audio thread itself: underruns at two moments, the thread keeps its pace and
+    /// plays on, and the statistic counts both.
+    @Test func audioThreadRecoversAndKeepsGoing() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let injector = XrunInjector(faults: [3: XrunInjector.xrun, 20: XrunInjector.xrun])
+        let (engine, playback) = try Self.playbackEngine(dir, injector)
+        let clock = engine.clock as! ManualAudioClock
+        try engine.start()
+        while engine.statistics.periods < 40 { usleep(1_000) }
+        engine.stop()
+        playback.close()
+        let periods = engine.statistics.periods
+        #expect(engine.statistics.xruns == 2)
+        #expect(engine.statistics.deviceErrors == 0)
+        #expect(injector.calls == periods + 2)
+        #expect(Int64(periods) == clock.now() / engine.periodNanoseconds, "the thread kept its pace through the xruns")
+        let played = try Data(contentsOf: URL(fileURLWithPath: dir.path("out.raw"))).count / 2
+        #expect(played == periods * Self.frame, "a frame (of silence here) for every period")
+    }
+}
