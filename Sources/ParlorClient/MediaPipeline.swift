@@ -18,7 +18,7 @@ final class MediaPipeline: @unchecked Sendable {
         var jitter: JitterBuffer.Configuration?
         var source: (any FrameSource)?
         var mixSinks: [any FrameSink] = []
-        /// One WAV per speaker (`<id>.wav`), all on the same timeline as the mix.
+        /// One WAV per speaker and the mix, on one timeline (`RoomRecorder`).
         var perSpeakerDirectory: String?
         /// False: packets are counted but not decoded (a listener that only follows events).
         var decode = true
@@ -50,8 +50,7 @@ final class MediaPipeline: @unchecked Sendable {
     private var members: [UInt16: MemberID] = [:]
     private var sending: Sending?
     private var talking: [MemberID: Int] = [:]
-    private var perSpeakerFiles: [MemberID: WAVFileSink] = [:]
-    private var ticks = 0
+    private let recorder: RoomRecorder?
     private var micLevel = LevelMeter()
     private(set) var statistics = MediaStatistics()
 
@@ -72,6 +71,7 @@ final class MediaPipeline: @unchecked Sendable {
         packet = .allocate(capacity: OpusSettings.maxPacketBytes)
         packet.initialize(repeating: 0)
         mixer = Mixer(frameSamples: samples)
+        recorder = try configuration.perSpeakerDirectory.map { try RoomRecorder(folder: $0, frameSamples: samples) }
     }
 
     deinit {
@@ -121,7 +121,6 @@ final class MediaPipeline: @unchecked Sendable {
     /// One frame period: send this client's frame, play everyone else's.
     func tick(now: Int64) {
         lock.withLock {
-            ticks += 1
             sendFrame()
             playFrame(now: now)
         }
@@ -153,23 +152,11 @@ final class MediaPipeline: @unchecked Sendable {
         }
         mixer.finish(into: mixed)
         for sink in configuration.mixSinks { sink.write(UnsafeBufferPointer(mixed)) }
-        writePerSpeaker(heard)
+        if let recorder {
+            for (member, output) in heard { try? recorder.record(speaker: member.text, output.frame) }
+            try? recorder.recordMix(UnsafeBufferPointer(mixed))
+        }
         updateTalking(heard.mapValues(\.level))
-    }
-
-    private func writePerSpeaker(_ heard: [MemberID: (level: LevelMeter, frame: UnsafeBufferPointer<Int16>)]) {
-        guard let directory = configuration.perSpeakerDirectory else { return }
-        frame.update(repeating: 0)
-        let silence = UnsafeBufferPointer(frame)
-        for member in heard.keys where perSpeakerFiles[member] == nil {
-            guard let file = try? WAVFileSink(path: "\(directory)/\(member.text).wav") else { continue }
-            // Silence up to now, so every file shares the mix's timeline.
-            for _ in 1..<ticks { file.write(silence) }
-            perSpeakerFiles[member] = file
-        }
-        for (member, file) in perSpeakerFiles {
-            file.write(heard[member]?.frame ?? silence)
-        }
     }
 
     private func updateTalking(_ levels: [MemberID: LevelMeter]) {
@@ -199,8 +186,7 @@ final class MediaPipeline: @unchecked Sendable {
     func close() {
         lock.withLock {
             for sink in configuration.mixSinks { sink.close() }
-            for file in perSpeakerFiles.values { file.close() }
-            perSpeakerFiles = [:]
+            recorder?.close()
         }
     }
 }
