@@ -27,7 +27,6 @@ let package = Package(
 
         // The edges.
         .target(name: "ParlorAudio", dependencies: ["CALSA", "COpus"]),
-        .target(name: "ParlorTUI", dependencies: ["CNCurses", .product(name: "TOMLKit", package: "TOMLKit")]),
 
         // The blind relay: SwiftNIO, one process, no database.
         .target(name: "ParlorServer", dependencies: [
@@ -38,6 +37,11 @@ let package = Package(
 
         // The room client: session, roster, roles, keys, media; typed events for every face.
         .target(name: "ParlorClient", dependencies: ["ParlorCrypto", "ParlorProtocol", "ParlorAudio"]),
+
+        // The terminal face: model–update–view over the room client's events; ncurses only draws.
+        .target(name: "ParlorTUI", dependencies: [
+            "CNCurses", "ParlorClient", "ParlorCrypto", .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
 
         // Counts one thread's heap allocations for `parlor bench audio` (interposes malloc).
         .target(name: "CAllocationCounter"),
@@ -58,7 +62,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ParlorProtocolTests", dependencies: ["ParlorProtocol", "ParlorCrypto"]),
         .testTarget(name: "ParlorAudioTests", dependencies: ["ParlorAudio", "ParlorTestSupport"]),
-        .testTarget(name: "ParlorTUITests", dependencies: ["ParlorTUI", "ParlorTestSupport"]),
+        .testTarget(name: "ParlorTUITests", dependencies: ["ParlorTUI", "ParlorClient", "ParlorCrypto", "ParlorTestSupport"]),
         .testTarget(name: "ParlorServerTests", dependencies: [
             "ParlorServer", "ParlorApp", "ParlorTestSupport",
             .product(name: "NIOEmbedded", package: "swift-nio"),

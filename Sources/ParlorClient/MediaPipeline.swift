@@ -50,6 +50,8 @@ final class MediaPipeline: @unchecked Sendable {
     private var members: [UInt16: MemberID] = [:]
     private var sending: Sending?
     private var talking: [MemberID: Int] = [:]
+    /// Each speaker's playback gain as the listener set it (1 when never set).
+    private var gains: [MemberID: Float] = [:]
     private let recorder: RoomRecorder?
     private var micLevel = LevelMeter()
     private(set) var statistics = MediaStatistics()
@@ -110,9 +112,19 @@ final class MediaPipeline: @unchecked Sendable {
             guard configuration.decode, let member = members[slot] else { return }
             if speakers[header.keyID] == nil {
                 guard let stream = try? SpeakerStream(settings: configuration.settings, jitter: configuration.jitter) else { return }
+                stream.gain = gains[member] ?? 1
                 speakers[header.keyID] = Speaker(stream: stream, member: member)
             }
             opus.withUnsafeBufferPointer { _ = speakers[header.keyID]!.stream.receive(sequence: header.counter, payload: $0, arrival: arrival) }
+        }
+    }
+
+    /// Plays `member` at `gain` (1 as sent, 0 silent) from now on, also after it leaves and
+    /// returns to the stage.
+    func setVolume(_ gain: Float, for member: MemberID) {
+        lock.withLock {
+            gains[member] = gain
+            for speaker in speakers.values where speaker.member == member { speaker.stream.gain = gain }
         }
     }
 

@@ -73,6 +73,11 @@ public final class RoomClient: @unchecked Sendable {
         }
     }
 
+    /// Plays `member` at `gain` (1 as sent, 0 silent): a listener's own volume for one speaker.
+    public func setVolume(_ gain: Float, for member: MemberID) {
+        pipeline.setVolume(gain, for: member)
+    }
+
     /// Leaves the room (if still in it) and stops everything; returns when all is closed.
     public func stop() {
         queue.sync { if exit == nil { apply(session.leave()) } }
