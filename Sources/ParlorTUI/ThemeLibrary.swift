@@ -12,6 +12,9 @@ public struct ThemeLibrary: Sendable {
         }
     }
 
+    /// The theme used unless another is asked for (compiled in).
+    public static var defaultThemeName: String { BuiltinTheme.name }
+
     /// Folders searched, in order.
     public let folders: [String]
 

@@ -11,12 +11,17 @@ extension Parlor {
                 --server, the room lives on that relay, whose key is given by --relay-key (the \
                 `relay key:` line `parlor serve` prints) or read from this machine's relay key file.
 
+                Without --headless, the room opens in the terminal: the stage, raised hands, the \
+                audience, an event line and the network status; press ? for the keys, i for the \
+                invite links to hand out. With no sound card it still runs, silently, and says so.
+
                 With --headless, events are JSON lines on stdout, the first being room_created \
                 with the listen_link and the speak_link to hand out; commands are read from stdin \
                 (e.g. {"command":"invite_to_stage","member":"1a2b3c4d5e6f"}). Ctrl-C or SIGTERM \
                 leaves. See docs/HEADLESS.md.
 
-                Example:
+                Examples:
+                  parlor host --title 'Friday tea' --name Zoë
                   parlor host --headless --title 'Friday tea' | tee events.jsonl
                 """)
 
@@ -39,15 +44,29 @@ extension Parlor {
         @Flag(help: "List the room (its title and listener count) in the relay's public directory.")
         var `public` = false
 
-        @Option(help: "Write events to this file instead of stdout ('-' is stdout).")
+        @Option(help: "Write events to this file as JSON lines (headless: instead of stdout, '-' is stdout).")
         var events: String?
+
+        @Option(help: "Colour theme: a name from Themes/ or $XDG_CONFIG_HOME/parlor/themes/.")
+        var theme = "default-dark"
+
+        @Option(help: "The ALSA device for the microphone and speakers (see parlor devices).")
+        var device = "default"
 
         @Option(help: "End hosting after this many seconds.")
         var duration: Double?
 
         func run() async throws {
             guard headless else {
-                throw ValidationError("the terminal face of `parlor host` is not in this build yet; use --headless")
+                var options = TerminalFaces.Options()
+                options.name = name
+                options.listed = `public`
+                options.theme = theme
+                options.events = events
+                options.device = device
+                throw ExitCode(await HeadlessError.exitCode {
+                    try await TerminalFaces.host(server: server, relayKey: relayKey, title: title, options: options)
+                })
             }
             throw ExitCode(await HeadlessError.exitCode {
                 try await HeadlessFaces.host(server: server, relayKey: relayKey, title: title, name: name,

@@ -12,5 +12,5 @@ struct Parlor: AsyncParsableCommand {
             forwards what it cannot read.
             """,
         version: "0.1.0",
-        subcommands: [Host.self, Listen.self, Speak.self, Serve.self, Doctor.self, Devices.self, Keys.self, Bench.self])
+        subcommands: [Host.self, Join.self, Listen.self, Speak.self, Serve.self, Doctor.self, Devices.self, Keys.self, Bench.self])
 }

@@ -6,6 +6,8 @@ struct Panel {
     var lines: [PanelLine]
     /// The fewest rows worth drawing (a box with one line).
     static let minimumHeight = 3
+    /// Drawn before the selected line, so the selection shows without colour too.
+    static let selectionMark = "▸"
 
     /// Rows the panel would like: its lines and the box.
     var wantedHeight: Int { max(lines.count + 2, Self.minimumHeight) }
@@ -49,6 +51,7 @@ struct Panel {
             let isSelected = line.member != nil && line.member == selected
             if isSelected {
                 screen.put(String(repeating: " ", count: width - 2), row: y, column: column + 1, group: "selected")
+                screen.put(Self.selectionMark, row: y, column: column + 1, group: "selected")
             }
             var x = column + 2
             for segment in line.segments {

@@ -1,0 +1,52 @@
+import Foundation
+import Glibc
+import ParlorAudio
+import ParlorClient
+import ParlorCrypto
+import ParlorProtocol
+import ParlorTUI
+
+/// The terminal faces: `parlor host` and `parlor join LINK`. Each makes its `RoomIdentity`, then
+/// `TerminalRoom` runs the room screen over a room client with the sound card (or, without one,
+/// silent devices and a notice saying so).
+public enum TerminalFaces {
+    /// What both faces take from the command line.
+    public struct Options: Sendable {
+        /// Your display name, sealed so only the room reads it.
+        public var name: String?
+        /// Agree to be named in the audience (members); list the room in the relay's directory (host).
+        public var listed = false
+        public var theme = ThemeLibrary.defaultThemeName
+        /// A file for the room's events as JSON lines (the screen owns stdout).
+        public var events: String?
+        /// The ALSA device to capture from and play to.
+        public var device = TerminalRoom.defaultDevice
+        public init() {}
+    }
+
+    /// `parlor host`: with no server, a relay starts in this process on loopback.
+    public static func host(server: String?, relayKey: String?, title: String, options: Options) async throws -> Int32 {
+        let room = try TerminalRoom(options: options)
+        let relay = try await RelayChoice.resolve(server: server, relayKey: relayKey)
+        let hosted = try HostedRoom(relay: relay.address, relayPublicKey: relay.publicKey, now: UInt64(Date().timeIntervalSince1970))
+        let identity = RoomIdentity(hosting: hosted, name: options.name, title: title, listed: options.listed)
+        let safety = (try? SafetyCode.compute(roomID: hosted.keys.roomID, relayPublicKey: relay.publicKey,
+                                              epochSecret: hosted.keys.epochZeroSecret)) ?? ""
+        room.events?.write(.roomCreated(title: title, listenLink: hosted.listenLink.text, speakLink: hosted.speakLink.text,
+                                        safetyCode: safety))
+        let links = RoomLinks(listen: hosted.listenLink.text, speak: hosted.speakLink.text)
+        let code = await Task.detached { room.run(identity, links: links) }.value
+        await relay.embedded?.stop()
+        return try code.get()
+    }
+
+    /// `parlor join LINK`: the room as a member (with a speak link, straight onto the stage).
+    public static func join(link text: String, options: Options) throws -> Int32 {
+        let link = try HeadlessFaces.parseLink(text)
+        let room = try TerminalRoom(options: options)
+        let identity = try RoomIdentity(link: link, name: options.name, listed: options.listed)
+        // Members hand on the listen link only, never a speak link's grant.
+        let listen = InviteLink(relay: link.relay, relayPublicKey: link.relayPublicKey, roomSecret: link.roomSecret, suite: link.suite)
+        return try room.run(identity, links: RoomLinks(listen: listen.text)).get()
+    }
+}

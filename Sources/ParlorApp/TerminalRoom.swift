@@ -1,0 +1,95 @@
+import Foundation
+import Glibc
+import ParlorAudio
+import ParlorClient
+import ParlorTUI
+
+/// One stay in a room on the terminal: the sound card (or silent devices and a notice), a room
+/// client whose events are posted into the `RoomScreen` program with a snapshot of the room, a
+/// few status samples a second, and curses for drawing and keys. Everything the terminal needs is
+/// checked in `init`, before the screen is taken over, so mistakes print as plain errors.
+final class TerminalRoom: Sendable {
+    /// The ALSA device opened unless `--device` names another.
+    static let defaultDevice = "default"
+    /// How often the status line's figures are sampled.
+    static let qualityIntervalMilliseconds = 200
+
+    let theme: Theme
+    let keymap: Keymap
+    let events: EventWriter?
+    let device: String
+
+    init(options: TerminalFaces.Options) throws {
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            throw HeadlessError("the room screen needs a terminal; for scripts use --headless, `parlor listen` or `parlor speak`")
+        }
+        if options.events == "-" || options.events == "" {
+            throw HeadlessError("--events needs a file: the screen uses stdout")
+        }
+        theme = try ThemeLibrary.standard().load(options.theme)
+        keymap = try Keymap.load()
+        events = try options.events.map { try EventWriter(target: $0) }
+        device = options.device
+    }
+
+    /// Runs the room screen until the person leaves or the stay ends; the exit code (see `RoomExit`).
+    func run(_ identity: RoomIdentity, links: RoomLinks) -> Result<Int32, Error> {
+        let settings = OpusSettings()
+        let capture = AudioDevices.open(name: device, direction: .capture, frameSamples: settings.frameSamples)
+        let playback = AudioDevices.open(name: device, direction: .playback, frameSamples: settings.frameSamples)
+        let engine = AudioEngine(capture: capture.device, playback: playback.device, frameSamples: settings.frameSamples)
+        let runner = TerminalRunner<RoomScreen>()
+        for notice in Self.notices(capture: capture.fallbackReason, playback: playback.fallbackReason) {
+            runner.post(.notice(notice))
+        }
+        do {
+            try engine.start()
+        } catch {
+            runner.post(.notice("The audio thread did not start: \(error)"))
+        }
+        if let warning = engine.realtimeWarning { runner.post(.notice(warning)) }
+
+        let feed = RoomFeed(runner: runner)
+        let client: RoomClient
+        do {
+            client = try RoomClient(identity: identity, media: MediaIO(source: CaptureRingSource(ring: engine.captured),
+                                                                     mixSinks: [PlaybackRingSink(ring: engine.toPlay)])) { [events] event in
+                events?.write(event)
+                feed.forward(event)
+            }
+        } catch {
+            engine.stop()
+            return .failure(error)
+        }
+        feed.start(client: client, engine: engine, intervalMilliseconds: Self.qualityIntervalMilliseconds)
+        let signals = SignalWatch { runner.post(.interrupted) }
+        client.start()
+
+        let capabilities = TerminalCapabilities.detect()
+        let terminal = CursesScreen(theme: theme, depth: ColorDepth(colors: capabilities.colors, noColor: capabilities.noColorRequested))
+        _ = runner.run(RoomScreen(keymap: keymap, links: links), on: terminal) { effect in
+            switch effect {
+            case .perform(let command): client.perform(command)
+            case let .setVolume(member, gain): client.setVolume(gain, for: member)
+            }
+        }
+        terminal.stop()
+        signals.cancel()
+        feed.stop()
+        client.stop()
+        engine.stop()
+        let exit = client.wait()
+        if case .failed(let why) = exit { FileHandle.standardError.write(Data("parlor: \(why)\n".utf8)) }
+        return .success(exit.exitCode)
+    }
+
+    /// What to tell the person about devices that could not be opened.
+    static func notices(capture: String?, playback: String?) -> [String] {
+        switch (capture, playback) {
+        case (nil, nil): return []
+        case (let reason?, _?): return ["No sound card: the room works, but you hear and say nothing", reason]
+        case (let reason?, nil): return ["No microphone: you can listen, but not speak", reason]
+        case (nil, let reason?): return ["No speakers: you can speak, but hear nothing", reason]
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import ParlorApp
+
+extension Parlor {
+    struct Join: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Join a room in the terminal with an invite link.",
+            discussion: """
+                Opens the room: the stage with who is talking, raised hands (for moderators), the \
+                audience, an event line and the network status. h raises your hand, m mutes you on \
+                stage, ? lists every key (remappable in $XDG_CONFIG_HOME/parlor/keymap.toml), q \
+                leaves. With a speak link you join on the stage. With no sound card it still runs, \
+                silently, and says so.
+
+                Example:
+                  parlor join 'parlor://relay.example.org:7700/#AQ…' --name 'Quincy' --listed
+                """)
+
+        @Argument(help: "The room's invite link (parlor://…).")
+        var link: String
+
+        @Option(help: "Your display name, sealed so only the room can read it.")
+        var name: String?
+
+        @Flag(help: "Let moderators see your name in the audience (otherwise you are only counted).")
+        var listed = false
+
+        @Option(help: "Colour theme: a name from Themes/ or $XDG_CONFIG_HOME/parlor/themes/.")
+        var theme = "default-dark"
+
+        @Option(help: "Also write the room's events to this file as JSON lines.")
+        var events: String?
+
+        @Option(help: "The ALSA device for the microphone and speakers (see parlor devices).")
+        var device = "default"
+
+        func run() async throws {
+            var options = TerminalFaces.Options()
+            options.name = name
+            options.listed = listed
+            options.theme = theme
+            options.events = events
+            options.device = device
+            throw ExitCode(HeadlessError.exitCode { try TerminalFaces.join(link: link, options: options) })
+        }
+    }
+}
