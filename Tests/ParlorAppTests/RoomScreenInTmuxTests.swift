@@ -1,0 +1,195 @@
+import Foundation
+import ParlorTestSupport
+import Testing
+
+/// The room screen as people use it: `parlor serve`, a host's terminal and a member's terminal
+/// (two tmux servers), keys typed, screens read as text. There is no sound card here, so both
+/// run on silent devices and must say so. Waits are generous: the machine may be busy.
+@Suite(.serialized) struct RoomScreenInTmuxTests {
+    static let wait = 30.0
+    static let hostName = "Hostname Zoë"
+    static let memberName = "Quincy ルー"
+    static let speakerName = "Speaker Xavier"
+
+    /// A relay process; returns it with the `--server` and `--relay-key` values to reach it.
+    static func relay(in dir: TemporaryDirectory) throws -> (process: BackgroundProcess, server: String, key: String) {
+        let relay = try BackgroundProcess([try ParlorBinary.path(), "serve", "--listen", "127.0.0.1:0", "--key-file", dir.path("relay.key")], in: dir)
+        let key = try relay.waitForLine(startingWith: "relay key: ")
+        let port = try relay.waitForLine(startingWith: "relay ready: 127.0.0.1:")
+        return (relay, "127.0.0.1:\(port)", key)
+    }
+
+    /// The shell command that runs parlor with `arguments`, then says how it exited.
+    static func command(_ arguments: [String]) throws -> String {
+        ([try ParlorBinary.path()] + arguments).map(quote).joined(separator: " ") + "; echo \"parlor exited $?\""
+    }
+
+    static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
+    /// The first event named `name` in a JSON-lines file, once it is there.
+    static func event(_ name: String, in path: String) throws -> [String: Any] {
+        let deadline = Date().addingTimeInterval(wait)
+        while Date() < deadline {
+            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            for line in text.split(separator: "\n") {
+                if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], object["event"] as? String == name {
+                    return object
+                }
+            }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        throw TimedOut(what: "\(name) in \(path)")
+    }
+
+    struct TimedOut: Error, CustomStringConvertible {
+        let what: String
+        var description: String { "timed out waiting for \(what)" }
+    }
+
+    /// Waits for `text` on the pane; records the screen when it does not come.
+    @discardableResult
+    static func expect(_ tmux: Tmux, shows text: String, _ comment: String) throws -> String {
+        let screen = try tmux.waitForScreen(timeout: wait) { $0.contains(text) }
+        #expect(screen.contains(text), "\(comment): no \"\(text)\" on\n\(screen)")
+        return screen
+    }
+
+    /// The whole story: a member raises a hand, the host sees it and invites them with Enter, the
+    /// member is on stage in both terminals; a headless speaker talks and its glyph lights up;
+    /// help opens and closes; the host's terminal is resized; both leave with q, asked first
+    /// because they are on stage, and the terminals come back.
+    @Test func handRaisedInvitedOnStageTalkingHelpResizeAndLeave() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (relay, server, key) = try Self.relay(in: dir)
+        defer { relay.stop() }
+        let hostEvents = dir.path("host.jsonl")
+        let host = try Tmux(command: try Self.command(["host", "--server", server, "--relay-key", key, "--title", "Friday tea 🫖",
+                                                       "--name", Self.hostName, "--events", hostEvents]), width: 80, height: 24)
+        defer { host.stop() }
+        try Self.expect(host, shows: "Your room is open", "the host's room opens")
+        let hostOpen = try host.screen()
+        #expect(hostOpen.contains("Friday tea 🫖"), "the title bar shows the title:\n\(hostOpen)")
+        #expect(hostOpen.contains("No sound card"), "no sound card is a visible notice:\n\(hostOpen)")
+        #expect(hostOpen.contains("○ \(Self.hostName) (you)  host"))
+        let created = try Self.event("room_created", in: hostEvents)
+        let listenLink = try #require(created["listen_link"] as? String)
+        let speakLink = try #require(created["speak_link"] as? String)
+        let safetyCode = try #require(created["safety_code"] as? String)
+        #expect(hostOpen.contains("E2E \(safetyCode)"), "the encryption badge shows the safety code:\n\(hostOpen)")
+
+        let member = try Tmux(command: try Self.command(["join", listenLink, "--name", Self.memberName, "--listed"]), width: 80, height: 24)
+        defer { member.stop() }
+        try Self.expect(member, shows: "You joined Friday tea 🫖", "the member joins")
+        let joined = try Self.expect(member, shows: "E2E \(safetyCode)", "the member sees the same safety code")
+        #expect(joined.contains(" LISTENING "), "a listener's badge:\n\(joined)")
+        #expect(joined.contains("\(Self.memberName) (you)"), "the member is in the audience:\n\(joined)")
+
+        // The member raises a hand; the host sees it first in the hands panel and invites with Enter, Enter.
+        try member.send("h", literal: true)
+        try Self.expect(member, shows: "LISTENING · HAND UP", "the member's badge shows the hand")
+        try Self.expect(host, shows: "1. ✋ \(Self.memberName)", "the host sees the raised hand")
+        try host.send("Enter")
+        try Self.expect(host, shows: "Invite to the stage", "Enter on the hand opens the moderator's menu")
+        try host.send("Enter")
+        try Self.expect(host, shows: "○ \(Self.memberName)", "the member is on the host's stage")
+        let hostStage = try Self.expect(host, shows: "Stage (2)", "two on the host's stage")
+        #expect(hostStage.contains("No hands raised"), "the hand went down:\n\(hostStage)")
+        let memberStage = try Self.expect(member, shows: "○ \(Self.memberName) (you)", "the member sees itself on stage")
+        #expect(memberStage.contains(" LIVE "), "on stage and not muted, the badge is Live:\n\(memberStage)")
+
+        // m mutes the member; both terminals show the mute mark.
+        try member.send("m", literal: true)
+        try Self.expect(member, shows: "× \(Self.memberName) (you)  muted", "the member's own mute mark")
+        try Self.expect(member, shows: " MUTED ", "the member's badge")
+        try Self.expect(host, shows: "× \(Self.memberName)  muted", "the host sees the mute mark")
+
+        // A headless speaker talks: its talking glyph lights up in both terminals.
+        let speaker = try BackgroundProcess([try ParlorBinary.path(), "speak", speakLink, "--input", try SpeechFixture.wav().path,
+                                             "--name", Self.speakerName, "--loop"], in: dir)
+        defer { speaker.stop() }
+        try Self.expect(host, shows: "◉ \(Self.speakerName)", "the host sees the speaker talking")
+        try Self.expect(member, shows: "◉ \(Self.speakerName)", "the member sees the speaker talking")
+
+        // ? shows the live bindings; any key closes it.
+        try member.send("?", literal: true)
+        let help = try Self.expect(member, shows: "raise or lower your hand", "? opens the help")
+        #expect(help.contains("─ Help ─") && help.contains("/invite"), "help lists keys and commands:\n\(help)")
+        try member.send("Escape")
+        let closed = try member.waitForScreen(timeout: Self.wait) { !$0.contains("─ Help ─") }
+        #expect(!closed.contains("─ Help ─"), "any key closes the help:\n\(closed)")
+
+        // Resizes: wider uses two columns and an event log; smaller keeps every bar in its place.
+        try host.resize(width: 160, height: 48)
+        let wide = try host.waitForScreen(timeout: Self.wait) { $0.contains("─ Events ─") && Self.isSane($0, width: 160, height: 48) }
+        Self.expectSane(wide, width: 160, height: 48)
+        #expect(wide.contains("─ Events ─"), "the wide layout has an event log:\n\(wide)")
+        try host.resize(width: 60, height: 20)
+        let small = try host.waitForScreen(timeout: Self.wait) { !$0.contains("─ Events ─") && Self.isSane($0, width: 60, height: 20) }
+        Self.expectSane(small, width: 60, height: 20)
+        #expect(small.contains("Stage (3)") && small.contains("Raised hands"), "the panels are still there:\n\(small)")
+        try host.resize(width: 80, height: 24)
+        Self.expectSane(try host.waitForScreen(timeout: Self.wait) { Self.isSane($0, width: 80, height: 24) }, width: 80, height: 24)
+
+        // The member leaves with q: on stage, so it is asked first; y leaves and the terminal is back.
+        try member.send("q", literal: true)
+        try Self.expect(member, shows: "You are on stage. Leave the room?", "q asks a speaker first")
+        try member.send("y", literal: true)
+        let left = try Self.expect(member, shows: "parlor exited 0", "the member's parlor exits cleanly")
+        #expect(!left.contains("Stage ("), "the screen was given back:\n\(left)")
+        try Self.expect(host, shows: "\(Self.memberName) left", "the host sees the member leave")
+
+        try host.send("q", literal: true)
+        try Self.expect(host, shows: "You are hosting. Leave the room?", "q asks the host first")
+        try host.send("n", literal: true)
+        let stayed = try host.waitForScreen(timeout: Self.wait) { !$0.contains("Leave the room?") }
+        #expect(stayed.contains("Stage ("), "n keeps the host in the room:\n\(stayed)")
+        try host.send("q", literal: true)
+        try Self.expect(host, shows: "Leave the room?", "asked again")
+        try host.send("y", literal: true)
+        let hostLeft = try Self.expect(host, shows: "parlor exited 0", "the host's parlor exits cleanly")
+        #expect(!hostLeft.contains("Stage ("), "the host's screen was given back:\n\(hostLeft)")
+    }
+
+    /// A listener is not asked: q leaves at once.
+    @Test func aListenerLeavesWithoutBeingAsked() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (relay, server, key) = try Self.relay(in: dir)
+        defer { relay.stop() }
+        let hostEvents = dir.path("host.jsonl")
+        let host = try BackgroundProcess([try ParlorBinary.path(), "host", "--headless", "--server", server, "--relay-key", key,
+                                          "--events", hostEvents], in: dir, withInput: true)
+        defer { host.stop() }
+        let listenLink = try #require(try Self.event("room_created", in: hostEvents)["listen_link"] as? String)
+        let member = try Tmux(command: try Self.command(["join", listenLink]), width: 80, height: 24, environment: ["NO_COLOR": "1"])
+        defer { member.stop() }
+        let joined = try Self.expect(member, shows: "You joined", "the listener joins")
+        #expect(joined.contains("member "), "a member without a name shows its short id:\n\(joined)")
+        #expect(!(try member.screen(withEscapes: true)).contains("38;5;"), "NO_COLOR: no colours")
+        try member.send("q", literal: true)
+        let left = try Self.expect(member, shows: "parlor exited 0", "q leaves at once")
+        #expect(!left.contains("Leave the room?"))
+    }
+
+    /// Every row fits the width, the title bar is on top and the status line on the last row.
+    static func isSane(_ screen: String, width: Int, height: Int) -> Bool {
+        let rows = screen.split(separator: "\n", omittingEmptySubsequences: false).prefix(height)
+        return rows.count == height && rows.allSatisfy { Self.width($0) <= width }
+            && rows.first?.hasPrefix(" Parlor · ") == true && rows.last?.hasPrefix(" RTT ") == true
+    }
+
+    static func expectSane(_ screen: String, width: Int, height: Int) {
+        #expect(isSane(screen, width: width, height: height), "not a sane \(width)×\(height) room screen:\n\(screen)")
+    }
+
+    /// Columns a captured row takes (wide characters count two).
+    static func width(_ row: Substring) -> Int {
+        row.unicodeScalars.reduce(0) { total, scalar in
+            let v = scalar.value
+            let wide = (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
+                || (0xF900...0xFAFF).contains(v) || (0xFF00...0xFF60).contains(v) || (0x1F300...0x1FAFF).contains(v) || v == 0x270B
+            return total + (wide ? 2 : (v == 0xFE0F ? 0 : 1))
+        }
+    }
+}
