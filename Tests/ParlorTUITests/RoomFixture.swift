@@ -37,3 +37,19 @@ enum RoomFixture {
         return screen
     }
 }
+
+extension RoomFixture {
+    /// Quincy's screen: a listener with a hand up, who sees the stage and itself; Ada talking loudly.
+    static func listenerScreen() -> RoomScreen {
+        let room = snapshot(me: quincy, people: people.filter { $0.isOnStage || $0.id == quincy })
+        var screen = RoomScreen(room: room, links: RoomLinks(listen: "parlor://127.0.0.1:7700/#AQlisten"))
+        _ = screen.update(event: .notice("No sound card: the room works, but you hear and say nothing"))
+        _ = screen.update(event: .room(.joined(title: room.title, you: MemberInfo(id: quincy, name: "Quincy", role: .listener),
+                                               members: [], safetyCode: room.safetyCode!), room))
+        _ = screen.update(event: .room(.speakingStarted(MemberInfo(id: ada, name: "Radio Ada", role: .speaker)), room))
+        _ = screen.update(event: .room(.handRaised(MemberInfo(id: quincy, name: "Quincy", role: .listener)), room))
+        _ = screen.update(event: .quality(LinkQuality(roundTripMilliseconds: 41, lossPercent: 0, jitterMilliseconds: 40,
+                                                      udp: false, levels: [ada: -2])))
+        return screen
+    }
+}

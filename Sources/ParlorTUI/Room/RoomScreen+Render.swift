@@ -196,7 +196,9 @@ extension RoomScreen {
             return Panel(title: "Audience (\(audience.count))", lines: lines)
         }
         if let me = room.myself, !me.isOnStage {
-            lines.append(PanelLine(me.displayName + " (you)", group: "audience", member: me.id))
+            var segments: [PanelLine.Segment] = [.init(text: me.displayName + " (you)", group: "audience")]
+            if me.handRaised { segments.append(.init(text: "  ✋ hand up", group: "hand")) }
+            lines.append(PanelLine(segments, member: me.id))
         }
         lines += audience.filter { $0.listed && $0.id != room.me }.map { PanelLine($0.displayName, group: "audience", member: $0.id) }
         lines.append(PanelLine("Only moderators see who else listens", group: "dim"))

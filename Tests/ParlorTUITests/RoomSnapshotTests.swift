@@ -1,0 +1,184 @@
+import ParlorClient
+import Testing
+@testable import ParlorTUI
+
+/// Text snapshots of the room screen, rendered from state values alone (no terminal): the host's
+/// view (moderator panels: raised hands in order, the audience with its named members) and a
+/// listener's view, each at 80×24 and 160×48. Colours are the theme's business; the text is here.
+@Suite struct RoomSnapshotTests {
+    @Test func hostAt80x24() {
+        let screen = RoomFixture.hostScreen().render(width: 80, height: 24)
+        #expect(screen.text == Self.hostAt80x24, "got:\n\(screen.text)")
+    }
+
+    @Test func hostAt160x48() {
+        let screen = RoomFixture.hostScreen().render(width: 160, height: 48)
+        #expect(screen.text == Self.hostAt160x48, "got:\n\(screen.text)")
+    }
+
+    @Test func listenerAt80x24() {
+        let screen = RoomFixture.listenerScreen().render(width: 80, height: 24)
+        #expect(screen.text == Self.listenerAt80x24, "got:\n\(screen.text)")
+    }
+
+    @Test func listenerAt160x48() {
+        let screen = RoomFixture.listenerScreen().render(width: 160, height: 48)
+        #expect(screen.text == Self.listenerAt160x48, "got:\n\(screen.text)")
+    }
+
+    static let hostAt80x24 = #"""
+ Parlor · Friday tea 🫖 — Zürich            LIVE   E2E 01234 56789 00042 99999
+┌─ Stage (5) ──────────────────────────────────────────────────────────────────┐
+│ ◉ Hostname Zoë (you)  host  ▮▮▮                                              │
+│ ○ Mod Marta  moderator                                                       │
+│ ◉ Radio Ada  ▮▮▮▮                                                            │
+│ × ルーム Kenji  muted                                                        │
+│ ○ Bo                                                                         │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+└──────────────────────────────────────────────────────────────────────────────┘
+┌─ Raised hands (2) ───────────────────────────────────────────────────────────┐
+│▸1. ✋ Curious                                                                │
+│ 2. ✋ Quincy                                                                 │
+│ Enter on a hand to invite or dismiss                                         │
+└──────────────────────────────────────────────────────────────────────────────┘
+┌─ Audience (5) ───────────────────────────────────────────────────────────────┐
+│ Quincy                                                                       │
+│▸Curious                                                                      │
+│ 3 listeners not named                                                        │
+└──────────────────────────────────────────────────────────────────────────────┘
+ Quincy raised a hand
+ h hand  m mute  Enter act  i invite  / command  ? help  q leave
+ RTT 23 ms  loss 1.3 %  jitter 60 ms  UDP  mic █████░░░░░ -30 dB
+"""#
+
+    static let hostAt160x48 = #"""
+ Parlor · Friday tea 🫖 — Zürich                                                                                            LIVE   E2E 01234 56789 00042 99999
+┌─ Stage (5) ──────────────────────────────────────────────────────────────────────────┐┌─ Raised hands (2) ───────────────────────────────────────────────────┐
+│ ◉ Hostname Zoë (you)  host  ▮▮▮                                                      ││▸1. ✋ Curious                                                        │
+│ ○ Mod Marta  moderator                                                               ││ 2. ✋ Quincy                                                         │
+│ ◉ Radio Ada  ▮▮▮▮                                                                    ││ Enter on a hand to invite or dismiss                                 │
+│ × ルーム Kenji  muted                                                                │└──────────────────────────────────────────────────────────────────────┘
+│ ○ Bo                                                                                 │┌─ Audience (5) ───────────────────────────────────────────────────────┐
+│                                                                                      ││ Quincy                                                               │
+│                                                                                      ││▸Curious                                                              │
+│                                                                                      ││ 3 listeners not named                                                │
+│                                                                                      │└──────────────────────────────────────────────────────────────────────┘
+│                                                                                      │┌─ Events ─────────────────────────────────────────────────────────────┐
+│                                                                                      ││ Quincy raised a hand                                                 │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+└──────────────────────────────────────────────────────────────────────────────────────┘└──────────────────────────────────────────────────────────────────────┘
+ Quincy raised a hand
+ h hand  m mute  Enter act  i invite  / command  ? help  q leave
+ RTT 23 ms  loss 1.3 %  jitter 60 ms  UDP  mic █████░░░░░ -30 dB
+"""#
+
+    static let listenerAt80x24 = #"""
+ Parlor · Friday tea 🫖 — Z  LISTENING · HAND UP   E2E 01234 56789 00042 99999
+ ! No sound card: the room works, but you hear and say nothing
+┌─ Stage (5) ──────────────────────────────────────────────────────────────────┐
+│▸○ Hostname Zoë  host                                                         │
+│ ○ Mod Marta  moderator                                                       │
+│ ◉ Radio Ada  ▮▮▮▮▮                                                           │
+│ × ルーム Kenji  muted                                                        │
+│ ○ Bo                                                                         │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+│                                                                              │
+└──────────────────────────────────────────────────────────────────────────────┘
+┌─ Audience ───────────────────────────────────────────────────────────────────┐
+│ Quincy (you)  ✋ hand up                                                     │
+│ Only moderators see who else listens                                         │
+└──────────────────────────────────────────────────────────────────────────────┘
+ Your hand is up; h lowers it
+ h hand  Enter act  i invite  / command  ? help  q leave
+ RTT 41 ms  loss 0.0 %  jitter 40 ms  TCP  mic ░░░░░░░░░░ -96 dB
+"""#
+
+    static let listenerAt160x48 = #"""
+ Parlor · Friday tea 🫖 — Zürich                                                                             LISTENING · HAND UP   E2E 01234 56789 00042 99999
+ ! No sound card: the room works, but you hear and say nothing
+┌─ Stage (5) ──────────────────────────────────────────────────────────────────────────┐┌─ Audience ───────────────────────────────────────────────────────────┐
+│▸○ Hostname Zoë  host                                                                 ││ Quincy (you)  ✋ hand up                                             │
+│ ○ Mod Marta  moderator                                                               ││ Only moderators see who else listens                                 │
+│ ◉ Radio Ada  ▮▮▮▮▮                                                                   │└──────────────────────────────────────────────────────────────────────┘
+│ × ルーム Kenji  muted                                                                │┌─ Events ─────────────────────────────────────────────────────────────┐
+│ ○ Bo                                                                                 ││ Your hand is up; h lowers it                                         │
+│                                                                                      ││ You joined Friday tea 🫖 — Zürich                                    │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+│                                                                                      ││                                                                      │
+└──────────────────────────────────────────────────────────────────────────────────────┘└──────────────────────────────────────────────────────────────────────┘
+ Your hand is up; h lowers it
+ h hand  Enter act  i invite  / command  ? help  q leave
+ RTT 41 ms  loss 0.0 %  jitter 40 ms  TCP  mic ░░░░░░░░░░ -96 dB
+"""#
+}
