@@ -26,27 +26,63 @@ public enum TerminalFaces {
 
     /// `parlor host`: with no server, a relay starts in this process on loopback.
     public static func host(server: String?, relayKey: String?, title: String, options: Options) async throws -> Int32 {
-        let room = try TerminalRoom(options: options)
+        try await host(server: server, relayKey: relayKey, title: title, room: try TerminalRoom(options: options), terminal: nil)
+    }
+
+    private static func host(server: String?, relayKey: String?, title: String, room: TerminalRoom,
+                             terminal: CursesScreen?) async throws -> Int32 {
         let relay = try await RelayChoice.resolve(server: server, relayKey: relayKey)
         let hosted = try HostedRoom(relay: relay.address, relayPublicKey: relay.publicKey, now: UInt64(Date().timeIntervalSince1970))
-        let identity = RoomIdentity(hosting: hosted, name: options.name, title: title, listed: options.listed)
+        let identity = RoomIdentity(hosting: hosted, name: room.options.name, title: title, listed: room.options.listed)
         let safety = (try? SafetyCode.compute(roomID: hosted.keys.roomID, relayPublicKey: relay.publicKey,
                                               epochSecret: hosted.keys.epochZeroSecret)) ?? ""
         room.events?.write(.roomCreated(title: title, listenLink: hosted.listenLink.text, speakLink: hosted.speakLink.text,
                                         safetyCode: safety))
         let links = RoomLinks(listen: hosted.listenLink.text, speak: hosted.speakLink.text)
-        let code = await Task.detached { room.run(identity, links: links) }.value
+        let handoff = TerminalHandoff(terminal: terminal)
+        let code = await Task.detached { room.run(identity, links: links, on: handoff.terminal) }.value
         await relay.embedded?.stop()
         return try code.get()
     }
 
     /// `parlor join LINK`: the room as a member (with a speak link, straight onto the stage).
     public static func join(link text: String, options: Options) throws -> Int32 {
-        let link = try HeadlessFaces.parseLink(text)
+        try join(link: text, room: try TerminalRoom(options: options), terminal: nil)
+    }
+
+    /// `parlor join` without a link: the hallway, then the room chosen there (joined, or hosted
+    /// on a relay in this process). Leaving the hallway without a choice exits 0.
+    public static func hallway(options: Options) async throws -> Int32 {
         let room = try TerminalRoom(options: options)
-        let identity = try RoomIdentity(link: link, name: options.name, listed: options.listed)
+        let terminal = room.takeTerminal()
+        let hallway = TerminalRunner<Hallway>().run(Hallway(keymap: room.keymap, saved: SavedRoomStore.standard().load()), on: terminal) { _ in }
+        switch hallway.choice {
+        case nil:
+            terminal.stop()
+            return 0
+        case .host(let title)?:
+            return try await host(server: nil, relayKey: nil, title: title, room: room, terminal: terminal)
+        case .join(let link)?:
+            do {
+                return try join(link: link, room: room, terminal: terminal)
+            } catch {
+                terminal.stop()
+                throw error
+            }
+        }
+    }
+
+    private static func join(link text: String, room: TerminalRoom, terminal: CursesScreen?) throws -> Int32 {
+        let link = try HeadlessFaces.parseLink(text)
+        let identity = try RoomIdentity(link: link, name: room.options.name, listed: room.options.listed)
         // Members hand on the listen link only, never a speak link's grant.
         let listen = InviteLink(relay: link.relay, relayPublicKey: link.relayPublicKey, roomSecret: link.roomSecret, suite: link.suite)
-        return try room.run(identity, links: RoomLinks(listen: listen.text)).get()
+        return try room.run(identity, links: RoomLinks(listen: listen.text), on: terminal).get()
     }
+}
+
+/// Moves a terminal the hallway has finished with to the thread the room runs on; one thread
+/// uses it at a time, which is what makes the handoff safe.
+private struct TerminalHandoff: @unchecked Sendable {
+    let terminal: CursesScreen?
 }

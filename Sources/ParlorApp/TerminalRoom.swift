@@ -14,10 +14,10 @@ final class TerminalRoom: Sendable {
     /// How often the status line's figures are sampled.
     static let qualityIntervalMilliseconds = 200
 
+    let options: TerminalFaces.Options
     let theme: Theme
     let keymap: Keymap
     let events: EventWriter?
-    let device: String
 
     init(options: TerminalFaces.Options) throws {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
@@ -29,14 +29,22 @@ final class TerminalRoom: Sendable {
         theme = try ThemeLibrary.standard().load(options.theme)
         keymap = try Keymap.load()
         events = try options.events.map { try EventWriter(target: $0) }
-        device = options.device
+        self.options = options
+    }
+
+    /// Takes over the terminal with the chosen theme, in the colours it has (none under `NO_COLOR`).
+    func takeTerminal() -> CursesScreen {
+        let capabilities = TerminalCapabilities.detect()
+        return CursesScreen(theme: theme, depth: ColorDepth(colors: capabilities.colors, noColor: capabilities.noColorRequested))
     }
 
     /// Runs the room screen until the person leaves or the stay ends; the exit code (see `RoomExit`).
-    func run(_ identity: RoomIdentity, links: RoomLinks) -> Result<Int32, Error> {
+    /// A member's room is remembered for the hallway once joined. `terminal` is one already taken
+    /// (by the hallway); otherwise the room takes it.
+    func run(_ identity: RoomIdentity, links: RoomLinks, on terminal: CursesScreen? = nil) -> Result<Int32, Error> {
         let settings = OpusSettings()
-        let capture = AudioDevices.open(name: device, direction: .capture, frameSamples: settings.frameSamples)
-        let playback = AudioDevices.open(name: device, direction: .playback, frameSamples: settings.frameSamples)
+        let capture = AudioDevices.open(name: options.device, direction: .capture, frameSamples: settings.frameSamples)
+        let playback = AudioDevices.open(name: options.device, direction: .playback, frameSamples: settings.frameSamples)
         let engine = AudioEngine(capture: capture.device, playback: playback.device, frameSamples: settings.frameSamples)
         let runner = TerminalRunner<RoomScreen>()
         for notice in Self.notices(capture: capture.fallbackReason, playback: playback.fallbackReason) {
@@ -65,9 +73,8 @@ final class TerminalRoom: Sendable {
         let signals = SignalWatch { runner.post(.interrupted) }
         client.start()
 
-        let capabilities = TerminalCapabilities.detect()
-        let terminal = CursesScreen(theme: theme, depth: ColorDepth(colors: capabilities.colors, noColor: capabilities.noColorRequested))
-        _ = runner.run(RoomScreen(keymap: keymap, links: links), on: terminal) { effect in
+        let terminal = terminal ?? takeTerminal()
+        let final = runner.run(RoomScreen(keymap: keymap, links: links), on: terminal) { effect in
             switch effect {
             case .perform(let command): client.perform(command)
             case let .setVolume(member, gain): client.setVolume(gain, for: member)
@@ -79,6 +86,9 @@ final class TerminalRoom: Sendable {
         client.stop()
         engine.stop()
         let exit = client.wait()
+        if final.hasJoined, !identity.isHost {
+            try? SavedRoomStore.standard().remember(SavedRoom(title: final.room.title ?? Hallway.defaultTitle, link: links.listen))
+        }
         if case .failed(let why) = exit { FileHandle.standardError.write(Data("parlor: \(why)\n".utf8)) }
         return .success(exit.exitCode)
     }

@@ -4,7 +4,7 @@ import ParlorApp
 extension Parlor {
     struct Join: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Join a room in the terminal with an invite link.",
+            abstract: "Join a room in the terminal with an invite link, or open the hallway.",
             discussion: """
                 Opens the room: the stage with who is talking, raised hands (for moderators), the \
                 audience, an event line and the network status. h raises your hand, m mutes you on \
@@ -12,12 +12,16 @@ extension Parlor {
                 leaves. With a speak link you join on the stage. With no sound card it still runs, \
                 silently, and says so.
 
-                Example:
+                Without a link it opens the hallway: host a new room, paste a link, or pick a \
+                room you joined before.
+
+                Examples:
+                  parlor join
                   parlor join 'parlor://relay.example.org:7700/#AQ…' --name 'Quincy' --listed
                 """)
 
-        @Argument(help: "The room's invite link (parlor://…).")
-        var link: String
+        @Argument(help: "The room's invite link (parlor://…); without it, the hallway.")
+        var link: String?
 
         @Option(help: "Your display name, sealed so only the room can read it.")
         var name: String?
@@ -41,6 +45,9 @@ extension Parlor {
             options.theme = theme
             options.events = events
             options.device = device
+            guard let link else {
+                throw ExitCode(await HeadlessError.exitCode { try await TerminalFaces.hallway(options: options) })
+            }
             throw ExitCode(HeadlessError.exitCode { try TerminalFaces.join(link: link, options: options) })
         }
     }

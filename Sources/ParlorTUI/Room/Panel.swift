@@ -1,5 +1,3 @@
-import ParlorClient
-
 /// A titled box of lines on the room screen; `RoomScreen` lays panels out to fit the terminal.
 struct Panel {
     var title: String
@@ -30,15 +28,15 @@ struct Panel {
         return heights
     }
 
-    /// Draws the panel in the rectangle, scrolled so that `selected`'s line shows; a last line says
+    /// Draws the panel in the rectangle, scrolled so that the line whose key is `selected` shows; a last line says
     /// how many more did not fit.
-    func draw(on screen: inout Screen, row: Int, column: Int, height: Int, width: Int, selected: MemberID?) {
+    func draw(on screen: inout Screen, row: Int, column: Int, height: Int, width: Int, selected: String?) {
         guard height >= Self.minimumHeight, width >= 4 else { return }
         screen.box(row: row, column: column, height: height, width: width)
         screen.put(" \(title) ", row: row, column: column + 2, group: "title", until: column + width - 2)
         let room = height - 2
         var first = 0
-        if lines.count > room, let selected, let index = lines.firstIndex(where: { $0.member == selected }), index >= room - 1 {
+        if lines.count > room, let selected, let index = lines.firstIndex(where: { $0.key == selected }), index >= room - 1 {
             first = min(index - room + 2, lines.count - room + 1)
         }
         for (offset, line) in lines.dropFirst(first).prefix(room).enumerated() {
@@ -48,7 +46,7 @@ struct Panel {
                 screen.put("  … \(hidden + 1) more", row: y, column: column + 1, group: "dim", until: column + width - 1)
                 break
             }
-            let isSelected = line.member != nil && line.member == selected
+            let isSelected = line.key != nil && line.key == selected
             if isSelected {
                 screen.put(String(repeating: " ", count: width - 2), row: y, column: column + 1, group: "selected")
                 screen.put(Self.selectionMark, row: y, column: column + 1, group: "selected")

@@ -1,7 +1,5 @@
-import ParlorClient
-
-/// One line inside a panel of the room screen: pieces of text in highlight groups, and the person
-/// it stands for (so the selection can be drawn and kept in view).
+/// One line inside a panel: pieces of text in highlight groups, and the key of what it stands for
+/// (a member id, a hallway entry), so the selection can be drawn and kept in view.
 struct PanelLine {
     struct Segment {
         let text: String
@@ -9,14 +7,14 @@ struct PanelLine {
     }
 
     var segments: [Segment]
-    var member: MemberID?
+    var key: String?
 
-    init(_ segments: [Segment], member: MemberID? = nil) {
+    init(_ segments: [Segment], key: String? = nil) {
         self.segments = segments
-        self.member = member
+        self.key = key
     }
 
-    init(_ text: String, group: HighlightGroup = .normal, member: MemberID? = nil) {
-        self.init([Segment(text: text, group: group)], member: member)
+    init(_ text: String, group: HighlightGroup = .normal, key: String? = nil) {
+        self.init([Segment(text: text, group: group)], key: key)
     }
 }

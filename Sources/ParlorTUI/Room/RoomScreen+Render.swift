@@ -129,7 +129,7 @@ extension RoomScreen {
         let heights = Panel.heights(panels, rows: bottom - top, priority: Array(panels.indices), spare: 0)
         var row = top
         for (panel, h) in zip(panels, heights) where h > 0 {
-            panel.draw(on: &screen, row: row, column: 0, height: h, width: screen.width, selected: selected)
+            panel.draw(on: &screen, row: row, column: 0, height: h, width: screen.width, selected: selected?.text)
             row += h
         }
     }
@@ -137,7 +137,7 @@ extension RoomScreen {
     private func renderWide(on screen: inout Screen, top: Int, bottom: Int) {
         let leftWidth = screen.width * 11 / 20
         let rows = bottom - top
-        stagePanel.draw(on: &screen, row: top, column: 0, height: rows, width: leftWidth, selected: selected)
+        stagePanel.draw(on: &screen, row: top, column: 0, height: rows, width: leftWidth, selected: selected?.text)
         var panels: [Panel] = []
         if room.isModerator { panels.append(handsPanel) }
         panels.append(audiencePanel)
@@ -145,7 +145,7 @@ extension RoomScreen {
         let heights = Panel.heights(panels, rows: rows, priority: Array(panels.indices), spare: panels.count - 1)
         var row = top
         for (panel, h) in zip(panels, heights) where h > 0 {
-            panel.draw(on: &screen, row: row, column: leftWidth, height: h, width: screen.width - leftWidth, selected: selected)
+            panel.draw(on: &screen, row: row, column: leftWidth, height: h, width: screen.width - leftWidth, selected: selected?.text)
             row += h
         }
     }
@@ -171,14 +171,14 @@ extension RoomScreen {
             }
             if person.muted || (person.id == room.me && room.isMuted) { segments.append(.init(text: "  muted", group: "muted")) }
             if let gain = volumes[person.id], gain != 1 { segments.append(.init(text: "  vol \(volumePercent(person.id)) %", group: "dim")) }
-            return PanelLine(segments, member: person.id)
+            return PanelLine(segments, key: person.id.text)
         }
         return Panel(title: "Stage (\(room.stage.count))", lines: lines.isEmpty ? [PanelLine("Nobody on stage yet", group: "dim")] : lines)
     }
 
     private var handsPanel: Panel {
         let lines = room.raisedHands.enumerated().map { index, person in
-            PanelLine([.init(text: "\(index + 1). ", group: "dim"), .init(text: "✋ " + person.displayName, group: "hand")], member: person.id)
+            PanelLine([.init(text: "\(index + 1). ", group: "dim"), .init(text: "✋ " + person.displayName, group: "hand")], key: person.id.text)
         }
         let hint = "\(keyNames(.act)) on a hand to invite or dismiss"
         return Panel(title: "Raised hands (\(lines.count))", lines: lines.isEmpty ? [PanelLine("No hands raised", group: "dim")] : lines + [PanelLine(hint, group: "dim")])
@@ -190,7 +190,7 @@ extension RoomScreen {
         if room.isModerator {
             let named = audience.filter(\.listed)
             let unnamed = audience.count - named.count
-            lines = named.map { PanelLine($0.displayName, group: "audience", member: $0.id) }
+            lines = named.map { PanelLine($0.displayName, group: "audience", key: $0.id.text) }
             if unnamed > 0 { lines.append(PanelLine("\(unnamed) \(unnamed == 1 ? "listener" : "listeners") not named", group: "dim")) }
             if audience.isEmpty { lines.append(PanelLine("Nobody in the audience yet", group: "dim")) }
             return Panel(title: "Audience (\(audience.count))", lines: lines)
@@ -198,9 +198,9 @@ extension RoomScreen {
         if let me = room.myself, !me.isOnStage {
             var segments: [PanelLine.Segment] = [.init(text: me.displayName + " (you)", group: "audience")]
             if me.handRaised { segments.append(.init(text: "  ✋ hand up", group: "hand")) }
-            lines.append(PanelLine(segments, member: me.id))
+            lines.append(PanelLine(segments, key: me.id.text))
         }
-        lines += audience.filter { $0.listed && $0.id != room.me }.map { PanelLine($0.displayName, group: "audience", member: $0.id) }
+        lines += audience.filter { $0.listed && $0.id != room.me }.map { PanelLine($0.displayName, group: "audience", key: $0.id.text) }
         lines.append(PanelLine("Only moderators see who else listens", group: "dim"))
         return Panel(title: "Audience", lines: lines)
     }

@@ -1,0 +1,36 @@
+import Foundation
+import ParlorTUI
+
+/// The rooms the hallway offers again: `$XDG_CONFIG_HOME/parlor/rooms.json`, newest first,
+/// readable by its owner only (each link is a room's secret).
+struct SavedRoomStore: Sendable {
+    /// Rooms kept; older ones are forgotten.
+    static let capacity = 20
+    /// Owner read and write only.
+    static let fileMode: Int16 = 0o600
+
+    let path: String
+
+    /// The store of the user in `environment`.
+    static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) -> SavedRoomStore {
+        let folder = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? "") + "/.config")
+        return SavedRoomStore(path: folder + "/parlor/rooms.json")
+    }
+
+    /// The saved rooms; none when the file is missing or unreadable.
+    func load() -> [SavedRoom] {
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
+        return (try? JSONDecoder().decode([SavedRoom].self, from: data)) ?? []
+    }
+
+    /// Puts `room` first (replacing an entry with the same link) and writes the file.
+    func remember(_ room: SavedRoom) throws {
+        let rooms = [room] + load().filter { $0.link != room.link }
+        let folder = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let data = try JSONEncoder().encode(Array(rooms.prefix(Self.capacity)))
+        guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: Self.fileMode]) else {
+            throw HeadlessError("cannot write \(path)")
+        }
+    }
+}

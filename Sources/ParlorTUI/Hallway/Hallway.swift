@@ -1,0 +1,131 @@
+import Foundation
+
+/// The hallway: where `parlor join` without a link starts. It lists "host a room", "join by link"
+/// and the rooms saved from earlier links; Enter picks one (asking for a title or a link on the
+/// input line where needed). Elm-style like the room screen: state, update, render; the choice is
+/// read from `choice` once the program finishes.
+public struct Hallway: TerminalProgram, Equatable, Sendable {
+    public typealias Effect = Never
+    public typealias Event = Never
+
+    /// What a line of the hallway stands for.
+    public enum Entry: Sendable, Equatable {
+        case host, joinByLink
+        case saved(SavedRoom)
+    }
+
+    /// The title a new room gets when none is typed.
+    public static let defaultTitle = "Parlor room"
+    /// How a link starts.
+    static let linkScheme = "parlor://"
+
+    public let keymap: Keymap
+    public private(set) var saved: [SavedRoom]
+    /// The index of the selected entry.
+    public private(set) var selected = 0
+    public private(set) var prompt: HallwayPrompt?
+    /// A problem with what was typed, shown until the next key.
+    public private(set) var problem: String?
+    public private(set) var choice: HallwayChoice?
+    public private(set) var isFinished = false
+
+    public init(keymap: Keymap = .defaults, saved: [SavedRoom]) {
+        self.keymap = keymap
+        self.saved = saved
+    }
+
+    public var entries: [Entry] { [.host, .joinByLink] + saved.map(Entry.saved) }
+
+    public mutating func update(key: Key) -> [Never] {
+        guard key != .resize else { return [] }
+        problem = nil
+        if let prompt { return edit(prompt, key) }
+        switch keymap.action(for: key) {
+        case .up: selected = max(selected - 1, 0)
+        case .down: selected = min(selected + 1, entries.count - 1)
+        case .act:
+            switch entries[selected] {
+            case .host: prompt = .title("")
+            case .joinByLink: prompt = .link("")
+            case .saved(let room): finish(.join(link: room.link))
+            }
+        case .quit: isFinished = true
+        default: break
+        }
+        return []
+    }
+
+    private mutating func edit(_ current: HallwayPrompt, _ key: Key) -> [Never] {
+        switch key {
+        case .escape: prompt = nil
+        case .backspace: prompt = current.with(String(current.text.dropLast()))
+        case .character(let c): prompt = current.with(current.text + String(c))
+        case .enter:
+            let text = current.text.trimmingCharacters(in: .whitespaces)
+            switch current {
+            case .title: finish(.host(title: text.isEmpty ? Self.defaultTitle : text))
+            case .link:
+                guard text.hasPrefix(Self.linkScheme) else {
+                    problem = "A link starts with \(Self.linkScheme); paste the whole link"
+                    return []
+                }
+                finish(.join(link: text))
+            }
+        default: break
+        }
+        return []
+    }
+
+    private mutating func finish(_ choice: HallwayChoice) {
+        self.choice = choice
+        prompt = nil
+        isFinished = true
+    }
+
+    public mutating func update(event: Never) -> [Never] {}
+
+    public mutating func tick(milliseconds: Int) -> [Never] { [] }
+
+    public func render(width: Int, height: Int) -> Screen {
+        var screen = Screen(width: width, height: height)
+        guard width >= RoomScreen.minimumWidth, height >= RoomScreen.minimumHeight else {
+            screen.put("Parlor needs at least \(RoomScreen.minimumWidth)×\(RoomScreen.minimumHeight)", row: 0, column: 0, group: "error")
+            return screen
+        }
+        screen.put(" Parlor · ", row: 0, column: 0, group: "dim")
+        screen.put("Hallway", row: 0, column: 10, group: "title")
+        let lines = entries.enumerated().map { index, entry -> PanelLine in
+            let id = Self.selectionID(index)
+            switch entry {
+            case .host: return PanelLine([.init(text: "+ Host a new room", group: "host")], key: id)
+            case .joinByLink: return PanelLine([.init(text: "→ Join by link…", group: "speaker")], key: id)
+            case .saved(let room):
+                return PanelLine([.init(text: "  " + room.title, group: "normal"), .init(text: "  on \(room.relay)", group: "dim")], key: id)
+            }
+        }
+        let footer = saved.isEmpty ? [PanelLine(""), PanelLine("Rooms you join are kept here for next time", group: "dim")] : []
+        Panel(title: "Rooms", lines: lines + footer)
+            .draw(on: &screen, row: 1, column: 0, height: height - 4, width: width, selected: Self.selectionID(selected))
+        if let problem {
+            screen.put(problem, row: height - 3, column: 1, group: "error", until: width - 1)
+        } else {
+            screen.put("Private rooms are reached by their link; nothing about them is public.", row: height - 3, column: 1, group: "dim", until: width - 1)
+        }
+        if let prompt {
+            let label = { if case .title = prompt { return "Title: " } else { return "Link: " } }()
+            var x = screen.put(label, row: height - 2, column: 1, group: "title")
+            x = screen.put(prompt.text.suffix(max(width - x - 2, 0)), row: height - 2, column: x, group: "command")
+            screen.put("█", row: height - 2, column: x, group: "command")
+            screen.put("Enter confirms · Esc goes back", row: height - 1, column: 1, group: "dim", until: width - 1)
+        } else {
+            let act = (keymap.keys[.act] ?? []).map(RoomScreen.displayName(ofKey:)).joined(separator: "/")
+            let move = ((keymap.keys[.up] ?? []) + (keymap.keys[.down] ?? [])).map(RoomScreen.displayName(ofKey:)).joined(separator: "/")
+            let quit = (keymap.keys[.quit] ?? []).joined(separator: "/")
+            screen.put("\(move) select · \(act) choose · \(quit) quit", row: height - 1, column: 1, group: "dim", until: width - 1)
+        }
+        return screen
+    }
+
+    /// The panel key of the entry at `index`.
+    static func selectionID(_ index: Int) -> String { "entry \(index)" }
+}
