@@ -172,6 +172,46 @@ import Testing
         #expect(!left.contains("Leave the room?"))
     }
 
+    /// `parlor join` without a link opens the hallway: a pasted link joins; the room is kept
+    /// (owner-only file) and offered next time, where Enter joins it again.
+    @Test func theHallwayJoinsByLinkAndRemembersTheRoom() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (relay, server, key) = try Self.relay(in: dir)
+        defer { relay.stop() }
+        let hostEvents = dir.path("host.jsonl")
+        let host = try BackgroundProcess([try ParlorBinary.path(), "host", "--headless", "--server", server, "--relay-key", key,
+                                          "--title", "Garden ルーム", "--events", hostEvents], in: dir, withInput: true)
+        defer { host.stop() }
+        let listenLink = try #require(try Self.event("room_created", in: hostEvents)["listen_link"] as? String)
+        let config = ["XDG_CONFIG_HOME": dir.path("config")]
+
+        let first = try Tmux(command: try Self.command(["join", "--name", "Wanderer"]), width: 80, height: 24, environment: config)
+        defer { first.stop() }
+        try Self.expect(first, shows: "Host a new room", "the hallway opens")
+        try first.send("j", literal: true)
+        try first.send("Enter")
+        try Self.expect(first, shows: "Link: ", "join by link asks for the link")
+        try first.send(listenLink, literal: true)
+        try first.send("Enter")
+        try Self.expect(first, shows: "You joined Garden ルーム", "the pasted link joins")
+        try first.send("q", literal: true)
+        try Self.expect(first, shows: "parlor exited 0", "q leaves")
+        let saved = dir.path("config/parlor/rooms.json")
+        let mode = try FileManager.default.attributesOfItem(atPath: saved)[.posixPermissions] as? Int
+        #expect(mode == 0o600, "the saved links are the owner's alone")
+
+        let second = try Tmux(command: try Self.command(["join"]), width: 80, height: 24, environment: config)
+        defer { second.stop() }
+        try Self.expect(second, shows: "Garden ルーム  on \(server)", "the room is offered again")
+        try second.send("j", literal: true)
+        try second.send("j", literal: true)
+        try second.send("Enter")
+        try Self.expect(second, shows: "You joined Garden ルーム", "Enter joins the saved room")
+        try second.send("q", literal: true)
+        try Self.expect(second, shows: "parlor exited 0", "q leaves")
+    }
+
     /// Every row fits the width, the title bar is on top and the status line on the last row.
     static func isSane(_ screen: String, width: Int, height: Int) -> Bool {
         let rows = screen.split(separator: "\n", omittingEmptySubsequences: false).prefix(height)
