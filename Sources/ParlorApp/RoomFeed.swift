@@ -23,9 +23,12 @@ final class RoomFeed: @unchecked Sendable {
         queue.sync { self.client = client }
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now(), repeating: .milliseconds(intervalMilliseconds))
+        var loss = LossWindow()
         timer.setEventHandler { [runner] in
             let statistics = client.statistics
-            runner.post(.quality(LinkQuality(media: statistics.media, roundTripMilliseconds: statistics.roundTripMilliseconds,
+            let lossPercent = loss.add(lost: statistics.media.lostFrames, received: statistics.media.packetsReceived)
+            runner.post(.quality(LinkQuality(media: statistics.media, lossPercent: lossPercent,
+                                             roundTripMilliseconds: statistics.roundTripMilliseconds,
                                              udp: statistics.udp, microphone: engine.microphoneLevel.rms)))
         }
         timer.resume()

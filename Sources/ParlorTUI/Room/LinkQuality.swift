@@ -4,7 +4,7 @@ import ParlorClient
 public struct LinkQuality: Sendable, Equatable {
     /// The last ping's round trip; nil before the first pong.
     public var roundTripMilliseconds: Double?
-    /// Frames the jitter buffers found missing, as a share of all frames expected.
+    /// Frames the jitter buffers found missing in the last few seconds, as a share of all frames expected.
     public var lossPercent: Double
     /// The largest jitter-buffer delay among the speakers heard.
     public var jitterMilliseconds: Double
@@ -28,11 +28,10 @@ public struct LinkQuality: Sendable, Equatable {
         self.microphone = microphone
     }
 
-    /// The figures from a room client's statistics and the microphone meter.
-    public init(media: MediaStatistics, roundTripMilliseconds: Double?, udp: Bool, microphone: Float) {
-        let expected = media.packetsReceived + media.lostFrames
-        self.init(roundTripMilliseconds: roundTripMilliseconds,
-                  lossPercent: expected > 0 ? Double(media.lostFrames) * 100 / Double(expected) : 0,
+    /// The figures from a room client's statistics and the microphone meter; `lossPercent` comes
+    /// from a `LossWindow` fed with the same statistics.
+    public init(media: MediaStatistics, lossPercent: Double, roundTripMilliseconds: Double?, udp: Bool, microphone: Float) {
+        self.init(roundTripMilliseconds: roundTripMilliseconds, lossPercent: lossPercent,
                   jitterMilliseconds: media.jitterDelayMilliseconds, udp: udp, levels: media.levels, microphone: microphone)
     }
 }
