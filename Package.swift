@@ -68,6 +68,6 @@ let package = Package(
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(name: "ParlorClientTests", dependencies: ["ParlorClient", "ParlorServer", "ParlorApp", "ParlorTestSupport"]),
-        .testTarget(name: "ParlorAppTests", dependencies: ["ParlorApp", "ParlorTestSupport"]),
+        .testTarget(name: "ParlorAppTests", dependencies: ["ParlorApp", "ParlorClient", "ParlorServer", "ParlorTestSupport"]),
     ]
 )
