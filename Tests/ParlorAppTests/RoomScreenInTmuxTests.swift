@@ -172,6 +172,28 @@ import Testing
         #expect(!left.contains("Leave the room?"))
     }
 
+    /// The room follows the terminal's colours: the palette on a 256-colour terminal, the eight
+    /// basic colours on an 8-colour one (TERM=screen), and the light theme by `--theme`.
+    @Test func coloursFollowTheTerminalAndTheTheme() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (relay, server, key) = try Self.relay(in: dir)
+        defer { relay.stop() }
+        let arguments = ["host", "--server", server, "--relay-key", key, "--title", "Colours"]
+        let palette = try Tmux(command: try Self.command(arguments), width: 80, height: 24)
+        defer { palette.stop() }
+        try Self.expect(palette, shows: "Your room is open", "the room opens")
+        let full = try palette.screen(withEscapes: true)
+        #expect(full.contains("38;5;222"), "the title in palette colour 222 (#ffd787):\n\(full)")
+
+        let basic = try Tmux(command: try Self.command(arguments + ["--theme", "light"]), width: 80, height: 24, environment: ["TERM": "screen"])
+        defer { basic.stop() }
+        try Self.expect(basic, shows: "Your room is open", "the room opens on an 8-colour terminal")
+        let eight = try basic.screen(withEscapes: true)
+        #expect(!eight.contains("38;5;"), "no palette colours on an 8-colour terminal:\n\(eight)")
+        #expect(eight.range(of: "\u{1B}\\[[0-9;]*3[0-7][;m]", options: .regularExpression) != nil, "basic colours are used:\n\(eight)")
+    }
+
     /// `parlor join` without a link opens the hallway: a pasted link joins; the room is kept
     /// (owner-only file) and offered next time, where Enter joins it again.
     @Test func theHallwayJoinsByLinkAndRemembersTheRoom() throws {
