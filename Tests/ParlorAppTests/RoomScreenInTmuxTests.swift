@@ -151,7 +151,7 @@ import Testing
         #expect(!hostLeft.contains("Stage ("), "the host's screen was given back:\n\(hostLeft)")
     }
 
-    /// A listener is not asked: q leaves at once.
+    /// A listener is not asked: q leaves at once; Ctrl-C leaves too and gives the terminal back.
     @Test func aListenerLeavesWithoutBeingAsked() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -170,6 +170,13 @@ import Testing
         try member.send("q", literal: true)
         let left = try Self.expect(member, shows: "parlor exited 0", "q leaves at once")
         #expect(!left.contains("Leave the room?"))
+
+        let interrupted = try Tmux(command: try Self.command(["join", listenLink]), width: 80, height: 24)
+        defer { interrupted.stop() }
+        try Self.expect(interrupted, shows: "You joined", "another listener joins")
+        try interrupted.send("C-c")
+        let stopped = try Self.expect(interrupted, shows: "parlor exited 0", "Ctrl-C leaves cleanly")
+        #expect(!stopped.contains("You joined"), "the screen was given back:\n\(stopped)")
     }
 
     /// The room follows the terminal's colours: the palette on a 256-colour terminal, the eight

@@ -100,6 +100,14 @@ import Testing
         _ = listener.update(event: .room(.invitedToStage(by: Self.info(F.host), role: .speaker), listener.room))
         #expect(listener.render(width: 80, height: 24).text.contains("Hostname Zoë invites you on stage as speaker. Go up?"))
         #expect(listener.update(key: .character("y")) == [.perform(.acceptInvite)])
+
+        var later = F.listenerScreen()
+        #expect(later.run("accept").isEmpty, "no invitation yet")
+        var invited = later.room
+        invited.invitationPending = true
+        _ = later.update(event: .room(.invitedToStage(by: Self.info(F.host), role: .speaker), invited))
+        #expect(later.update(key: .character("n")).isEmpty)
+        #expect(later.run("accept") == [.perform(.acceptInvite)], "the invitation can be taken up later")
     }
 
     @Test func theEndOfTheStayIsShownUntilAKey() {

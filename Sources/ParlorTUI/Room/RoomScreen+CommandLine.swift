@@ -83,6 +83,12 @@ extension RoomScreen {
         case .lower: return room.myself?.handRaised == true ? toggleHand() : []
         case .mute: return room.isMuted ? [] : toggleMute()
         case .unmute: return room.isMuted ? toggleMute() : []
+        case .accept:
+            guard room.invitationPending else {
+                note("Nobody has invited you on stage", isError: true)
+                return []
+            }
+            return [.perform(.acceptInvite)]
         case .end:
             guard let me = room.me, room.isModerator else {
                 note("Only moderators can end the room", isError: true)

@@ -274,7 +274,7 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
         case .handLowered(let m):
             note(m.id == room.me ? "Your hand is down" : "\(name(m))'s hand is down")
         case let .invitedToStage(by, role):
-            overlay = .confirm(question: "\(name(by)) invites you on stage as \(role.name). Go up?",
+            overlay = .confirm(question: "\(name(by)) invites you on stage as \(role.name). Go up? (/accept later)",
                                yes: [.perform(.acceptInvite)], thenLeave: false)
         case let .muted(m, isMuted, byModerator):
             let who = m.id == room.me ? "You are" : "\(name(m)) is"

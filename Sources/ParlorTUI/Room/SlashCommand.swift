@@ -1,7 +1,7 @@
 /// A command typed on the `/` command line. Commands that act on a person take a name (or the
 /// start of one, or a member id) as the rest of the line; `volume` takes a name and a percentage.
 public enum SlashCommand: String, CaseIterable, Sendable {
-    case hand, lower, mute, unmute, invite, dismiss, audience, moderator, silence, remove, ban, volume, end, links, help, leave
+    case hand, lower, mute, unmute, accept, invite, dismiss, audience, moderator, silence, remove, ban, volume, end, links, help, leave
 
     /// What the command expects after its name.
     public enum Argument: Sendable { case none, person, personAndPercent }
@@ -21,6 +21,7 @@ public enum SlashCommand: String, CaseIterable, Sendable {
         case .lower: return "lower your hand"
         case .mute: return "mute yourself"
         case .unmute: return "unmute yourself"
+        case .accept: return "accept a moderator's invitation to the stage"
         case .invite: return "NAME: invite to the stage (moderators)"
         case .dismiss: return "NAME: dismiss a raised hand"
         case .audience: return "NAME: move a speaker to the audience"
