@@ -1,6 +1,6 @@
 /// Packet loss over the last few seconds, from the media side's running totals: a glitch a minute
 /// ago should not colour the status line for the rest of the stay.
-public struct LossWindow: Sendable, Equatable {
+public struct LossWindow: Sendable {
     /// Samples kept: at five a second, the last five seconds.
     public static let samples = 25
 
@@ -17,9 +17,5 @@ public struct LossWindow: Sendable, Equatable {
         let lostSince = lost - first.lost
         let expected = lostSince + received - first.received
         return expected > 0 ? Double(lostSince) * 100 / Double(expected) : 0
-    }
-
-    public static func == (a: LossWindow, b: LossWindow) -> Bool {
-        a.totals.elementsEqual(b.totals) { $0.lost == $1.lost && $0.received == $1.received }
     }
 }

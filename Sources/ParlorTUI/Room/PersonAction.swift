@@ -2,7 +2,7 @@ import ParlorClient
 import ParlorCrypto
 
 /// What a moderator can do to the selected person, as the action menu lists it.
-public enum PersonAction: Sendable, Equatable, CaseIterable {
+public enum PersonAction: Sendable, Equatable {
     case inviteToStage, dismissHand, moveToAudience, mute, makeModerator, remove, ban, endRoom
 
     /// The menu line.
