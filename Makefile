@@ -7,8 +7,9 @@
 # Debian packages Parlor needs to build and run.
 DEB_RUNTIME := libasound2-dev libopus-dev libsodium-dev libncursesw5-dev pkg-config
 # Debian packages the tests need: tmux drives the TUI, espeak-ng and sox make speech,
-# alsa-utils gives aplay/arecord, curl reads the metrics endpoint, python3-pip brings the interop and quality tools.
-DEB_TEST := tmux espeak-ng sox alsa-utils curl python3 python3-pip
+# alsa-utils gives aplay/arecord, curl reads the metrics endpoint, tcpdump captures a room for the
+# privacy test, python3-pip brings the interop and quality tools.
+DEB_TEST := tmux espeak-ng sox alsa-utils curl tcpdump python3 python3-pip
 # PyPI packages the tests need: an independent Noise peer, PESQ and STOI.
 PY_TEST := noiseprotocol pesq pystoi
 
