@@ -26,9 +26,13 @@ final class RelayCore {
     private var media: MediaPlane
     private var sessions: [SessionID: Session] = [:]
     private var nextSession: UInt64 = 1
-    /// Where forwarded datagrams go; set once the UDP channel is bound.
-    var udpChannel: (any Channel)?
-    private var outputs: [MediaPlane.Output] = []
+    /// The UDP media socket forwarded datagrams are sent on (NIO reads it); set once it is bound,
+    /// cleared before it closes.
+    var udpSocket: Int32?
+    /// Datagrams sealed during one read batch, sent together when it ends (or the batch fills).
+    private lazy var datagrams = DatagramBatch { [unowned self] batch in self.send(batch) }
+    /// Media payloads for control sessions (TCP fallback) produced during one read batch.
+    private var controlMedia: [MediaPlane.ControlMedia] = []
     /// New sessions per second, all clients together: each costs the relay two X25519 operations.
     private var handshakes: TokenBucket
     /// Epoch of the last key delivery per room, told to members as they join.
@@ -149,8 +153,8 @@ final class RelayCore {
         case .blobSend(let send):
             try relayBlob(send.blob, from: id, now: now)
         case .mediaOverTCP(let carried):
-            outputs.removeAll(keepingCapacity: true)
-            media.receive(tcpPayload: carried.payload, from: id, now: now, rooms: rooms, metrics: metrics, into: &outputs)
+            media.receive(tcpPayload: carried.payload, from: id, now: now, rooms: rooms, metrics: metrics,
+                          batch: datagrams, control: &controlMedia)
             flushOutputs()
         case .directoryRequest:
             let entries = rooms.directory.map { DirectoryEntry(roomID: $0.id.bytes, title: $0.entry, listenerCount: UInt32($0.listeners)) }
@@ -284,22 +288,23 @@ final class RelayCore {
 
     /// One datagram from the UDP socket.
     func receive(datagram: [UInt8], from address: SocketAddress, now: UInt64) {
-        media.receive(datagram: datagram, from: address, now: now, rooms: rooms, metrics: metrics, into: &outputs)
+        media.receive(datagram: datagram, from: address, now: now, rooms: rooms, metrics: metrics,
+                      batch: datagrams, control: &controlMedia)
     }
 
-    /// Writes what the datagrams of one read batch produced, then flushes once (sendmmsg).
+    /// Sends what the datagrams of one read batch produced: the UDP datagrams with sendmmsg, the
+    /// TCP fallback payloads on their control sessions.
     func flushOutputs() {
-        guard !outputs.isEmpty else { return }
-        for output in outputs {
-            switch output {
-            case let .datagram(address, buffer):
-                udpChannel?.write(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
-            case let .control(session, payload):
-                sessions[session]?.channel.writeAndFlush(ControlMessage.mediaOverTCP(MediaOverTCP(payload: payload)), promise: nil)
-            }
+        datagrams.flush()
+        for carried in controlMedia {
+            sessions[carried.session]?.channel.writeAndFlush(ControlMessage.mediaOverTCP(MediaOverTCP(payload: carried.payload)), promise: nil)
         }
-        udpChannel?.flush()
-        outputs.removeAll(keepingCapacity: true)
+        controlMedia.removeAll(keepingCapacity: true)
+    }
+
+    private func send(_ batch: DatagramBatch) {
+        let sent = udpSocket.map { batch.send(on: $0) } ?? 0
+        if sent < batch.count { metrics.dropped(.sendFailed, batch.count - sent) }
     }
 
     // MARK: - Helpers

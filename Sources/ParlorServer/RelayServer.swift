@@ -58,13 +58,14 @@ public final class RelayServer: Sendable {
                 }
                 .bind(host: configuration.host, port: configuration.port).get()
             let port = tcp.localAddress!.port!
+            let udpSocket = try MediaSocketOptions.bind(to: tcp.localAddress!)
             let udp = try await MediaSocketOptions.apply(to: DatagramBootstrap(group: loop))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(MediaChannelHandler(core: core)) }
                 }
-                .bind(host: configuration.host, port: port).get()
+                .withBoundSocket(udpSocket).get()
             try await loop.submit {
-                core.value.udpChannel = udp
+                core.value.udpSocket = udpSocket
                 core.value.udpPort = UInt16(port)
             }.get()
             return RelayServer(metrics: metrics, address: tcp.localAddress!, publicKey: configuration.key.publicKey, group: group,
@@ -97,6 +98,8 @@ public final class RelayServer: Sendable {
         while ContinuousClock.now < deadline, (try? await loop.submit({ self.core.value.sessionCount }).get()) ?? 0 > 0 {
             try? await Task.sleep(for: .milliseconds(50))
         }
+        // The core sends on the UDP socket directly: it lets go before NIO closes it.
+        try? await loop.submit { self.core.value.udpSocket = nil }.get()
         try? await udp.close()
         try? await group.shutdownGracefully()
     }
