@@ -33,8 +33,6 @@ final class RelayCore {
     private lazy var datagrams = DatagramBatch { [unowned self] batch in self.send(batch) }
     /// Media payloads for control sessions (TCP fallback) produced during one read batch.
     private var controlMedia: [MediaPlane.ControlMedia] = []
-    /// New sessions per second, all clients together: each costs the relay two X25519 operations.
-    private var handshakes: TokenBucket
     /// Epoch of the last key delivery per room, told to members as they join.
     private var epochs: [OpaqueKey: UInt64] = [:]
     /// The wall clock in Unix seconds, for grant expiry (injectable for tests).
@@ -47,23 +45,17 @@ final class RelayCore {
         self.unixTime = unixTime
         rooms = RoomTable(limits: limits)
         media = MediaPlane(limits: limits)
-        handshakes = TokenBucket(rate: limits.handshakesPerSecond, burst: limits.handshakesPerSecond, now: 0)
     }
 
     var sessionCount: Int { sessions.count }
 
     // MARK: - Sessions
 
-    /// A TCP connection arrived; nil when the relay is at its session limit or above its handshake
-    /// rate. (TCP's own handshake already proves the client's address, which is what WireGuard's
-    /// cookie reply proves for UDP; so under load the relay sheds connections before any Noise work.)
+    /// A TCP connection arrived; nil when the relay is at its session limit. (The handshake rate
+    /// is the `HandshakeGate`'s: it answers with cookies before any Noise work.)
     func open(channel: any Channel, now: UInt64) -> SessionID? {
         guard sessions.count < limits.maxSessions else {
             metrics.dropped(.limitReached)
-            return nil
-        }
-        guard handshakes.take(now: now) else {
-            metrics.dropped(.rateLimited)
             return nil
         }
         let id = SessionID(nextSession)

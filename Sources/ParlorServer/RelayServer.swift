@@ -40,6 +40,10 @@ public final class RelayServer: Sendable {
                 NIOLoopBound(RelayCore(limits: configuration.limits, metrics: metrics, udpPort: 0,
                                        unixTime: { UInt64(Date().timeIntervalSince1970) }), eventLoop: loop)
             }.get()
+            let gate = try await loop.submit {
+                NIOLoopBound(HandshakeGate(relayKey: configuration.key.publicKey, limits: configuration.limits, metrics: metrics,
+                                           now: Monotonic.nanoseconds), eventLoop: loop)
+            }.get()
             let tcp = try await ServerBootstrap(group: loop)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.backlog, value: 1024)
@@ -51,7 +55,7 @@ public final class RelayServer: Sendable {
                         try pipeline.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds))))
                         try pipeline.addHandler(ByteToMessageHandler(LengthPrefixFrameDecoder(maxMessageBytes: limits.maxControlMessageBytes)))
                         try pipeline.addHandler(MessageToByteHandler(LengthPrefixFrameEncoder()))
-                        try pipeline.addHandler(try NoiseResponderHandler(staticKey: configuration.key, metrics: metrics))
+                        try pipeline.addHandler(try NoiseResponderHandler(staticKey: configuration.key, metrics: metrics, gate: gate))
                         try pipeline.addHandler(ControlCodecHandler(metrics: metrics))
                         try pipeline.addHandler(ControlSessionHandler(core: core))
                     }
