@@ -21,6 +21,7 @@ final class RelayCore {
 
     let limits: RelayLimits
     let metrics: RelayMetrics
+    let log: RelayLog
     var udpPort: UInt16
     private(set) var rooms: RoomTable
     private var media: MediaPlane
@@ -38,9 +39,10 @@ final class RelayCore {
     /// The wall clock in Unix seconds, for grant expiry (injectable for tests).
     let unixTime: () -> UInt64
 
-    init(limits: RelayLimits, metrics: RelayMetrics, udpPort: UInt16, unixTime: @escaping () -> UInt64) {
+    init(limits: RelayLimits, metrics: RelayMetrics, log: RelayLog, udpPort: UInt16, unixTime: @escaping () -> UInt64) {
         self.limits = limits
         self.metrics = metrics
+        self.log = log
         self.udpPort = udpPort
         self.unixTime = unixTime
         rooms = RoomTable(limits: limits)
@@ -60,6 +62,7 @@ final class RelayCore {
         }
         let id = SessionID(nextSession)
         nextSession += 1
+        log.debug("\(id) opened from \(channel.remoteAddress.map { "\($0)" } ?? "?")")
         sessions[id] = Session(channel: channel,
                                bucket: TokenBucket(rate: limits.controlMessagesPerSecond, burst: limits.controlBurst, now: now),
                                blobBucket: TokenBucket(rate: limits.blobsPerSecond, burst: limits.blobBurst, now: now))
@@ -73,6 +76,7 @@ final class RelayCore {
 
     func close(_ id: SessionID) {
         guard sessions.removeValue(forKey: id) != nil else { return }
+        log.debug("\(id) closed")
         metrics.add(.sessionsOpen, -1)
         media.unregister(session: id)
         deliver(rooms.leave(session: id))
@@ -185,6 +189,7 @@ final class RelayCore {
         }
         sessions[id]?.pendingCreate = nil
         metrics.add(.membersJoined)
+        log.debug("\(id) joined room \(RelayLog.prefix(join.roomID)) as \(rooms.room(of: id)?.members[id]?.role ?? .listener) (key \(RelayLog.prefix(join.memberKey)))")
         if let profile = join.profile {
             deliveries += try rooms.setProfile(session: id, blob: profile)
         }
@@ -318,6 +323,7 @@ final class RelayCore {
     }
 
     private func reply(_ id: SessionID, _ code: RelayErrorCode, to message: ControlMessage) {
+        log.debug("\(id): \(ControlMessage.names[message.type] ?? "message") refused with error \(code.rawValue)")
         send(.error(ErrorMessage(code: code.rawValue, text: code.text, inReplyTo: message.type)), to: id)
     }
 
@@ -382,7 +388,12 @@ final class RelayCore {
                     senderSlot: member.senderSlot, profile: member.profile)
     }
 
+    /// Brings the open-rooms gauge up to date, logging each room that opened or closed (a count only).
     private func updateRoomGauge() {
-        metrics.add(.roomsOpen, rooms.rooms.count - metrics.value(.roomsOpen))
+        let open = rooms.rooms.count
+        let change = open - metrics.value(.roomsOpen)
+        guard change != 0 else { return }
+        metrics.add(.roomsOpen, change)
+        log.info(change > 0 ? .roomOpened(roomsOpen: open) : .roomClosed(roomsOpen: open))
     }
 }

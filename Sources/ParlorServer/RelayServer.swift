@@ -12,12 +12,14 @@ public final class RelayServer: Sendable {
         public var port: Int
         public var key: X25519KeyPair
         public var limits: RelayLimits
+        public var log: RelayLog
 
-        public init(host: String, port: Int, key: X25519KeyPair, limits: RelayLimits = RelayLimits()) {
+        public init(host: String, port: Int, key: X25519KeyPair, limits: RelayLimits = RelayLimits(), log: RelayLog = .silent) {
             self.host = host
             self.port = port
             self.key = key
             self.limits = limits
+            self.log = log
         }
     }
 
@@ -37,7 +39,7 @@ public final class RelayServer: Sendable {
         do {
             // The core is made on its loop and only ever touched there.
             let core = try await loop.submit {
-                NIOLoopBound(RelayCore(limits: configuration.limits, metrics: metrics, udpPort: 0,
+                NIOLoopBound(RelayCore(limits: configuration.limits, metrics: metrics, log: configuration.log, udpPort: 0,
                                        unixTime: { UInt64(Date().timeIntervalSince1970) }), eventLoop: loop)
             }.get()
             let gate = try await loop.submit {
