@@ -12,12 +12,14 @@ public final class RelayServer: Sendable {
         public var port: Int
         public var key: X25519KeyPair
         public var limits: RelayLimits
+        public var log: RelayLog
 
-        public init(host: String, port: Int, key: X25519KeyPair, limits: RelayLimits = RelayLimits()) {
+        public init(host: String, port: Int, key: X25519KeyPair, limits: RelayLimits = RelayLimits(), log: RelayLog = .silent) {
             self.host = host
             self.port = port
             self.key = key
             self.limits = limits
+            self.log = log
         }
     }
 
@@ -37,8 +39,12 @@ public final class RelayServer: Sendable {
         do {
             // The core is made on its loop and only ever touched there.
             let core = try await loop.submit {
-                NIOLoopBound(RelayCore(limits: configuration.limits, metrics: metrics, udpPort: 0,
+                NIOLoopBound(RelayCore(limits: configuration.limits, metrics: metrics, log: configuration.log, udpPort: 0,
                                        unixTime: { UInt64(Date().timeIntervalSince1970) }), eventLoop: loop)
+            }.get()
+            let gate = try await loop.submit {
+                NIOLoopBound(HandshakeGate(relayKey: configuration.key.publicKey, limits: configuration.limits, metrics: metrics,
+                                           now: Monotonic.nanoseconds), eventLoop: loop)
             }.get()
             let tcp = try await ServerBootstrap(group: loop)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -51,20 +57,21 @@ public final class RelayServer: Sendable {
                         try pipeline.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds))))
                         try pipeline.addHandler(ByteToMessageHandler(LengthPrefixFrameDecoder(maxMessageBytes: limits.maxControlMessageBytes)))
                         try pipeline.addHandler(MessageToByteHandler(LengthPrefixFrameEncoder()))
-                        try pipeline.addHandler(try NoiseResponderHandler(staticKey: configuration.key, metrics: metrics))
+                        try pipeline.addHandler(try NoiseResponderHandler(staticKey: configuration.key, metrics: metrics, gate: gate))
                         try pipeline.addHandler(ControlCodecHandler(metrics: metrics))
                         try pipeline.addHandler(ControlSessionHandler(core: core))
                     }
                 }
                 .bind(host: configuration.host, port: configuration.port).get()
             let port = tcp.localAddress!.port!
+            let udpSocket = try MediaSocketOptions.bind(to: tcp.localAddress!)
             let udp = try await MediaSocketOptions.apply(to: DatagramBootstrap(group: loop))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(MediaChannelHandler(core: core)) }
                 }
-                .bind(host: configuration.host, port: port).get()
+                .withBoundSocket(udpSocket).get()
             try await loop.submit {
-                core.value.udpChannel = udp
+                core.value.udpSocket = udpSocket
                 core.value.udpPort = UInt16(port)
             }.get()
             return RelayServer(metrics: metrics, address: tcp.localAddress!, publicKey: configuration.key.publicKey, group: group,
@@ -97,6 +104,8 @@ public final class RelayServer: Sendable {
         while ContinuousClock.now < deadline, (try? await loop.submit({ self.core.value.sessionCount }).get()) ?? 0 > 0 {
             try? await Task.sleep(for: .milliseconds(50))
         }
+        // The core sends on the UDP socket directly: it lets go before NIO closes it.
+        try? await loop.submit { self.core.value.udpSocket = nil }.get()
         try? await udp.close()
         try? await group.shutdownGracefully()
     }
