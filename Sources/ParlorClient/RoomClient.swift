@@ -14,6 +14,8 @@ public final class RoomClient: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var settings = OpusSettings()
         public var jitter: JitterBuffer.Configuration?
+        /// FEC follows the loss this client hears (true), or keeps `settings.expectedLossPercent`.
+        public var adaptiveFEC = true
         /// Reconnection gives up after this long without a connection.
         public var reconnectGiveUpSeconds = 300.0
         public init() {}
@@ -50,7 +52,8 @@ public final class RoomClient: @unchecked Sendable {
         self.onEvent = onEvent
         pipeline = try MediaPipeline(configuration: MediaPipeline.Configuration(
             settings: configuration.settings, jitter: configuration.jitter, source: media.source,
-            mixSinks: media.mixSinks, perSpeakerDirectory: media.perSpeakerDirectory, decode: media.decode),
+            mixSinks: media.mixSinks, perSpeakerDirectory: media.perSpeakerDirectory, decode: media.decode,
+            adaptiveFEC: configuration.adaptiveFEC),
             suite: identity.link.suite)
         pipeline.speaking = { [weak self] member, talking in
             guard let self else { return }

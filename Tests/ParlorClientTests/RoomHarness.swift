@@ -57,6 +57,7 @@ struct TestMember {
         let events = EventLog()
         var configuration = RoomClient.Configuration()
         configuration.settings = settings
+        configuration.adaptiveFEC = false
         let client = try RoomClient(identity: identity, media: media, configuration: configuration) { events.append($0) }
         client.start()
         return TestMember(client: client, events: events)
