@@ -17,6 +17,8 @@ import ParlorProtocol
 struct MediaPlane {
     /// How long an address stays usable after the last authenticated datagram from it.
     static let udpFreshness: UInt64 = 15_000_000_000
+    /// The length of a probe id in a keepalive (docs/PROTOCOL.md §5).
+    static let probeLength = 8
     /// Fan-out lists of ended rooms kept before they are swept out.
     static let endedRoomsKept = 64
 
@@ -115,10 +117,12 @@ struct MediaPlane {
             metrics.dropped(error.isReplay ? .replayed : .unauthenticated)
             return
         }
-        // Authenticated: this is where the member is now (it may have roamed).
+        // Authenticated: this is where the member is now (it may have roamed). A probe (a keepalive
+        // carrying an 8-byte id) is answered but does not make UDP fresh: a client probes while it
+        // has not heard the relay by UDP, and media must keep coming by TCP until it has.
         guard let from = DatagramAddress(address) else { return }
         endpoints[position].address = from
-        endpoints[position].lastHeard = now
+        if !(opened.kind == .keepalive && opened.payload.count == Self.probeLength) { endpoints[position].lastHeard = now }
         switch opened.kind {
         case .keepalive:
             if let reply = try? endpoints[position].sender.seal(opened.payload, kind: .keepalive) {

@@ -11,6 +11,8 @@ final class ImpairedPath: @unchecked Sendable {
     private let relayPort: UInt16
     private let lossPercent: Double
     private let jitterMilliseconds: Double
+    /// Drops every datagram in both directions (a network that blocks UDP).
+    private let blocksUDP: Bool
     private let udp: Int32
     private let listener: Int32
     private let lock = NSLock()
@@ -21,8 +23,9 @@ final class ImpairedPath: @unchecked Sendable {
     private(set) var dropped = 0
     private(set) var passed = 0
 
-    init(relayPort: UInt16, lossPercent: Double, jitterMilliseconds: Double, seed: UInt64 = 42) throws {
+    init(relayPort: UInt16, lossPercent: Double = 0, jitterMilliseconds: Double = 0, blocksUDP: Bool = false, seed: UInt64 = 42) throws {
         self.relayPort = relayPort
+        self.blocksUDP = blocksUDP
         self.lossPercent = lossPercent
         self.jitterMilliseconds = jitterMilliseconds
         random = seed
@@ -91,6 +94,10 @@ final class ImpairedPath: @unchecked Sendable {
             var length = socklen_t(MemoryLayout<sockaddr_in>.size)
             let n = withUnsafeMutablePointer(to: &from) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(udp, &buffer, buffer.count, 0, $0, &length) } }
             guard n > 0 else { if n == 0 || errno != EINTR { return } else { continue } }
+            if blocksUDP {
+                lock.withLock { dropped += 1 }
+                continue
+            }
             let upstream = upstreamSocket(for: from)
             var relay = Self.loopback(relayPort)
             _ = withUnsafePointer(to: &relay) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(upstream, buffer, n, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }

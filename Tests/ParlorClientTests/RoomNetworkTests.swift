@@ -51,6 +51,29 @@ extension RoomEndToEndTests {
         #expect((scores[true] ?? 0) > (scores[false] ?? 0), "FEC on \(scores[true] ?? 0) vs off \(scores[false] ?? 0)")
     }
 
+    /// A listener whose network drops every UDP datagram, or only those coming in, still hears
+    /// the room: its media comes inside the TCP control session, with nothing to configure.
+    @Test(arguments: [true, false]) func blockedUDPFallsBackToTCP(bothWays: Bool) async throws {
+        let relay = try await TestRelay.start()
+        defer { Task { await relay.server.stop() } }
+        let room = try relay.hostRoom()
+        let host = try TestMember.host(room, title: "No UDP")
+        let path = try ImpairedPath(relayPort: relay.address.port, lossPercent: 100, blocksUDP: bothWays)
+        var link = room.listenLink
+        link.relay.port = path.port
+        let listener = try TestMember.join(RoomIdentity(link: link, name: "Behind a firewall"))
+        let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Speaker"),
+                                          media: MediaIO(source: WAVFileSource(path: try SpeechFixture.wav().path, loop: true)))
+        #expect(listener.events.wait { $0.contains { $0.name == "speaking_started" } })
+        try await Task.sleep(for: .seconds(2))
+        let (media, _, udp) = listener.client.statistics
+        #expect(!udp)
+        #expect(media.packetsReceived > 50)
+        #expect(path.dropped > 0, "the listener did try UDP")
+        for member in [speaker, listener, host] { member.client.stop() }
+        path.stop()
+    }
+
     /// The host's speak link, rebuilt from its state (the test keeps only the members).
     private func speakLink(of host: TestMember) throws -> InviteLink {
         try #require(host.speakLink)
