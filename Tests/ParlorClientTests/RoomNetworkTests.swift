@@ -169,3 +169,39 @@ func monotonicSeconds() -> Double {
     clock_gettime(CLOCK_MONOTONIC, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
+
+extension RoomEndToEndTests {
+    /// Microphone to speaker through the audio engines: the speaker's engine captures speech from
+    /// the real alsa-lib `file` plugin on its real-time thread, the listener's engine plays what
+    /// it hears into another; the played file carries the speech.
+    @Test func theAudioEnginesCarryTheRoom() async throws {
+        let relay = try await TestRelay.start()
+        defer { Task { await relay.server.stop() } }
+        let dir = try TemporaryDirectory()
+        let speech = try SpeechFixture.samples()
+        try speech.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: dir.path("mic.raw"))) }
+        let frame = OpusSettings().frameSamples
+        let mic = AudioEngine(capture: try ALSAAudioDevice(pcm: HermeticALSA.open(HermeticALSA.captureConfig(from: dir.path("mic.raw")), .capture), frameSamples: frame),
+                              playback: NullAudioDevice(direction: .playback), frameSamples: frame)
+        let ear = AudioEngine(capture: NullAudioDevice(direction: .capture),
+                              playback: try ALSAAudioDevice(pcm: HermeticALSA.open(HermeticALSA.playbackConfig(to: dir.path("ear.raw")), .playback), frameSamples: frame),
+                              frameSamples: frame)
+        let room = try relay.hostRoom()
+        let host = try TestMember.host(room, title: "Engines")
+        let listener = try TestMember.join(RoomIdentity(link: room.listenLink, name: "Ear"), media: MediaIO(mixSinks: [PlaybackRingSink(ring: ear.toPlay)]))
+        #expect(listener.events.wait { $0.contains { $0.name == "joined" } })
+        try ear.start()
+        let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Mic"), media: MediaIO(source: CaptureRingSource(ring: mic.captured)))
+        #expect(speaker.events.wait { $0.contains { $0.name == "joined" } })
+        try mic.start()
+        #expect(listener.events.wait { $0.contains { $0.name == "speaking_started" } })
+        try await Task.sleep(for: .seconds(Double(speech.count) / 48_000))
+        mic.stop()
+        ear.stop()
+        for member in [speaker, listener, host] { member.client.stop() }
+        let played = try Data(contentsOf: URL(fileURLWithPath: dir.path("ear.raw"))).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+        let loud = played.filter { abs(Int($0)) > 1_000 }.count
+        print("engines: \(played.count) samples played, \(loud) above -30 dBFS; mic xruns \(mic.statistics.xruns), ear underflows \(ear.statistics.playbackUnderflows)")
+        #expect(loud > 48_000 / 2, "half a second of speech-level samples at least")
+    }
+}
