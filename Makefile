@@ -42,8 +42,11 @@ install: release
 	install -m 0755 .build/release/parlor $(DESTDIR)$(PREFIX)/bin/parlor
 	install -m 0644 Themes/*.toml $(DESTDIR)$(PREFIX)/share/parlor/themes/
 
+# The suite, then every decoder's fuzz target for a short while (a minute in all; `make fuzz`
+# runs them longer).
 test: test-deps
 	$(SWIFT) test
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
 
 clean:
 	rm -rf .build
@@ -53,6 +56,7 @@ clean:
 # links in; so the targets get -sanitize=fuzzer's instrumentation (address sanitizer plus the
 # coverage it turns on) and libFuzzer's no-main runtime, and call its driver themselves.
 FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 15
 FUZZ_TARGETS := InviteLink ControlMessage MediaDatagram SFrameHeader
 FUZZ_SCRATCH := $(CURDIR)/.build-fuzz
 FUZZ_WORK ?= $(FUZZ_SCRATCH)/corpus
