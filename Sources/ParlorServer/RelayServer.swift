@@ -33,6 +33,9 @@ public final class RelayServer: Sendable {
     private let core: NIOLoopBound<RelayCore>
     private let drainSeconds: Int
 
+    /// Times a relay on port 0 looks for a port free for both TCP and UDP.
+    static let portAttempts = 8
+
     public static func start(_ configuration: Configuration, metrics: RelayMetrics = RelayMetrics()) async throws -> RelayServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
@@ -46,7 +49,7 @@ public final class RelayServer: Sendable {
                 NIOLoopBound(HandshakeGate(relayKey: configuration.key.publicKey, limits: configuration.limits, metrics: metrics,
                                            now: Monotonic.nanoseconds), eventLoop: loop)
             }.get()
-            let tcp = try await ServerBootstrap(group: loop)
+            let bootstrap = ServerBootstrap(group: loop)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.backlog, value: 1024)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -62,9 +65,22 @@ public final class RelayServer: Sendable {
                         try pipeline.addHandler(ControlSessionHandler(core: core))
                     }
                 }
-                .bind(host: configuration.host, port: configuration.port).get()
+            // TCP and UDP share one port. With port 0 the kernel picks a TCP port whose number a
+            // UDP socket elsewhere may hold: then pick again.
+            var attempt = 0
+            var bound: (tcp: any Channel, udpSocket: Int32)?
+            while bound == nil {
+                attempt += 1
+                let tcp = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+                do {
+                    bound = (tcp, try MediaSocketOptions.bind(to: tcp.localAddress!))
+                } catch {
+                    try? await tcp.close()
+                    guard configuration.port == 0, attempt < Self.portAttempts else { throw error }
+                }
+            }
+            let (tcp, udpSocket) = bound!
             let port = tcp.localAddress!.port!
-            let udpSocket = try MediaSocketOptions.bind(to: tcp.localAddress!)
             let udp = try await MediaSocketOptions.apply(to: DatagramBootstrap(group: loop))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(MediaChannelHandler(core: core)) }
