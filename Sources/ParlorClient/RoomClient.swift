@@ -28,6 +28,8 @@ public final class RoomClient: @unchecked Sendable {
     static let pingTicks = 250
     /// Keepalives every 2 s (the relay falls back to TCP after 15 s without one).
     static let keepaliveTicks = 100
+    /// A relay silent this long (pings go every 5 s and are answered) is gone: reconnect.
+    static let silenceSeconds = 20.0
 
     private let queue = DispatchQueue(label: "parlor.room")
     private var session: RoomSession
@@ -42,6 +44,8 @@ public final class RoomClient: @unchecked Sendable {
     private var clockThread: Thread?
     private let running = ManagedFlag()
     private var pingSent: (nonce: UInt64, at: Int64)?
+    /// When the current connection last delivered a control message.
+    private var lastHeard = Date()
     private var roundTrip: Double?
 
     /// A client for `identity`, with `media` as its sources and sinks. Nothing happens until `start`.
@@ -117,6 +121,7 @@ public final class RoomClient: @unchecked Sendable {
     private func connected(_ newLink: RelayLink) {
         guard exit == nil else { return newLink.shutDown() }
         link = newLink
+        lastHeard = Date()
         attempt = 0
         disconnectedSince = nil
         newLink.control.startReading({ [weak self, weak newLink] message in
@@ -163,6 +168,7 @@ public final class RoomClient: @unchecked Sendable {
 
     private func received(_ message: ControlMessage, on from: RelayLink) {
         guard link === from else { return }
+        lastHeard = Date()
         switch message {
         case .mediaSetup(let setup):
             from.mediaReady(setup) { [weak self] payload, arrival in self?.pipeline.receive(payload, arrival: arrival) }
@@ -268,6 +274,10 @@ public final class RoomClient: @unchecked Sendable {
 
     private func ping() {
         guard let link else { return }
+        if Date().timeIntervalSince(lastHeard) > Self.silenceSeconds {
+            // A partition or a dead relay: TCP alone may take minutes to notice.
+            return lost(link, reason: "the relay stopped answering")
+        }
         let nonce = UInt64.random(in: 0...UInt64.max)
         pingSent = (nonce, MonotonicAudioClock().now())
         try? link.control.send(.ping(Ping(nonce: nonce)))

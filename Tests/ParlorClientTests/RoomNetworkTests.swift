@@ -74,6 +74,40 @@ extension RoomEndToEndTests {
         path.stop()
     }
 
+    /// The path between a listener and the relay is cut for 10 s: the session survives, the
+    /// roster is whole afterwards, and speech comes back within a few seconds of the path.
+    @Test func aTenSecondPartitionIsRiddenOut() async throws {
+        let relay = try await TestRelay.start()
+        defer { Task { await relay.server.stop() } }
+        let room = try relay.hostRoom()
+        let host = try TestMember.host(room, title: "Partition")
+        let path = try ImpairedPath(relayPort: relay.address.port)
+        var link = room.listenLink
+        link.relay.port = path.port
+        let listener = try TestMember.join(RoomIdentity(link: link, name: "On a train"))
+        let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Speaker"),
+                                          media: MediaIO(source: WAVFileSource(path: try SpeechFixture.wav().path, loop: true)))
+        #expect(listener.events.wait { $0.contains { $0.name == "speaking_started" } })
+        try await Task.sleep(for: .seconds(1))
+        path.partition(seconds: 10)
+        let cut = Date()
+        try await Task.sleep(for: .seconds(10))
+        let before = listener.client.statistics.media.packetsReceived
+        var resumed: Double?
+        while resumed == nil, Date().timeIntervalSince(cut) < 40 {
+            if listener.client.statistics.media.packetsReceived > before + 10 { resumed = Date().timeIntervalSince(cut) - 10 }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let seconds = try #require(resumed, "media never came back")
+        print(String(format: "10 s partition: media back %.2f s after the path; roster %d members", seconds,
+                     listener.client.state.roster.all.count))
+        #expect(seconds < 5)
+        #expect(listener.client.state.roster.stage.count == 2, "host and speaker still on the listener's stage")
+        #expect(!host.events.contains("member_left"), "the host never lost the listener")
+        for member in [speaker, listener, host] { member.client.stop() }
+        path.stop()
+    }
+
     /// The host's speak link, rebuilt from its state (the test keeps only the members).
     private func speakLink(of host: TestMember) throws -> InviteLink {
         try #require(host.speakLink)
