@@ -28,9 +28,12 @@ let package = Package(
         // The edges.
         .target(name: "ParlorAudio", dependencies: ["CALSA", "COpus"]),
 
+        // Batched UDP I/O (sendmmsg for the relay's fan-out, recvmmsg with arrival times for its benchmark).
+        .target(name: "CDatagramBatch"),
+
         // The blind relay: SwiftNIO, one process, no database.
         .target(name: "ParlorServer", dependencies: [
-            "ParlorProtocol", "ParlorCrypto",
+            "ParlorProtocol", "ParlorCrypto", "CDatagramBatch",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
@@ -49,7 +52,7 @@ let package = Package(
         // What the subcommands run.
         .target(name: "ParlorApp", dependencies: [
             "ParlorCrypto", "ParlorProtocol", "ParlorAudio", "ParlorTUI", "ParlorServer", "ParlorClient", "CSodium",
-            "CAllocationCounter",
+            "CAllocationCounter", "CDatagramBatch",
         ]),
         .executableTarget(name: "parlor", dependencies: [
             "ParlorApp",

@@ -11,11 +11,12 @@ public enum HeadlessFaces {
     public struct AudioOptions: Sendable {
         public var bitrate: Int32 = 32_000
         public var fec = true
-        public var expectedLossPercent: Int32 = 10
+        /// nil: FEC follows the loss the client measures; a number fixes Opus's expected loss.
+        public var expectedLossPercent: Int32?
         public init() {}
 
         var settings: OpusSettings {
-            OpusSettings(bitrate: bitrate, inbandFEC: fec, expectedLossPercent: expectedLossPercent)
+            OpusSettings(bitrate: bitrate, inbandFEC: fec, expectedLossPercent: expectedLossPercent ?? 0)
         }
     }
 
@@ -64,6 +65,7 @@ public enum HeadlessFaces {
         let writer = try EventWriter(target: nil)
         var configuration = RoomClient.Configuration()
         configuration.settings = audio.settings
+        configuration.adaptiveFEC = audio.expectedLossPercent == nil
         let client = try RoomClient(identity: try RoomIdentity(link: link, name: name), media: MediaIO(source: source),
                                     configuration: configuration) { writer.write($0) }
         // A one-shot file: leave a moment after its end, so its last frames play out.

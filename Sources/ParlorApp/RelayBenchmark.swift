@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import ParlorCrypto
 import ParlorProtocol
+import ParlorServer
 
 /// `parlor bench relay`: a real relay in its own process (`parlor serve`), loaded from this process
 /// by real sessions — each listener with its own TCP session and UDP port — while speakers send
@@ -69,12 +70,13 @@ public enum RelayBenchmark {
             max_speakers_per_room = \(max(options.speakers, 1) + 1)
             max_sessions = \(members + 10)
             idle_timeout_seconds = 3600
+            handshakes_per_second = 1_000_000
             """.write(to: dir.appendingPathComponent("relay.conf"), atomically: true, encoding: .utf8)
         let relay = try RelayProcess(directory: dir)
         defer { relay.stop() }
         progress("relay pid \(relay.pid) on port \(relay.port)")
 
-        let setupStart = Date()
+        let setupStart = Monotonic.nanoseconds
         let rssBefore = relay.rssKiB()
         let room = RoomKeys.generate()
         let host = try RelaySocketSession(port: relay.port, relayKey: relay.key)
@@ -101,15 +103,14 @@ public enum RelayBenchmark {
         // Moderators hear of every join: read it all so nothing waits in the relay's buffers.
         for speaker in speakers { while (try? speaker.receive(within: 0.3)) != nil {} }
         let rssAfter = relay.rssKiB()
+        let setupSeconds = Double(Monotonic.nanoseconds - setupStart) / 1e9
 
         let receiver = MediaCounter(listeners)
+        receiver.start()
         let cpuBefore = relay.cpuSeconds()
         let forwardedBefore = try relay.forwardedPackets()
-        let start = Monotonic.nanoseconds
-        let receiving = Thread { receiver.run(until: start + UInt64((options.seconds + 0.5) * 1e9)) }
-        receiving.start()
-        let sent = try send(from: speakers, keepingAlive: listeners, seconds: options.seconds, start: start)
-        while !receiver.finished { Thread.sleep(forTimeInterval: 0.05) }
+        let sent = try send(from: speakers, keepingAlive: listeners, seconds: options.seconds, start: Monotonic.nanoseconds)
+        let (received, delays) = receiver.finish()
         let cpuAfter = relay.cpuSeconds()
         let forwarded = try relay.forwardedPackets() - forwardedBefore
 
@@ -117,22 +118,23 @@ public enum RelayBenchmark {
         result.listeners = options.listeners
         result.speakers = speakers.count
         result.seconds = options.seconds
-        result.setupSeconds = start > 0 ? Date().timeIntervalSince(setupStart) - options.seconds - 0.5 : 0
+        result.setupSeconds = setupSeconds
         result.forwardedPPS = Double(forwarded) / options.seconds
         result.relayCPUMicrosecondsPerPacket = forwarded > 0 ? (cpuAfter - cpuBefore) * 1e6 / Double(forwarded) : 0
         result.relayRSSKiBPerListener = options.listeners > 0 ? Double(rssAfter - rssBefore) / Double(options.listeners) : 0
         let expected = sent * options.listeners
-        result.lossPercent = expected > 0 ? max(0, Double(expected - receiver.received) * 100 / Double(expected)) : 0
-        let delays = receiver.delaysMilliseconds.sorted()
-        if !delays.isEmpty {
-            result.p50RelayDelayMs = delays[delays.count / 2]
-            result.p99RelayDelayMs = delays[min(delays.count - 1, delays.count * 99 / 100)]
+        result.lossPercent = expected > 0 ? max(0, Double(expected - received) * 100 / Double(expected)) : 0
+        let sorted = delays.sorted()
+        if !sorted.isEmpty {
+            result.p50RelayDelayMs = sorted[sorted.count / 2]
+            result.p99RelayDelayMs = sorted[min(sorted.count - 1, sorted.count * 99 / 100)]
         }
         return result
     }
 
     /// Every speaker sends one frame each 20 ms on an absolute schedule, and every listener a
-    /// keepalive each 5 s as clients do; returns the frames sent in all.
+    /// keepalive each 5 s as clients do; returns the frames sent in all. Each frame starts with
+    /// its send time on the wall clock, the clock of the kernel's arrival stamps (`MediaCounter`).
     static func send(from speakers: [RelaySocketSession], keepingAlive listeners: [RelaySocketSession],
                      seconds: Double, start: UInt64) throws -> Int {
         let frames = Int(seconds * 50)
@@ -147,19 +149,17 @@ public enum RelayBenchmark {
                 for listener in listeners { try listener.sendKeepalive() }
             }
             for speaker in speakers {
-                withUnsafeBytes(of: Monotonic.nanoseconds.littleEndian) { payload.replaceSubrange(0..<8, with: $0) }
+                withUnsafeBytes(of: wallClockNanoseconds.littleEndian) { payload.replaceSubrange(0..<8, with: $0) }
                 try speaker.sendMedia(payload)
             }
         }
         return frames * speakers.count
     }
-}
 
-/// Monotonic nanoseconds (CLOCK_MONOTONIC is shared by every process on the machine).
-enum Monotonic {
-    static var nanoseconds: UInt64 {
+    /// CLOCK_REALTIME in nanoseconds: what SO_TIMESTAMPNS stamps arrivals with.
+    static var wallClockNanoseconds: UInt64 {
         var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
+        clock_gettime(CLOCK_REALTIME, &now)
         return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
     }
 }

@@ -7,19 +7,23 @@ import ParlorServer
 
 /// `parlor serve`: runs a relay until SIGTERM or SIGINT, then drains (clients are told and
 /// reconnect elsewhere or later). Prints `relay key: KEY` and `relay ready: HOST:PORT` on start.
-/// Logs no client address, key or room id: the relay has nothing to log about people.
+/// At log level info (the default) it logs no client address, key or room id, only counts; at
+/// debug it logs more, and says so first.
 public enum RelayService {
     public struct Options: Sendable {
         public var listen: String
         public var keyFile: String?
         public var metrics: String?
         public var config: String?
+        /// `info` or `debug` (`RelayLog.Level`).
+        public var logLevel: String
 
-        public init(listen: String, keyFile: String?, metrics: String?, config: String?) {
+        public init(listen: String, keyFile: String?, metrics: String?, config: String?, logLevel: String = "info") {
             self.listen = listen
             self.keyFile = keyFile
             self.metrics = metrics
             self.config = config
+            self.logLevel = logLevel
         }
     }
 
@@ -43,6 +47,9 @@ public enum RelayService {
     public static func run(_ options: Options, output: @escaping @Sendable (String) -> Void = printLine) async throws {
         let listen = try address(options.listen, flag: "--listen")
         let metricsAddress = try options.metrics.map { try address($0, flag: "--metrics") }
+        guard let level = RelayLog.Level(rawValue: options.logLevel) else {
+            throw OptionError(description: "--log-level \(options.logLevel): expected one of \(RelayLog.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         var limits = RelayLimits()
         if let path = options.config {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -53,7 +60,9 @@ public enum RelayService {
         let (key, created) = try RelayKeyFile.loadOrCreate(at: options.keyFile ?? defaultKeyFile)
         if created { output("created relay key file \(options.keyFile ?? defaultKeyFile) (mode 0600)") }
 
-        let relay = try await RelayServer.start(.init(host: listen.host, port: listen.port, key: key, limits: limits))
+        if level == .debug { output(RelayLog.debugWarning) }
+        let log = RelayLog(level: level, write: output)
+        let relay = try await RelayServer.start(.init(host: listen.host, port: listen.port, key: key, limits: limits, log: log))
         var metricsServer: MetricsServer?
         let metricsGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         if let metricsAddress {

@@ -21,14 +21,14 @@ public final class RelaySocketSession {
     public private(set) var mediaSender: MediaSender?
     public private(set) var mediaReceiver: MediaReceiver
 
+    /// Whether the relay was over its handshake rate and this session got in with a cookie.
+    public let neededCookie: Bool
+    /// The relay refused the handshake even with a cookie (its per-address rate).
+    public struct Refused: Error {}
+
     public init(port: UInt16, relayKey: [UInt8]) throws {
         relayPort = port
-        let tcp = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = Self.loopback(port)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(tcp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        let (tcp, transport, reader, neededCookie) = try Self.handshake(port: port, relayKey: relayKey)
         let udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         var any = Self.loopback(0)
         _ = withUnsafePointer(to: &any) {
@@ -40,14 +40,54 @@ public final class RelaySocketSession {
             var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
-        var handshake = try NoiseHandshake(initiatorPinning: relayKey)
-        try Self.writeAll(tcp, try ControlFraming.frame(try handshake.writeMessage()))
-        var reader = ControlFrameReader()
-        let reply = try Self.readFrame(tcp, &reader, deadline: Date().addingTimeInterval(5))
-        _ = try handshake.readMessage(reply)
-        transport = try handshake.split()
+        self.transport = transport
         frames = reader
+        self.neededCookie = neededCookie
         mediaReceiver = MediaReceiver(key: transport.mediaKeys.receiving, receiverIndex: receiverIndex)
+    }
+
+    /// Connects and runs Noise NK. A relay over its handshake rate answers message 1 with an empty
+    /// frame and a cookie reply, then closes: the retry, on a new connection, sends the cookie's
+    /// MAC of its new message 1 first (docs/PROTOCOL.md §2).
+    private static func handshake(port: UInt16, relayKey: [UInt8]) throws -> (Int32, NoiseTransport, ControlFrameReader, Bool) {
+        var cookie: HandshakeCookie?
+        while true {
+            let tcp = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = Self.loopback(port)
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(tcp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard connected == 0 else {
+                close(tcp)
+                throw POSIXError(.ECONNREFUSED)
+            }
+            do {
+                var handshake = try NoiseHandshake(initiatorPinning: relayKey)
+                let message1 = try handshake.writeMessage()
+                if let cookie { try Self.writeAll(tcp, try ControlFraming.frame(cookie.mac(for: message1))) }
+                try Self.writeAll(tcp, try ControlFraming.frame(message1))
+                var reader = ControlFrameReader()
+                let deadline = Date().addingTimeInterval(5)
+                let reply = try Self.readFrame(tcp, &reader, deadline: deadline)
+                if reply.isEmpty {
+                    let cookieReply = try Self.readFrame(tcp, &reader, deadline: deadline)
+                    // One retry: a second cookie means the cookie did not help.
+                    guard cookie == nil else { throw Refused() }
+                    let fresh = try HandshakeCookie(reply: cookieReply, relayKey: relayKey, message1: message1)
+                    close(tcp)
+                    cookie = fresh
+                    continue
+                }
+                _ = try handshake.readMessage(reply)
+                return (tcp, try handshake.split(), reader, cookie != nil)
+            } catch let error as POSIXError where error.code == .ECONNRESET && cookie != nil {
+                close(tcp)
+                throw Refused()
+            } catch {
+                close(tcp)
+                throw error
+            }
+        }
     }
 
     deinit {

@@ -23,8 +23,56 @@ final class ControlConnection: @unchecked Sendable {
     private let lock = NSLock()
     private var reader: Thread?
 
+    /// Connects and runs the handshake. A relay over its handshake rate answers with a cookie
+    /// instead (docs/PROTOCOL.md §2, "Cookie reply"): the client connects once more and proves
+    /// with the cookie's MAC that it can receive at its address.
     init(address: RelayAddress, relayKey: [UInt8]) throws {
         let endpoint = try RelayEndpoint(address)
+        var cookie: HandshakeCookie?
+        while true {
+            let fd = try Self.open(endpoint, address: address)
+            do {
+                var handshake = try NoiseHandshake(initiatorPinning: relayKey)
+                let message1 = try handshake.writeMessage()
+                if let cookie { try Self.writeAll(fd, try ControlFraming.frame(cookie.mac(for: message1))) }
+                try Self.writeAll(fd, try ControlFraming.frame(message1))
+                var frames = ControlFrameReader()
+                guard let reply = try Self.readFrame(fd, &frames) else {
+                    throw Failure(description: cookie == nil ? "the relay closed the connection during the handshake"
+                                                             : "the relay is too busy to let this client in")
+                }
+                if reply.isEmpty {
+                    guard cookie == nil, let body = try Self.readFrame(fd, &frames) else {
+                        throw Failure(description: "the relay is too busy to let this client in")
+                    }
+                    cookie = try HandshakeCookie(reply: body, relayKey: relayKey, message1: message1)
+                    Glibc.close(fd)
+                    continue
+                }
+                _ = try handshake.readMessage(reply)
+                let transport = try handshake.split()
+                session = ControlSession(transport: transport)
+                handshakeHash = transport.handshakeHash
+                mediaKeys = transport.mediaKeys
+                self.frames = frames
+            } catch let failure as Failure {
+                Glibc.close(fd)
+                throw failure
+            } catch {
+                Glibc.close(fd)
+                throw Failure(description: "handshake with the relay failed (is the relay key in the link right?): \(error)")
+            }
+            // Reads block until data or a shutdown; the reader thread needs no timeout.
+            var none = timeval()
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, socklen_t(MemoryLayout<timeval>.size))
+            self.fd = fd
+            self.endpoint = endpoint
+            return
+        }
+    }
+
+    /// A TCP connection to the relay, with timeouts for connecting and the handshake.
+    private static func open(_ endpoint: RelayEndpoint, address: RelayAddress) throws -> Int32 {
         let fd = socket(endpoint.family, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "cannot open a socket: \(String(cString: strerror(errno)))") }
         var timeout = timeval(tv_sec: Self.connectTimeoutSeconds, tv_usec: 0)
@@ -37,29 +85,7 @@ final class ControlConnection: @unchecked Sendable {
             Glibc.close(fd)
             throw Failure(description: "cannot reach the relay at \(address): \(reason)")
         }
-        do {
-            var handshake = try NoiseHandshake(initiatorPinning: relayKey)
-            try Self.writeAll(fd, try ControlFraming.frame(try handshake.writeMessage()))
-            var frames = ControlFrameReader()
-            guard let reply = try Self.readFrame(fd, &frames) else { throw Failure(description: "the relay closed the connection during the handshake") }
-            _ = try handshake.readMessage(reply)
-            let transport = try handshake.split()
-            session = ControlSession(transport: transport)
-            handshakeHash = transport.handshakeHash
-            mediaKeys = transport.mediaKeys
-            self.frames = frames
-        } catch let failure as Failure {
-            Glibc.close(fd)
-            throw failure
-        } catch {
-            Glibc.close(fd)
-            throw Failure(description: "handshake with the relay failed (is the relay key in the link right?): \(error)")
-        }
-        // Reads block until data or a shutdown; the reader thread needs no timeout.
-        var none = timeval()
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &none, socklen_t(MemoryLayout<timeval>.size))
-        self.fd = fd
-        self.endpoint = endpoint
+        return fd
     }
 
     /// Bytes read but not yet framed; the handshake's leftovers, then the reader thread's alone.

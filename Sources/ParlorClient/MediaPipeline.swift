@@ -22,6 +22,9 @@ final class MediaPipeline: @unchecked Sendable {
         var perSpeakerDirectory: String?
         /// False: packets are counted but not decoded (a listener that only follows events).
         var decode = true
+        /// Let Opus FEC follow the loss this client measures on what it hears (its own network's
+        /// loss stands for its listeners', which no message reports); false keeps the setting.
+        var adaptiveFEC = true
     }
 
     /// What this client may send as: its slot and box key in the current epoch.
@@ -32,6 +35,8 @@ final class MediaPipeline: @unchecked Sendable {
 
     /// Ticks of quiet before a speaker counts as stopped (300 ms at 20 ms).
     static let speakingHangoverTicks = 15
+    /// Ticks between two FEC adaptations (2 s at 20 ms).
+    static let fecAdaptationTicks = 100
 
     private struct Speaker {
         let stream: SpeakerStream
@@ -53,6 +58,9 @@ final class MediaPipeline: @unchecked Sendable {
     /// Each speaker's playback gain as the listener set it (1 when never set).
     private var gains: [MemberID: Float] = [:]
     private let recorder: RoomRecorder?
+    private var ticks = 0
+    /// Frames heard and lost at the last FEC adaptation.
+    private var lossMark = (heard: 0, lost: 0)
     private var micLevel = LevelMeter()
     private(set) var statistics = MediaStatistics()
 
@@ -133,8 +141,10 @@ final class MediaPipeline: @unchecked Sendable {
     /// One frame period: send this client's frame, play everyone else's.
     func tick(now: Int64) {
         lock.withLock {
+            ticks += 1
             sendFrame()
             playFrame(now: now)
+            if configuration.adaptiveFEC, configuration.settings.inbandFEC, ticks % Self.fecAdaptationTicks == 0 { adaptFEC() }
         }
     }
 
@@ -189,6 +199,15 @@ final class MediaPipeline: @unchecked Sendable {
         statistics.jitterDelayMilliseconds = speakers.values.map { Double($0.stream.jitter.target) / 1e6 }.max() ?? 0
         statistics.lostFrames = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.lost }
         statistics.recoveredFrames = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.recoveredByFEC }
+    }
+
+    private func adaptFEC() {
+        let heard = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.received }
+        let lost = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.lost }
+        defer { lossMark = (heard, lost) }
+        let newHeard = heard - lossMark.heard, newLost = lost - lossMark.lost
+        guard newHeard > 0, newLost >= 0 else { return }
+        try? encoder.adapt(toMeasuredLoss: Double(newLost) / Double(newHeard + newLost))
     }
 
     /// A snapshot of the counters and levels, for status lines.

@@ -5,11 +5,15 @@ import ParlorProtocol
 
 /// One connection's transport: the control session, the UDP media socket and the media keys of
 /// that session. Media goes by UDP while the relay's datagrams keep arriving (its answers to our
-/// keepalives prove the path both ways) and inside `media_over_tcp` otherwise — at the start,
-/// and whenever UDP is blocked (docs/PROTOCOL.md §4.3 "Fallback", §6.3).
+/// probes and keepalives prove the path both ways) and inside `media_over_tcp` otherwise — at
+/// the start, and whenever UDP is blocked in either direction (docs/PROTOCOL.md §4.3, §5, §6.3).
 final class RelayLink: @unchecked Sendable {
-    /// UDP counts as working this long after the relay's last datagram (the relay's own rule, §6.3).
-    static let udpFreshNanoseconds: Int64 = 15_000_000_000
+    /// UDP counts as working this long after the relay's last datagram: three keepalive answers
+    /// missed (keepalives go every 2 s).
+    static let udpFreshNanoseconds: Int64 = 6_000_000_000
+    /// A probe id's length: a keepalive carrying one is answered but does not tell the relay to
+    /// send media by UDP (docs/PROTOCOL.md §5).
+    static let probeLength = 8
 
     let control: ControlConnection
     let receiverIndex = MediaReceiver.randomIndex()
@@ -49,10 +53,14 @@ final class RelayLink: @unchecked Sendable {
         lock.withLock { lastDatagram.map { clock.now() - $0 < Self.udpFreshNanoseconds } ?? false }
     }
 
-    /// A keepalive (the relay answers it, which is how we learn UDP works).
+    /// Every 2 s: while the relay's datagrams reach us, a keepalive that keeps media coming by
+    /// UDP; otherwise a probe, which the relay answers without switching this client to UDP, so
+    /// media keeps coming by TCP until UDP is shown to work both ways.
     func sendKeepalive() {
+        let works = udpWorks
         lock.withLock {
-            guard let media, var sender, let datagram = try? sender.seal([0], kind: .keepalive) else { return }
+            let body = works ? [] : (0..<Self.probeLength).map { _ in UInt8.random(in: 0...255) }
+            guard let media, var sender, let datagram = try? sender.seal(body, kind: .keepalive) else { return }
             self.sender = sender
             media.send(datagram)
         }

@@ -14,6 +14,8 @@ public final class RoomClient: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var settings = OpusSettings()
         public var jitter: JitterBuffer.Configuration?
+        /// FEC follows the loss this client hears (true), or keeps `settings.expectedLossPercent`.
+        public var adaptiveFEC = true
         /// Reconnection gives up after this long without a connection.
         public var reconnectGiveUpSeconds = 300.0
         public init() {}
@@ -26,6 +28,8 @@ public final class RoomClient: @unchecked Sendable {
     static let pingTicks = 250
     /// Keepalives every 2 s (the relay falls back to TCP after 15 s without one).
     static let keepaliveTicks = 100
+    /// A relay silent this long (pings go every 5 s and are answered) is gone: reconnect.
+    static let silenceSeconds = 20.0
 
     private let queue = DispatchQueue(label: "parlor.room")
     private var session: RoomSession
@@ -40,6 +44,8 @@ public final class RoomClient: @unchecked Sendable {
     private var clockThread: Thread?
     private let running = ManagedFlag()
     private var pingSent: (nonce: UInt64, at: Int64)?
+    /// When the current connection last delivered a control message.
+    private var lastHeard = Date()
     private var roundTrip: Double?
 
     /// A client for `identity`, with `media` as its sources and sinks. Nothing happens until `start`.
@@ -50,7 +56,8 @@ public final class RoomClient: @unchecked Sendable {
         self.onEvent = onEvent
         pipeline = try MediaPipeline(configuration: MediaPipeline.Configuration(
             settings: configuration.settings, jitter: configuration.jitter, source: media.source,
-            mixSinks: media.mixSinks, perSpeakerDirectory: media.perSpeakerDirectory, decode: media.decode),
+            mixSinks: media.mixSinks, perSpeakerDirectory: media.perSpeakerDirectory, decode: media.decode,
+            adaptiveFEC: configuration.adaptiveFEC),
             suite: identity.link.suite)
         pipeline.speaking = { [weak self] member, talking in
             guard let self else { return }
@@ -119,6 +126,7 @@ public final class RoomClient: @unchecked Sendable {
     private func connected(_ newLink: RelayLink) {
         guard exit == nil else { return newLink.shutDown() }
         link = newLink
+        lastHeard = Date()
         attempt = 0
         disconnectedSince = nil
         newLink.control.startReading({ [weak self, weak newLink] message in
@@ -165,6 +173,7 @@ public final class RoomClient: @unchecked Sendable {
 
     private func received(_ message: ControlMessage, on from: RelayLink) {
         guard link === from else { return }
+        lastHeard = Date()
         switch message {
         case .mediaSetup(let setup):
             from.mediaReady(setup) { [weak self] payload, arrival in self?.pipeline.receive(payload, arrival: arrival) }
@@ -270,6 +279,10 @@ public final class RoomClient: @unchecked Sendable {
 
     private func ping() {
         guard let link else { return }
+        if Date().timeIntervalSince(lastHeard) > Self.silenceSeconds {
+            // A partition or a dead relay: TCP alone may take minutes to notice.
+            return lost(link, reason: "the relay stopped answering")
+        }
         let nonce = UInt64.random(in: 0...UInt64.max)
         pingSent = (nonce, MonotonicAudioClock().now())
         try? link.control.send(.ping(Ping(nonce: nonce)))

@@ -56,8 +56,3 @@ final class ControlSessionHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 }
-
-/// The monotonic clock the relay's rate limits and freshness checks use.
-enum Monotonic {
-    static var nanoseconds: UInt64 { NIODeadline.now().uptimeNanoseconds }
-}

@@ -2,7 +2,7 @@ import NIOCore
 import ParlorCrypto
 import ParlorProtocol
 
-/// The relay's media path, as a pure value: each control session's media endpoint (its hop keys,
+/// The relay's media path, as a value: each control session's media endpoint (its hop keys,
 /// replay window and last UDP address), and the forwarding of one speaker's frame to every other
 /// member of its room, each under that member's own hop key and counter, so no two members ever
 /// receive the same bytes. The relay reads the sender slot it assigned and nothing else.
@@ -10,32 +10,53 @@ import ParlorProtocol
 /// Media goes by UDP to a member whose authenticated datagrams arrived within `udpFreshness`;
 /// otherwise over its control session (TCP fallback), so a client behind a UDP-blocking network
 /// still hears the room.
+///
+/// The per-recipient path is kept short: endpoints live in one array, each room's recipients are
+/// a cached list of positions in it (`MediaFanOut`), and each datagram is sealed straight into
+/// the outgoing `DatagramBatch` to an address converted when the member's address last changed.
 struct MediaPlane {
     /// How long an address stays usable after the last authenticated datagram from it.
     static let udpFreshness: UInt64 = 15_000_000_000
+    /// The length of a probe id in a keepalive (docs/PROTOCOL.md §5).
+    static let probeLength = 8
+    /// Fan-out lists of ended rooms kept before they are swept out.
+    static let endedRoomsKept = 64
 
     struct Endpoint {
         let session: SessionID
         var receiver: MediaReceiver
         var sender: MediaSender
-        var address: SocketAddress?
+        var address: DatagramAddress?
         var lastHeard: UInt64 = 0
         var bucket: TokenBucket
+
+        /// What a position holds after its session went: no keys, never reached (no fan-out lists it).
+        static let vacant = Endpoint(session: SessionID(0), receiver: MediaReceiver(key: [], receiverIndex: 0),
+                                     sender: MediaSender(key: [], peerReceiverIndex: 0), bucket: TokenBucket(rate: 1, burst: 1, now: 0))
     }
 
-    /// Where one forwarded frame goes.
-    enum Output: Equatable {
-        case datagram(SocketAddress, ByteBuffer)
-        /// A media payload for `mediaOverTCP` on the session's control stream.
-        case control(SessionID, [UInt8])
+    /// A media payload for `media_over_tcp` on a session's control stream.
+    struct ControlMedia: Equatable {
+        let session: SessionID
+        let payload: [UInt8]
     }
 
     let limits: RelayLimits
-    private let allocator = ByteBufferAllocator()
-    private(set) var endpoints: [UInt32: Endpoint] = [:]
-    private var indexOfSession: [SessionID: UInt32] = [:]
+    /// Every endpoint, by position; a position is vacant after its session goes, until reused.
+    /// (Not optional: the fan-out reads and seals each element in place, where an optional
+    /// element would be copied out, keys and all, for every recipient.)
+    private var endpoints: [Endpoint] = []
+    private var freePositions: [Int] = []
+    private var positionOfIndex: [UInt32: Int] = [:]
+    private var positionOfSession: [SessionID: Int] = [:]
+    /// Moves whenever an endpoint is added or removed, so cached fan-outs are rebuilt.
+    private var endpointsVersion: UInt64 = 0
+    private var fanOuts: [OpaqueKey: MediaFanOut] = [:]
 
     init(limits: RelayLimits) { self.limits = limits }
+
+    /// Endpoints set up and not yet removed.
+    var endpointCount: Int { positionOfSession.count }
 
     /// Sets up `session`'s endpoint from its Noise session's media keys and the receiver index the
     /// client announced; returns the relay's own random receiver index for the client to use.
@@ -43,76 +64,94 @@ struct MediaPlane {
     /// A session sets up media once: a second `media_setup` gets the same index back and changes
     /// nothing, since starting the relay's counter again under the same key would reuse nonces.
     mutating func register(session: SessionID, keys: MediaKeys, clientReceiverIndex: UInt32, now: UInt64) -> UInt32 {
-        if let existing = indexOfSession[session] { return existing }
+        if let position = positionOfSession[session] { return endpoints[position].receiver.receiverIndex }
         var index: UInt32
         repeat {
             index = UInt32.random(in: 1...UInt32.max)
-        } while endpoints[index] != nil
-        endpoints[index] = Endpoint(
+        } while positionOfIndex[index] != nil
+        let endpoint = Endpoint(
             session: session,
             receiver: MediaReceiver(key: keys.receiving, receiverIndex: index),
             sender: MediaSender(key: keys.sending, peerReceiverIndex: clientReceiverIndex),
             bucket: TokenBucket(rate: limits.mediaPacketsPerSecond, burst: limits.mediaBurst, now: now))
-        indexOfSession[session] = index
+        let position: Int
+        if let free = freePositions.popLast() {
+            position = free
+            endpoints[position] = endpoint
+        } else {
+            position = endpoints.count
+            endpoints.append(endpoint)
+        }
+        positionOfIndex[index] = position
+        positionOfSession[session] = position
+        endpointsVersion += 1
         return index
     }
 
     mutating func unregister(session: SessionID) {
-        if let index = indexOfSession.removeValue(forKey: session) { endpoints[index] = nil }
+        guard let position = positionOfSession.removeValue(forKey: session) else { return }
+        positionOfIndex[endpoints[position].receiver.receiverIndex] = nil
+        endpoints[position] = .vacant
+        freePositions.append(position)
+        endpointsVersion += 1
     }
 
     /// One datagram from the network. Keepalives are answered (so clients learn UDP works);
     /// media from a member allowed to transmit is forwarded; everything else is dropped and counted.
     mutating func receive(datagram bytes: [UInt8], from address: SocketAddress, now: UInt64, rooms: RoomTable,
-                          metrics: RelayMetrics, into out: inout [Output]) {
+                          metrics: RelayMetrics, batch: DatagramBatch, control: inout [ControlMedia]) {
         metrics.add(.datagramsReceived)
         guard bytes.count >= MediaHeader.length, bytes.count <= limits.maxDatagramBytes else {
             metrics.dropped(bytes.count > limits.maxDatagramBytes ? .oversize : .malformed)
             return
         }
         let index = UInt32(bytes[4]) | UInt32(bytes[5]) << 8 | UInt32(bytes[6]) << 16 | UInt32(bytes[7]) << 24
-        guard var endpoint = endpoints[index] else {
+        guard let position = positionOfIndex[index] else {
             metrics.dropped(.unknownReceiver)
             return
         }
         let opened: (kind: MediaHeader.Kind, payload: [UInt8])
         do {
-            opened = try endpoint.receiver.open(bytes)
+            opened = try endpoints[position].receiver.open(bytes)
         } catch {
             metrics.dropped(error.isReplay ? .replayed : .unauthenticated)
             return
         }
-        // Authenticated: this is where the member is now (it may have roamed).
-        endpoint.address = address
-        endpoint.lastHeard = now
+        // Authenticated: this is where the member is now (it may have roamed). A probe (a keepalive
+        // carrying an 8-byte id) is answered but does not make UDP fresh: a client probes while it
+        // has not heard the relay by UDP, and media must keep coming by TCP until it has.
+        guard let from = DatagramAddress(address) else { return }
+        endpoints[position].address = from
+        if !(opened.kind == .keepalive && opened.payload.count == Self.probeLength) { endpoints[position].lastHeard = now }
         switch opened.kind {
         case .keepalive:
-            if let reply = try? endpoint.sender.seal(opened.payload, kind: .keepalive) {
-                out.append(.datagram(address, allocator.buffer(bytes: reply)))
+            if let reply = try? endpoints[position].sender.seal(opened.payload, kind: .keepalive) {
+                batch.append(to: from) { slot in
+                    slot.copyBytes(from: reply)
+                    return reply.count
+                }
             }
-            endpoints[index] = endpoint
         case .media:
-            endpoints[index] = endpoint
-            forward(payload: opened.payload, from: endpoint.session, now: now, rooms: rooms, metrics: metrics, into: &out)
+            forward(payload: opened.payload, from: endpoints[position].session, now: now, rooms: rooms, metrics: metrics,
+                    batch: batch, control: &control)
         case .cookieReply:
-            endpoints[index] = endpoint
             metrics.dropped(.malformed)
         }
     }
 
     /// A media payload that arrived over a control session (the client's UDP is blocked).
     mutating func receive(tcpPayload payload: [UInt8], from session: SessionID, now: UInt64, rooms: RoomTable,
-                          metrics: RelayMetrics, into out: inout [Output]) {
-        forward(payload: payload, from: session, now: now, rooms: rooms, metrics: metrics, into: &out)
+                          metrics: RelayMetrics, batch: DatagramBatch, control: inout [ControlMedia]) {
+        forward(payload: payload, from: session, now: now, rooms: rooms, metrics: metrics, batch: batch, control: &control)
     }
 
     private mutating func forward(payload: [UInt8], from session: SessionID, now: UInt64, rooms: RoomTable,
-                                  metrics: RelayMetrics, into out: inout [Output]) {
-        guard let senderIndex = indexOfSession[session], let route = rooms.mediaTargets(of: session) else {
+                                  metrics: RelayMetrics, batch: DatagramBatch, control: inout [ControlMedia]) {
+        guard let senderPosition = positionOfSession[session], let route = rooms.mediaRoute(of: session) else {
             metrics.dropped(.notSpeaker)
             return
         }
-        guard endpoints[senderIndex]!.bucket.take(now: now) else {
+        guard endpoints[senderPosition].bucket.take(now: now) else {
             metrics.dropped(.rateLimited)
             return
         }
@@ -124,31 +163,52 @@ struct MediaPlane {
         var stamped = payload
         stamped[0] = UInt8(route.slot >> 8)
         stamped[1] = UInt8(route.slot & 0xFF)
-        let datagramLength = MediaHeader.length + stamped.count + ChaCha20Poly1305.tagLength
-        for target in route.room where target != session {
-            guard let index = indexOfSession[target] else {
-                // No media set up (yet): the control session carries it.
-                out.append(.control(target, stamped))
-                metrics.add(.tcpMediaForwarded)
-                continue
-            }
-            let endpoint = endpoints[index]!
-            if let address = endpoint.address, now &- endpoint.lastHeard < Self.udpFreshness {
-                // Sealed straight into the buffer that goes to the socket: one allocation a packet.
-                var buffer = allocator.buffer(capacity: datagramLength)
-                let written = stamped.withUnsafeBytes { plain in
-                    buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: datagramLength) { out in
-                        (try? endpoints[index]!.sender.seal(plain, into: out)) ?? 0
+        let fanOut = self.fanOut(for: route.room, rooms: rooms)
+        var viaTCP = 0
+        for target in fanOut.controlOnly where target != session {
+            // No media set up (yet): the control session carries it.
+            control.append(ControlMedia(session: target, payload: stamped))
+            viaTCP += 1
+        }
+        var viaUDP = 0
+        stamped.withUnsafeBytes { plain in
+            endpoints.withUnsafeMutableBufferPointer { endpoints in
+                for position in fanOut.endpoints where position != senderPosition {
+                    guard let address = endpoints[position].address, now &- endpoints[position].lastHeard < Self.udpFreshness else {
+                        control.append(ControlMedia(session: endpoints[position].session, payload: stamped))
+                        viaTCP += 1
+                        continue
                     }
+                    batch.append(to: address) { slot in
+                        (try? endpoints[position].sender.seal(plain, into: slot)) ?? 0
+                    }
+                    viaUDP += 1
                 }
-                guard written > 0 else { continue }
-                out.append(.datagram(address, buffer))
-                metrics.add(.datagramsForwarded)
-            } else {
-                out.append(.control(target, stamped))
-                metrics.add(.tcpMediaForwarded)
             }
         }
+        metrics.add(.datagramsForwarded, viaUDP)
+        metrics.add(.tcpMediaForwarded, viaTCP)
+    }
+
+    /// The room's recipients, rebuilt only when its membership or the endpoints changed.
+    private mutating func fanOut(for room: Room, rooms: RoomTable) -> MediaFanOut {
+        if let cached = fanOuts[room.id], cached.membershipVersion == room.membershipVersion,
+           cached.endpointsVersion == endpointsVersion {
+            return cached
+        }
+        var withMedia: [Int] = []
+        var controlOnly: [SessionID] = []
+        for member in room.joinOrder {
+            if let position = positionOfSession[member] { withMedia.append(position) } else { controlOnly.append(member) }
+        }
+        let fanOut = MediaFanOut(membershipVersion: room.membershipVersion, endpointsVersion: endpointsVersion,
+                                 endpoints: withMedia, controlOnly: controlOnly)
+        // Rooms that ended leave their lists behind: drop them now and then, while rebuilding.
+        if fanOuts.count > 2 * rooms.rooms.count + Self.endedRoomsKept {
+            fanOuts = fanOuts.filter { rooms.rooms[$0.key] != nil }
+        }
+        fanOuts[room.id] = fanOut
+        return fanOut
     }
 }
 

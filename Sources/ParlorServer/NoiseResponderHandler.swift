@@ -1,12 +1,16 @@
 import NIOCore
 import ParlorCrypto
+import ParlorProtocol
 
 /// The relay's side of a control session's Noise NK handshake, then its transport encryption.
 ///
-/// Inbound it takes whole frames (after `LengthPrefixFrameDecoder`): the first is the client's
-/// handshake message, answered at once; every later one is decrypted and passed on as plaintext.
-/// Outbound it encrypts plaintext messages. A frame that does not decrypt ends the session: a
-/// Noise stream cannot resynchronise, and an attacker gains nothing from a second try.
+/// Inbound it takes whole frames (after `LengthPrefixFrameDecoder`): the client's handshake
+/// message, optionally preceded by a 16-byte cookie MAC frame, then transport messages, each
+/// decrypted and passed on as plaintext. Before any Diffie-Hellman work the `HandshakeGate` says
+/// whether the handshake goes ahead; if not, the client gets a cookie reply (an empty frame, then
+/// the reply) or nothing, and the connection is closed. Outbound it encrypts plaintext messages.
+/// A frame that does not decrypt ends the session: a Noise stream cannot resynchronise, and an
+/// attacker gains nothing from a second try.
 final class NoiseResponderHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -22,24 +26,45 @@ final class NoiseResponderHandler: ChannelDuplexHandler {
     }
 
     private enum State {
-        case handshaking(NoiseHandshake)
+        /// Waiting for message 1, after the cookie MAC frame if one came.
+        case handshaking(NoiseHandshake, cookieMAC: [UInt8]?)
         case transport(NoiseTransport)
         case failed
     }
 
     private var state: State
     private let metrics: RelayMetrics
+    private let gate: NIOLoopBound<HandshakeGate>
 
-    init(staticKey: X25519KeyPair, metrics: RelayMetrics) throws {
-        state = .handshaking(try NoiseHandshake(responderWith: staticKey))
+    init(staticKey: X25519KeyPair, metrics: RelayMetrics, gate: NIOLoopBound<HandshakeGate>) throws {
+        state = .handshaking(try NoiseHandshake(responderWith: staticKey), cookieMAC: nil)
         self.metrics = metrics
+        self.gate = gate
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var frame = unwrapInboundIn(data)
         let bytes = frame.readBytes(length: frame.readableBytes) ?? []
         switch state {
-        case .handshaking(var handshake):
+        case .handshaking(let handshake, cookieMAC: nil) where bytes.count == HandshakeCookie.length:
+            // A Noise message 1 is at least 48 bytes: 16 are a cookie MAC for the message to come.
+            state = .handshaking(handshake, cookieMAC: bytes)
+        case .handshaking(var handshake, let cookieMAC):
+            switch gate.value.admit(message1: bytes, mac: cookieMAC, from: context.channel.remoteAddress?.hostBytes ?? [],
+                                    now: Monotonic.nanoseconds) {
+            case .proceed:
+                break
+            case .cookie(let reply):
+                state = .failed
+                context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: [])), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: reply))).whenComplete { _ in
+                    context.close(promise: nil)
+                }
+                return
+            case .refuse:
+                fail(context, .rateLimited)
+                return
+            }
             do {
                 let payload = try handshake.readMessage(bytes)
                 let reply = try handshake.writeMessage()

@@ -26,6 +26,7 @@ public enum RelayConfigurationFile {
         "blobs_per_second": \.blobsPerSecond,
         "blob_burst": \.blobBurst,
         "handshakes_per_second": \.handshakesPerSecond,
+        "address_handshakes_per_second": \.addressHandshakesPerSecond,
         "idle_timeout_seconds": \.idleTimeoutSeconds,
         "handshake_timeout_seconds": \.handshakeTimeoutSeconds,
         "drain_seconds": \.drainSeconds,

@@ -21,49 +21,48 @@ final class RelayCore {
 
     let limits: RelayLimits
     let metrics: RelayMetrics
+    let log: RelayLog
     var udpPort: UInt16
     private(set) var rooms: RoomTable
     private var media: MediaPlane
     private var sessions: [SessionID: Session] = [:]
     private var nextSession: UInt64 = 1
-    /// Where forwarded datagrams go; set once the UDP channel is bound.
-    var udpChannel: (any Channel)?
-    private var outputs: [MediaPlane.Output] = []
-    /// New sessions per second, all clients together: each costs the relay two X25519 operations.
-    private var handshakes: TokenBucket
+    /// The UDP media socket forwarded datagrams are sent on (NIO reads it); set once it is bound,
+    /// cleared before it closes.
+    var udpSocket: Int32?
+    /// Datagrams sealed during one read batch, sent together when it ends (or the batch fills).
+    private lazy var datagrams = DatagramBatch { [unowned self] batch in self.send(batch) }
+    /// Media payloads for control sessions (TCP fallback) produced during one read batch.
+    private var controlMedia: [MediaPlane.ControlMedia] = []
     /// Epoch of the last key delivery per room, told to members as they join.
     private var epochs: [OpaqueKey: UInt64] = [:]
     /// The wall clock in Unix seconds, for grant expiry (injectable for tests).
     let unixTime: () -> UInt64
 
-    init(limits: RelayLimits, metrics: RelayMetrics, udpPort: UInt16, unixTime: @escaping () -> UInt64) {
+    init(limits: RelayLimits, metrics: RelayMetrics, log: RelayLog, udpPort: UInt16, unixTime: @escaping () -> UInt64) {
         self.limits = limits
         self.metrics = metrics
+        self.log = log
         self.udpPort = udpPort
         self.unixTime = unixTime
         rooms = RoomTable(limits: limits)
         media = MediaPlane(limits: limits)
-        handshakes = TokenBucket(rate: limits.handshakesPerSecond, burst: limits.handshakesPerSecond, now: 0)
     }
 
     var sessionCount: Int { sessions.count }
 
     // MARK: - Sessions
 
-    /// A TCP connection arrived; nil when the relay is at its session limit or above its handshake
-    /// rate. (TCP's own handshake already proves the client's address, which is what WireGuard's
-    /// cookie reply proves for UDP; so under load the relay sheds connections before any Noise work.)
+    /// A TCP connection arrived; nil when the relay is at its session limit. (The handshake rate
+    /// is the `HandshakeGate`'s: it answers with cookies before any Noise work.)
     func open(channel: any Channel, now: UInt64) -> SessionID? {
         guard sessions.count < limits.maxSessions else {
             metrics.dropped(.limitReached)
             return nil
         }
-        guard handshakes.take(now: now) else {
-            metrics.dropped(.rateLimited)
-            return nil
-        }
         let id = SessionID(nextSession)
         nextSession += 1
+        log.debug("\(id) opened from \(channel.remoteAddress.map { "\($0)" } ?? "?")")
         sessions[id] = Session(channel: channel,
                                bucket: TokenBucket(rate: limits.controlMessagesPerSecond, burst: limits.controlBurst, now: now),
                                blobBucket: TokenBucket(rate: limits.blobsPerSecond, burst: limits.blobBurst, now: now))
@@ -77,6 +76,7 @@ final class RelayCore {
 
     func close(_ id: SessionID) {
         guard sessions.removeValue(forKey: id) != nil else { return }
+        log.debug("\(id) closed")
         metrics.add(.sessionsOpen, -1)
         media.unregister(session: id)
         deliver(rooms.leave(session: id))
@@ -149,8 +149,8 @@ final class RelayCore {
         case .blobSend(let send):
             try relayBlob(send.blob, from: id, now: now)
         case .mediaOverTCP(let carried):
-            outputs.removeAll(keepingCapacity: true)
-            media.receive(tcpPayload: carried.payload, from: id, now: now, rooms: rooms, metrics: metrics, into: &outputs)
+            media.receive(tcpPayload: carried.payload, from: id, now: now, rooms: rooms, metrics: metrics,
+                          batch: datagrams, control: &controlMedia)
             flushOutputs()
         case .directoryRequest:
             let entries = rooms.directory.map { DirectoryEntry(roomID: $0.id.bytes, title: $0.entry, listenerCount: UInt32($0.listeners)) }
@@ -189,6 +189,7 @@ final class RelayCore {
         }
         sessions[id]?.pendingCreate = nil
         metrics.add(.membersJoined)
+        log.debug("\(id) joined room \(RelayLog.prefix(join.roomID)) as \(rooms.room(of: id)?.members[id]?.role ?? .listener) (key \(RelayLog.prefix(join.memberKey)))")
         if let profile = join.profile {
             deliveries += try rooms.setProfile(session: id, blob: profile)
         }
@@ -284,22 +285,23 @@ final class RelayCore {
 
     /// One datagram from the UDP socket.
     func receive(datagram: [UInt8], from address: SocketAddress, now: UInt64) {
-        media.receive(datagram: datagram, from: address, now: now, rooms: rooms, metrics: metrics, into: &outputs)
+        media.receive(datagram: datagram, from: address, now: now, rooms: rooms, metrics: metrics,
+                      batch: datagrams, control: &controlMedia)
     }
 
-    /// Writes what the datagrams of one read batch produced, then flushes once (sendmmsg).
+    /// Sends what the datagrams of one read batch produced: the UDP datagrams with sendmmsg, the
+    /// TCP fallback payloads on their control sessions.
     func flushOutputs() {
-        guard !outputs.isEmpty else { return }
-        for output in outputs {
-            switch output {
-            case let .datagram(address, buffer):
-                udpChannel?.write(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
-            case let .control(session, payload):
-                sessions[session]?.channel.writeAndFlush(ControlMessage.mediaOverTCP(MediaOverTCP(payload: payload)), promise: nil)
-            }
+        datagrams.flush()
+        for carried in controlMedia {
+            sessions[carried.session]?.channel.writeAndFlush(ControlMessage.mediaOverTCP(MediaOverTCP(payload: carried.payload)), promise: nil)
         }
-        udpChannel?.flush()
-        outputs.removeAll(keepingCapacity: true)
+        controlMedia.removeAll(keepingCapacity: true)
+    }
+
+    private func send(_ batch: DatagramBatch) {
+        let sent = udpSocket.map { batch.send(on: $0) } ?? 0
+        if sent < batch.count { metrics.dropped(.sendFailed, batch.count - sent) }
     }
 
     // MARK: - Helpers
@@ -321,6 +323,7 @@ final class RelayCore {
     }
 
     private func reply(_ id: SessionID, _ code: RelayErrorCode, to message: ControlMessage) {
+        log.debug("\(id): \(ControlMessage.names[message.type] ?? "message") refused with error \(code.rawValue)")
         send(.error(ErrorMessage(code: code.rawValue, text: code.text, inReplyTo: message.type)), to: id)
     }
 
@@ -385,7 +388,12 @@ final class RelayCore {
                     senderSlot: member.senderSlot, profile: member.profile)
     }
 
+    /// Brings the open-rooms gauge up to date, logging each room that opened or closed (a count only).
     private func updateRoomGauge() {
-        metrics.add(.roomsOpen, rooms.rooms.count - metrics.value(.roomsOpen))
+        let open = rooms.rooms.count
+        let change = open - metrics.value(.roomsOpen)
+        guard change != 0 else { return }
+        metrics.add(.roomsOpen, change)
+        log.info(change > 0 ? .roomOpened(roomsOpen: open) : .roomClosed(roomsOpen: open))
     }
 }

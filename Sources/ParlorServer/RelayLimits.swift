@@ -24,6 +24,8 @@ public struct RelayLimits: Sendable, Equatable {
     public var blobBurst = 20
     /// New handshakes per second before the relay answers with cookie replies instead (WireGuard-style).
     public var handshakesPerSecond = 500
+    /// Above `handshakesPerSecond`: handshakes per second one IP address may make with a valid cookie.
+    public var addressHandshakesPerSecond = 5
     /// Seconds a control session may stay silent before it is closed (clients ping every 10 s).
     public var idleTimeoutSeconds = 45
     /// Seconds a session may take to finish its handshake and join.

@@ -12,12 +12,14 @@ public final class RelayServer: Sendable {
         public var port: Int
         public var key: X25519KeyPair
         public var limits: RelayLimits
+        public var log: RelayLog
 
-        public init(host: String, port: Int, key: X25519KeyPair, limits: RelayLimits = RelayLimits()) {
+        public init(host: String, port: Int, key: X25519KeyPair, limits: RelayLimits = RelayLimits(), log: RelayLog = .silent) {
             self.host = host
             self.port = port
             self.key = key
             self.limits = limits
+            self.log = log
         }
     }
 
@@ -31,16 +33,23 @@ public final class RelayServer: Sendable {
     private let core: NIOLoopBound<RelayCore>
     private let drainSeconds: Int
 
+    /// Times a relay on port 0 looks for a port free for both TCP and UDP.
+    static let portAttempts = 8
+
     public static func start(_ configuration: Configuration, metrics: RelayMetrics = RelayMetrics()) async throws -> RelayServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         do {
             // The core is made on its loop and only ever touched there.
             let core = try await loop.submit {
-                NIOLoopBound(RelayCore(limits: configuration.limits, metrics: metrics, udpPort: 0,
+                NIOLoopBound(RelayCore(limits: configuration.limits, metrics: metrics, log: configuration.log, udpPort: 0,
                                        unixTime: { UInt64(Date().timeIntervalSince1970) }), eventLoop: loop)
             }.get()
-            let tcp = try await ServerBootstrap(group: loop)
+            let gate = try await loop.submit {
+                NIOLoopBound(HandshakeGate(relayKey: configuration.key.publicKey, limits: configuration.limits, metrics: metrics,
+                                           now: Monotonic.nanoseconds), eventLoop: loop)
+            }.get()
+            let bootstrap = ServerBootstrap(group: loop)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.backlog, value: 1024)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -51,20 +60,34 @@ public final class RelayServer: Sendable {
                         try pipeline.addHandler(IdleStateHandler(readTimeout: .seconds(Int64(limits.idleTimeoutSeconds))))
                         try pipeline.addHandler(ByteToMessageHandler(LengthPrefixFrameDecoder(maxMessageBytes: limits.maxControlMessageBytes)))
                         try pipeline.addHandler(MessageToByteHandler(LengthPrefixFrameEncoder()))
-                        try pipeline.addHandler(try NoiseResponderHandler(staticKey: configuration.key, metrics: metrics))
+                        try pipeline.addHandler(try NoiseResponderHandler(staticKey: configuration.key, metrics: metrics, gate: gate))
                         try pipeline.addHandler(ControlCodecHandler(metrics: metrics))
                         try pipeline.addHandler(ControlSessionHandler(core: core))
                     }
                 }
-                .bind(host: configuration.host, port: configuration.port).get()
+            // TCP and UDP share one port. With port 0 the kernel picks a TCP port whose number a
+            // UDP socket elsewhere may hold: then pick again.
+            var attempt = 0
+            var bound: (tcp: any Channel, udpSocket: Int32)?
+            while bound == nil {
+                attempt += 1
+                let tcp = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+                do {
+                    bound = (tcp, try MediaSocketOptions.bind(to: tcp.localAddress!))
+                } catch {
+                    try? await tcp.close()
+                    guard configuration.port == 0, attempt < Self.portAttempts else { throw error }
+                }
+            }
+            let (tcp, udpSocket) = bound!
             let port = tcp.localAddress!.port!
             let udp = try await MediaSocketOptions.apply(to: DatagramBootstrap(group: loop))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(MediaChannelHandler(core: core)) }
                 }
-                .bind(host: configuration.host, port: port).get()
+                .withBoundSocket(udpSocket).get()
             try await loop.submit {
-                core.value.udpChannel = udp
+                core.value.udpSocket = udpSocket
                 core.value.udpPort = UInt16(port)
             }.get()
             return RelayServer(metrics: metrics, address: tcp.localAddress!, publicKey: configuration.key.publicKey, group: group,
@@ -97,6 +120,8 @@ public final class RelayServer: Sendable {
         while ContinuousClock.now < deadline, (try? await loop.submit({ self.core.value.sessionCount }).get()) ?? 0 > 0 {
             try? await Task.sleep(for: .milliseconds(50))
         }
+        // The core sends on the UDP socket directly: it lets go before NIO closes it.
+        try? await loop.submit { self.core.value.udpSocket = nil }.get()
         try? await udp.close()
         try? await group.shutdownGracefully()
     }

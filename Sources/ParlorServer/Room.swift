@@ -10,6 +10,9 @@ public struct Room: Sendable {
     public internal(set) var members: [SessionID: RoomMember] = [:]
     /// Sessions in the order they joined: the roster's order.
     public internal(set) var joinOrder: [SessionID] = []
+    /// Set by the room table, to a value no room of that table had before, whenever `joinOrder`
+    /// changes: the media path keeps each room's recipients and rebuilds them only when it moves.
+    public internal(set) var membershipVersion: UInt64 = 0
     /// Sessions with a raised hand, in the order raised.
     public internal(set) var hands: [SessionID] = []
     var banned: Set<OpaqueKey> = []

@@ -16,6 +16,8 @@ public struct RoomTable: Sendable {
     public let limits: RelayLimits
     public private(set) var rooms: [OpaqueKey: Room] = [:]
     private var roomOfSession: [SessionID: OpaqueKey] = [:]
+    /// Counts membership changes across all rooms: each room's `membershipVersion` comes from it.
+    private var membershipChanges: UInt64 = 0
 
     public init(limits: RelayLimits) { self.limits = limits }
 
@@ -61,6 +63,8 @@ public struct RoomTable: Sendable {
         deliveries += toThoseWhoSee(member, .memberJoined(member), in: room)
         room.members[session] = member
         room.joinOrder.append(session)
+        membershipChanges += 1
+        room.membershipVersion = membershipChanges
         let visible = role.canModerate ? room.roster : room.roster.filter { $0.role.isOnStage || $0.session == session }
         deliveries.append(Delivery(to: session, notice: .joined(you: member, roster: visible)))
         rooms[id] = room
@@ -204,11 +208,11 @@ public struct RoomTable: Sendable {
         rooms.values.compactMap { room in room.directoryEntry.map { (room.id, $0, room.members.count) } }
     }
 
-    /// The sessions of the room a media frame from `session` goes to (the sender itself included:
-    /// the caller skips it, so the per-packet path copies nothing), or nil when it may not transmit.
-    public func mediaTargets(of session: SessionID) -> (slot: UInt16, room: [SessionID])? {
+    /// Where a media frame from `session` goes: the sender's slot and its room (whose `joinOrder`
+    /// lists the recipients, the sender itself included), or nil when it may not transmit.
+    public func mediaRoute(of session: SessionID) -> (slot: UInt16, room: Room)? {
         guard let room = room(of: session), let member = room.members[session], member.mayTransmit else { return nil }
-        return (member.senderSlot, room.joinOrder)
+        return (member.senderSlot, room)
     }
 
     // MARK: - Helpers
@@ -245,6 +249,8 @@ public struct RoomTable: Sendable {
         guard let member = room.members.removeValue(forKey: session) else { return [] }
         room.joinOrder.removeAll { $0 == session }
         room.hands.removeAll { $0 == session }
+        membershipChanges += 1
+        room.membershipVersion = membershipChanges
         roomOfSession[session] = nil
         return (notice.map { [Delivery(to: session, notice: $0)] } ?? []) + toThoseWhoSee(member, .memberLeft(member.key), in: room)
     }

@@ -15,8 +15,11 @@ extension Parlor {
                 it, or every invite link made for this relay stops working. SIGTERM or Ctrl-C \
                 tells clients the relay is closing and drains for a few seconds.
 
-                It logs no client address, key or room id. Metrics (counts only, Prometheus text) \
-                are served on a loopback address when --metrics is given.
+                At --log-level info (the default) it logs rooms opening and closing, with counts, \
+                and no client address, key or room id. --log-level debug also logs client \
+                addresses, session numbers, refused requests and prefixes of room ids and member \
+                keys, and says so when it starts. Metrics (counts only, Prometheus text) are \
+                served on a loopback address when --metrics is given.
 
                 Limits (rooms, members, speakers, message sizes and rates, handshakes, timeouts) \
                 have defaults; --config FILE sets any of them, one `name = number` a line, e.g. \
@@ -38,8 +41,11 @@ extension Parlor {
         @Option(help: "A file of limits, `name = number` a line.")
         var config: String?
 
+        @Option(help: "info (no addresses, keys or ids) or debug (more, for your own troubleshooting).")
+        var logLevel = "info"
+
         func run() async throws {
-            try await RelayService.run(.init(listen: listen, keyFile: keyFile, metrics: metrics, config: config))
+            try await RelayService.run(.init(listen: listen, keyFile: keyFile, metrics: metrics, config: config, logLevel: logLevel))
         }
     }
 }

@@ -34,12 +34,12 @@ extension Parlor {
         @Flag(inversion: .prefixedNo, help: "Opus in-band forward error correction.")
         var fec = true
 
-        @Option(help: "The packet loss Opus prepares its FEC for, in percent.")
-        var expectedLoss: Int32 = 10
+        @Option(help: "The packet loss Opus prepares its FEC for, in percent (default: follows the loss measured).")
+        var expectedLoss: Int32?
 
         func validate() throws {
             guard (16_000...64_000).contains(bitrate) else { throw ValidationError("--bitrate must be from 16000 to 64000") }
-            guard (0...100).contains(expectedLoss) else { throw ValidationError("--expected-loss must be from 0 to 100") }
+            if let expectedLoss, !(0...100).contains(expectedLoss) { throw ValidationError("--expected-loss must be from 0 to 100") }
         }
 
         func run() throws {

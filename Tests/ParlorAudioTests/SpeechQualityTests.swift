@@ -87,32 +87,7 @@ import Testing
             try writer.write(samples)
             writer.close()
         }
-        return (try pesq(reference: reference, degraded: degraded, dir: dir), speaker.jitter.counters)
-    }
-
-    /// Resamples both files to 16 kHz with sox, aligns the degraded one by cross-correlation and
-    /// scores it with PESQ in wideband mode.
-    static func pesq(reference: String, degraded: String, dir: TemporaryDirectory) throws -> Double {
-        let ref16 = reference + ".16k.wav", deg16 = degraded + ".16k.wav"
-        try Command.run(["sox", reference, "-r", "16000", ref16])
-        try Command.run(["sox", degraded, "-r", "16000", deg16])
-        let script = """
-            import sys, wave, numpy as np
-            from pesq import pesq
-            def load(p):
-                with wave.open(p) as w: return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).astype(np.float64)
-            ref, deg = load(sys.argv[1]), load(sys.argv[2])
-            n = 1 << int(np.ceil(np.log2(len(ref) + len(deg))))
-            corr = np.fft.irfft(np.fft.rfft(deg, n) * np.conj(np.fft.rfft(ref, n)), n)
-            lag = int(np.argmax(corr[:16000]))
-            deg = deg[lag:lag + len(ref)]
-            ref = ref[:len(deg)]
-            print(lag, pesq(16000, ref, deg, 'wb'))
-            """
-        let out = try Command.run(["python3", "-c", script, ref16, deg16]).stdout
-        let score = out.split(separator: " ").last.flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-        #expect(score != nil, "pesq printed \(out)")
-        return score ?? 0
+        return (try SpeechScore.pesq(reference: reference, degraded: degraded), speaker.jitter.counters)
     }
 
     @Test func pesqCleanAndWithLossWithAndWithoutFEC() throws {

@@ -11,6 +11,8 @@ final class ImpairedPath: @unchecked Sendable {
     private let relayPort: UInt16
     private let lossPercent: Double
     private let jitterMilliseconds: Double
+    /// Drops every datagram in both directions (a network that blocks UDP).
+    private let blocksUDP: Bool
     private let udp: Int32
     private let listener: Int32
     private let lock = NSLock()
@@ -18,11 +20,14 @@ final class ImpairedPath: @unchecked Sendable {
     private var pending: [(due: Double, bytes: [UInt8], to: sockaddr_in)] = []
     private var random: UInt64
     private var running = true
+    /// Until this moment (monotonic seconds) nothing passes either way: TCP waits, UDP is lost.
+    private var partitionedUntil = 0.0
     private(set) var dropped = 0
     private(set) var passed = 0
 
-    init(relayPort: UInt16, lossPercent: Double, jitterMilliseconds: Double, seed: UInt64 = 42) throws {
+    init(relayPort: UInt16, lossPercent: Double = 0, jitterMilliseconds: Double = 0, blocksUDP: Bool = false, seed: UInt64 = 42) throws {
         self.relayPort = relayPort
+        self.blocksUDP = blocksUDP
         self.lossPercent = lossPercent
         self.jitterMilliseconds = jitterMilliseconds
         random = seed
@@ -57,6 +62,14 @@ final class ImpairedPath: @unchecked Sendable {
 
     private var isRunning: Bool { lock.withLock { running } }
 
+    /// Cuts the path for `seconds`: datagrams are lost, TCP bytes wait (as TCP's retransmissions
+    /// would deliver them once the path is back).
+    func partition(seconds: Double) {
+        lock.withLock { partitionedUntil = Self.now() + seconds }
+    }
+
+    private var isPartitioned: Bool { lock.withLock { Self.now() < partitionedUntil } }
+
     // MARK: TCP: untouched
 
     private func acceptLoop() {
@@ -67,16 +80,18 @@ final class ImpairedPath: @unchecked Sendable {
             var address = Self.loopback(relayPort)
             let ok = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(relay, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
             guard ok == 0 else { close(client); close(relay); continue }
-            Self.thread { Self.pump(from: client, to: relay) }
-            Self.thread { Self.pump(from: relay, to: client) }
+            Self.thread { [self] in pump(from: client, to: relay) }
+            Self.thread { [self] in pump(from: relay, to: client) }
         }
     }
 
-    private static func pump(from: Int32, to: Int32) {
+    private func pump(from: Int32, to: Int32) {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
             let n = read(from, &buffer, buffer.count)
-            guard n > 0, write(to, buffer, n) == n else { break }
+            guard n > 0 else { break }
+            while isPartitioned { usleep(5_000) }
+            guard write(to, buffer, n) == n else { break }
         }
         shutdown(to, Int32(SHUT_RDWR))
         shutdown(from, Int32(SHUT_RDWR))
@@ -91,6 +106,10 @@ final class ImpairedPath: @unchecked Sendable {
             var length = socklen_t(MemoryLayout<sockaddr_in>.size)
             let n = withUnsafeMutablePointer(to: &from) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(udp, &buffer, buffer.count, 0, $0, &length) } }
             guard n > 0 else { if n == 0 || errno != EINTR { return } else { continue } }
+            if blocksUDP || isPartitioned {
+                lock.withLock { dropped += 1 }
+                continue
+            }
             let upstream = upstreamSocket(for: from)
             var relay = Self.loopback(relayPort)
             _ = withUnsafePointer(to: &relay) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(upstream, buffer, n, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
@@ -113,7 +132,7 @@ final class ImpairedPath: @unchecked Sendable {
             let n = recv(fd, &buffer, buffer.count, 0)
             guard n > 0 else { return }
             lock.withLock {
-                if nextUniform() * 100 < lossPercent {
+                if Self.now() < partitionedUntil || nextUniform() * 100 < lossPercent {
                     dropped += 1
                 } else {
                     passed += 1

@@ -35,8 +35,8 @@ struct TestRelay {
     let server: RelayServer
     let key: X25519KeyPair
 
-    static func start(key: X25519KeyPair = .generate(), port: Int = 0) async throws -> TestRelay {
-        TestRelay(server: try await RelayServer.start(.init(host: "127.0.0.1", port: port, key: key)), key: key)
+    static func start(key: X25519KeyPair = .generate(), port: Int = 0, limits: RelayLimits = RelayLimits()) async throws -> TestRelay {
+        TestRelay(server: try await RelayServer.start(.init(host: "127.0.0.1", port: port, key: key, limits: limits)), key: key)
     }
 
     var address: RelayAddress { RelayAddress(host: .ipv4("127.0.0.1"), port: UInt16(server.address.port!)) }
@@ -57,6 +57,7 @@ struct TestMember {
         let events = EventLog()
         var configuration = RoomClient.Configuration()
         configuration.settings = settings
+        configuration.adaptiveFEC = false
         let client = try RoomClient(identity: identity, media: media, configuration: configuration) { events.append($0) }
         client.start()
         return TestMember(client: client, events: events)

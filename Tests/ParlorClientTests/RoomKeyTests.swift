@@ -4,6 +4,7 @@ import ParlorAudio
 import ParlorClient
 import ParlorCrypto
 import ParlorProtocol
+import ParlorServer
 import ParlorTestSupport
 import Testing
 
@@ -111,5 +112,21 @@ extension RoomEndToEndTests {
         let wall = Date().timeIntervalSince(started)
         print(String(format: "relay restart: recording %.2f s over %.2f s of wall time since the restart began", seconds, wall))
         #expect(seconds > wall - 1, "the recording kept its timeline through the restart")
+    }
+
+    /// A relay over its handshake rate answers with cookies: clients come in on their second try.
+    @Test func clientsGetInWithACookieWhenTheRelayIsBusy() async throws {
+        var limits = RelayLimits()
+        limits.handshakesPerSecond = 1
+        let relay = try await TestRelay.start(limits: limits)
+        defer { Task { await relay.server.stop() } }
+        let room = try relay.hostRoom()
+        let host = try TestMember.host(room, title: "Busy")
+        let listeners = try (1...4).map { try TestMember.join(RoomIdentity(link: room.listenLink, name: "L\($0)")) }
+        for member in [host] + listeners {
+            #expect(member.events.wait { $0.contains { $0.name == "joined" } }, "\(member.events.all.map(\.name))")
+        }
+        #expect(relay.server.metrics.value(.cookieReplies) > 0)
+        for member in listeners + [host] { member.client.stop() }
     }
 }

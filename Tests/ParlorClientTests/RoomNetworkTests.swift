@@ -51,6 +51,63 @@ extension RoomEndToEndTests {
         #expect((scores[true] ?? 0) > (scores[false] ?? 0), "FEC on \(scores[true] ?? 0) vs off \(scores[false] ?? 0)")
     }
 
+    /// A listener whose network drops every UDP datagram, or only those coming in, still hears
+    /// the room: its media comes inside the TCP control session, with nothing to configure.
+    @Test(arguments: [true, false]) func blockedUDPFallsBackToTCP(bothWays: Bool) async throws {
+        let relay = try await TestRelay.start()
+        defer { Task { await relay.server.stop() } }
+        let room = try relay.hostRoom()
+        let host = try TestMember.host(room, title: "No UDP")
+        let path = try ImpairedPath(relayPort: relay.address.port, lossPercent: 100, blocksUDP: bothWays)
+        var link = room.listenLink
+        link.relay.port = path.port
+        let listener = try TestMember.join(RoomIdentity(link: link, name: "Behind a firewall"))
+        let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Speaker"),
+                                          media: MediaIO(source: WAVFileSource(path: try SpeechFixture.wav().path, loop: true)))
+        #expect(listener.events.wait { $0.contains { $0.name == "speaking_started" } })
+        try await Task.sleep(for: .seconds(2))
+        let (media, _, udp) = listener.client.statistics
+        #expect(!udp)
+        #expect(media.packetsReceived > 50)
+        #expect(path.dropped > 0, "the listener did try UDP")
+        for member in [speaker, listener, host] { member.client.stop() }
+        path.stop()
+    }
+
+    /// The path between a listener and the relay is cut for 10 s: the session survives, the
+    /// roster is whole afterwards, and speech comes back within a few seconds of the path.
+    @Test func aTenSecondPartitionIsRiddenOut() async throws {
+        let relay = try await TestRelay.start()
+        defer { Task { await relay.server.stop() } }
+        let room = try relay.hostRoom()
+        let host = try TestMember.host(room, title: "Partition")
+        let path = try ImpairedPath(relayPort: relay.address.port)
+        var link = room.listenLink
+        link.relay.port = path.port
+        let listener = try TestMember.join(RoomIdentity(link: link, name: "On a train"))
+        let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Speaker"),
+                                          media: MediaIO(source: WAVFileSource(path: try SpeechFixture.wav().path, loop: true)))
+        #expect(listener.events.wait { $0.contains { $0.name == "speaking_started" } })
+        try await Task.sleep(for: .seconds(1))
+        path.partition(seconds: 10)
+        let cut = Date()
+        try await Task.sleep(for: .seconds(10))
+        let before = listener.client.statistics.media.packetsReceived
+        var resumed: Double?
+        while resumed == nil, Date().timeIntervalSince(cut) < 40 {
+            if listener.client.statistics.media.packetsReceived > before + 10 { resumed = Date().timeIntervalSince(cut) - 10 }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let seconds = try #require(resumed, "media never came back")
+        print(String(format: "10 s partition: media back %.2f s after the path; roster %d members", seconds,
+                     listener.client.state.roster.all.count))
+        #expect(seconds < 5)
+        #expect(listener.client.state.roster.stage.count == 2, "host and speaker still on the listener's stage")
+        #expect(!host.events.contains("member_left"), "the host never lost the listener")
+        for member in [speaker, listener, host] { member.client.stop() }
+        path.stop()
+    }
+
     /// The host's speak link, rebuilt from its state (the test keeps only the members).
     private func speakLink(of host: TestMember) throws -> InviteLink {
         try #require(host.speakLink)
@@ -145,4 +202,40 @@ func monotonicSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_MONOTONIC, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
+extension RoomEndToEndTests {
+    /// Microphone to speaker through the audio engines: the speaker's engine captures speech from
+    /// the real alsa-lib `file` plugin on its real-time thread, the listener's engine plays what
+    /// it hears into another; the played file carries the speech.
+    @Test func theAudioEnginesCarryTheRoom() async throws {
+        let relay = try await TestRelay.start()
+        defer { Task { await relay.server.stop() } }
+        let dir = try TemporaryDirectory()
+        let speech = try SpeechFixture.samples()
+        try speech.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: dir.path("mic.raw"))) }
+        let frame = OpusSettings().frameSamples
+        let mic = AudioEngine(capture: try ALSAAudioDevice(pcm: HermeticALSA.open(HermeticALSA.captureConfig(from: dir.path("mic.raw")), .capture), frameSamples: frame),
+                              playback: NullAudioDevice(direction: .playback), frameSamples: frame)
+        let ear = AudioEngine(capture: NullAudioDevice(direction: .capture),
+                              playback: try ALSAAudioDevice(pcm: HermeticALSA.open(HermeticALSA.playbackConfig(to: dir.path("ear.raw")), .playback), frameSamples: frame),
+                              frameSamples: frame)
+        let room = try relay.hostRoom()
+        let host = try TestMember.host(room, title: "Engines")
+        let listener = try TestMember.join(RoomIdentity(link: room.listenLink, name: "Ear"), media: MediaIO(mixSinks: [PlaybackRingSink(ring: ear.toPlay)]))
+        #expect(listener.events.wait { $0.contains { $0.name == "joined" } })
+        try ear.start()
+        let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Mic"), media: MediaIO(source: CaptureRingSource(ring: mic.captured)))
+        #expect(speaker.events.wait { $0.contains { $0.name == "joined" } })
+        try mic.start()
+        #expect(listener.events.wait { $0.contains { $0.name == "speaking_started" } })
+        try await Task.sleep(for: .seconds(Double(speech.count) / 48_000))
+        mic.stop()
+        ear.stop()
+        for member in [speaker, listener, host] { member.client.stop() }
+        let played = try Data(contentsOf: URL(fileURLWithPath: dir.path("ear.raw"))).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+        let loud = played.filter { abs(Int($0)) > 1_000 }.count
+        print("engines: \(played.count) samples played, \(loud) above -30 dBFS; mic xruns \(mic.statistics.xruns), ear underflows \(ear.statistics.playbackUnderflows)")
+        #expect(loud > 48_000 / 2, "half a second of speech-level samples at least")
+    }
 }

@@ -31,8 +31,23 @@ import Testing
         }
     }
 
+    /// What the plane produced for one datagram: the UDP datagrams it sealed and the TCP fallbacks.
+    final class Outbox {
+        var datagrams: [(address: DatagramAddress, bytes: [UInt8])] = []
+        var control: [MediaPlane.ControlMedia] = []
+        lazy var batch = DatagramBatch { [unowned self] in datagrams += $0.datagrams }
+        var count: Int { datagrams.count + control.count }
+    }
+
     static func key(_ n: UInt8) -> OpaqueKey { OpaqueKey([UInt8](repeating: n, count: 32))! }
     let metrics = RelayMetrics()
+
+    func receive(_ plane: inout MediaPlane, _ datagram: [UInt8], from address: SocketAddress, now: UInt64, rooms: RoomTable) -> Outbox {
+        let out = Outbox()
+        plane.receive(datagram: datagram, from: address, now: now, rooms: rooms, metrics: metrics, batch: out.batch, control: &out.control)
+        out.batch.flush()
+        return out
+    }
 
     /// A room: host (session 1, on stage) and listeners (sessions 2 and 3), every client known by UDP.
     func setUp() throws -> (MediaPlane, RoomTable, [Client]) {
@@ -46,10 +61,10 @@ import Testing
         }
         var clientsOut = clients
         for i in clientsOut.indices {
-            var out: [MediaPlane.Output] = []
             let probe = try clientsOut[i].sender.seal([1, 2, 3], kind: .keepalive)
-            plane.receive(datagram: probe, from: clientsOut[i].address, now: 1, rooms: rooms, metrics: metrics, into: &out)
-            #expect(out.count == 1, "keepalive answered")
+            let out = receive(&plane, probe, from: clientsOut[i].address, now: 1, rooms: rooms)
+            #expect(out.datagrams.count == 1, "keepalive answered")
+            #expect(try out.datagrams.first.map { try clientsOut[i].receiver.open($0.bytes).payload } == [1, 2, 3])
         }
         return (plane, rooms, clientsOut)
     }
@@ -60,17 +75,11 @@ import Testing
 
     @Test func aSpeakersFrameReachesEveryListenerUnderItsOwnKeyStampedWithTheRelaysSlot() throws {
         var (plane, rooms, clients) = try setUp()
-        var out: [MediaPlane.Output] = []
-        plane.receive(datagram: try clients[0].sender.seal(try frame()), from: clients[0].address, now: 2, rooms: rooms, metrics: metrics, into: &out)
-        #expect(out.count == 2)
+        let out = receive(&plane, try clients[0].sender.seal(try frame()), from: clients[0].address, now: 2, rooms: rooms)
+        #expect(out.datagrams.count == 2 && out.control.isEmpty)
         var received: [[UInt8]] = []
-        for (output, i) in zip(out, [1, 2]) {
-            guard case let .datagram(address, buffer) = output else {
-                Issue.record("expected UDP, got \(output)")
-                continue
-            }
-            #expect(address == clients[i].address)
-            let bytes = Array(buffer.readableBytesView)
+        for ((address, bytes), i) in zip(out.datagrams, [1, 2]) {
+            #expect(address.matches(DatagramAddress(clients[i].address)!))
             received.append(bytes)
             let opened = try clients[i].receiver.open(bytes)
             let payload = try MediaPayload.decode(opened.payload)
@@ -84,36 +93,30 @@ import Testing
 
     @Test func aSecondMediaSetupChangesNothing() throws {
         var (plane, _, clients) = try setUp()
-        let before = plane.endpoints.count
+        let before = plane.endpointCount
         let again = plane.register(session: clients[0].session, keys: try MediaKeys.forTests(), clientReceiverIndex: 7, now: 9)
         #expect(again == clients[0].relayIndex, "the same index, so the same counter goes on")
-        #expect(plane.endpoints.count == before)
+        #expect(plane.endpointCount == before)
     }
 
     @Test func listenersMediaIsNotForwarded() throws {
         var (plane, rooms, clients) = try setUp()
-        var out: [MediaPlane.Output] = []
-        plane.receive(datagram: try clients[1].sender.seal(try frame()), from: clients[1].address, now: 2, rooms: rooms, metrics: metrics, into: &out)
-        #expect(out.isEmpty)
+        let out = receive(&plane, try clients[1].sender.seal(try frame()), from: clients[1].address, now: 2, rooms: rooms)
+        #expect(out.count == 0)
         #expect(metrics.value(.notSpeaker) == 1)
     }
 
     @Test func replaysForgeriesStrangersAndJunkAreDroppedAndCounted() throws {
         var (plane, rooms, clients) = try setUp()
-        var out: [MediaPlane.Output] = []
         let datagram = try clients[0].sender.seal(try frame())
-        plane.receive(datagram: datagram, from: clients[0].address, now: 2, rooms: rooms, metrics: metrics, into: &out)
-        out.removeAll()
-        plane.receive(datagram: datagram, from: clients[0].address, now: 3, rooms: rooms, metrics: metrics, into: &out)
+        _ = receive(&plane, datagram, from: clients[0].address, now: 2, rooms: rooms)
         var forged = try clients[0].sender.seal(try frame())
         forged[forged.count - 1] ^= 1
-        plane.receive(datagram: forged, from: clients[0].address, now: 3, rooms: rooms, metrics: metrics, into: &out)
         var stranger = datagram
         stranger[4] ^= 0xFF
-        plane.receive(datagram: stranger, from: clients[0].address, now: 3, rooms: rooms, metrics: metrics, into: &out)
-        plane.receive(datagram: [1, 2, 3], from: clients[0].address, now: 3, rooms: rooms, metrics: metrics, into: &out)
-        plane.receive(datagram: [UInt8](repeating: 0, count: 2_000), from: clients[0].address, now: 3, rooms: rooms, metrics: metrics, into: &out)
-        #expect(out.isEmpty)
+        for junk in [datagram, forged, stranger, [1, 2, 3], [UInt8](repeating: 0, count: 2_000)] {
+            #expect(receive(&plane, junk, from: clients[0].address, now: 3, rooms: rooms).count == 0)
+        }
         #expect(metrics.value(.replayed) == 1)
         #expect(metrics.value(.unauthenticated) == 1)
         #expect(metrics.value(.unknownReceiver) == 1)
@@ -125,23 +128,19 @@ import Testing
         var (plane, rooms, clients) = try setUp()
         var late = try Client(4, plane: &plane)
         _ = try rooms.join(session: late.session, room: Self.key(100), key: Self.key(4), boxKey: Self.key(14), role: .listener, grantSignature: nil)
-        var out: [MediaPlane.Output] = []
-        plane.receive(datagram: try clients[0].sender.seal(try frame()), from: clients[0].address, now: 2, rooms: rooms, metrics: metrics, into: &out)
-        #expect(out.contains(.control(late.session, try frame(slot: 1))))
+        var out = receive(&plane, try clients[0].sender.seal(try frame()), from: clients[0].address, now: 2, rooms: rooms)
+        #expect(out.control == [MediaPlane.ControlMedia(session: late.session, payload: try frame(slot: 1))])
         // Once its UDP works (a keepalive got through), media switches to UDP.
-        out.removeAll()
-        plane.receive(datagram: try late.sender.seal([0], kind: .keepalive), from: late.address, now: 3, rooms: rooms, metrics: metrics, into: &out)
-        out.removeAll()
-        plane.receive(datagram: try clients[0].sender.seal(try frame()), from: clients[0].address, now: 4, rooms: rooms, metrics: metrics, into: &out)
-        #expect(out.allSatisfy { if case .datagram = $0 { true } else { false } })
+        _ = receive(&plane, try late.sender.seal([0], kind: .keepalive), from: late.address, now: 3, rooms: rooms)
+        out = receive(&plane, try clients[0].sender.seal(try frame()), from: clients[0].address, now: 4, rooms: rooms)
+        #expect(out.control.isEmpty && out.datagrams.count == 3)
         #expect(metrics.value(.tcpMediaForwarded) == 1)
     }
 
     @Test func aFloodingSpeakerIsLimited() throws {
         var (plane, rooms, clients) = try setUp()
-        var out: [MediaPlane.Output] = []
         for _ in 0..<(RelayLimits().mediaBurst + 50) {
-            plane.receive(datagram: try clients[0].sender.seal(try frame()), from: clients[0].address, now: 2, rooms: rooms, metrics: metrics, into: &out)
+            _ = receive(&plane, try clients[0].sender.seal(try frame()), from: clients[0].address, now: 2, rooms: rooms)
         }
         #expect(metrics.value(.rateLimited) == 50)
     }
@@ -156,5 +155,26 @@ extension MediaKeys {
         _ = try relay.readMessage(try client.writeMessage())
         _ = try client.readMessage(try relay.writeMessage())
         return try relay.split().mediaKeys
+    }
+}
+
+extension MediaPlaneTests {
+    @Test func aRoomLargerThanOneSendBatchHearsEveryFrameAndALeaverStopsAtOnce() throws {
+        var (plane, rooms, clients) = try setUp()
+        let count = DatagramBatch.capacity + 20
+        for n in 0..<count {
+            var listener = try Client(UInt64(10 + n), plane: &plane)
+            _ = try rooms.join(session: listener.session, room: Self.key(100), key: OpaqueKey(Array(repeating: 7, count: 24) + withUnsafeBytes(of: UInt64(n)) { Array($0) })!,
+                               boxKey: Self.key(14), role: .listener, grantSignature: nil)
+            _ = receive(&plane, try listener.sender.seal([0], kind: .keepalive), from: listener.address, now: 1, rooms: rooms)
+        }
+        var out = receive(&plane, try clients[0].sender.seal(try frame()), from: clients[0].address, now: 2, rooms: rooms)
+        #expect(out.datagrams.count == 2 + count, "sent in more than one batch, none lost")
+
+        _ = rooms.leave(session: clients[1].session)
+        plane.unregister(session: clients[1].session)
+        out = receive(&plane, try clients[0].sender.seal(try frame()), from: clients[0].address, now: 3, rooms: rooms)
+        #expect(out.datagrams.count == 1 + count)
+        #expect(!out.datagrams.contains { $0.address.matches(DatagramAddress(clients[1].address)!) })
     }
 }

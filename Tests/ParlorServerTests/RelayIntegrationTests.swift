@@ -177,22 +177,38 @@ extension RelaySocketSession {
 }
 
 @Suite(.serialized) struct RelayLoadSheddingTests {
-    @Test func connectionsAboveTheHandshakeRateAreShedBeforeAnyNoiseWork() async throws {
+    @Test func aboveTheHandshakeRateClientsGetInWithACookieWithinTheirAddressRate() async throws {
         var limits = RelayLimits()
         limits.handshakesPerSecond = 3
+        limits.addressHandshakesPerSecond = 2
         limits.drainSeconds = 0
         let key = X25519KeyPair.generate()
         let relay = try await RelayServer.start(.init(host: "127.0.0.1", port: 0, key: key, limits: limits))
-        var accepted = 0
+        var sessions: [RelaySocketSession] = []
+        var refused = 0
         let start = Date()
         for _ in 0..<12 {
-            if (try? RelaySocketSession(port: UInt16(relay.address.port!), relayKey: key.publicKey)) != nil { accepted += 1 }
+            do {
+                sessions.append(try RelaySocketSession(port: UInt16(relay.address.port!), relayKey: key.publicKey))
+            } catch is RelaySocketSession.Refused {
+                refused += 1
+            }
         }
-        // A burst of 3, then 3 a second: how many more depends on how long the loop took.
-        let refilled = Int(Date().timeIntervalSince(start) * 3) + 1
-        #expect(accepted >= 3 && accepted <= 3 + refilled, "accepted \(accepted)")
-        #expect(relay.metrics.value(.rateLimited) == 12 - accepted)
-        #expect(relay.metrics.value(.handshakes) == accepted, "no Noise work for shed connections")
+        // A burst of 3 (then 3 a second) without cookies; above it, a burst of 2 (then 2 a second)
+        // from this one address with them; the rest refused. How many refill depends on the time taken.
+        let elapsed = Date().timeIntervalSince(start)
+        let plain = sessions.filter { !$0.neededCookie }.count
+        let withCookie = sessions.filter(\.neededCookie).count
+        #expect(plain >= 3 && plain <= 3 + Int(elapsed * 3) + 1, "\(plain) without a cookie")
+        #expect(withCookie >= 1 && withCookie <= 2 + Int(elapsed * 2) + 1, "\(withCookie) with one")
+        #expect(plain + withCookie + refused == 12)
+        #expect(relay.metrics.value(.handshakes) == sessions.count, "no Noise work for a connection answered with a cookie")
+        #expect(relay.metrics.value(.cookieReplies) == 12 - plain)
+        #expect(relay.metrics.value(.rateLimited) == refused)
+
+        // Each session that got in works.
+        try sessions.last!.send(.ping(Ping(nonce: 1)))
+        #expect(try sessions.last!.receive() == .pong(Pong(nonce: 1)))
         await relay.stop()
     }
 }

@@ -53,12 +53,12 @@ import Testing
 
     @Test func onlyStageMembersTransmitAndMutedOnesDoNot() throws {
         var t = try table()
-        #expect(t.mediaTargets(of: s2) == nil, "a listener's media is not forwarded")
-        #expect(t.mediaTargets(of: s1)?.room == [s1, s2, s3])
+        #expect(t.mediaRoute(of: s2) == nil, "a listener's media is not forwarded")
+        #expect(t.mediaRoute(of: s1)?.room.joinOrder == [s1, s2, s3])
         _ = try t.changeRole(session: s2, to: .speaker, grantSignature: [1])
-        #expect(t.mediaTargets(of: s2) != nil)
+        #expect(t.mediaRoute(of: s2) != nil)
         _ = try t.setMuted(session: s2, muted: true)
-        #expect(t.mediaTargets(of: s2) == nil)
+        #expect(t.mediaRoute(of: s2) == nil)
     }
 
     @Test func grantsCannotMakeAHostAndHostKeysAlwaysAre() throws {
@@ -99,10 +99,10 @@ import Testing
         _ = try t.changeRole(session: s2, to: .speaker, grantSignature: [7, 7])
         let out = try t.moderate(session: s1, action: .moveToAudience, target: alice, revokingGrant: [7, 7])
         #expect(out.contains(Delivery(to: s2, notice: .roleChanged(alice, .listener))))
-        #expect(t.mediaTargets(of: s2) == nil)
+        #expect(t.mediaRoute(of: s2) == nil)
         #expect(throws: RoomRefusal.grantRevoked) { try t.changeRole(session: s2, to: .speaker, grantSignature: [7, 7]) }
         _ = try t.changeRole(session: s2, to: .speaker, grantSignature: [8, 8])
-        #expect(t.mediaTargets(of: s2) != nil, "a new grant works")
+        #expect(t.mediaRoute(of: s2) != nil, "a new grant works")
     }
 
     @Test func removeTellsTheTargetAndBanKeepsItOut() throws {
@@ -192,8 +192,8 @@ import Testing
         var t = try table()
         #expect(throws: RoomRefusal.forbidden) { try t.setMuted(session: s2, muted: true) }
         #expect(try t.setMuted(session: s1, muted: true).map(\.notice) == Array(repeating: .muted(host, true), count: 3))
-        #expect(t.mediaTargets(of: s1) == nil, "a muted member's media is not forwarded")
+        #expect(t.mediaRoute(of: s1) == nil, "a muted member's media is not forwarded")
         #expect(try t.setMuted(session: s1, muted: false).map(\.to) == [s1, s2, s3])
-        #expect(t.mediaTargets(of: s1)?.slot == 1)
+        #expect(t.mediaRoute(of: s1)?.slot == 1)
     }
 }

@@ -1,7 +1,8 @@
 import ParlorProtocol
 
-/// One fuzz input: any bytes as a control message, and as padded plaintext. Whatever decodes
-/// must encode to something that decodes to the same value.
+/// One fuzz input: any bytes as a control message, as padded plaintext, and as an opened profile
+/// card (a record in the same encoding). Whatever decodes must encode to something that decodes
+/// to the same value.
 func fuzzControlMessage(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     if let message = try? ControlMessage.decode(bytes) {
@@ -15,6 +16,9 @@ func fuzzControlMessage(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
               (try? ControlPadding.unpad(padded)) == unpadded else {
             fatalError("padding did not round-trip")
         }
+    }
+    if let card = try? ProfileCard.decode(bytes) {
+        guard (try? ProfileCard.decode(card.encoded)) == card else { fatalError("profile card did not round-trip: \(card)") }
     }
     var reader = ControlFrameReader()
     reader.append(bytes)

@@ -1,7 +1,8 @@
-/// The relay's answer to a datagram it will not process while under load (type 3), in
-/// WireGuard's shape: `type(1)=3 reserved(3) ‖ receiver_index(4, LE) ‖ nonce(24) ‖ cookie(16) ‖ tag(16)`.
-/// The cookie is XChaCha20-Poly1305-sealed; how the relay makes it and how a client echoes it are
-/// left to the relay's load defence (docs/PROTOCOL.md §Cookie reply). Only the codec exists now.
+/// A cookie reply (type 3), in WireGuard's shape:
+/// `type(1)=3 reserved(3) ‖ receiver_index(4, LE) ‖ nonce(24) ‖ cookie(16) ‖ tag(16)`.
+/// The cookie is XChaCha20-Poly1305-sealed. The relay sends it on the control channel, with
+/// receiver index 0, in answer to a handshake it will not do while under load (`HandshakeCookie`,
+/// docs/PROTOCOL.md §2); as a UDP datagram type it is reserved.
 public struct CookieReply: Sendable, Equatable {
     public static let nonceLength = 24
     public static let sealedCookieLength = 32

@@ -33,14 +33,21 @@ public struct ProfileCard: TLVRecord {
 
     /// The card sealed as a display-name blob under the room's metadata key.
     public func sealed(metadataKey: [UInt8]) throws(CryptoError) -> [UInt8] {
-        try MetadataBox.seal(encodedFields, kind: .displayName, metadataKey: metadataKey)
+        try MetadataBox.seal(encoded, kind: .displayName, metadataKey: metadataKey)
     }
 
     /// Opens and reads a profile blob.
     public static func open(_ blob: [UInt8], metadataKey: [UInt8]) throws -> ProfileCard {
-        let plaintext = try MetadataBox.open(blob, kind: .displayName, metadataKey: metadataKey)
-        return try ProfileCard(fields: TLVFields(plaintext, context: "profile card"))
+        try decode(try MetadataBox.open(blob, kind: .displayName, metadataKey: metadataKey))
     }
+
+    /// Reads an opened card's plaintext (unknown fields are skipped).
+    public static func decode(_ plaintext: [UInt8]) throws(ParlorProtocolError) -> ProfileCard {
+        try ProfileCard(fields: TLVFields(plaintext, context: "profile card"))
+    }
+
+    /// The plaintext that `sealed` seals.
+    public var encoded: [UInt8] { encodedFields }
 
     static func truncated(_ text: String, to bytes: Int) -> String {
         var result = ""
