@@ -120,6 +120,12 @@ import Testing
         _ = screen.update(key: .character("x"))
         #expect(screen.isFinished)
 
+        var failed = F.listenerScreen()
+        _ = failed.update(event: .exited(.failed("cannot reach the relay at 127.0.0.1:34935: Connection refused")))
+        let text = failed.render(width: 80, height: 24).text
+        #expect(text.contains("│ Could not stay in the room: cannot reach the relay   │"), "a long reason wraps inside its box:\n\(text)")
+        #expect(text.contains("│ at 127.0.0.1:34935: Connection refused"), "\(text)")
+
         var left = F.listenerScreen()
         _ = left.update(event: .exited(.left))
         #expect(left.isFinished)

@@ -236,11 +236,11 @@ extension RoomScreen {
             lines.append(PanelLine("\(keyNames(.act)) choose · Esc close", group: "dim"))
             drawOverlay(Panel(title: room.person(target)?.displayName ?? target.text, lines: lines), on: &screen, narrow: true)
         case let .confirm(question, _, _):
-            let lines = Self.wrap(question, width: overlayWidth(screen) - 4).map { PanelLine($0, group: "help") }
+            let lines = Self.wrap(question, width: overlayWidth(screen, narrow: true) - 4).map { PanelLine($0, group: "help") }
                 + [PanelLine(""), PanelLine("y yes · n no", group: "title")]
             drawOverlay(Panel(title: "Are you sure?", lines: lines), on: &screen, narrow: true)
         case .ended(let message):
-            let lines = Self.wrap(message, width: overlayWidth(screen) - 4).map { PanelLine($0, group: "help") }
+            let lines = Self.wrap(message, width: overlayWidth(screen, narrow: true) - 4).map { PanelLine($0, group: "help") }
                 + [PanelLine(""), PanelLine("Press any key to close", group: "dim")]
             drawOverlay(Panel(title: "Parlor", lines: lines), on: &screen, narrow: true)
         }
