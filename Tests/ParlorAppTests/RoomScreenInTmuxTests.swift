@@ -202,7 +202,8 @@ import Testing
     }
 
     /// `parlor join` without a link opens the hallway: a pasted link joins; the room is kept
-    /// (owner-only file) and offered next time, where Enter joins it again.
+    /// (owner-only file) and offered next time, where Enter joins it again; "host a new room"
+    /// asks for a title and opens it.
     @Test func theHallwayJoinsByLinkAndRemembersTheRoom() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -239,6 +240,20 @@ import Testing
         try Self.expect(second, shows: "You joined Garden ルーム", "Enter joins the saved room")
         try second.send("q", literal: true)
         try Self.expect(second, shows: "parlor exited 0", "q leaves")
+
+        // Host a room from the hallway: a title, then the room on a relay inside the process.
+        let third = try Tmux(command: try Self.command(["join", "--name", "Night Owl"]), width: 80, height: 24, environment: config)
+        defer { third.stop() }
+        try Self.expect(third, shows: "Host a new room", "the hallway opens")
+        try third.send("Enter")
+        try Self.expect(third, shows: "Title: ", "hosting asks for a title")
+        try third.send("Night owls 🦉", literal: true)
+        try third.send("Enter")
+        let hosted = try Self.expect(third, shows: "Your room is open", "the new room opens")
+        #expect(hosted.contains("Night owls 🦉") && hosted.contains("○ Night Owl (you)  host"), "\(hosted)")
+        try third.send("q", literal: true)
+        try third.send("y", literal: true)
+        try Self.expect(third, shows: "parlor exited 0", "the host leaves")
     }
 
     /// Every row fits the width, the title bar is on top and the status line on the last row.
