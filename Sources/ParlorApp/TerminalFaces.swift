@@ -56,19 +56,20 @@ public enum TerminalFaces {
         let room = try TerminalRoom(options: options)
         let terminal = room.takeTerminal()
         let hallway = TerminalRunner<Hallway>().run(Hallway(keymap: room.keymap, saved: SavedRoomStore.standard().load()), on: terminal) { _ in }
-        switch hallway.choice {
-        case nil:
-            terminal.stop()
-            return 0
-        case .host(let title)?:
-            return try await host(server: nil, relayKey: nil, title: title, room: room, terminal: terminal)
-        case .join(let link)?:
-            do {
-                return try join(link: link, room: room, terminal: terminal)
-            } catch {
+        do {
+            switch hallway.choice {
+            case nil:
                 terminal.stop()
-                throw error
+                return 0
+            case .host(let title)?:
+                return try await host(server: nil, relayKey: nil, title: title, room: room, terminal: terminal)
+            case .join(let link)?:
+                return try join(link: link, room: room, terminal: terminal)
             }
+        } catch {
+            // Give the terminal back before the error is printed.
+            terminal.stop()
+            throw error
         }
     }
 
