@@ -179,6 +179,26 @@ import Testing
         #expect(!stopped.contains("You joined"), "the screen was given back:\n\(stopped)")
     }
 
+    /// When the relay goes away the title bar says the client is reconnecting; q still leaves.
+    @Test func aLostRelayShowsReconnectingAndQStillLeaves() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (relay, server, key) = try Self.relay(in: dir)
+        defer { relay.stop() }
+        let hostEvents = dir.path("host.jsonl")
+        let host = try BackgroundProcess([try ParlorBinary.path(), "host", "--headless", "--server", server, "--relay-key", key,
+                                          "--events", hostEvents], in: dir, withInput: true)
+        defer { host.stop() }
+        let listenLink = try #require(try Self.event("room_created", in: hostEvents)["listen_link"] as? String)
+        let member = try Tmux(command: try Self.command(["join", listenLink]), width: 80, height: 24)
+        defer { member.stop() }
+        try Self.expect(member, shows: "You joined", "the listener joins")
+        relay.stop()
+        try Self.expect(member, shows: " RECONNECTING… ", "the title bar says so")
+        try member.send("q", literal: true)
+        try Self.expect(member, shows: "parlor exited 0", "q leaves while reconnecting")
+    }
+
     /// The room follows the terminal's colours: the palette on a 256-colour terminal, the eight
     /// basic colours on an 8-colour one (TERM=screen), and the light theme by `--theme`.
     @Test func coloursFollowTheTerminalAndTheTheme() throws {

@@ -141,6 +141,16 @@ import Testing
         #expect(screen.render(width: 80, height: 24).text.contains("○ Radio Ada"))
     }
 
+    @Test func aDroppedConnectionShowsUntilTheClientIsBack() {
+        var screen = F.listenerScreen()
+        _ = screen.update(event: .room(.reconnecting(attempt: 2, delaySeconds: 1), screen.room))
+        var text = screen.render(width: 80, height: 24).text
+        #expect(text.contains(" RECONNECTING… ") && text.contains("Connection lost; trying again in 1.0 s (attempt 2)"), "\(text)")
+        _ = screen.update(event: .room(.reconnected, screen.room))
+        text = screen.render(width: 80, height: 24).text
+        #expect(!text.contains("RECONNECTING") && text.contains(" LISTENING "), "\(text)")
+    }
+
     @Test func volumeChangesTheSelectedSpeakerOnly() {
         var screen = F.hostScreen()
         _ = screen.update(key: .character("+"))

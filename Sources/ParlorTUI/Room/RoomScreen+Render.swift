@@ -51,7 +51,9 @@ extension RoomScreen {
     private func renderHeader(on screen: inout Screen) {
         let width = screen.width
         var right: [(String, HighlightGroup)] = []
-        if !hasJoined {
+        if isReconnecting {
+            right.append((" RECONNECTING… ", "error"))
+        } else if !hasJoined {
             right.append((" JOINING… ", "badge-listening"))
         } else if room.isOnStage {
             right.append(room.isMuted ? (" MUTED ", "badge-muted") : (" LIVE ", "badge-live"))

@@ -35,6 +35,8 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
     /// Whether the client has joined (before that the screen says it is joining).
     public private(set) var hasJoined = false
     public private(set) var isFinished = false
+    /// Whether the connection dropped and the client is trying again.
+    public private(set) var isReconnecting = false
     /// Milliseconds since the newest log line.
     public private(set) var sinceLastEvent = 0
 
@@ -282,8 +284,11 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
         case .removed(let banned): note(banned ? "You were banned" : "You were removed", isError: true)
         case .roomEnded(let reason): note("The room has ended: \(reason)")
         case let .reconnecting(attempt, delay):
+            isReconnecting = true
             note("Connection lost; trying again in \(Self.seconds(delay)) s (attempt \(attempt))", isError: true)
-        case .reconnected: note("Reconnected")
+        case .reconnected:
+            isReconnecting = false
+            note("Reconnected")
         case let .rekeyed(epoch, code): note("New room key (epoch \(epoch)); safety code \(code)")
         case let .error(_, message): note(message, isError: true)
         }
