@@ -1,8 +1,9 @@
 import Foundation
 import ParlorTUI
 
-/// The rooms the hallway offers again: `$XDG_CONFIG_HOME/parlor/rooms.json`, newest first,
-/// readable by its owner only (each link is a room's secret).
+/// The rooms the hallway offers again: `$XDG_DATA_HOME/parlor/rooms.json` (by default
+/// `~/.local/share/parlor/rooms.json`), newest first, readable by its owner only (each link is a
+/// room's secret). It is data Parlor keeps, not configuration, hence the data folder.
 struct SavedRoomStore: Sendable {
     /// Rooms kept; older ones are forgotten.
     static let capacity = 20
@@ -13,7 +14,7 @@ struct SavedRoomStore: Sendable {
 
     /// The store of the user in `environment`.
     static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) -> SavedRoomStore {
-        let folder = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? "") + "/.config")
+        let folder = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? "") + "/.local/share")
         return SavedRoomStore(path: folder + "/parlor/rooms.json")
     }
 

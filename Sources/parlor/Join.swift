@@ -13,7 +13,7 @@ extension Parlor {
                 silently, and says so.
 
                 Without a link it opens the hallway: host a new room, paste a link, or pick a \
-                room you joined before.
+                room you joined before (kept, owner-only, in $XDG_DATA_HOME/parlor/rooms.json).
 
                 Examples:
                   parlor join

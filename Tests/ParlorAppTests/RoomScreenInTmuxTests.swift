@@ -234,7 +234,7 @@ import Testing
                                           "--title", "Garden ルーム", "--events", hostEvents], in: dir, withInput: true)
         defer { host.stop() }
         let listenLink = try #require(try Self.event("room_created", in: hostEvents)["listen_link"] as? String)
-        let config = ["XDG_CONFIG_HOME": dir.path("config")]
+        let config = ["XDG_DATA_HOME": dir.path("data")]
 
         let first = try Tmux(command: try Self.command(["join", "--name", "Wanderer"]), width: 80, height: 24, environment: config)
         defer { first.stop() }
@@ -247,7 +247,7 @@ import Testing
         try Self.expect(first, shows: "You joined Garden ルーム", "the pasted link joins")
         try first.send("q", literal: true)
         try Self.expect(first, shows: "parlor exited 0", "q leaves")
-        let saved = dir.path("config/parlor/rooms.json")
+        let saved = dir.path("data/parlor/rooms.json")
         let mode = try FileManager.default.attributesOfItem(atPath: saved)[.posixPermissions] as? Int
         #expect(mode == 0o600, "the saved links are the owner's alone")
 
