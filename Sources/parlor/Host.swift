@@ -53,11 +53,12 @@ extension Parlor {
         @Option(help: "The ALSA device for the microphone and speakers (see parlor devices).")
         var device = "default"
 
-        @Option(help: "End hosting after this many seconds.")
+        @Option(help: "With --headless: end hosting after this many seconds.")
         var duration: Double?
 
         func run() async throws {
             guard headless else {
+                guard duration == nil else { throw ValidationError("--duration goes with --headless; in the terminal, q leaves") }
                 var options = TerminalFaces.Options()
                 options.name = name
                 options.listed = `public`
