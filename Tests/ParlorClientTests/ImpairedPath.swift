@@ -14,6 +14,8 @@ final class ImpairedPath: @unchecked Sendable {
     private let jitterMilliseconds: Double
     /// Drops every datagram in both directions (a network that blocks UDP).
     private let blocksUDP: Bool
+    /// Drops every datagram from the relay (a network that lets UDP out but none back in).
+    private let blocksInboundUDP: Bool
     private let udp: Int32
     private let listener: Int32
     private let lock = NSLock()
@@ -28,9 +30,11 @@ final class ImpairedPath: @unchecked Sendable {
     static let smallestMedia = 100
     private(set) var passed = 0
 
-    init(relayPort: UInt16, lossPercent: Double = 0, jitterMilliseconds: Double = 0, blocksUDP: Bool = false, seed: UInt64 = 42) throws {
+    init(relayPort: UInt16, lossPercent: Double = 0, jitterMilliseconds: Double = 0, blocksUDP: Bool = false,
+         blocksInboundUDP: Bool = false, seed: UInt64 = 42) throws {
         self.relayPort = relayPort
         self.blocksUDP = blocksUDP
+        self.blocksInboundUDP = blocksInboundUDP
         self.lossPercent = lossPercent
         self.jitterMilliseconds = jitterMilliseconds
         random = seed
@@ -138,7 +142,7 @@ final class ImpairedPath: @unchecked Sendable {
                 // The generator draws only for media-sized datagrams (keepalive answers are a few
                 // dozen bytes), so two runs with one seed lose and delay the same media frames.
                 let isMedia = n > Self.smallestMedia
-                if Self.now() < partitionedUntil || (isMedia && nextUniform() * 100 < lossPercent) {
+                if blocksInboundUDP || Self.now() < partitionedUntil || (isMedia && nextUniform() * 100 < lossPercent) {
                     dropped += 1
                 } else {
                     passed += 1

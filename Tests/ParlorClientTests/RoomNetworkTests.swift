@@ -61,7 +61,7 @@ extension RoomEndToEndTests {
         defer { Task { await relay.server.stop() } }
         let room = try relay.hostRoom()
         let host = try TestMember.host(room, title: "No UDP")
-        let path = try ImpairedPath(relayPort: relay.address.port, lossPercent: 100, blocksUDP: bothWays)
+        let path = try ImpairedPath(relayPort: relay.address.port, blocksUDP: bothWays, blocksInboundUDP: !bothWays)
         var link = room.listenLink
         link.relay.port = path.port
         let listener = try TestMember.join(RoomIdentity(link: link, name: "Behind a firewall"))
