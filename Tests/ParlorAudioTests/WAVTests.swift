@@ -38,28 +38,3 @@ import Testing
         #expect(throws: WAVError.self) { try WAVWriter(path: "/nonexistent-dir/x.wav") }
     }
 }
-
-/// The same as the SIGTERM test in ParlorAppTests, for Ctrl-C: a process writing a WAV gets
-/// SIGINT mid-write and leaves a valid file whose header counts every sample on disk.
-@Suite struct WAVInterruptTests {
-    @Test func wavLeftBySIGINTIsValid() throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let wav = dir.path("mix.wav")
-        let writer = try BackgroundProcess([try ParlorBinary.path(), "bench", "audio", "--frames", "1000000", "--wav", wav], in: dir)
-        let deadline = Date().addingTimeInterval(30)
-        var size = 0
-        while Date() < deadline {
-            size = (try? FileManager.default.attributesOfItem(atPath: wav)[.size] as? Int) ?? 0
-            if size > WAVFormat.headerBytes + 2 * 96_000 { break }
-            usleep(20_000)
-        }
-        #expect(size > WAVFormat.headerBytes + 2 * 96_000, "the benchmark should have written 2 s of mix")
-        let status = writer.stop(signal: SIGINT)
-        #expect(status == 128 + SIGINT, "killed by SIGINT, status \(status)")
-        let fileSize = try FileManager.default.attributesOfItem(atPath: wav)[.size] as! Int
-        let frames = try Command.run(["python3", "-c", "import wave,sys; print(wave.open(sys.argv[1]).getnframes())", wav])
-            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(Int(frames) == (fileSize - WAVFormat.headerBytes) / 2, "header says \(frames) samples, file holds \((fileSize - WAVFormat.headerBytes) / 2)")
-    }
-}

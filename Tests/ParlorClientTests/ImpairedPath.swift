@@ -4,7 +4,8 @@ import Glibc
 /// A relay's port as seen through a bad network: a proxy on a loopback port of its own that
 /// passes TCP through untouched and UDP both ways, dropping and delaying (by a random amount up
 /// to `jitterMilliseconds`, so packets also reorder) the datagrams going from the relay to the
-/// client. Loss comes from a seeded generator, so a run can be repeated exactly. Real sockets,
+/// client. Loss comes from a seeded generator applied to media datagrams only, so two runs lose
+/// the same frames. Real sockets,
 /// real datagrams; it stands where a lossy link would.
 final class ImpairedPath: @unchecked Sendable {
     let port: UInt16
@@ -13,6 +14,8 @@ final class ImpairedPath: @unchecked Sendable {
     private let jitterMilliseconds: Double
     /// Drops every datagram in both directions (a network that blocks UDP).
     private let blocksUDP: Bool
+    /// Drops every datagram from the relay (a network that lets UDP out but none back in).
+    private let blocksInboundUDP: Bool
     private let udp: Int32
     private let listener: Int32
     private let lock = NSLock()
@@ -23,11 +26,15 @@ final class ImpairedPath: @unchecked Sendable {
     /// Until this moment (monotonic seconds) nothing passes either way: TCP waits, UDP is lost.
     private var partitionedUntil = 0.0
     private(set) var dropped = 0
+    /// Datagrams above this size carry media (the smallest media datagram is 16 + 128 + 16 bytes).
+    static let smallestMedia = 100
     private(set) var passed = 0
 
-    init(relayPort: UInt16, lossPercent: Double = 0, jitterMilliseconds: Double = 0, blocksUDP: Bool = false, seed: UInt64 = 42) throws {
+    init(relayPort: UInt16, lossPercent: Double = 0, jitterMilliseconds: Double = 0, blocksUDP: Bool = false,
+         blocksInboundUDP: Bool = false, seed: UInt64 = 42) throws {
         self.relayPort = relayPort
         self.blocksUDP = blocksUDP
+        self.blocksInboundUDP = blocksInboundUDP
         self.lossPercent = lossPercent
         self.jitterMilliseconds = jitterMilliseconds
         random = seed
@@ -132,11 +139,15 @@ final class ImpairedPath: @unchecked Sendable {
             let n = recv(fd, &buffer, buffer.count, 0)
             guard n > 0 else { return }
             lock.withLock {
-                if Self.now() < partitionedUntil || nextUniform() * 100 < lossPercent {
+                // The generator draws only for media-sized datagrams (keepalive answers are a few
+                // dozen bytes), so two runs with one seed lose and delay the same media frames.
+                let isMedia = n > Self.smallestMedia
+                if blocksInboundUDP || Self.now() < partitionedUntil || (isMedia && nextUniform() * 100 < lossPercent) {
                     dropped += 1
                 } else {
                     passed += 1
-                    pending.append((Self.now() + nextUniform() * jitterMilliseconds / 1000, Array(buffer.prefix(n)), client))
+                    let delay = isMedia ? nextUniform() * jitterMilliseconds / 1000 : 0
+                    pending.append((Self.now() + delay, Array(buffer.prefix(n)), client))
                 }
             }
         }

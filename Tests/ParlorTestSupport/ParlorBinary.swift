@@ -19,4 +19,9 @@ public enum ParlorBinary {
         if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) { return found }
         throw NotFound(looked: candidates)
     }
+
+    /// The package's root folder (where README.md and Themes/ are), found from this source file.
+    public static var packageRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
 }
