@@ -10,14 +10,14 @@ final class DatagramBatch {
     /// Room for each datagram: above the largest valid one (a 1,024-byte payload is 1,056 bytes).
     static let slotBytes = 1_088
 
-    private let buffers: UnsafeMutableRawBufferPointer
-    private let lengths: UnsafeMutableBufferPointer<Int>
-    private let addresses: UnsafeMutableBufferPointer<DatagramAddress>
+    private var buffers: UnsafeMutableRawBufferPointer
+    private var lengths: UnsafeMutableBufferPointer<Int>
+    private var addresses: UnsafeMutableBufferPointer<DatagramAddress>
     private(set) var count = 0
     private let send: (DatagramBatch) -> Void
 
     /// `send` is called with a non-empty batch; the batch is emptied after it returns.
-    init(send: @escaping (DatagramBatch) -> Void) {
+    init(send: @escaping (DatagramBatch) -> Void = { _ in }) {
         buffers = .allocate(byteCount: Self.capacity * Self.slotBytes, alignment: 16)
         lengths = .allocate(capacity: Self.capacity)
         addresses = .allocate(capacity: Self.capacity)
@@ -54,6 +54,18 @@ final class DatagramBatch {
         Int(parlor_send_batch(fd, buffers.baseAddress!.assumingMemoryBound(to: UInt8.self), Self.slotBytes,
                               lengths.baseAddress, addresses.baseAddress, UInt32(count)))
     }
+
+    /// Trades contents with `other` without copying: how a full batch is handed to the sending
+    /// thread (`DatagramSender`) in exchange for an empty one.
+    func swapContents(with other: DatagramBatch) {
+        swap(&buffers, &other.buffers)
+        swap(&lengths, &other.lengths)
+        swap(&addresses, &other.addresses)
+        swap(&count, &other.count)
+    }
+
+    /// Empties the batch without sending.
+    func removeAll() { count = 0 }
 
     /// The datagrams held, for tests and inspection.
     var datagrams: [(address: DatagramAddress, bytes: [UInt8])] {

@@ -7,8 +7,8 @@ import NIOPosix
 /// Reads use recvmmsg (`datagramVectorReadMessageCount`). NIO cuts ONE receive buffer into that
 /// many slices, so the allocator must hold `count × the largest datagram`, or datagrams are
 /// silently truncated (platform-notes §7). Writes bypass NIO: the relay makes the socket itself
-/// (`bind(to:)`), hands it to NIO for reading, and sends its fan-out with sendmmsg from a
-/// `DatagramBatch` once per read batch.
+/// (`bind(to:)`), hands it to NIO for reading, and sends its fan-out with sendmmsg from
+/// `DatagramBatch`es, on the `DatagramSender` thread.
 public enum MediaSocketOptions {
     /// Datagrams read per recvmmsg call.
     public static let vectorReadCount = 32

@@ -27,9 +27,9 @@ final class RelayCore {
     private var media: MediaPlane
     private var sessions: [SessionID: Session] = [:]
     private var nextSession: UInt64 = 1
-    /// The UDP media socket forwarded datagrams are sent on (NIO reads it); set once it is bound,
-    /// cleared before it closes.
-    var udpSocket: Int32?
+    /// Sends forwarded datagrams on the UDP media socket (NIO reads it); there once it is bound,
+    /// stopped before it closes.
+    private var datagramSender: DatagramSender?
     /// Datagrams sealed during one read batch, sent together when it ends (or the batch fills).
     private lazy var datagrams = DatagramBatch { [unowned self] batch in self.send(batch) }
     /// Media payloads for control sessions (TCP fallback) produced during one read batch.
@@ -299,9 +299,24 @@ final class RelayCore {
         controlMedia.removeAll(keepingCapacity: true)
     }
 
+    /// Starts sending forwarded datagrams on the bound UDP media socket `fd`.
+    func attachUDP(_ fd: Int32) {
+        datagramSender = DatagramSender(fd: fd, metrics: metrics)
+    }
+
+    /// Sends what is queued and stops using the UDP socket (before NIO closes it).
+    func detachUDP() {
+        flushOutputs()
+        datagramSender?.stop()
+        datagramSender = nil
+    }
+
     private func send(_ batch: DatagramBatch) {
-        let sent = udpSocket.map { batch.send(on: $0) } ?? 0
-        if sent < batch.count { metrics.dropped(.sendFailed, batch.count - sent) }
+        guard let datagramSender else {
+            metrics.dropped(.sendFailed, batch.count)
+            return
+        }
+        datagramSender.enqueue(batch)
     }
 
     // MARK: - Helpers

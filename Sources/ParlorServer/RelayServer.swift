@@ -87,7 +87,7 @@ public final class RelayServer: Sendable {
                 }
                 .withBoundSocket(udpSocket).get()
             try await loop.submit {
-                core.value.udpSocket = udpSocket
+                core.value.attachUDP(udpSocket)
                 core.value.udpPort = UInt16(port)
             }.get()
             return RelayServer(metrics: metrics, address: tcp.localAddress!, publicKey: configuration.key.publicKey, group: group,
@@ -121,7 +121,7 @@ public final class RelayServer: Sendable {
             try? await Task.sleep(for: .milliseconds(50))
         }
         // The core sends on the UDP socket directly: it lets go before NIO closes it.
-        try? await loop.submit { self.core.value.udpSocket = nil }.get()
+        try? await loop.submit { self.core.value.detachUDP() }.get()
         try? await udp.close()
         try? await group.shutdownGracefully()
     }
