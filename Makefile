@@ -6,6 +6,8 @@
 
 # Debian packages Parlor needs to build and run.
 DEB_RUNTIME := libasound2-dev libopus-dev libsodium-dev libncursesw5-dev pkg-config
+# Debian packages the demo adds: espeak-ng and sox make the demo speaker's speech.
+DEB_DEMO := espeak-ng sox
 # Debian packages the tests need: tmux drives the TUI, espeak-ng and sox make speech,
 # alsa-utils gives aplay/arecord, curl reads the metrics endpoint, tcpdump captures a room for the
 # privacy test, python3-pip brings the interop and quality tools.
@@ -19,8 +21,19 @@ SWIFT ?= swift
 
 .PHONY: demo deps test-deps build release install test clean
 
-demo: deps build
-	.build/debug/parlor doctor
+# The demo: a release build, a little speech made with espeak-ng (not committed), and the host's
+# terminal face in a room with a demo speaker and audience, on a relay inside the process.
+DEMO_DIR := .build/demo
+DEMO_TEXT := Welcome to Parlor. This room runs on a relay that cannot listen: the audio you hear \
+	is encrypted end to end, and the relay cannot read the room title or anyone's name. \
+	Someone in the audience has raised a hand. Select them and press Enter to invite them up.
+demo: deps
+	@DEB="$(DEB_DEMO)" SUDO="$(SUDO)" sh scripts/install-debs.sh
+	$(SWIFT) build -c release --product parlor
+	@mkdir -p $(DEMO_DIR)
+	@test -s $(DEMO_DIR)/speech.wav || { espeak-ng -s 150 -w $(DEMO_DIR)/espeak.wav "$(DEMO_TEXT)" && \
+		sox $(DEMO_DIR)/espeak.wav -r 48000 -c 1 -b 16 $(DEMO_DIR)/speech.wav pad 0 2; }
+	.build/release/parlor host --title 'Parlor demo' --name You --demo $(DEMO_DIR)/speech.wav
 
 deps:
 	@DEB="$(DEB_RUNTIME)" SUDO="$(SUDO)" sh scripts/install-debs.sh

@@ -10,14 +10,14 @@ import ParlorProtocol
 /// leaving the room.
 public final class DemoGuests: @unchecked Sendable {
     /// Names of the demo audience; the first raises a hand.
-    public static let listenerNames = ["Noor (raises a hand)", "Mateo", "Ingrid"]
+    public static let listenerNames = ["Noor", "Mateo", "Ingrid"]
     public static let speakerName = "Ada (demo speaker)"
     /// When the first listener raises a hand.
     public static let handDelaySeconds = 5.0
 
     private var clients: [RoomClient] = []
 
-    /// Starts the guests for a room given its two links and the demo speech file.
+    /// The guests for a room given its two links and the demo speech file; `start` brings them in.
     public init(listenLink: InviteLink, speakLink: InviteLink, speech: String) throws {
         let speaker = try RoomClient(identity: try RoomIdentity(link: speakLink, name: Self.speakerName),
                                      media: MediaIO(source: try WAVFileSource(path: speech, loop: true))) { _ in }
@@ -27,6 +27,10 @@ public final class DemoGuests: @unchecked Sendable {
                                           media: MediaIO(decode: false)) { _ in }
             clients.append(listener)
         }
+    }
+
+    /// Brings the guests in: call it once the host is in the room (before, the room does not exist).
+    public func start() {
         clients.forEach { $0.start() }
         let raiser = clients[1]
         DispatchQueue.global().asyncAfter(deadline: .now() + Self.handDelaySeconds) { raiser.perform(.raiseHand) }

@@ -21,6 +21,8 @@ public enum TerminalFaces {
         public var events: String?
         /// The ALSA device to capture from and play to.
         public var device = TerminalRoom.defaultDevice
+        /// Host only: bring in `DemoGuests` speaking this WAV file (what `make demo` does).
+        public var demoSpeech: String?
         public init() {}
     }
 
@@ -40,7 +42,9 @@ public enum TerminalFaces {
                                         safetyCode: safety))
         let links = RoomLinks(listen: hosted.listenLink.text, speak: hosted.speakLink.text)
         let handoff = TerminalHandoff(terminal: terminal)
-        let code = await Task.detached { room.run(identity, links: links, on: handoff.terminal) }.value
+        let guests = try room.options.demoSpeech.map { try DemoGuests(listenLink: hosted.listenLink, speakLink: hosted.speakLink, speech: $0) }
+        let code = await Task.detached { room.run(identity, links: links, on: handoff.terminal) { guests?.start() } }.value
+        guests?.stop()
         await relay.embedded?.stop()
         return try code.get()
     }

@@ -40,8 +40,9 @@ final class TerminalRoom: Sendable {
 
     /// Runs the room screen until the person leaves or the stay ends; the exit code (see `RoomExit`).
     /// A member's room is remembered for the hallway once joined. `terminal` is one already taken
-    /// (by the hallway); otherwise the room takes it.
-    func run(_ identity: RoomIdentity, links: RoomLinks, on terminal: CursesScreen? = nil) -> Result<Int32, Error> {
+    /// (by the hallway); otherwise the room takes it. `whenJoined` runs once, when this client is in.
+    func run(_ identity: RoomIdentity, links: RoomLinks, on terminal: CursesScreen? = nil,
+             whenJoined: (@Sendable () -> Void)? = nil) -> Result<Int32, Error> {
         let settings = OpusSettings()
         let capture = AudioDevices.open(name: options.device, direction: .capture, frameSamples: settings.frameSamples)
         let playback = AudioDevices.open(name: options.device, direction: .playback, frameSamples: settings.frameSamples)
@@ -64,6 +65,7 @@ final class TerminalRoom: Sendable {
                                                                      mixSinks: [PlaybackRingSink(ring: engine.toPlay)])) { [events] event in
                 events?.write(event)
                 feed.forward(event)
+                if case .joined = event { whenJoined?() }
             }
         } catch {
             engine.stop()

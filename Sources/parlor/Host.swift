@@ -53,6 +53,9 @@ extension Parlor {
         @Option(help: "The ALSA device for the microphone and speakers (see parlor devices).")
         var device = "default"
 
+        @Option(help: "Bring in demo guests: a speaker saying this WAV file (48 kHz mono) and a listed audience, one of whom raises a hand.")
+        var demo: String?
+
         @Option(help: "With --headless: end hosting after this many seconds.")
         var duration: Double?
 
@@ -65,10 +68,12 @@ extension Parlor {
                 options.theme = theme
                 options.events = events
                 options.device = device
+                options.demoSpeech = demo
                 throw ExitCode(await HeadlessError.exitCode {
                     try await TerminalFaces.host(server: server, relayKey: relayKey, title: title, options: options)
                 })
             }
+            guard demo == nil else { throw ValidationError("--demo is for the terminal face; drop --headless") }
             throw ExitCode(await HeadlessError.exitCode {
                 try await HeadlessFaces.host(server: server, relayKey: relayKey, title: title, name: name,
                                              listed: `public`, events: events, duration: duration)
