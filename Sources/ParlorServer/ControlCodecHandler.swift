@@ -22,11 +22,11 @@ final class ControlCodecHandler: ChannelDuplexHandler {
             context.fireChannelRead(wrapInboundOut(message))
         } catch {
             metrics.dropped(.malformed)
-            let code: RelayErrorCode
+            let code: ErrorMessage.Code
             switch error {
             case .unsupportedVersion: code = .unsupportedVersion
             case .unknownMessageType: code = .unknownMessage
-            default: code = .malformed
+            default: code = .malformedMessage
             }
             let reply = ControlMessage.error(ErrorMessage(code: code.rawValue, text: "\(error)"))
             context.writeAndFlush(wrapOutboundOut(encode(reply, context)), promise: nil)

@@ -105,12 +105,12 @@ final class RelayCore {
             try handle(message, from: id, now: now)
         } catch let refusal as RoomRefusal {
             metrics.dropped(.forbidden)
-            reply(id, RelayErrorCode(refusal), to: message)
-        } catch let code as RelayErrorCode {
+            reply(id, ErrorMessage.Code(refusal), to: message)
+        } catch let code as ErrorMessage.Code {
             reply(id, code, to: message)
         } catch {
             metrics.dropped(.malformed)
-            reply(id, .malformed, to: message)
+            reply(id, .malformedMessage, to: message)
         }
     }
 
@@ -119,7 +119,7 @@ final class RelayCore {
         case .ping(let ping):
             send(.pong(Pong(nonce: ping.nonce)), to: id)
         case .mediaSetup(let setup):
-            guard let keys = sessions[id]?.established?.mediaKeys else { throw RelayErrorCode.mediaNotSetUp }
+            guard let keys = sessions[id]?.established?.mediaKeys else { throw ErrorMessage.Code.mediaNotSetUp }
             let index = media.register(session: id, keys: keys, clientReceiverIndex: setup.receiverIndex, now: now)
             send(.mediaSetup(MediaSetup(receiverIndex: index, udpPort: udpPort)), to: id)
         case .createRoom(let create):
@@ -131,7 +131,7 @@ final class RelayCore {
             deliver(rooms.leave(session: id))
             updateRoomGauge()
         case .profileSet(let profile):
-            guard profile.blob.count <= Self.maxProfileBytes else { throw RelayErrorCode.malformed }
+            guard profile.blob.count <= Self.maxProfileBytes else { throw ErrorMessage.Code.malformedMessage }
             deliver(try rooms.setProfile(session: id, blob: profile.blob))
         case .grantPresent(let present):
             let role = try verify(present.grant, forMember: try ownKey(id), room: try roomID(of: id))
@@ -158,20 +158,20 @@ final class RelayCore {
         case .pong, .error, .serverClosing, .joined, .memberJoined, .memberLeft, .profileDelivery,
              .roleChanged, .handUpdate, .directoryListing, .blobDelivery:
             // Messages only the relay sends.
-            throw RelayErrorCode.unknownMessage
+            throw ErrorMessage.Code.unknownMessage
         }
     }
 
     private func join(_ join: Join, from id: SessionID) throws {
-        guard let session = sessions[id], let hash = session.established?.handshakeHash else { throw RelayErrorCode.badProof }
+        guard let session = sessions[id], let hash = session.established?.handshakeHash else { throw ErrorMessage.Code.badProof }
         let proofMessage = Join.proofMessage(handshakeHash: hash, roomID: join.roomID, memberKey: join.memberKey, boxKey: join.boxKey)
         guard Ed25519SigningKey.verify(join.proof, of: proofMessage, publicKey: join.memberKey) else {
             metrics.dropped(.unauthenticated)
-            throw RelayErrorCode.badProof
+            throw ErrorMessage.Code.badProof
         }
         guard let room = OpaqueKey(join.roomID), let key = OpaqueKey(join.memberKey), let box = OpaqueKey(join.boxKey),
               (join.profile?.count ?? 0) <= Self.maxProfileBytes else {
-            throw RelayErrorCode.malformed
+            throw ErrorMessage.Code.malformedMessage
         }
         var deliveries: [Delivery]
         if let create = session.pendingCreate, create.roomID == join.roomID, create.hostKey == join.memberKey {
@@ -204,13 +204,13 @@ final class RelayCore {
         let signers = [room.hostKey] + room.members.values.filter { $0.role.canModerate }.map(\.key)
         guard grant.memberKey == key.bytes, let signer = signers.first(where: { $0.bytes == grant.signerKey }) else {
             metrics.dropped(.unauthenticated)
-            throw RelayErrorCode.badGrant
+            throw ErrorMessage.Code.badGrant
         }
         do {
             try grant.verify(roomID: id.bytes, signer: signer.bytes, now: unixTime())
         } catch {
             metrics.dropped(.unauthenticated)
-            throw RelayErrorCode.badGrant
+            throw ErrorMessage.Code.badGrant
         }
         return grant.role
     }
@@ -272,11 +272,11 @@ final class RelayCore {
 
     /// Chat or a reaction: passed to the rest of the room as §4.4 allows, within the session's blob rate.
     private func relayBlob(_ blob: [UInt8], from id: SessionID, now: UInt64) throws {
-        guard blob.count <= BlobSend.maximumBytes else { throw RelayErrorCode.malformed }
+        guard blob.count <= BlobSend.maximumBytes else { throw ErrorMessage.Code.malformedMessage }
         let deliveries = try rooms.relayBlob(session: id, blob: blob)
         guard sessions[id]?.blobBucket.take(now: now) == true else {
             metrics.dropped(.rateLimited)
-            throw RelayErrorCode.rateLimited
+            throw ErrorMessage.Code.rateLimited
         }
         deliver(deliveries)
     }
@@ -337,7 +337,7 @@ final class RelayCore {
         sessions[id]?.channel.writeAndFlush(message, promise: nil)
     }
 
-    private func reply(_ id: SessionID, _ code: RelayErrorCode, to message: ControlMessage) {
+    private func reply(_ id: SessionID, _ code: ErrorMessage.Code, to message: ControlMessage) {
         log.debug("\(id): \(ControlMessage.names[message.type] ?? "message") refused with error \(code.rawValue)")
         send(.error(ErrorMessage(code: code.rawValue, text: code.text, inReplyTo: message.type)), to: id)
     }

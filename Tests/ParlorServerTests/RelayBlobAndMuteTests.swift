@@ -25,9 +25,9 @@ extension RelayIntegrationTests {
 
         // Nobody turns on someone else's microphone, and a listener has none.
         try host.send(.moderation(Moderation(action: .unmute, target: speaker.memberKey)))
-        #expect(try host.receive { if case .error(let e) = $0 { e } else { nil } }.code == RelayErrorCode.forbidden.rawValue)
+        #expect(try host.receive { if case .error(let e) = $0 { e } else { nil } }.code == ErrorMessage.Code.notAllowed.rawValue)
         try listener.send(.moderation(Moderation(action: .unmute, target: listener.memberKey)))
-        #expect(try listener.receive { if case .error(let e) = $0 { e } else { nil } }.code == RelayErrorCode.forbidden.rawValue)
+        #expect(try listener.receive { if case .error(let e) = $0 { e } else { nil } }.code == ErrorMessage.Code.notAllowed.rawValue)
 
         try speaker.send(.moderation(Moderation(action: .unmute, target: speaker.memberKey)))
         for member in [host, listener, speaker] {
@@ -64,7 +64,7 @@ extension RelayIntegrationTests {
         #expect(next == .pong(Pong(nonce: 7)))
 
         try bob.send(.blobSend(BlobSend(blob: [UInt8](repeating: 0, count: BlobSend.maximumBytes + 1))))
-        #expect(try bob.receive { if case .error(let e) = $0 { e } else { nil } }.code == RelayErrorCode.malformed.rawValue)
+        #expect(try bob.receive { if case .error(let e) = $0 { e } else { nil } }.code == ErrorMessage.Code.malformedMessage.rawValue)
         await relay.stop()
     }
 
@@ -79,7 +79,7 @@ extension RelayIntegrationTests {
         for n in 0..<4 { try host.send(.blobSend(BlobSend(blob: [UInt8(n)]))) }
         // One goes at once and one more a second; the loop above takes far less than 3 s.
         let error = try host.receive { if case .error(let e) = $0 { e } else { nil } }
-        #expect(error.code == RelayErrorCode.rateLimited.rawValue && error.inReplyTo == 33)
+        #expect(error.code == ErrorMessage.Code.rateLimited.rawValue && error.inReplyTo == 33)
         await relay.stop()
     }
 }

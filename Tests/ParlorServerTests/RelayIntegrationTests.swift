@@ -71,7 +71,7 @@ import Testing
                     try grant(.speaker, for: member, by: host.member, expiry: now - 1)] {
             try member.send(.grantPresent(GrantPresent(grant: bad)))
             let error = try member.receive { if case .error(let e) = $0 { e } else { nil } }
-            #expect(error.code == RelayErrorCode.badGrant.rawValue)
+            #expect(error.code == ErrorMessage.Code.badGrant.rawValue)
         }
         try member.setUpMedia()
         try member.sendMedia([7])
@@ -99,7 +99,7 @@ import Testing
         // A listener may not moderate.
         try member.send(.moderation(Moderation(action: .remove, target: host.memberKey)))
         let refused = try member.receive { if case .error(let e) = $0 { e } else { nil } }
-        #expect(refused.code == RelayErrorCode.forbidden.rawValue)
+        #expect(refused.code == ErrorMessage.Code.notAllowed.rawValue)
 
         try host.send(.moderation(Moderation(action: .remove, target: member.memberKey)))
         let removed = try member.receive { if case .moderation(let m) = $0 { m } else { nil } }
@@ -125,7 +125,7 @@ import Testing
         let relay = try await start()
         let host = try host(relay)
         // A padded message of a type no one defined, then one cut short.
-        for (bytes, code) in [([UInt8]([1, 99, 0xFF]), RelayErrorCode.unknownMessage), ([1, 11, 1], .malformed)] {
+        for (bytes, code) in [([UInt8]([1, 99, 0xFF]), ErrorMessage.Code.unknownMessage), ([1, 11, 1], .malformedMessage)] {
             try host.sendRaw(try ControlFraming.frame(try host.transport.encrypt(try ControlPadding.pad(bytes))))
             let error = try host.receive { if case .error(let e) = $0 { e } else { nil } }
             #expect(error.code == code.rawValue)

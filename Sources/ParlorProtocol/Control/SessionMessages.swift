@@ -17,7 +17,7 @@ public struct Pong: TLVRecord {
 /// A refusal or failure, with a stable code and a human text.
 public struct ErrorMessage: TLVRecord {
     /// The codes of docs/PROTOCOL.md §4.3.
-    public enum Code: UInt64, Sendable, CaseIterable {
+    public enum Code: UInt64, Error, Sendable, CaseIterable {
         case malformedMessage = 1
         case unsupportedVersion = 2
         case noSuchRoom = 3

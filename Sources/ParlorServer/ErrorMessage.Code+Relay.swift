@@ -1,27 +1,8 @@
-/// The codes of the relay's `error` messages (docs/PROTOCOL.md, "Error codes"). Stable: clients
-/// and scripts switch on them; the text beside each code is for people.
-public enum RelayErrorCode: UInt64, Error, Sendable {
-    case malformed = 1
-    case unsupportedVersion = 2
-    case noSuchRoom = 3
-    case roomExists = 4
-    case badProof = 5
-    case badGrant = 6
-    case forbidden = 7
-    case banned = 8
-    case roomFull = 9
-    case rateLimited = 10
-    case internalError = 11
-    case unknownMessage = 12
-    case tooManyRooms = 13
-    case stageFull = 14
-    case notInARoom = 15
-    case alreadyInARoom = 16
-    case noSuchMember = 17
-    case grantRevoked = 18
-    case slotsExhausted = 19
-    case mediaNotSetUp = 20
+import ParlorProtocol
 
+/// The relay's side of the `error` codes (docs/PROTOCOL.md §4.6): which refusal of the room rules
+/// becomes which code, and the text beside each code, for people (clients switch on the code).
+extension ErrorMessage.Code {
     init(_ refusal: RoomRefusal) {
         switch refusal {
         case .noSuchRoom: self = .noSuchRoom
@@ -34,7 +15,7 @@ public enum RelayErrorCode: UInt64, Error, Sendable {
         case .alreadyInARoom: self = .alreadyInARoom
         case .noSuchMember: self = .noSuchMember
         case .slotsExhausted: self = .slotsExhausted
-        case .forbidden: self = .forbidden
+        case .forbidden: self = .notAllowed
         case .grantRevoked: self = .grantRevoked
         }
     }
@@ -42,7 +23,7 @@ public enum RelayErrorCode: UInt64, Error, Sendable {
     /// What the code means, for the error's text.
     public var text: String {
         switch self {
-        case .malformed: return "message could not be parsed"
+        case .malformedMessage: return "message could not be parsed"
         case .unsupportedVersion: return "protocol version not supported by this relay"
         case .internalError: return "the relay failed to handle this message"
         case .unknownMessage: return "message type not understood by this relay"
@@ -58,7 +39,7 @@ public enum RelayErrorCode: UInt64, Error, Sendable {
         case .notInARoom: return "join a room first"
         case .alreadyInARoom: return "this session is already in a room"
         case .noSuchMember: return "no such member in the room"
-        case .forbidden: return "your role does not allow this"
+        case .notAllowed: return "your role does not allow this"
         case .grantRevoked: return "this grant was revoked"
         case .slotsExhausted: return "the room has used all its sender slots; start a new room"
         case .mediaNotSetUp: return "send media_setup before media"
