@@ -56,10 +56,21 @@ public enum TerminalFaces {
 
     /// `parlor join` without a link: the hallway, then the room chosen there (joined, or hosted
     /// on a relay in this process). Leaving the hallway without a choice exits 0.
-    public static func hallway(options: Options) async throws -> Int32 {
+    /// With `server`, the hallway also lists the rooms that relay lists publicly.
+    public static func hallway(options: Options, server: String? = nil, relayKey: String? = nil) async throws -> Int32 {
+        var listed: [PublicRoom] = []
+        if let server {
+            let relay = try await RelayChoice.resolve(server: server, relayKey: relayKey)
+            do {
+                listed = try RelayDirectory.fetch(relay: relay.address, relayKey: relay.publicKey)
+            } catch {
+                throw HeadlessError("--server \(server): cannot read the relay's public rooms: \(error)")
+            }
+        }
         let room = try TerminalRoom(options: options)
         let terminal = room.takeTerminal()
-        let hallway = TerminalRunner<Hallway>().run(Hallway(keymap: room.keymap, saved: SavedRoomStore.standard().load()), on: terminal) { _ in }
+        let start = Hallway(keymap: room.keymap, saved: SavedRoomStore.standard().load(), listed: listed, directoryRelay: server)
+        let hallway = TerminalRunner<Hallway>().run(start, on: terminal) { _ in }
         do {
             switch hallway.choice {
             case nil:

@@ -81,10 +81,9 @@ public struct RoomSession: Sendable {
         return effects
     }
 
+    /// The room's entry in the relay's directory: its title and listen link (PROTOCOL §4.3).
     private func directoryTitle() -> [UInt8]? {
-        guard let title = identity.card.title,
-              let key = try? MetadataBox.directoryKey(relayPublicKey: identity.link.relayPublicKey) else { return nil }
-        return try? MetadataBox.seal(Array(title.utf8), kind: .directoryTitle, metadataKey: key)
+        try? DirectoryCard(title: identity.card.title ?? "", link: identity.link.text).sealed(relayPublicKey: identity.link.relayPublicKey)
     }
 
     /// This client leaves for good.

@@ -13,15 +13,25 @@ extension Parlor {
                 silently, and says so.
 
                 Without a link it opens the hallway: host a new room, paste a link, or pick a \
-                room you joined before (kept, owner-only, in $XDG_DATA_HOME/parlor/rooms.json).
+                room you joined before (kept, owner-only, in $XDG_DATA_HOME/parlor/rooms.json); \
+                with --server, also the rooms that relay lists publicly (hosts list a room with \
+                `parlor host --public`, which publishes its listen link).
 
                 Examples:
                   parlor join
+                  parlor join --server relay.example.org:7700 --relay-key KEY
                   parlor join 'parlor://relay.example.org:7700/#AQ…' --name 'Quincy' --listed
                 """)
 
         @Argument(help: "The room's invite link (parlor://…); without it, the hallway.")
         var link: String?
+
+        @Option(help: "Without a link: also list the public rooms of this relay, HOST:PORT.")
+        var server: String?
+
+        // Keys are base64url and may start with '-': take the next word whatever it looks like.
+        @Option(parsing: .unconditional, help: "The relay's public key, with --server (what `parlor serve` printed as `relay key:`).")
+        var relayKey: String?
 
         @Option(help: "Your display name, sealed so only the room can read it.")
         var name: String?
@@ -46,8 +56,11 @@ extension Parlor {
             options.events = events
             options.device = device
             guard let link else {
-                throw ExitCode(await HeadlessError.exitCode { try await TerminalFaces.hallway(options: options) })
+                throw ExitCode(await HeadlessError.exitCode {
+                    try await TerminalFaces.hallway(options: options, server: server, relayKey: relayKey)
+                })
             }
+            guard server == nil else { throw ValidationError("--server is for the hallway; a link already names its relay") }
             throw ExitCode(HeadlessError.exitCode { try TerminalFaces.join(link: link, options: options) })
         }
     }

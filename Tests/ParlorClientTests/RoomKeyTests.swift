@@ -130,3 +130,21 @@ extension RoomEndToEndTests {
         for member in listeners + [host] { member.client.stop() }
     }
 }
+
+extension RoomEndToEndTests {
+    /// A host that lists its room puts its title and listen link in the relay's directory; an
+    /// unlisted room stays out of it; the listed link joins.
+    @Test func aPublicRoomIsListedWithALinkThatJoins() async throws {
+        let relay = try await TestRelay.start()
+        defer { Task { await relay.server.stop() } }
+        let open = try relay.hostRoom()
+        let host = try TestMember.join(RoomIdentity(hosting: open, name: "Ana", title: "Open mic 🎤", listed: true))
+        let secret = try TestMember.host(try relay.hostRoom(), title: "Not for you")
+        for member in [host, secret] { #expect(member.events.wait { $0.contains { $0.name == "joined" } }) }
+        let rooms = try RelayDirectory.fetch(relay: relay.address, relayKey: relay.key.publicKey)
+        #expect(rooms == [PublicRoom(title: "Open mic 🎤", link: open.listenLink.text, members: 1)])
+        let visitor = try TestMember.join(RoomIdentity(link: try InviteLink.parse(rooms[0].link), name: "Visitor"))
+        #expect(visitor.events.wait { $0.contains { $0.name == "joined" } })
+        for member in [visitor, host, secret] { member.client.stop() }
+    }
+}

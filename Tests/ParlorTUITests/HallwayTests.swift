@@ -1,5 +1,6 @@
 import Testing
 @testable import ParlorTUI
+import ParlorClient
 
 /// The hallway on state values: entries, the input line, the choice it finishes with.
 @Suite struct HallwayTests {
@@ -47,5 +48,20 @@ import Testing
         #expect(hallway.prompt == nil)
         _ = hallway.update(key: .character("q"))
         #expect(hallway.isFinished && hallway.choice == nil)
+    }
+}
+
+@Suite struct HallwayPublicRoomTests {
+    @Test func publicRoomsAreListedAndEnterJoinsThem() {
+        let room = PublicRoom(title: "Open mic", link: "parlor://relay.example.org:7700/#AQ", members: 12)
+        var hallway = Hallway(saved: [], listed: [room], directoryRelay: "relay.example.org:7700")
+        let text = hallway.render(width: 80, height: 24).text
+        #expect(text.contains("◇ Open mic  12 in the room, public on relay.example.org:7700"))
+        _ = hallway.update(key: .down)
+        _ = hallway.update(key: .down)
+        _ = hallway.update(key: .enter)
+        #expect(hallway.choice == .join(link: room.link))
+        let empty = Hallway(saved: [], listed: [], directoryRelay: "relay.example.org:7700").render(width: 80, height: 24).text
+        #expect(empty.contains("No public rooms on relay.example.org:7700"))
     }
 }

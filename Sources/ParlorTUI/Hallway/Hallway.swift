@@ -1,7 +1,8 @@
 import Foundation
+import ParlorClient
 
-/// The hallway: where `parlor join` without a link starts. It lists "host a room", "join by link"
-/// and the rooms saved from earlier links; Enter picks one (asking for a title or a link on the
+/// The hallway: where `parlor join` without a link starts. It lists "host a room", "join by link",
+/// the rooms saved from earlier links and the rooms a relay lists publicly; Enter picks one (asking for a title or a link on the
 /// input line where needed). Elm-style like the room screen: state, update, render; the choice is
 /// read from `choice` once the program finishes.
 public struct Hallway: TerminalProgram, Equatable, Sendable {
@@ -12,6 +13,7 @@ public struct Hallway: TerminalProgram, Equatable, Sendable {
     public enum Entry: Sendable, Equatable {
         case host, joinByLink
         case saved(SavedRoom)
+        case listed(PublicRoom)
     }
 
     /// The title a new room gets when none is typed.
@@ -21,6 +23,9 @@ public struct Hallway: TerminalProgram, Equatable, Sendable {
 
     public let keymap: Keymap
     public private(set) var saved: [SavedRoom]
+    /// The rooms a relay lists publicly (`parlor join --server`), with the relay they are on.
+    public private(set) var listed: [PublicRoom]
+    public let directoryRelay: String?
     /// The index of the selected entry.
     public private(set) var selected = 0
     public private(set) var prompt: HallwayPrompt?
@@ -29,12 +34,14 @@ public struct Hallway: TerminalProgram, Equatable, Sendable {
     public private(set) var choice: HallwayChoice?
     public private(set) var isFinished = false
 
-    public init(keymap: Keymap = .defaults, saved: [SavedRoom]) {
+    public init(keymap: Keymap = .defaults, saved: [SavedRoom], listed: [PublicRoom] = [], directoryRelay: String? = nil) {
         self.keymap = keymap
         self.saved = saved
+        self.listed = listed
+        self.directoryRelay = directoryRelay
     }
 
-    public var entries: [Entry] { [.host, .joinByLink] + saved.map(Entry.saved) }
+    public var entries: [Entry] { [.host, .joinByLink] + saved.map(Entry.saved) + listed.map(Entry.listed) }
 
     public mutating func update(key: Key) -> [Never] {
         guard key != .resize else { return [] }
@@ -48,6 +55,7 @@ public struct Hallway: TerminalProgram, Equatable, Sendable {
             case .host: prompt = .title("")
             case .joinByLink: prompt = .link("")
             case .saved(let room): finish(.join(link: room.link))
+            case .listed(let room): finish(.join(link: room.link))
             }
         case .quit: isFinished = true
         default: break
@@ -101,9 +109,13 @@ public struct Hallway: TerminalProgram, Equatable, Sendable {
             case .joinByLink: return PanelLine([.init(text: "→ Join by link…", group: "speaker")], key: id)
             case .saved(let room):
                 return PanelLine([.init(text: "  " + room.title, group: "normal"), .init(text: "  on \(room.relay)", group: "dim")], key: id)
+            case .listed(let room):
+                return PanelLine([.init(text: "◇ " + room.title, group: "normal"),
+                                  .init(text: "  \(room.members) in the room, public on \(directoryRelay ?? "the relay")", group: "dim")], key: id)
             }
         }
-        let footer = saved.isEmpty ? [PanelLine(""), PanelLine("Rooms you join are kept here for next time", group: "dim")] : []
+        var footer = saved.isEmpty ? [PanelLine(""), PanelLine("Rooms you join are kept here for next time", group: "dim")] : []
+        if let directoryRelay, listed.isEmpty { footer += [PanelLine(""), PanelLine("No public rooms on \(directoryRelay)", group: "dim")] }
         Panel(title: "Rooms", lines: lines + footer)
             .draw(on: &screen, row: 1, column: 0, height: height - 4, width: width, selected: Self.selectionID(selected))
         if let problem {
