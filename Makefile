@@ -10,8 +10,9 @@ DEB_RUNTIME := libasound2-dev libopus-dev libsodium-dev libncursesw5-dev pkg-con
 DEB_DEMO := espeak-ng sox
 # Debian packages the tests need: tmux drives the TUI, espeak-ng and sox make speech,
 # alsa-utils gives aplay/arecord, curl reads the metrics endpoint, tcpdump captures a room for the
-# privacy test, python3-pip brings the interop and quality tools.
-DEB_TEST := tmux espeak-ng sox alsa-utils curl tcpdump python3 python3-pip
+# privacy test, jq runs the README's script, procps gives pgrep (the demo test checks nothing is
+# left running), python3-pip brings the interop and quality tools.
+DEB_TEST := tmux espeak-ng sox alsa-utils curl tcpdump jq procps python3 python3-pip
 # PyPI packages the tests need: an independent Noise peer, PESQ and STOI.
 PY_TEST := noiseprotocol pesq pystoi
 
