@@ -63,10 +63,17 @@ struct TestMember {
         return TestMember(client: client, events: events)
     }
 
+    /// The host of `room`, once it is in (members who come earlier find no room and give up).
     static func host(_ room: HostedRoom, title: String) throws -> TestMember {
         var host = try join(RoomIdentity(hosting: room, name: "Host", title: title, listed: false))
         host.speakLink = room.speakLink
+        guard host.events.wait(until: { $0.contains { $0.name == "joined" } }) else { throw HostDidNotJoin(events: host.events.all.map(\.name)) }
         return host
+    }
+
+    struct HostDidNotJoin: Error, CustomStringConvertible {
+        let events: [String]
+        var description: String { "the host never joined its room; events: \(events)" }
     }
 
     var id: MemberID { client.state.identity.memberID }
