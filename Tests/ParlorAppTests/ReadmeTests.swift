@@ -70,4 +70,17 @@ import Testing
         #expect(try Command.run([try ParlorBinary.path(), "doctor"]).stdout.contains("libopus"))
         _ = try Command.run([try ParlorBinary.path(), "devices"])
     }
+
+    /// `--help` reads like a man page for every subcommand: what it does, its options, an example.
+    @Test func everySubcommandsHelpSaysWhatItDoesAndShowsAnExample() throws {
+        let parlor = try ParlorBinary.path()
+        for sub in [["host"], ["join"], ["listen"], ["speak"], ["serve"], ["doctor"], ["devices"], ["keys"], ["bench", "audio"], ["bench", "relay"]] {
+            let help = try Command.run([parlor] + sub + ["--help"]).stdout
+            let name = sub.joined(separator: " ")
+            #expect(help.hasPrefix("OVERVIEW: "), "parlor \(name)")
+            #expect(help.contains("USAGE: parlor \(name)"), "parlor \(name)")
+            #expect(help.range(of: "Example", options: .caseInsensitive) != nil, "parlor \(name) shows an example")
+            #expect(help.contains("OPTIONS:"), "parlor \(name)")
+        }
+    }
 }
