@@ -19,6 +19,16 @@ import Testing
         return (relay, "127.0.0.1:\(port)", key)
     }
 
+    /// A relay process and a headless host on it; returns both and the room's listen link.
+    static func headlessRoom(in dir: TemporaryDirectory) throws -> (relay: BackgroundProcess, host: BackgroundProcess, listenLink: String) {
+        let (relay, server, key) = try relay(in: dir)
+        let hostEvents = dir.path("host.jsonl")
+        let host = try BackgroundProcess([try ParlorBinary.path(), "host", "--headless", "--server", server, "--relay-key", key,
+                                          "--events", hostEvents], in: dir, withInput: true)
+        let listenLink = try #require(try event("room_created", in: hostEvents)["listen_link"] as? String)
+        return (relay, host, listenLink)
+    }
+
     /// The shell command that runs parlor with `arguments`, then says how it exited.
     static func command(_ arguments: [String]) throws -> String {
         ([try ParlorBinary.path()] + arguments).map(quote).joined(separator: " ") + "; echo \"parlor exited $?\""
@@ -155,13 +165,8 @@ import Testing
     @Test func aListenerLeavesWithoutBeingAsked() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let (relay, server, key) = try Self.relay(in: dir)
-        defer { relay.stop() }
-        let hostEvents = dir.path("host.jsonl")
-        let host = try BackgroundProcess([try ParlorBinary.path(), "host", "--headless", "--server", server, "--relay-key", key,
-                                          "--events", hostEvents], in: dir, withInput: true)
-        defer { host.stop() }
-        let listenLink = try #require(try Self.event("room_created", in: hostEvents)["listen_link"] as? String)
+        let (relay, host, listenLink) = try Self.headlessRoom(in: dir)
+        defer { relay.stop(); host.stop() }
         let member = try Tmux(command: try Self.command(["join", listenLink]), width: 80, height: 24, environment: ["NO_COLOR": "1"])
         defer { member.stop() }
         let joined = try Self.expect(member, shows: "You joined", "the listener joins")
@@ -183,13 +188,8 @@ import Testing
     @Test func aLostRelayShowsReconnectingAndQStillLeaves() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let (relay, server, key) = try Self.relay(in: dir)
-        defer { relay.stop() }
-        let hostEvents = dir.path("host.jsonl")
-        let host = try BackgroundProcess([try ParlorBinary.path(), "host", "--headless", "--server", server, "--relay-key", key,
-                                          "--events", hostEvents], in: dir, withInput: true)
-        defer { host.stop() }
-        let listenLink = try #require(try Self.event("room_created", in: hostEvents)["listen_link"] as? String)
+        let (relay, host, listenLink) = try Self.headlessRoom(in: dir)
+        defer { relay.stop(); host.stop() }
         let member = try Tmux(command: try Self.command(["join", listenLink]), width: 80, height: 24)
         defer { member.stop() }
         try Self.expect(member, shows: "You joined", "the listener joins")
