@@ -38,24 +38,34 @@ final class ImpairedPath: @unchecked Sendable {
         self.lossPercent = lossPercent
         self.jitterMilliseconds = jitterMilliseconds
         random = seed
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.listener = listener
-        var one: Int32 = 1
-        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = Self.loopback(0)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        listen(listener, 64)
-        var bound = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
-        port = UInt16(bigEndian: bound.sin_port)
-        let udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        self.udp = udp
-        var same = Self.loopback(port)
-        _ = withUnsafePointer(to: &same) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(udp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        (listener, udp, port) = try Self.bindPair()
         Self.thread { [self] in acceptLoop() }
         Self.thread { [self] in clientDatagrams() }
         Self.thread { [self] in deliverLoop() }
+    }
+
+    struct NoFreePort: Error {}
+
+    /// A TCP listener and a UDP socket on one loopback port (the kernel picks the TCP port; when
+    /// its number is taken for UDP, it picks again).
+    private static func bindPair() throws -> (listener: Int32, udp: Int32, port: UInt16) {
+        for _ in 0..<16 {
+            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var any = loopback(0)
+            _ = withUnsafePointer(to: &any) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            listen(listener, 64)
+            var bound = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+            let port = UInt16(bigEndian: bound.sin_port)
+            let udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+            var same = loopback(port)
+            let ok = withUnsafePointer(to: &same) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(udp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            if ok == 0 { return (listener, udp, port) }
+            close(listener)
+            close(udp)
+        }
+        throw NoFreePort()
     }
 
     func stop() {

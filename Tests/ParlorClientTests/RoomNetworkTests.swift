@@ -50,6 +50,7 @@ extension RoomEndToEndTests {
                   "dropped \(room.path.dropped) of \(room.path.dropped + room.path.passed) datagrams; " +
                   "listener lost \(stats.lostFrames) frames, FEC rebuilt \(stats.recoveredFrames)")
         }
+        for room in rooms { #expect(room.path.dropped > 30, "media went through the impaired path (FEC \(room.fec))") }
         #expect((scores[true] ?? 0) > 1.5, "speech under 10 % loss should still be intelligible")
         #expect((scores[true] ?? 0) > (scores[false] ?? 0), "FEC on \(scores[true] ?? 0) vs off \(scores[false] ?? 0)")
     }
