@@ -28,6 +28,7 @@ final class MediaSocket: @unchecked Sendable {
         Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT)) == bytes.count
     }
 
+    @discardableResult
     func send(_ bytes: [UInt8]) -> Bool {
         bytes.withUnsafeBytes { send($0) }
     }
