@@ -85,7 +85,7 @@ public enum RelayChurnBenchmark {
         result.rssBaselineKiB = relay.rssKiB()
         var peak = result.rssBaselineKiB
         let room = RoomKeys.generate()
-        let speaker = PacedSpeaker(try host(room: room, relay: relay))
+        let speaker = PacedSpeaker(try host(room: room, port: relay.port, relayKey: relay.key))
         let tally = HopCounterTally()
         speaker.start()
         tally.start()
@@ -158,8 +158,8 @@ public enum RelayChurnBenchmark {
     }
 
     /// The room's host, who speaks: it created the room and set up media.
-    static func host(room: RoomKeys, relay: RelayProcess) throws -> RelaySocketSession {
-        let host = try RelaySocketSession(port: relay.port, relayKey: relay.key)
+    static func host(room: RoomKeys, port: UInt16, relayKey: [UInt8]) throws -> RelaySocketSession {
+        let host = try RelaySocketSession(port: port, relayKey: relayKey)
         try host.send(.createRoom(CreateRoom(roomID: room.roomID, hostKey: host.memberKey)))
         _ = try host.join(room: room.roomID)
         try host.setUpMedia()
