@@ -69,21 +69,35 @@ public enum RelayChurnBenchmark {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("parlor-churn-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
+        let relay = try startRelay(in: dir, members: options.listeners * 2)
+        defer { relay.stop() }
+        progress("relay pid \(relay.pid) on port \(relay.port)")
+        var result = Result()
+        result.rssBaselineKiB = relay.rssKiB()
+        try round(options, on: relay, into: &result, progress: progress)
+        return result
+    }
+
+    /// Starts `parlor serve` configured for `members` sessions at once, all from 127.0.0.1.
+    static func startRelay(in directory: URL, members: Int) throws -> RelayProcess {
         try """
-            max_members_per_room = \(options.listeners + 10)
-            max_sessions = \(options.listeners * 2 + 10)
+            max_members_per_room = \(members + 10)
+            max_sessions = \(members + 10)
             idle_timeout_seconds = 3600
             # every listener comes from 127.0.0.1 (see `parlor bench relay`)
             handshakes_per_second = 1_000_000
-            """.write(to: dir.appendingPathComponent("relay.conf"), atomically: true, encoding: .utf8)
-        let relay = try RelayProcess(directory: dir)
-        defer { relay.stop() }
-        progress("relay pid \(relay.pid) on port \(relay.port)")
+            """.write(to: directory.appendingPathComponent("relay.conf"), atomically: true, encoding: .utf8)
+        return try RelayProcess(directory: directory)
+    }
 
-        var result = Result()
+    /// One round in a new room on `relay`: join, churn, hold, everyone leaves. Fills in everything
+    /// but the baseline; `sessionsOpenAtEnd` is what the relay counts open once this round's
+    /// sessions are closed (others, of rooms that stay, included).
+    static func round(_ options: Options, on relay: RelayProcess, into result: inout Result,
+                      progress: (String) -> Void) throws {
+        let sessionsBefore = try relay.metric("parlor_relay_sessions_open")
         result.listeners = options.listeners
-        result.rssBaselineKiB = relay.rssKiB()
-        var peak = result.rssBaselineKiB
+        var peak = relay.rssKiB()
         let room = RoomKeys.generate()
         let speaker = PacedSpeaker(try host(room: room, port: relay.port, relayKey: relay.key))
         let tally = HopCounterTally()
@@ -150,11 +164,10 @@ public enum RelayChurnBenchmark {
         let closeDeadline = Date().addingTimeInterval(closeTimeoutSeconds)
         repeat {
             result.sessionsOpenAtEnd = try relay.metric("parlor_relay_sessions_open")
-            if result.sessionsOpenAtEnd == 0 { break }
+            if result.sessionsOpenAtEnd == sessionsBefore { break }
             Thread.sleep(forTimeInterval: 0.1)
         } while Date() < closeDeadline
         result.rssAfterKiB = relay.rssKiB()
-        return result
     }
 
     /// The room's host, who speaks: it created the room and set up media.
