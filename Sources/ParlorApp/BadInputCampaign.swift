@@ -35,6 +35,7 @@ public struct BadInputCampaign {
     static let oversizeDatagramBytes = 1_500
     /// How long the relay may take to count what it dropped.
     static let countTimeoutSeconds = 10.0
+    static let countPollSeconds = 0.1
 
     let port: UInt16
     let relayKey: [UInt8]
@@ -61,10 +62,13 @@ public struct BadInputCampaign {
             try body()
             var result = Attack(name: name, reason: reason, tried: tried, mustCount: mustCount ?? tried)
             let deadline = Date().addingTimeInterval(Self.countTimeoutSeconds)
+            // Until the count is enough and has stopped moving (a flood is counted as it is read).
+            var previous = -1
             repeat {
                 result.counted = (PrometheusText.value(sample, in: try metricsText()) ?? 0) - before
-                if result.isCounted { break }
-                Thread.sleep(forTimeInterval: 0.05)
+                if result.isCounted && result.counted == previous { break }
+                previous = result.counted
+                Thread.sleep(forTimeInterval: Self.countPollSeconds)
             } while Date() < deadline
             attacks.append(result)
         }
