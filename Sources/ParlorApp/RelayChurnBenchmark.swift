@@ -159,7 +159,7 @@ public enum RelayChurnBenchmark {
         result.stableExpected = figures.expected
         result.stableReceived = figures.received
 
-        // Everyone leaves: the relay must close every session and give back the memory.
+        // Everyone leaves: the relay must close every session; its memory is read after.
         listeners.removeAll()
         let closeDeadline = Date().addingTimeInterval(closeTimeoutSeconds)
         repeat {
