@@ -94,3 +94,14 @@ fuzz: fuzz-build
 		status=$$?; grep -E "^(Done|stat::number_of_executed_units)|ERROR" $(FUZZ_WORK)/$$target.log; \
 		test $$status -eq 0 || { tail -40 $(FUZZ_WORK)/$$target.log; exit 1; }; \
 	done
+
+# The soak: a relay process with a room that stays live while cycles of churn (SOAK_LISTENERS
+# join, half leave and rejoin, all leave) and bad-input campaigns run against it for MINUTES
+# minutes, on a release build; prints a table of the load held, faults survived, bad inputs tried
+# and what was lost, and fails if anything was.
+MINUTES ?= 5
+SOAK_LISTENERS ?= 500
+.PHONY: soak
+soak: deps
+	$(SWIFT) build -c release --product parlor
+	.build/release/parlor bench soak --minutes $(MINUTES) --churn-listeners $(SOAK_LISTENERS)

@@ -64,12 +64,20 @@ final class RelayProcess {
 
     /// `parlor_relay_datagrams_forwarded_total` from the metrics endpoint.
     func forwardedPackets() throws -> Int {
-        let body = try httpGet(port: metricsPort, path: "/metrics")
-        let line = body.split(separator: "\n").first { $0.hasPrefix("parlor_relay_datagrams_forwarded_total ") }
-        guard let value = line?.split(separator: " ").last.flatMap({ Int($0) }) else {
-            throw RelayBenchmark.Failure(description: "no forwarded count in the relay's metrics")
+        try metric("parlor_relay_datagrams_forwarded_total")
+    }
+
+    /// One sample from the metrics endpoint, by its full name (see `PrometheusText`).
+    func metric(_ name: String) throws -> Int {
+        guard let value = PrometheusText.value(name, in: try metricsText()) else {
+            throw RelayBenchmark.Failure(description: "no \(name) in the relay's metrics")
         }
         return value
+    }
+
+    /// The relay's whole metrics page.
+    func metricsText() throws -> String {
+        try httpGet(port: metricsPort, path: "/metrics")
     }
 
     private func httpGet(port: Int, path: String) throws -> String {
