@@ -125,4 +125,36 @@ import Testing
         let played = try Data(contentsOf: URL(fileURLWithPath: dir.path("out.raw"))).count / 2
         #expect(played == periods * Self.frame, "a frame (of silence here) for every period")
     }
+
+    /// The playback device goes away mid-room (every call fails from the 20th to the 79th) and
+    /// comes back: the engine keeps its pace, and `AudioHealth` says so once each way.
+    @Test func aDeviceThatDisappearsIsReportedOnceAndItsReturnToo() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let injector = XrunInjector(faults: Dictionary(uniqueKeysWithValues: (20..<80).map { ($0, -ENODEV) }))
+        let (engine, playback) = try Self.playbackEngine(dir, injector)
+        var health = AudioHealth()
+        var notices: [String] = []
+        for period in 1...120 {
+            engine.runPeriod()
+            if period % 10 == 0 { notices += health.notices(for: engine.statistics) }
+        }
+        playback.close()
+        #expect(engine.statistics.periods == 120)
+        #expect(engine.statistics.deviceErrors == 60)
+        #expect(notices.count == 2, "\(notices)")
+        #expect(notices.first?.hasPrefix("The sound device stopped working") == true)
+        #expect(notices.last == "The sound device works again")
+    }
+
+    @Test func burstsOfXrunsAreToldAndSingleOnesAreNot() {
+        var health = AudioHealth()
+        var sample = AudioEngine.Statistics()
+        sample.periods = 50
+        sample.xruns = 1
+        #expect(health.notices(for: sample).isEmpty)
+        sample.periods = 100
+        sample.xruns = 5
+        #expect(health.notices(for: sample).first?.hasPrefix("Audio glitches: 4 xruns") == true)
+    }
 }
