@@ -103,9 +103,10 @@ import Testing
         try Self.expect(host, shows: "Invite to the stage", "Enter on the hand opens the moderator's menu")
         try host.send("Enter")
         try Self.expect(host, shows: "○ \(Self.memberName)", "the member is on the host's stage")
-        let hostStage = try Self.expect(host, shows: "Stage (2)", "two on the host's stage")
-        #expect(hostStage.contains("No hands raised"), "the hand went down:\n\(hostStage)")
-        let memberStage = try Self.expect(member, shows: "○ \(Self.memberName) (you)", "the member sees itself on stage")
+        // The role and the hand change by two events, so the screen may show one before the other.
+        let hostStage = try host.waitForScreen(timeout: Self.wait) { $0.contains("Stage (2)") && $0.contains("No hands raised") }
+        #expect(hostStage.contains("Stage (2)") && hostStage.contains("No hands raised"), "two on stage, the hand went down:\n\(hostStage)")
+        let memberStage = try member.waitForScreen(timeout: Self.wait) { $0.contains("○ \(Self.memberName) (you)") && $0.contains(" LIVE ") }
         #expect(memberStage.contains(" LIVE "), "on stage and not muted, the badge is Live:\n\(memberStage)")
 
         // m mutes the member; both terminals show the mute mark.
@@ -123,7 +124,8 @@ import Testing
 
         // ? shows the live bindings; any key closes it.
         try member.send("?", literal: true)
-        let help = try Self.expect(member, shows: "raise or lower your hand", "? opens the help")
+        // The overlay may be caught half drawn: wait for all of it.
+        let help = try member.waitForScreen(timeout: Self.wait) { $0.contains("raise or lower your hand") && $0.contains("/invite") }
         #expect(help.contains("─ Help ─") && help.contains("/invite"), "help lists keys and commands:\n\(help)")
         try member.send("Escape")
         let closed = try member.waitForScreen(timeout: Self.wait) { !$0.contains("─ Help ─") }
