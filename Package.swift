@@ -30,10 +30,12 @@ let package = Package(
 
         // Batched UDP I/O (sendmmsg for the relay's fan-out, recvmmsg with arrival times for its benchmark).
         .target(name: "CDatagramBatch"),
+        // glibc's malloc_trim, for a relay whose last session has gone.
+        .target(name: "CMemory"),
 
         // The blind relay: SwiftNIO, one process, no database.
         .target(name: "ParlorServer", dependencies: [
-            "ParlorProtocol", "ParlorCrypto", "CDatagramBatch",
+            "ParlorProtocol", "ParlorCrypto", "CDatagramBatch", "CMemory",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
