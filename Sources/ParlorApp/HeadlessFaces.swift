@@ -78,15 +78,11 @@ public enum HeadlessFaces {
     public static func host(server: String?, relayKey: String?, title: String, name: String?, listed: Bool,
                             events: String?, duration: Double?) async throws -> Int32 {
         let writer = try EventWriter(target: events)
-        let relay = try await RelayChoice.resolve(server: server, relayKey: relayKey)
-        let room = try HostedRoom(relay: relay.address, relayPublicKey: relay.publicKey, now: UInt64(Date().timeIntervalSince1970))
-        let identity = RoomIdentity(hosting: room, name: name, title: title, listed: listed)
-        let safety = (try? SafetyCode.compute(roomID: room.keys.roomID, relayPublicKey: relay.publicKey,
-                                              epochSecret: room.keys.epochZeroSecret)) ?? ""
-        writer.write(.roomCreated(title: title, listenLink: room.listenLink.text, speakLink: room.speakLink.text, safetyCode: safety))
-        let client = try RoomClient(identity: identity, media: MediaIO()) { writer.write($0) }
+        let room = try await NewRoom.make(server: server, relayKey: relayKey, title: title, name: name, listed: listed)
+        writer.write(room.created)
+        let client = try RoomClient(identity: room.identity, media: MediaIO()) { writer.write($0) }
         let code = await Task.detached { HeadlessRoom.run(client, events: writer, duration: duration) }.value
-        await relay.embedded?.stop()
+        await room.relay.embedded?.stop()
         return code
     }
 

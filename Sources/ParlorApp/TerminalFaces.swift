@@ -33,19 +33,16 @@ public enum TerminalFaces {
 
     private static func host(server: String?, relayKey: String?, title: String, room: TerminalRoom,
                              terminal: CursesScreen?) async throws -> Int32 {
-        let relay = try await RelayChoice.resolve(server: server, relayKey: relayKey)
-        let hosted = try HostedRoom(relay: relay.address, relayPublicKey: relay.publicKey, now: UInt64(Date().timeIntervalSince1970))
-        let identity = RoomIdentity(hosting: hosted, name: room.options.name, title: title, listed: room.options.listed)
-        let safety = (try? SafetyCode.compute(roomID: hosted.keys.roomID, relayPublicKey: relay.publicKey,
-                                              epochSecret: hosted.keys.epochZeroSecret)) ?? ""
-        room.events?.write(.roomCreated(title: title, listenLink: hosted.listenLink.text, speakLink: hosted.speakLink.text,
-                                        safetyCode: safety))
+        let new = try await NewRoom.make(server: server, relayKey: relayKey, title: title, name: room.options.name,
+                                         listed: room.options.listed)
+        let (hosted, identity) = (new.hosted, new.identity)
+        room.events?.write(new.created)
         let links = RoomLinks(listen: hosted.listenLink.text, speak: hosted.speakLink.text)
         let handoff = TerminalHandoff(terminal: terminal)
         let guests = try room.options.demoSpeech.map { try DemoGuests(listenLink: hosted.listenLink, speakLink: hosted.speakLink, speech: $0) }
         let code = await Task.detached { room.run(identity, links: links, on: handoff.terminal) { guests?.start() } }.value
         guests?.stop()
-        await relay.embedded?.stop()
+        await new.relay.embedded?.stop()
         return try code.get()
     }
 

@@ -1,4 +1,5 @@
 import ParlorAudio
+import Synchronization
 
 /// Where a speaking client's frames come from: the microphone (through the audio engine's
 /// capture ring) or a WAV file played out in real time. Called once a frame period.
@@ -40,10 +41,12 @@ public final class PlaybackRingSink: FrameSink {
 }
 
 /// A WAV file (48 kHz mono 16-bit) read frame by frame, once or in a loop; silence after its end.
-public final class WAVFileSource: FrameSource {
+/// The frame clock reads it; `finished` may be asked from any thread.
+public final class WAVFileSource: FrameSource, Sendable {
     let samples: [Int16]
     let loop: Bool
-    private var position = 0
+    /// The next sample to read; written by the reader only.
+    private let position = Atomic<Int>(0)
 
     public init(path: String, loop: Bool) throws {
         let wav = try WAVReader(path: path)
@@ -55,18 +58,20 @@ public final class WAVFileSource: FrameSource {
     }
 
     /// Whether a one-shot file has been played to its end.
-    public var finished: Bool { !loop && position >= samples.count }
+    public var finished: Bool { !loop && position.load(ordering: .acquiring) >= samples.count }
 
     public func read(into frame: UnsafeMutableBufferPointer<Int16>) -> Bool {
         guard !samples.isEmpty else { return false }
+        var next = position.load(ordering: .relaxed)
         for i in 0..<frame.count {
-            if position >= samples.count {
+            if next >= samples.count {
                 guard loop else { frame[i] = 0; continue }
-                position = 0
+                next = 0
             }
-            frame[i] = samples[position]
-            position += 1
+            frame[i] = samples[next]
+            next += 1
         }
+        position.store(next, ordering: .releasing)
         return true
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import ParlorAudio
 import ParlorCrypto
 import ParlorProtocol
+import Synchronization
 
 /// A client in one room, from the first connection to the last event: it connects to the
 /// relay, runs `RoomSession` on what the relay says and the faces ask, moves media through
@@ -41,8 +42,7 @@ public final class RoomClient: @unchecked Sendable {
     private var disconnectedSince: Date?
     private var exit: RoomExit?
     private let finished = DispatchSemaphore(value: 0)
-    private var clockThread: Thread?
-    private let running = ManagedFlag()
+    private let running = Atomic<Bool>(false)
     private var pingSent: (nonce: UInt64, at: Int64)?
     /// When the current connection last delivered a control message.
     private var lastHeard = Date()
@@ -67,7 +67,7 @@ public final class RoomClient: @unchecked Sendable {
 
     /// Connects (on a background thread) and starts the frame clock.
     public func start() {
-        running.set(true)
+        running.store(true, ordering: .releasing)
         startClock()
         queue.async { self.connect() }
     }
@@ -165,7 +165,7 @@ public final class RoomClient: @unchecked Sendable {
         }
         attempt += 1
         let delay = max(minimum ?? 0, min(Self.backoffStart * pow(2, Double(attempt - 1)), Self.backoffCeiling))
-        emit(.reconnecting(attempt: attempt, delaySeconds: delay))
+        onEvent(.reconnecting(attempt: attempt, delaySeconds: delay))
         queue.asyncAfter(deadline: .now() + delay) { self.connect() }
     }
 
@@ -198,8 +198,8 @@ public final class RoomClient: @unchecked Sendable {
             case .send(let message):
                 try? link?.control.send(message)
             case .event(let event):
-                emit(event)
-            case .keysChanged:
+                onEvent(event)
+            case .mediaChanged:
                 configureMedia()
             case .finish(let why):
                 finish(why)
@@ -225,22 +225,17 @@ public final class RoomClient: @unchecked Sendable {
 
     private func speakingChanged(_ member: MemberID, _ talking: Bool) {
         guard exit == nil, let info = session.roster[member]?.info else { return }
-        emit(talking ? .speakingStarted(info) : .speakingStopped(info))
-    }
-
-    private func emit(_ event: RoomEvent) {
-        if case .muted = event { configureMedia() }
-        onEvent(event)
+        onEvent(talking ? .speakingStarted(info) : .speakingStopped(info))
     }
 
     private func finish(_ why: RoomExit) {
         guard exit == nil else { return }
         exit = why
-        running.set(false)
         link?.shutDown()
         link = nil
-        DispatchQueue.global().async { [self] in
-            while clockRunning.get() { usleep(1_000) }
+        // The frame clock closes the files and signals once its last tick is done; without a
+        // clock (never started) that is done here.
+        if !running.exchange(false, ordering: .acquiringAndReleasing) {
             pipeline.close()
             finished.signal()
         }
@@ -248,16 +243,13 @@ public final class RoomClient: @unchecked Sendable {
 
     // MARK: - The frame clock
 
-    private let clockRunning = ManagedFlag()
-
     private func startClock() {
-        clockRunning.set(true)
         let period = Int64(configuration.settings.frameMilliseconds) * 1_000_000
         let thread = Thread { [self] in
             let clock = MonotonicAudioClock()
             var deadline = clock.now()
             var tick = 0
-            while running.get() {
+            while running.load(ordering: .acquiring) {
                 pipeline.tick(now: clock.now())
                 tick += 1
                 if tick % Self.keepaliveTicks == 0 { queue.async { self.link?.sendKeepalive() } }
@@ -265,11 +257,11 @@ public final class RoomClient: @unchecked Sendable {
                 deadline += period
                 clock.sleep(until: deadline)
             }
-            clockRunning.set(false)
+            pipeline.close()
+            finished.signal()
         }
         thread.name = "parlor-frame-clock"
         thread.qualityOfService = .userInteractive
-        clockThread = thread
         pipeline.transmit = { [weak self] payload in
             guard let self else { return }
             queue.async { self.link?.sendMedia(payload) }
@@ -287,12 +279,4 @@ public final class RoomClient: @unchecked Sendable {
         pingSent = (nonce, MonotonicAudioClock().now())
         try? link.control.send(.ping(Ping(nonce: nonce)))
     }
-}
-
-/// A boolean shared between threads.
-final class ManagedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set(_ new: Bool) { lock.withLock { value = new } }
-    func get() -> Bool { lock.withLock { value } }
 }

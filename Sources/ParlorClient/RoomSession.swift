@@ -2,7 +2,7 @@ import ParlorCrypto
 import ParlorProtocol
 
 /// The room client's logic, without I/O: control messages and commands go in; messages to send,
-/// events for the faces and key changes for the media side come out (`Effect`). `RoomClient`
+/// events for the faces and changes for the media side come out (`Effect`). `RoomClient`
 /// carries the effects out; tests drive this type directly with messages.
 ///
 /// One session value lives for the whole stay in a room, across reconnections: each new
@@ -12,8 +12,9 @@ public struct RoomSession: Sendable {
     public enum Effect: Sendable, Equatable {
         case send(ControlMessage)
         case event(RoomEvent)
-        /// Epoch secrets, the stage or this member's slot changed: the media side re-derives its keys.
-        case keysChanged
+        /// Epoch secrets, the stage, this member's slot or its mute changed: the media side
+        /// re-derives its keys and what it sends as.
+        case mediaChanged
         /// The stay is over; no reconnection.
         case finish(RoomExit)
         /// Drop this connection and join again after the usual backoff (the room is not back yet).
@@ -151,7 +152,7 @@ public struct RoomSession: Sendable {
         if let current = epochs.current, current > joined.epoch, isKeeper {
             effects += deliver(epoch: current, to: roster.all.filter { $0.id != mine.id })
         }
-        effects.append(.keysChanged)
+        effects.append(.mediaChanged)
         return effects
     }
 
@@ -169,7 +170,7 @@ public struct RoomSession: Sendable {
         } else if let old, !old.isOnStage, member.isOnStage {
             effects.append(.event(.speakerAdded(member.info)))
         }
-        if member.isOnStage { effects.append(.keysChanged) }
+        if member.isOnStage { effects.append(.mediaChanged) }
         return effects
     }
 
@@ -177,7 +178,7 @@ public struct RoomSession: Sendable {
     private func announce(_ id: MemberID) -> [Effect] {
         guard let member = roster[id] else { return [] }
         var effects: [Effect] = [.event(.memberJoined(member.info))]
-        if member.isOnStage { effects += [.event(.speakerAdded(member.info)), .keysChanged] }
+        if member.isOnStage { effects += [.event(.speakerAdded(member.info)), .mediaChanged] }
         return effects
     }
 
@@ -187,7 +188,7 @@ public struct RoomSession: Sendable {
         if gone.isOnStage { effects.append(.event(.speakerRemoved(gone.info))) }
         effects.append(.event(.memberLeft(gone.info)))
         if pendingRekey.remove(id) != nil { effects += rekey() }
-        if gone.isOnStage { effects.append(.keysChanged) }
+        if gone.isOnStage { effects.append(.mediaChanged) }
         return effects
     }
 
@@ -213,7 +214,7 @@ public struct RoomSession: Sendable {
             // Listeners are known only to moderators (and themselves).
             if !isModerator, id != me?.id { roster.remove(id) }
         }
-        effects.append(.keysChanged)
+        effects.append(.mediaChanged)
         return effects
     }
 
@@ -237,7 +238,7 @@ public struct RoomSession: Sendable {
             }
             let byModerator = isMe ? (muted && !selfMuted) : moderation.actor.map { $0 != member.key } ?? false
             if isMe, muted { selfMuted = true }
-            return [.event(.muted(member.info, muted: muted, byModerator: byModerator))]
+            return [.event(.muted(member.info, muted: muted, byModerator: byModerator))] + (isMe ? [.mediaChanged] : [])
         case .remove, .ban:
             guard isMe else { return [] }
             phase = .finished
@@ -255,7 +256,7 @@ public struct RoomSession: Sendable {
         guard let mine = delivery.secrets.first(where: { $0.memberKey == identity.memberKey.publicKey }),
               let secret = try? SealedBox.open(mine.sealedSecret, with: boxKey),
               epochs.install(epoch: delivery.epoch, secret: secret) else { return [] }
-        return [.event(.rekeyed(epoch: delivery.epoch, safetyCode: safetyCode ?? "")), .keysChanged]
+        return [.event(.rekeyed(epoch: delivery.epoch, safetyCode: safetyCode ?? "")), .mediaChanged]
     }
 
     private mutating func relayError(_ error: ErrorMessage) -> [Effect] {
@@ -290,7 +291,7 @@ public struct RoomSession: Sendable {
         epochs.install(epoch: epoch, secret: RoomKeys.newEpochSecret())
         let others = roster.all.filter { $0.id != me?.id }
         return deliver(epoch: epoch, to: others)
-            + [.event(.rekeyed(epoch: epoch, safetyCode: safetyCode ?? "")), .keysChanged]
+            + [.event(.rekeyed(epoch: epoch, safetyCode: safetyCode ?? "")), .mediaChanged]
     }
 
     /// `key_delivery` messages sealing the epoch's secret to each member, in chunks.

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import ParlorProtocol
 
 /// A relay's port as seen through a bad network: a proxy on a loopback port of its own that
 /// passes TCP through untouched and UDP both ways, dropping and delaying (by a random amount up
@@ -204,5 +205,14 @@ final class ImpairedPath: @unchecked Sendable {
     private static func thread(_ body: @escaping @Sendable () -> Void) {
         let thread = Thread(block: body)
         thread.start()
+    }
+}
+
+extension InviteLink {
+    /// The same link, reaching its relay through `path`.
+    func through(_ path: ImpairedPath) -> InviteLink {
+        var link = self
+        link.relay.port = path.port
+        return link
     }
 }

@@ -22,9 +22,7 @@ extension RoomEndToEndTests {
             let host = try TestMember.host(room, title: "Lossy")
             #expect(host.events.wait { $0.contains { $0.name == "joined" } })
             let path = try ImpairedPath(relayPort: relay.address.port, lossPercent: 10, jitterMilliseconds: 30)
-            var link = room.listenLink
-            link.relay.port = path.port
-            let listener = try TestMember.join(RoomIdentity(link: link, name: "Far away"),
+            let listener = try TestMember.join(RoomIdentity(link: room.listenLink.through(path), name: "Far away"),
                                                media: MediaIO(mixSinks: [WAVFileSink(path: dir.path("fec-\(fec).wav"))]))
             #expect(listener.events.wait { $0.contains { $0.name == "joined" } })
             rooms.append((fec, [host, listener], path))
@@ -63,9 +61,7 @@ extension RoomEndToEndTests {
         let room = try relay.hostRoom()
         let host = try TestMember.host(room, title: "No UDP")
         let path = try ImpairedPath(relayPort: relay.address.port, blocksUDP: bothWays, blocksInboundUDP: !bothWays)
-        var link = room.listenLink
-        link.relay.port = path.port
-        let listener = try TestMember.join(RoomIdentity(link: link, name: "Behind a firewall"))
+        let listener = try TestMember.join(RoomIdentity(link: room.listenLink.through(path), name: "Behind a firewall"))
         let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Speaker"),
                                           media: MediaIO(source: WAVFileSource(path: try SpeechFixture.wav().path, loop: true)))
         #expect(listener.events.wait { $0.contains { $0.name == "speaking_started" } })
@@ -86,9 +82,7 @@ extension RoomEndToEndTests {
         let room = try relay.hostRoom()
         let host = try TestMember.host(room, title: "Partition")
         let path = try ImpairedPath(relayPort: relay.address.port)
-        var link = room.listenLink
-        link.relay.port = path.port
-        let listener = try TestMember.join(RoomIdentity(link: link, name: "On a train"))
+        let listener = try TestMember.join(RoomIdentity(link: room.listenLink.through(path), name: "On a train"))
         let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Speaker"),
                                           media: MediaIO(source: WAVFileSource(path: try SpeechFixture.wav().path, loop: true)))
         #expect(listener.events.wait { $0.contains { $0.name == "speaking_started" } })
@@ -256,9 +250,7 @@ extension RoomEndToEndTests {
         let room = try relay.hostRoom()
         let host = try TestMember.host(room, title: "Bad line")
         let path = try ImpairedPath(relayPort: relay.address.port, lossPercent: lossPercent, jitterMilliseconds: 50)
-        var link = room.listenLink
-        link.relay.port = path.port
-        let listener = try TestMember.join(RoomIdentity(link: link, name: "Far"), media: MediaIO(mixSinks: [WAVFileSink(path: dir.path("heard.wav"))]))
+        let listener = try TestMember.join(RoomIdentity(link: room.listenLink.through(path), name: "Far"), media: MediaIO(mixSinks: [WAVFileSink(path: dir.path("heard.wav"))]))
         #expect(listener.events.wait { $0.contains { $0.name == "joined" } })
         let settings = OpusSettings(inbandFEC: true, expectedLossPercent: OpusSettings.expectedLossFloor)
         let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Speaker"),
