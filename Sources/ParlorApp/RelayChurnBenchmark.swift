@@ -26,6 +26,8 @@ public enum RelayChurnBenchmark {
         public var listeners = 0, stableListeners = 0, churned = 0
         public var joinSeconds = 0.0, churnSeconds = 0.0
         public var rssBaselineKiB = 0, rssPeakKiB = 0, rssAfterKiB = 0
+        /// The anonymous part of the same readings: heap, buffers and stacks, without code pages.
+        public var heapBaselineKiB = 0, heapPeakKiB = 0, heapAfterKiB = 0
         public var sessionsOpenAtPeak = 0, sessionsOpenAtEnd = 0
         public var stableExpected = 0, stableReceived = 0
         public var framesSent = 0
@@ -39,6 +41,7 @@ public enum RelayChurnBenchmark {
             return "{\"listeners\":\(listeners),\"stable_listeners\":\(stableListeners),\"churned\":\(churned),"
                 + "\"join_seconds\":\(f(joinSeconds)),\"churn_seconds\":\(f(churnSeconds)),"
                 + "\"rss_baseline_kib\":\(rssBaselineKiB),\"rss_peak_kib\":\(rssPeakKiB),\"rss_after_kib\":\(rssAfterKiB),"
+                + "\"heap_baseline_kib\":\(heapBaselineKiB),\"heap_peak_kib\":\(heapPeakKiB),\"heap_after_kib\":\(heapAfterKiB),"
                 + "\"sessions_open_peak\":\(sessionsOpenAtPeak),\"sessions_open_end\":\(sessionsOpenAtEnd),"
                 + "\"frames_sent\":\(framesSent),\"stable_expected\":\(stableExpected),\"stable_received\":\(stableReceived),"
                 + "\"stable_loss_pct\":\(f(stableLossPercent))}"
@@ -49,6 +52,7 @@ public enum RelayChurnBenchmark {
             """
             relay churn: \(listeners) listeners joined in \(String(format: "%.1f", joinSeconds)) s, \(churned) left and rejoined in \(String(format: "%.1f", churnSeconds)) s, \(framesSent) frames spoken
               relay memory:        baseline \(rssBaselineKiB) KiB, peak \(rssPeakKiB) KiB, after everyone left \(rssAfterKiB) KiB
+              of which heap:       baseline \(heapBaselineKiB) KiB, peak \(heapPeakKiB) KiB, after everyone left \(heapAfterKiB) KiB
               sessions open:       \(sessionsOpenAtPeak) at the peak, \(sessionsOpenAtEnd) after everyone left
               stable listeners:    \(stableListeners), loss \(String(format: "%.3f", stableLossPercent)) % (\(stableReceived) of \(stableExpected) datagrams)
             """
@@ -62,6 +66,9 @@ public enum RelayChurnBenchmark {
     static let tickSeconds = 0.01
     /// Steady seconds after the churn before everyone leaves.
     static let holdSeconds = 2.0
+    /// How long an emptied relay is left before its memory is read: it gives freed memory back
+    /// a second after most of its sessions went (`RelayCore.memoryReturnDelay`).
+    static let settleSeconds = 2.0
     /// How long the relay may take to close the sessions of clients that left.
     static let closeTimeoutSeconds = 15.0
 
@@ -74,6 +81,7 @@ public enum RelayChurnBenchmark {
         progress("relay pid \(relay.pid) on port \(relay.port)")
         var result = Result()
         result.rssBaselineKiB = relay.rssKiB()
+        result.heapBaselineKiB = relay.heapKiB()
         try round(options, on: relay, into: &result, progress: progress)
         return result
     }
@@ -98,6 +106,7 @@ public enum RelayChurnBenchmark {
         let sessionsBefore = try relay.metric("parlor_relay_sessions_open")
         result.listeners = options.listeners
         var peak = relay.rssKiB()
+        var heapPeak = relay.heapKiB()
         let room = RoomKeys.generate()
         let speaker = PacedSpeaker(try host(room: room, port: relay.port, relayKey: relay.key))
         let tally = HopCounterTally()
@@ -127,6 +136,7 @@ public enum RelayChurnBenchmark {
                     nextKeepalive = Date().addingTimeInterval(keepaliveSeconds)
                 }
                 peak = max(peak, relay.rssKiB())
+                heapPeak = max(heapPeak, relay.heapKiB())
                 Thread.sleep(forTimeInterval: tickSeconds)
             }
             return Date().timeIntervalSince(start)
@@ -153,6 +163,7 @@ public enum RelayChurnBenchmark {
         _ = try paced(Int(holdSeconds / tickSeconds), over: holdSeconds) { _ in }
         result.sessionsOpenAtPeak = try relay.metric("parlor_relay_sessions_open")
         result.rssPeakKiB = max(peak, relay.rssKiB())
+        result.heapPeakKiB = max(heapPeak, relay.heapKiB())
 
         result.framesSent = speaker.stop()
         let figures = tally.finish()
@@ -167,7 +178,9 @@ public enum RelayChurnBenchmark {
             if result.sessionsOpenAtEnd == sessionsBefore { break }
             Thread.sleep(forTimeInterval: 0.1)
         } while Date() < closeDeadline
+        Thread.sleep(forTimeInterval: settleSeconds)
         result.rssAfterKiB = relay.rssKiB()
+        result.heapAfterKiB = relay.heapKiB()
     }
 
     /// The room's host, who speaks: it created the room and set up media.

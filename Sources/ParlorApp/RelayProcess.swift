@@ -47,9 +47,16 @@ final class RelayProcess {
     }
 
     /// Resident memory in KiB (VmRSS in /proc/PID/status).
-    func rssKiB() -> Int {
+    func rssKiB() -> Int { statusKiB("VmRSS:") }
+
+    /// The anonymous part of the resident memory (the relay's heap, buffers and stacks, without the
+    /// code pages of its binary and libraries) in KiB, from /proc/PID/status.
+    func heapKiB() -> Int { statusKiB("RssAnon:") }
+
+    /// A KiB figure of /proc/PID/status, by its label; 0 when it cannot be read.
+    private func statusKiB(_ label: String) -> Int {
         let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix(label) } ?? ""
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 

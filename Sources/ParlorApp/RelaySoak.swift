@@ -29,12 +29,15 @@ public enum RelaySoak {
         public var attacks: [BadInputCampaign.Attack] = []
         public var leakedSessions = 0
         public var rssKiB = 0
+        /// The anonymous part of `rssKiB`: heap, buffers and stacks.
+        public var heapKiB = 0
     }
 
     public struct Result: Sendable {
         public var options: Options
         public var seconds = 0.0
         public var rssBaselineKiB = 0
+        public var heapBaselineKiB = 0
         public var cycles: [Cycle] = []
         public var live = LiveRoom.Figures()
 
@@ -67,6 +70,7 @@ public enum RelaySoak {
                 ("", "live room loss \(pct(live.lossPercent)) (\(live.received) of \(live.expected) datagrams)"),
                 ("", "churn rooms' stable listeners: worst loss \(pct(worstChurnLoss))"),
                 ("", "relay memory: baseline \(rssBaselineKiB) KiB, after each cycle \(cycles.map { "\($0.rssKiB)" }.joined(separator: ", ")) KiB"),
+                ("", "of which heap: baseline \(heapBaselineKiB) KiB, after each cycle \(cycles.map { "\($0.heapKiB)" }.joined(separator: ", ")) KiB"),
                 ("verdict", held ? "held" : "FAILED (loss above \(pct(options.tolerableLossPercent)), a session left open or a bad input not counted)"),
             ]
             let width = rows.map(\.0.count).max() ?? 0
@@ -91,6 +95,7 @@ public enum RelaySoak {
         progress("relay pid \(relay.pid) on port \(relay.port)")
         var result = Result(options: options)
         result.rssBaselineKiB = relay.rssKiB()
+        result.heapBaselineKiB = relay.heapKiB()
         let start = Date()
         let live = try LiveRoom(port: relay.port, relayKey: relay.key, listenerCount: options.liveListeners)
         let liveSessions = options.liveListeners + 1
@@ -106,11 +111,13 @@ public enum RelaySoak {
                 open = try relay.metric("parlor_relay_sessions_open")
             }
             cycle.leakedSessions = open - liveSessions
+            Thread.sleep(forTimeInterval: RelayChurnBenchmark.settleSeconds)
             cycle.rssKiB = relay.rssKiB()
+            cycle.heapKiB = relay.heapKiB()
             result.cycles.append(cycle)
             progress("cycle \(result.cycles.count): stable loss \(String(format: "%.3f", cycle.churn.stableLossPercent)) %, "
                      + "\(cycle.attacks.filter(\.isCounted).count)/\(cycle.attacks.count) attacks counted, "
-                     + "\(cycle.leakedSessions) sessions left, relay \(cycle.rssKiB) KiB")
+                     + "\(cycle.leakedSessions) sessions left, relay \(cycle.rssKiB) KiB (heap \(cycle.heapKiB) KiB)")
         } while Date().timeIntervalSince(start) < options.minutes * 60
         result.live = live.finish()
         result.seconds = Date().timeIntervalSince(start)

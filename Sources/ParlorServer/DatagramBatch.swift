@@ -1,4 +1,5 @@
 import CDatagramBatch
+import CMemory
 
 /// Outgoing datagrams sealed straight into one preallocated buffer and sent together, with as
 /// few sendmmsg calls as the kernel allows, when the batch fills or the read batch that produced
@@ -66,6 +67,12 @@ final class DatagramBatch {
 
     /// Empties the batch without sending.
     func removeAll() { count = 0 }
+
+    /// Gives the buffer's pages back to the system while the relay is idle; the batch stays
+    /// usable (the pages come back, zeroed, when next written).
+    func releasePages() {
+        _ = parlor_release_pages(buffers.baseAddress, buffers.count)
+    }
 
     /// The datagrams held, for tests and inspection.
     var datagrams: [(address: DatagramAddress, bytes: [UInt8])] {

@@ -48,6 +48,14 @@ final class DatagramSender: @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Gives back the pages of the batches not in use (a relay that forwarded to thousands
+    /// keeps all of them resident otherwise); for an idle relay.
+    func releaseSpareMemory() {
+        lock.lock()
+        for batch in spare { batch.releasePages() }
+        lock.unlock()
+    }
+
     /// Sends what is waiting, then ends the thread; returns once it has ended (before the socket closes).
     func stop() {
         lock.lock()

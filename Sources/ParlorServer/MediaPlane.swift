@@ -45,7 +45,7 @@ struct MediaPlane {
     /// Every endpoint, by position; a position is vacant after its session goes, until reused.
     /// (Not optional: the fan-out reads and seals each element in place, where an optional
     /// element would be copied out, keys and all, for every recipient.)
-    private var endpoints: [Endpoint] = []
+    private(set) var endpoints: [Endpoint] = []
     private var freePositions: [Int] = []
     private var positionOfIndex: [UInt32: Int] = [:]
     private var positionOfSession: [SessionID: Int] = [:]
@@ -93,6 +93,25 @@ struct MediaPlane {
         positionOfIndex[endpoints[position].receiver.receiverIndex] = nil
         endpoints[position] = .vacant
         freePositions.append(position)
+        endpointsVersion += 1
+        compactIfSparse()
+    }
+
+    /// Vacant positions kept before the endpoints are compacted.
+    static let vacantPositionsKept = 64
+
+    /// Moves the endpoints together once most positions are vacant (thousands of listeners left),
+    /// so the array and its indexes shrink back: without this a relay keeps the endpoint storage of
+    /// its busiest moment forever. Positions change, so the version moves and fan-outs are rebuilt.
+    private mutating func compactIfSparse() {
+        guard freePositions.count > Self.vacantPositionsKept, freePositions.count * 2 > endpoints.count else { return }
+        var live: [Endpoint] = []
+        live.reserveCapacity(positionOfSession.count)
+        for position in positionOfSession.values.sorted() { live.append(endpoints[position]) }
+        endpoints = live
+        freePositions = []
+        positionOfSession = Dictionary(uniqueKeysWithValues: live.indices.map { (live[$0].session, $0) })
+        positionOfIndex = Dictionary(uniqueKeysWithValues: live.indices.map { (live[$0].receiver.receiverIndex, $0) })
         endpointsVersion += 1
     }
 

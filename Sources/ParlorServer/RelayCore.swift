@@ -28,6 +28,9 @@ final class RelayCore {
     private var media: MediaPlane
     private var sessions: [SessionID: Session] = [:]
     private var nextSession: UInt64 = 1
+    /// The most sessions open at once since memory was last given back.
+    private var sessionsHighWater = 0
+    private var memoryReturnScheduled = false
     /// Sends forwarded datagrams on the UDP media socket (NIO reads it); there once it is bound,
     /// stopped before it closes.
     private var datagramSender: DatagramSender?
@@ -68,6 +71,7 @@ final class RelayCore {
                                bucket: TokenBucket(rate: limits.controlMessagesPerSecond, burst: limits.controlBurst, now: now),
                                blobBucket: TokenBucket(rate: limits.blobsPerSecond, burst: limits.blobBurst, now: now))
         metrics.add(.sessionsOpen)
+        sessionsHighWater = max(sessionsHighWater, sessions.count)
         return id
     }
 
@@ -76,15 +80,43 @@ final class RelayCore {
     }
 
     func close(_ id: SessionID) {
-        guard sessions.removeValue(forKey: id) != nil else { return }
+        guard let closed = sessions.removeValue(forKey: id) else { return }
+        sessions.shrinkIfSparse()
         log.debug("\(id) closed")
         metrics.add(.sessionsOpen, -1)
         media.unregister(session: id)
+        let room = rooms.room(of: id)?.id
         deliver(rooms.leave(session: id))
+        if let room, rooms.rooms[room] == nil { epochs[room] = nil }
         updateRoomGauge()
-        // The allocator keeps what thousands of sessions freed; give it back when the last one
-        // goes, so an idle relay returns near its starting size. Rare, and milliseconds at most.
-        if sessions.isEmpty { _ = parlor_return_free_memory() }
+        if sessionsHighWater >= Self.sessionsWorthReturningMemory, sessions.count * 4 <= sessionsHighWater {
+            returnMemorySoon(on: closed.channel.eventLoop)
+        }
+    }
+
+    /// A relay that never held more sessions than this keeps little worth giving back.
+    static let sessionsWorthReturningMemory = 64
+    /// How long the relay waits, once most of its sessions have gone, before giving memory back:
+    /// long enough for the closed channels to be torn down and freed first.
+    static let memoryReturnDelay = TimeAmount.seconds(1)
+
+    /// The allocator keeps what thousands of sessions freed (the tables themselves shrink as they
+    /// empty), and the datagram batches stay resident after a large fan-out. Once three quarters
+    /// of the sessions since the busiest moment have gone, give both back after
+    /// `memoryReturnDelay`, so a relay returns near its starting size when its crowd leaves.
+    /// Rare (each time the crowd shrinks fourfold), and milliseconds at most.
+    private func returnMemorySoon(on loop: any EventLoop) {
+        guard !memoryReturnScheduled else { return }
+        memoryReturnScheduled = true
+        let core = NIOLoopBound(self, eventLoop: loop)
+        loop.scheduleTask(in: Self.memoryReturnDelay) {
+            let core = core.value
+            core.memoryReturnScheduled = false
+            core.sessionsHighWater = core.sessions.count
+            core.datagrams.releasePages()
+            core.datagramSender?.releaseSpareMemory()
+            _ = parlor_return_free_memory()
+        }
     }
 
     /// Tells every session the relay is closing; they reconnect after `retryAfter` seconds.

@@ -252,6 +252,8 @@ public struct RoomTable: Sendable {
         membershipChanges += 1
         room.membershipVersion = membershipChanges
         roomOfSession[session] = nil
+        roomOfSession.shrinkIfSparse()
+        room.members.shrinkIfSparse()
         return (notice.map { [Delivery(to: session, notice: $0)] } ?? []) + toThoseWhoSee(member, .memberLeft(member.key), in: room)
     }
 

@@ -177,4 +177,38 @@ extension MediaPlaneTests {
         #expect(out.datagrams.count == 1 + count)
         #expect(!out.datagrams.contains { $0.address.matches(DatagramAddress(clients[1].address)!) })
     }
+
+    @Test func whenMostListenersLeaveTheEndpointsAreCompactedAndTheRestStillHearAndAreHeard() throws {
+        var (plane, rooms, clients) = try setUp()
+        var listeners: [Client] = []
+        for n in 0..<300 {
+            var listener = try Client(UInt64(10 + n), plane: &plane)
+            _ = try rooms.join(session: listener.session, room: Self.key(100), key: OpaqueKey(Array(repeating: 8, count: 24) + withUnsafeBytes(of: UInt64(n)) { Array($0) })!,
+                               boxKey: Self.key(14), role: .listener, grantSignature: nil)
+            _ = receive(&plane, try listener.sender.seal([0], kind: .keepalive), from: listener.address, now: 1, rooms: rooms)
+            listeners.append(listener)
+        }
+        #expect(plane.endpoints.count == 303)
+        // Every listener but each tenth leaves.
+        for n in listeners.indices where n % 10 != 0 {
+            _ = rooms.leave(session: listeners[n].session)
+            plane.unregister(session: listeners[n].session)
+        }
+        listeners = listeners.enumerated().filter { $0.offset % 10 == 0 }.map(\.element)
+        #expect(plane.endpointCount == 33)
+        #expect(plane.endpoints.count < 100, "compacted: \(plane.endpoints.count) positions kept for 33 endpoints")
+
+        // The speaker reaches exactly those who stayed, each under its own key.
+        let out = receive(&plane, try clients[0].sender.seal(try frame()), from: clients[0].address, now: 2, rooms: rooms)
+        #expect(out.datagrams.count == 32 && out.control.isEmpty)
+        for i in listeners.indices {
+            let mine = out.datagrams.filter { $0.address.matches(DatagramAddress(listeners[i].address)!) }
+            #expect(mine.count == 1)
+            #expect(try mine.first.map { try listeners[i].receiver.open($0.bytes).kind } == .media)
+        }
+        // Those who stayed are still known by their receiver index: a keepalive is answered.
+        var last = listeners[listeners.count - 1]
+        let answer = receive(&plane, try last.sender.seal([9], kind: .keepalive), from: last.address, now: 3, rooms: rooms)
+        #expect(try answer.datagrams.first.map { try last.receiver.open($0.bytes).payload } == [9])
+    }
 }
