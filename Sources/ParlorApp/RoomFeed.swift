@@ -26,7 +26,9 @@ final class RoomFeed: @unchecked Sendable {
         var loss = LossWindow()
         var health = AudioHealth()
         timer.setEventHandler { [runner] in
-            for notice in health.notices(for: engine.statistics) { runner.post(.notice(notice)) }
+            for notice in health.notices(for: engine.statistics, at: ProcessInfo.processInfo.systemUptime) {
+                runner.post(.notice(notice))
+            }
             let statistics = client.statistics
             let lossPercent = loss.add(lost: statistics.media.lostFrames, received: statistics.media.packetsReceived)
             runner.post(.quality(LinkQuality(media: statistics.media, lossPercent: lossPercent,

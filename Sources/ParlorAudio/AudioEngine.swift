@@ -23,6 +23,10 @@ public final class AudioEngine: @unchecked Sendable {
         /// Xruns (underruns, overruns, suspends) the devices recovered from with `snd_pcm_recover`;
         /// audio carries on after each.
         public var xruns = 0
+        /// Times the audio thread woke more than `starvationPeriods` late because the machine did
+        /// not run it: a sound card's buffer runs dry then (and it counts an xrun too); the time
+        /// missed is skipped, as after an xrun, and the thread keeps its pace from there.
+        public var lateWakeups = 0
     }
 
     public let frameSamples: Int
@@ -39,6 +43,7 @@ public final class AudioEngine: @unchecked Sendable {
     private let captureOverflows = Atomic<Int>(0)
     private let playbackUnderflows = Atomic<Int>(0)
     private let deviceErrors = Atomic<Int>(0)
+    private let lateWakeups = Atomic<Int>(0)
     /// The microphone's level, measured on the audio thread and published as Float bit patterns.
     private var microphone = LevelMeter()
     private let microphoneRMS = Atomic<UInt32>(LevelMeter.floor.bitPattern)
@@ -76,8 +81,14 @@ public final class AudioEngine: @unchecked Sendable {
                    captureOverflows: captureOverflows.load(ordering: .relaxed),
                    playbackUnderflows: playbackUnderflows.load(ordering: .relaxed),
                    deviceErrors: deviceErrors.load(ordering: .relaxed),
-                   xruns: capture.xrunsRecovered + playback.xrunsRecovered)
+                   xruns: capture.xrunsRecovered + playback.xrunsRecovered,
+                   lateWakeups: lateWakeups.load(ordering: .relaxed))
     }
+
+    /// Lateness, in periods, after which the thread counts itself starved: the length of a sound
+    /// card's buffer as Parlor configures it (`ALSAAudioDevice.defaultPeriods`), so past it a card
+    /// would have run dry.
+    public static let starvationPeriods = ALSAAudioDevice.defaultPeriods
 
     /// The level of the last captured frame, for the microphone meter: RMS and held peak in
     /// dBFS (`LevelMeter.floor` for silence). Safe to read from any thread.
@@ -142,12 +153,23 @@ public final class AudioEngine: @unchecked Sendable {
         periods.add(1, ordering: .relaxed)
     }
 
+    /// One turn of the audio thread's loop: a period of work, then the wait for the next
+    /// deadline after `deadline`; returns that deadline. A wake-up more than `starvationPeriods`
+    /// late is counted in `lateWakeups`, and the missed time is skipped, as on a card after an
+    /// xrun (catching up in a burst would only play stale audio late): the next deadline is then
+    /// now. Tests step the paced loop with it.
+    public func step(from deadline: Int64) -> Int64 {
+        runPeriod()
+        let next = deadline + periodNanoseconds
+        clock.sleep(until: next)
+        let now = clock.now()
+        guard now - next > Int64(Self.starvationPeriods) * periodNanoseconds else { return next }
+        lateWakeups.add(1, ordering: .relaxed)
+        return now
+    }
+
     private func loop() {
         var deadline = clock.now()
-        while running.load(ordering: .acquiring) {
-            runPeriod()
-            deadline += periodNanoseconds
-            clock.sleep(until: deadline)
-        }
+        while running.load(ordering: .acquiring) { deadline = step(from: deadline) }
     }
 }

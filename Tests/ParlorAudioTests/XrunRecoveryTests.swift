@@ -137,7 +137,7 @@ import Testing
         var notices: [String] = []
         for period in 1...120 {
             engine.runPeriod()
-            if period % 10 == 0 { notices += health.notices(for: engine.statistics) }
+            if period % 10 == 0 { notices += health.notices(for: engine.statistics, at: Double(period) * 0.02) }
         }
         playback.close()
         #expect(engine.statistics.periods == 120)
@@ -147,14 +147,62 @@ import Testing
         #expect(notices.last == "The sound device works again")
     }
 
-    @Test func burstsOfXrunsAreToldAndSingleOnesAreNot() {
+    @Test func burstsOfDropoutsAreToldOnceAndSingleOnesAreNot() {
         var health = AudioHealth()
         var sample = AudioEngine.Statistics()
         sample.periods = 50
         sample.xruns = 1
-        #expect(health.notices(for: sample).isEmpty)
+        #expect(health.notices(for: sample, at: 1).isEmpty, "one xrun is not worth a word")
         sample.periods = 100
-        sample.xruns = 5
-        #expect(health.notices(for: sample).first?.hasPrefix("Audio glitches: 4 xruns") == true)
+        sample.xruns = 2
+        #expect(health.notices(for: sample, at: 9).isEmpty, "two, 8 s apart, are not a burst")
+        // A starved thread: late wake-ups, one a sample.
+        var told: [String] = []
+        for second in 10...13 {
+            sample.periods += 50
+            sample.lateWakeups += 1
+            told += health.notices(for: sample, at: Double(second))
+        }
+        #expect(told.count == 1, "\(told)")
+        #expect(told.first?.hasPrefix("Audio dropouts: 3 in the last 5 s") == true, "\(told)")
+        // More of it soon after is not told again; long after, it is.
+        sample.lateWakeups += 5
+        #expect(health.notices(for: sample, at: 20).isEmpty)
+        sample.xruns += 4
+        #expect(health.notices(for: sample, at: 50).first?.hasPrefix("Audio dropouts: 4") == true)
+    }
+
+    /// The audio thread is not run for 250 ms at a time, as on a machine too busy for it: each time
+    /// it counts one late wake-up, skips the time it missed and keeps its pace after.
+    @Test func aStarvedThreadCountsLateWakeupsAndKeepsItsPace() {
+        let clock = StarvingClock(starveEvery: 50, by: 250_000_000)
+        let engine = AudioEngine(capture: NullAudioDevice(direction: .capture), playback: NullAudioDevice(direction: .playback),
+                                 frameSamples: Self.frame, clock: clock)
+        var deadline = clock.now()
+        for _ in 0..<200 { deadline = engine.step(from: deadline) }
+        #expect(engine.statistics.lateWakeups == 4)
+        #expect(engine.statistics.periods == 200)
+        #expect(clock.now() == 200 * engine.periodNanoseconds + 4 * 250_000_000, "the missed time is skipped, not caught up")
+    }
+}
+
+/// A clock whose every `starveEvery`-th sleep returns `by` nanoseconds late, as when the machine
+/// does not run the thread; time otherwise jumps to each deadline.
+final class StarvingClock: AudioClock, @unchecked Sendable {
+    private var nanoseconds: Int64 = 0
+    private var sleeps = 0
+    let starveEvery: Int
+    let by: Int64
+
+    init(starveEvery: Int, by: Int64) {
+        self.starveEvery = starveEvery
+        self.by = by
+    }
+
+    func now() -> Int64 { nanoseconds }
+
+    func sleep(until deadline: Int64) {
+        sleeps += 1
+        nanoseconds = max(nanoseconds, deadline) + (sleeps % starveEvery == 0 ? by : 0)
     }
 }
