@@ -106,7 +106,7 @@ import Testing
     /// few seconds of the path, the control sessions carry commands again, and nobody is lost
     /// from the roster. Not at once: after 6 s without the relay's datagrams the speaker sends
     /// its media inside TCP, and TCP has backed off its retransmissions by the time the path
-    /// returns (4.3–4.6 s here; the bound allows the backoff's worst case, about 6.4 s).
+    /// returns (4.5–4.6 s here; the bound allows the backoff's worst case, about 6.4 s).
     @Test func aTenSecondPartitionIsRiddenOut() throws {
         try NetworkNamespaces.requireAvailable()
         let dir = try TemporaryDirectory()
