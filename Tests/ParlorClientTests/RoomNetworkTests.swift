@@ -237,34 +237,3 @@ extension RoomEndToEndTests {
         #expect(loud > 48_000 / 2, "half a second of speech-level samples at least")
     }
 }
-
-extension RoomEndToEndTests {
-    /// Speech through 5 %, 15 % and 30 % loss with 50 ms of jitter (reordering included) between
-    /// relay and listener: the room carries on and the quality is measured. (tc netem is not in
-    /// this kernel, so the faults come from the userspace proxy.)
-    @Test(arguments: [5.0, 15.0, 30.0]) func speechCarriesOnUnderLossAndJitter(lossPercent: Double) async throws {
-        let relay = try await TestRelay.start()
-        defer { Task { await relay.server.stop() } }
-        let dir = try TemporaryDirectory()
-        let speech = try SpeechFixture.wav().path
-        let room = try relay.hostRoom()
-        let host = try TestMember.host(room, title: "Bad line")
-        let path = try ImpairedPath(relayPort: relay.address.port, lossPercent: lossPercent, jitterMilliseconds: 50)
-        let listener = try TestMember.join(RoomIdentity(link: room.listenLink.through(path), name: "Far"), media: MediaIO(mixSinks: [WAVFileSink(path: dir.path("heard.wav"))]))
-        #expect(listener.events.wait { $0.contains { $0.name == "joined" } })
-        let settings = OpusSettings(inbandFEC: true, expectedLossPercent: OpusSettings.expectedLossFloor)
-        let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Speaker"),
-                                          media: MediaIO(source: WAVFileSource(path: speech, loop: false)), settings: settings)
-        try await Task.sleep(for: .seconds(Double(try WAVReader(path: speech).samples.count) / 48_000 + 2.5))
-        let stats = listener.client.statistics.media
-        let roster = listener.client.state.roster.stage.count
-        for member in [speaker, listener, host] { member.client.stop() }
-        path.stop()
-        let score = try SpeechScore.pesq(reference: speech, degraded: dir.path("heard.wav"), maxLagSeconds: 6)
-        print(String(format: "%.0f %% loss, 50 ms jitter: PESQ-WB %.2f; lost %d frames, %d rebuilt from FEC; jitter buffer %.0f ms",
-                     lossPercent, score, stats.lostFrames, stats.recoveredFrames, stats.jitterDelayMilliseconds))
-        #expect(path.dropped > 0)
-        #expect(roster == 2, "nobody lost from the stage")
-        #expect(score > 1.1, "still speech at \(lossPercent) % loss")
-    }
-}
