@@ -94,9 +94,31 @@ final class ControlConnection: @unchecked Sendable {
     deinit { Glibc.close(fd) }
 
     /// Seals and sends one message; safe from any thread. Sealing and writing happen under one
-    /// lock so that frames reach the stream in nonce order.
+    /// lock so that frames reach the stream in nonce order. A write that fails (or times out
+    /// after `connectTimeoutSeconds` on a full send buffer) may have left part of a frame on the
+    /// stream, so the connection is shut down: the reader reports it closed and the client
+    /// reconnects.
     func send(_ message: ControlMessage) throws {
-        try lock.withLock { try Self.writeAll(fd, try session.seal(message)) }
+        try lock.withLock {
+            let frame = try session.seal(message)
+            do {
+                try Self.writeAll(fd, frame)
+            } catch {
+                shutDown()
+                throw error
+            }
+        }
+    }
+
+    /// `SIOCOUTQNSD` (linux/sockios.h): the bytes in a TCP socket's send queue not yet sent.
+    static let SIOCOUTQNSD: UInt = 0x894B
+
+    /// Bytes written to the connection that the kernel has not sent yet: they wait for the
+    /// congestion window, which collapses while the path is down. 0 when it cannot be read.
+    var unsentBytes: Int {
+        var unsent: Int32 = 0
+        guard ioctl(fd, Self.SIOCOUTQNSD, &unsent) == 0 else { return 0 }
+        return Int(unsent)
     }
 
     /// Reads messages on a thread of its own until the connection ends, then calls `closed` once

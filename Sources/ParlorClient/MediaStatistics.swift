@@ -5,6 +5,9 @@ public struct MediaStatistics: Sendable, Equatable {
     /// Payloads that did not decode or decrypt (no key for their epoch, replayed, forged).
     public var packetsRejected = 0
     public var sendErrors = 0
+    /// Frames not sent because the TCP fallback was backed up (a partition): late audio is
+    /// dropped, not queued.
+    public var droppedBehindTCP = 0
     /// Frames the jitter buffers found missing, and how many of those FEC rebuilt.
     public var lostFrames = 0
     public var recoveredFrames = 0

@@ -14,6 +14,13 @@ final class RelayLink: @unchecked Sendable {
     /// A probe id's length: a keepalive carrying one is answered but does not tell the relay to
     /// send media by UDP (docs/PROTOCOL.md §5).
     static let probeLength = 8
+    /// Keepalives go this often while UDP works; while it does not, a probe goes at every call
+    /// of `sendKeepalive` (every 0.5 s), so media is back on UDP soon after a path returns.
+    static let keepaliveNanoseconds: Int64 = 2_000_000_000
+    /// Unsent bytes on the control connection above which media is dropped rather than queued
+    /// there (about 0.3 s of frames). Late media is worth nothing, and a stream backed up by a
+    /// partition would otherwise make writes block the session queue and the probes behind them.
+    static let tcpMediaBacklogBytes = 4_096
 
     let control: ControlConnection
     let receiverIndex = MediaReceiver.randomIndex()
@@ -21,6 +28,7 @@ final class RelayLink: @unchecked Sendable {
     private var sender: MediaSender?
     private var media: MediaSocket?
     private var lastDatagram: Int64?
+    private var lastKeepalive: Int64?
     /// Opens datagrams; used by the UDP reader thread only.
     private var receiver: MediaReceiver
     private let clock = MonotonicAudioClock()
@@ -53,21 +61,28 @@ final class RelayLink: @unchecked Sendable {
         lock.withLock { lastDatagram.map { clock.now() - $0 < Self.udpFreshNanoseconds } ?? false }
     }
 
-    /// Every 2 s: while the relay's datagrams reach us, a keepalive that keeps media coming by
-    /// UDP; otherwise a probe, which the relay answers without switching this client to UDP, so
-    /// media keeps coming by TCP until UDP is shown to work both ways.
+    /// Called every 0.5 s. While the relay's datagrams reach us: a keepalive every 2 s, which
+    /// keeps media coming by UDP. Otherwise a probe at each call, which the relay answers without
+    /// switching this client to UDP, so media keeps coming by TCP until UDP is shown to work both
+    /// ways, and goes back to UDP within half a second of a path returning.
     func sendKeepalive() {
         let works = udpWorks
+        let now = clock.now()
         lock.withLock {
+            if works, let last = lastKeepalive, now - last < Self.keepaliveNanoseconds { return }
             let body = works ? [] : (0..<Self.probeLength).map { _ in UInt8.random(in: 0...255) }
             guard let media, var sender, let datagram = try? sender.seal(body, kind: .keepalive) else { return }
             self.sender = sender
+            lastKeepalive = now
             media.send(datagram)
         }
     }
 
-    /// Sends a media payload by UDP when it works, else on the control session.
-    func sendMedia(_ payload: [UInt8]) {
+    /// Sends a media payload by UDP when it works, else on the control session; returns false
+    /// when the payload was dropped because the control connection is backed up
+    /// (`tcpMediaBacklogBytes`).
+    @discardableResult
+    func sendMedia(_ payload: [UInt8]) -> Bool {
         if udpWorks {
             lock.withLock {
                 guard let media, var sender, let datagram = try? sender.seal(payload) else { return }
@@ -75,8 +90,10 @@ final class RelayLink: @unchecked Sendable {
                 media.send(datagram)
             }
         } else if lock.withLock({ sender != nil }) {
+            guard control.unsentBytes <= Self.tcpMediaBacklogBytes else { return false }
             try? control.send(.mediaOverTCP(MediaOverTCP(payload: payload)))
         }
+        return true
     }
 
     func shutDown() {

@@ -27,8 +27,9 @@ public final class RoomClient: @unchecked Sendable {
     static let backoffCeiling = 8.0
     /// Pings keep the relay's idle timer (45 s) happy and measure the round trip.
     static let pingTicks = 250
-    /// Keepalives every 2 s (the relay falls back to TCP after 15 s without one).
-    static let keepaliveTicks = 100
+    /// The link is asked every 0.5 s: it sends keepalives every 2 s while UDP works (the relay
+    /// falls back to TCP after 15 s without one), and probes every 0.5 s while it does not.
+    static let keepaliveTicks = 25
     /// A relay silent this long (pings go every 5 s and are answered) is gone: reconnect.
     static let silenceSeconds = 20.0
 
@@ -47,6 +48,8 @@ public final class RoomClient: @unchecked Sendable {
     /// When the current connection last delivered a control message.
     private var lastHeard = Date()
     private var roundTrip: Double?
+    /// Media frames dropped because the TCP fallback was backed up (see `RelayLink.sendMedia`).
+    private var mediaDroppedBehindTCP = 0
 
     /// A client for `identity`, with `media` as its sources and sinks. Nothing happens until `start`.
     public init(identity: RoomIdentity, media: MediaIO, configuration: Configuration = Configuration(),
@@ -104,8 +107,11 @@ public final class RoomClient: @unchecked Sendable {
 
     /// Media counters, levels and the last round trip, for status lines.
     public var statistics: (media: MediaStatistics, roundTripMilliseconds: Double?, udp: Bool) {
-        let media = pipeline.snapshot
-        return queue.sync { (media, roundTrip, link?.udpWorks ?? false) }
+        var media = pipeline.snapshot
+        return queue.sync {
+            media.droppedBehindTCP = mediaDroppedBehindTCP
+            return (media, roundTrip, link?.udpWorks ?? false)
+        }
     }
 
     // MARK: - Connecting
@@ -264,7 +270,7 @@ public final class RoomClient: @unchecked Sendable {
         thread.qualityOfService = .userInteractive
         pipeline.transmit = { [weak self] payload in
             guard let self else { return }
-            queue.async { self.link?.sendMedia(payload) }
+            queue.async { if self.link?.sendMedia(payload) == false { self.mediaDroppedBehindTCP += 1 } }
         }
         thread.start()
     }

@@ -104,9 +104,11 @@ import Testing
 
     /// The link between the relay and every member is cut for 10 s: media comes back within a
     /// few seconds of the path, the control sessions carry commands again, and nobody is lost
-    /// from the roster. Not at once: after 6 s without the relay's datagrams the speaker sends
-    /// its media inside TCP, and TCP has backed off its retransmissions by the time the path
-    /// returns (4.5–4.6 s here; the bound allows the backoff's worst case, about 6.4 s).
+    /// from the roster. After 6 s without the relay's datagrams the speaker's media goes inside
+    /// TCP, whose congestion window has collapsed, so it drops frames rather than queue them
+    /// (a backed-up write once held up the probes for 4.6 s); its probes every 0.5 s find UDP
+    /// again within 0.2 s of the path. Commands wait for TCP's backed-off retransmission
+    /// (4.2–4.4 s here; its worst case after a 10 s cut is about 6.4 s).
     @Test func aTenSecondPartitionIsRiddenOut() throws {
         try NetworkNamespaces.requireAvailable()
         let dir = try TemporaryDirectory()
@@ -147,9 +149,9 @@ import Testing
         #expect(stopped, "the partition silenced the speaker")
         #expect(dropped > 100, "the partition dropped the room's packets")
         let media = try #require(mediaBack, "speech never came back")
-        #expect(media < 8, "speech back \(media) s after the path")
+        #expect(media < 2, "speech back \(media) s after the path")
         let control = try #require(controlBack, "the host never saw the listener's hand")
-        #expect(control < 15, "a command through \(control) s after the path")
+        #expect(control < 10, "a command through \(control) s after the path")
         #expect(departures.isEmpty, "nobody lost from the roster: \(departures)")
     }
 }
