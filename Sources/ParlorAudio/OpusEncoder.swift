@@ -59,16 +59,11 @@ public final class OpusEncoder {
     }
 
     /// Follows the loss listeners measured (a fraction, 0...1, e.g. over the last second or
-    /// two): none on a clean line, so that FEC costs nothing there, otherwise the measured
-    /// percentage within `OpusSettings.expectedLossFloor...expectedLossCeiling`.
+    /// two): none on a clean line, so that FEC costs nothing there, otherwise
+    /// `OpusSettings.lossyLineExpectedLoss`, the setting that scored best at every loss measured.
     public func adapt(toMeasuredLoss fraction: Double) throws {
-        let percent: Int32
-        if fraction.isNaN || fraction < OpusEncoder.cleanLineLoss {
-            percent = 0
-        } else {
-            percent = Int32(min(max((fraction * 100).rounded(), Double(OpusSettings.expectedLossFloor)),
-                                 Double(OpusSettings.expectedLossCeiling)))
-        }
+        let clean = fraction.isNaN || fraction < OpusEncoder.cleanLineLoss
+        let percent = clean ? 0 : OpusSettings.lossyLineExpectedLoss
         if percent != expectedLossPercent { try setExpectedLoss(percent: percent) }
     }
 

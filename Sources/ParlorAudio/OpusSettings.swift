@@ -32,7 +32,7 @@ public struct OpusSettings: Sendable, Equatable {
     /// Samples in one frame: 960 at 20 ms, 480 at 10 ms.
     public var frameSamples: Int { Int(OpusSettings.sampleRate) / 1000 * frameMilliseconds }
 
-    /// The least loss `OpusEncoder.adapt(toMeasuredLoss:)` plans FEC for once any is measured.
+    /// The loss `OpusEncoder.adapt(toMeasuredLoss:)` plans FEC for once any is measured, however much.
     ///
     /// libopus pays for FEC out of the same constant bit rate, and the loss it is told to expect
     /// also makes it predict less from the past. Told nothing (0) it sends no redundancy, which
@@ -42,10 +42,10 @@ public struct OpusSettings: Sendable, Equatable {
     /// clean: 0 → 3.92, 5 → 3.76, 6 → 3.20, 10 → 3.04;
     /// 5 % loss: 0 → 1.86, 5 → 2.11, 6 → 2.34, 10 → 2.26, 15 → 2.12;
     /// 15 % loss: 0 → 1.39, 5 → 1.56, 6 → 2.04, 10 → 1.98, 15 → 1.88.
-    public static let expectedLossFloor: Int32 = 6
-    /// The most loss `OpusEncoder.adapt(toMeasuredLoss:)` plans FEC for: beyond it the
-    /// redundancy costs every frame more than it gives back (see `expectedLossFloor`).
-    public static let expectedLossCeiling: Int32 = 10
+    /// Planning for more than 6 costs every frame more than the redundancy gives back, even
+    /// under more loss; in a room at 10 % loss and 30 ms jitter, 6 scored 2.40–2.58 and 10
+    /// scored 2.08–2.17 (no FEC: 1.89–2.16).
+    public static let lossyLineExpectedLoss: Int32 = 6
 
     /// The largest packet a frame can become; CBR frames are `bitrate × duration / 8` bytes.
     public static let maxPacketBytes = 1275

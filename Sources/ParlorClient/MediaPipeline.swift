@@ -22,8 +22,8 @@ final class MediaPipeline: @unchecked Sendable {
         var perSpeakerDirectory: String?
         /// False: packets are counted but not decoded (a listener that only follows events).
         var decode = true
-        /// Let Opus FEC follow the loss this client measures on what it hears (its own network's
-        /// loss stands for its listeners', which no message reports); false keeps the setting.
+        /// Let Opus FEC follow loss: the larger of what this client measures on what it hears
+        /// and what its listeners report through the relay; false keeps the setting.
         var adaptiveFEC = true
     }
 
@@ -61,6 +61,12 @@ final class MediaPipeline: @unchecked Sendable {
     private var ticks = 0
     /// Frames heard and lost at the last FEC adaptation.
     private var lossMark = (heard: 0, lost: 0)
+    /// The share of frames lost among those due in the last adaptation window (nil: none due).
+    private var heardLoss: Double?
+    /// The loss the room's listeners report through the relay (a fraction), and when it came.
+    private var listenersLoss: (fraction: Double, at: Int64)?
+    /// How long a listeners' figure counts: a few keepalive answers (they come every 2 s).
+    static let listenersLossFreshness: Int64 = 10_000_000_000
     private var micLevel = LevelMeter()
     private(set) var statistics = MediaStatistics()
 
@@ -73,6 +79,7 @@ final class MediaPipeline: @unchecked Sendable {
         self.configuration = configuration
         keyring = try SFrameKeyring(suite: suite)
         encoder = try OpusEncoder(settings: configuration.settings)
+        statistics.fecExpectedLossPercent = Int(configuration.settings.expectedLossPercent)
         let samples = configuration.settings.frameSamples
         frame = .allocate(capacity: samples)
         frame.initialize(repeating: 0)
@@ -144,7 +151,7 @@ final class MediaPipeline: @unchecked Sendable {
             ticks += 1
             sendFrame()
             playFrame(now: now)
-            if configuration.adaptiveFEC, configuration.settings.inbandFEC, ticks % Self.fecAdaptationTicks == 0 { adaptFEC() }
+            if ticks % Self.fecAdaptationTicks == 0 { adaptFEC(now: now) }
         }
     }
 
@@ -201,13 +208,33 @@ final class MediaPipeline: @unchecked Sendable {
         statistics.recoveredFrames = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.recoveredByFEC }
     }
 
-    private func adaptFEC() {
+    /// Every 2 s: measures the loss on what this client heard in the window, then, with adaptive
+    /// FEC, prepares Opus FEC for the larger of that and its listeners' fresh figure (a speaker
+    /// on a clean line whose listeners lose packets still adds redundancy). With neither, the
+    /// setting stays.
+    private func adaptFEC(now: Int64) {
         let heard = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.received }
         let lost = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.lost }
-        defer { lossMark = (heard, lost) }
         let newHeard = heard - lossMark.heard, newLost = lost - lossMark.lost
-        guard newHeard > 0, newLost >= 0 else { return }
-        try? encoder.adapt(toMeasuredLoss: Double(newLost) / Double(newHeard + newLost))
+        lossMark = (heard, lost)
+        heardLoss = newHeard > 0 && newLost >= 0 ? Double(newLost) / Double(newHeard + newLost) : nil
+        guard configuration.adaptiveFEC, configuration.settings.inbandFEC else { return }
+        let listeners = listenersLoss.flatMap { now - $0.at < Self.listenersLossFreshness ? $0.fraction : nil }
+        guard let loss = [heardLoss, listeners].compactMap({ $0 }).max() else { return }
+        try? encoder.adapt(toMeasuredLoss: loss)
+        statistics.fecExpectedLossPercent = Int(encoder.expectedLossPercent)
+    }
+
+    /// The loss this client heard in the last window, in percent, for its keepalives' report;
+    /// `RelayLink.noLossFigure` when it heard nothing.
+    var lossReport: UInt8 {
+        lock.withLock { heardLoss.map { UInt8(min(100, ($0 * 100).rounded())) } ?? RelayLink.noLossFigure }
+    }
+
+    /// The relay passed on the loss the room's listeners report (percent, at `at` on the
+    /// monotonic clock); the next adaptation takes it into account.
+    func listenersReported(lossPercent: UInt8, at: Int64) {
+        lock.withLock { listenersLoss = (Double(lossPercent) / 100, at) }
     }
 
     /// A snapshot of the counters and levels, for status lines.

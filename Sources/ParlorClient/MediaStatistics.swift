@@ -8,6 +8,9 @@ public struct MediaStatistics: Sendable, Equatable {
     /// Frames not sent because the TCP fallback was backed up (a partition): late audio is
     /// dropped, not queued.
     public var droppedBehindTCP = 0
+    /// The loss, in percent, Opus FEC is prepared for: what this client heard or its listeners
+    /// reported, whichever is larger (0 on a clean line).
+    public var fecExpectedLossPercent = 0
     /// Frames the jitter buffers found missing, and how many of those FEC rebuilt.
     public var lostFrames = 0
     public var recoveredFrames = 0

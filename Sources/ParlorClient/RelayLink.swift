@@ -21,6 +21,8 @@ final class RelayLink: @unchecked Sendable {
     /// there (about 0.3 s of frames). Late media is worth nothing, and a stream backed up by a
     /// partition would otherwise make writes block the session queue and the probes behind them.
     static let tcpMediaBacklogBytes = 4_096
+    /// A loss figure's value for "none" (docs/PROTOCOL.md §5): nothing heard, nobody reported.
+    static let noLossFigure: UInt8 = 255
 
     let control: ControlConnection
     let receiverIndex = MediaReceiver.randomIndex()
@@ -38,8 +40,11 @@ final class RelayLink: @unchecked Sendable {
         receiver = MediaReceiver(key: control.mediaKeys.receiving, receiverIndex: receiverIndex)
     }
 
-    /// The relay answered our `media_setup`: key the sender and open the UDP socket.
-    func mediaReady(_ setup: MediaSetup, received: @escaping @Sendable ([UInt8], Int64) -> Void) {
+    /// The relay answered our `media_setup`: key the sender and open the UDP socket. Media
+    /// payloads go to `received`; the loss the room's listeners report, in answer to our
+    /// keepalives while we may speak, goes to `listenersLoss` (percent, and when it came).
+    func mediaReady(_ setup: MediaSetup, received: @escaping @Sendable ([UInt8], Int64) -> Void,
+                    listenersLoss: @escaping @Sendable (UInt8, Int64) -> Void) {
         let sender = MediaSender(key: control.mediaKeys.sending, peerReceiverIndex: setup.receiverIndex)
         // UDP goes where TCP went: the relay takes both on one port (docs/PROTOCOL.md §4.3), and the
         // address dialled is the one that works through port forwards and proxies.
@@ -52,7 +57,11 @@ final class RelayLink: @unchecked Sendable {
             guard let self, let opened = try? self.receiver.open(bytes) else { return }
             let now = clock.now()
             lock.withLock { lastDatagram = now }
-            if opened.kind == .media { received(opened.payload, now) }
+            if opened.kind == .media {
+                received(opened.payload, now)
+            } else if opened.payload.count == 1, opened.payload[0] <= 100 {
+                listenersLoss(opened.payload[0], now)
+            }
         }
         sendKeepalive()
     }
@@ -62,15 +71,17 @@ final class RelayLink: @unchecked Sendable {
     }
 
     /// Called every 0.5 s. While the relay's datagrams reach us: a keepalive every 2 s, which
-    /// keeps media coming by UDP. Otherwise a probe at each call, which the relay answers without
+    /// keeps media coming by UDP and carries `lossReport`, the share of media this client lost
+    /// lately in percent (`noLossFigure` when it heard none); the relay answers a speaker with its
+    /// listeners' figure. Otherwise a probe at each call, which the relay answers without
     /// switching this client to UDP, so media keeps coming by TCP until UDP is shown to work both
     /// ways, and goes back to UDP within half a second of a path returning.
-    func sendKeepalive() {
+    func sendKeepalive(lossReport: UInt8 = RelayLink.noLossFigure) {
         let works = udpWorks
         let now = clock.now()
         lock.withLock {
             if works, let last = lastKeepalive, now - last < Self.keepaliveNanoseconds { return }
-            let body = works ? [] : (0..<Self.probeLength).map { _ in UInt8.random(in: 0...255) }
+            let body = works ? [lossReport] : (0..<Self.probeLength).map { _ in UInt8.random(in: 0...255) }
             guard let media, var sender, let datagram = try? sender.seal(body, kind: .keepalive) else { return }
             self.sender = sender
             lastKeepalive = now

@@ -15,7 +15,8 @@ public final class RoomClient: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var settings = OpusSettings()
         public var jitter: JitterBuffer.Configuration?
-        /// FEC follows the loss this client hears (true), or keeps `settings.expectedLossPercent`.
+        /// FEC follows loss (true): what this client hears or what its listeners report, whichever
+        /// is larger; false keeps `settings.expectedLossPercent`.
         public var adaptiveFEC = true
         /// Reconnection gives up after this long without a connection.
         public var reconnectGiveUpSeconds = 300.0
@@ -182,7 +183,8 @@ public final class RoomClient: @unchecked Sendable {
         lastHeard = Date()
         switch message {
         case .mediaSetup(let setup):
-            from.mediaReady(setup) { [weak self] payload, arrival in self?.pipeline.receive(payload, arrival: arrival) }
+            from.mediaReady(setup, received: { [weak self] payload, arrival in self?.pipeline.receive(payload, arrival: arrival) },
+                            listenersLoss: { [weak self] percent, at in self?.pipeline.listenersReported(lossPercent: percent, at: at) })
         case .mediaOverTCP(let media):
             pipeline.receive(media.payload, arrival: MonotonicAudioClock().now())
         case .pong(let pong):
@@ -258,7 +260,10 @@ public final class RoomClient: @unchecked Sendable {
             while running.load(ordering: .acquiring) {
                 pipeline.tick(now: clock.now())
                 tick += 1
-                if tick % Self.keepaliveTicks == 0 { queue.async { self.link?.sendKeepalive() } }
+                if tick % Self.keepaliveTicks == 0 {
+                    let report = pipeline.lossReport
+                    queue.async { self.link?.sendKeepalive(lossReport: report) }
+                }
                 if tick % Self.pingTicks == 0 { queue.async { self.ping() } }
                 deadline += period
                 clock.sleep(until: deadline)

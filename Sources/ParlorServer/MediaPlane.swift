@@ -21,6 +21,15 @@ struct MediaPlane {
     static let probeLength = 8
     /// Fan-out lists of ended rooms kept before they are swept out.
     static let endedRoomsKept = 64
+    /// The length of a loss report in a keepalive (docs/PROTOCOL.md §5).
+    static let lossReportLength = 1
+    /// A loss report's value for "no figure": the member heard no media, or no member reported.
+    static let noLossFigure: UInt8 = 255
+    /// How long a member's loss report counts towards its room's figure.
+    static let lossReportFreshness: UInt64 = 10_000_000_000
+    /// Which report a speaker is told: the one nine in ten of its room's reports are at or under,
+    /// so redundancy covers nearly everyone without one bad line setting it for all.
+    static let lossPercentile = 0.9
 
     struct Endpoint {
         let session: SessionID
@@ -29,6 +38,9 @@ struct MediaPlane {
         var address: DatagramAddress?
         var lastHeard: UInt64 = 0
         var bucket: TokenBucket
+        /// The share of media this member last said it lost, in percent, and when.
+        var lossReport = MediaPlane.noLossFigure
+        var lossReportedAt: UInt64 = 0
 
         /// What a position holds after its session went: no keys, never reached (no fan-out lists it).
         static let vacant = Endpoint(session: SessionID(0), receiver: MediaReceiver(key: [], receiverIndex: 0),
@@ -144,7 +156,13 @@ struct MediaPlane {
         if !(opened.kind == .keepalive && opened.payload.count == Self.probeLength) { endpoints[position].lastHeard = now }
         switch opened.kind {
         case .keepalive:
-            if let reply = try? endpoints[position].sender.seal(opened.payload, kind: .keepalive) {
+            var answer = opened.payload
+            if opened.payload.count == Self.lossReportLength {
+                endpoints[position].lossReport = opened.payload[0] <= 100 ? opened.payload[0] : Self.noLossFigure
+                endpoints[position].lossReportedAt = now
+                answer = [roomLoss(for: endpoints[position].session, now: now, rooms: rooms)]
+            }
+            if let reply = try? endpoints[position].sender.seal(answer, kind: .keepalive) {
                 batch.append(to: from) { slot in
                     slot.copyBytes(from: reply)
                     return reply.count
@@ -207,6 +225,23 @@ struct MediaPlane {
         }
         metrics.add(.datagramsForwarded, viaUDP)
         metrics.add(.tcpMediaForwarded, viaTCP)
+    }
+
+    /// What a member that may transmit is told of its listeners' loss, for its FEC: the
+    /// `lossPercentile` of the fresh reports of everyone else in its room; `noLossFigure` for a
+    /// member that may not transmit or when nobody reported.
+    private mutating func roomLoss(for session: SessionID, now: UInt64, rooms: RoomTable) -> UInt8 {
+        guard let route = rooms.mediaRoute(of: session), let own = positionOfSession[session] else { return Self.noLossFigure }
+        var reports: [UInt8] = []
+        for position in fanOut(for: route.room, rooms: rooms).endpoints where position != own {
+            let report = endpoints[position].lossReport
+            if report != Self.noLossFigure, now &- endpoints[position].lossReportedAt < Self.lossReportFreshness {
+                reports.append(report)
+            }
+        }
+        guard !reports.isEmpty else { return Self.noLossFigure }
+        reports.sort()
+        return reports[min(reports.count - 1, Int(Double(reports.count) * Self.lossPercentile))]
     }
 
     /// The room's recipients, rebuilt only when its membership or the endpoints changed.

@@ -1,5 +1,4 @@
 import Foundation
-import ParlorAudio
 import ParlorTestSupport
 import Testing
 
@@ -47,11 +46,10 @@ final class NamespacedRoom {
     }
 
     /// Starts the speaker on `file`, looped; returns when it joined (its file starts then).
-    /// Its FEC is prepared for `OpusSettings.expectedLossFloor` %, as in RoomNetworkTests: a
-    /// speaker adapts FEC to the loss it hears, and a lone speaker hears nothing (it would send none).
+    /// Its FEC adapts as a user's does: a lone speaker hears no loss itself, so it follows the
+    /// loss the listener reports through the relay.
     func startSpeaker(looping file: String) throws -> Date {
         let speaker = try BackgroundProcess(members.command([try ParlorBinary.path(), "speak", speakLink, "--input", file, "--loop",
-                                                             "--expected-loss", String(OpusSettings.expectedLossFloor),
                                                              "--name", Self.speakerName]), in: directory)
         self.speaker = speaker
         let joined = try Self.json(try speaker.waitForLine(containing: "\"joined\""))

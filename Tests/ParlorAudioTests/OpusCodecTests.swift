@@ -61,19 +61,18 @@ import Testing
         #expect(throws: OpusError.self) { try OpusEncoder(settings: OpusSettings(bitrate: 15_999)) }
     }
 
-    /// The expected-loss setting follows measured loss: none on a clean line, then within the
-    /// floor and ceiling; and once set, in-band FEC really changes what is sent.
+    /// The expected-loss setting follows measured loss: none on a clean line, the lossy-line
+    /// setting once there is loss, however much; and once set, in-band FEC really changes what
+    /// is sent.
     @Test func expectedLossFollowsMeasuredLossAndSwitchesFECOn() throws {
         let encoder = try OpusEncoder()
         #expect(encoder.expectedLossPercent == 0)
         try encoder.adapt(toMeasuredLoss: 0.001)
         #expect(encoder.expectedLossPercent == 0)
         try encoder.adapt(toMeasuredLoss: 0.02)
-        #expect(encoder.expectedLossPercent == OpusSettings.expectedLossFloor)
-        try encoder.adapt(toMeasuredLoss: 0.08)
-        #expect(encoder.expectedLossPercent == 8)
+        #expect(encoder.expectedLossPercent == OpusSettings.lossyLineExpectedLoss)
         try encoder.adapt(toMeasuredLoss: 0.4)
-        #expect(encoder.expectedLossPercent == OpusSettings.expectedLossCeiling)
+        #expect(encoder.expectedLossPercent == OpusSettings.lossyLineExpectedLoss)
         try encoder.adapt(toMeasuredLoss: 0)
         #expect(encoder.expectedLossPercent == 0)
 

@@ -53,11 +53,12 @@ struct TestMember {
     /// For a host: its room's speak link.
     var speakLink: InviteLink?
 
-    static func join(_ identity: RoomIdentity, media: MediaIO = MediaIO(), settings: OpusSettings = OpusSettings()) throws -> TestMember {
+    static func join(_ identity: RoomIdentity, media: MediaIO = MediaIO(), settings: OpusSettings = OpusSettings(),
+                     adaptiveFEC: Bool = false) throws -> TestMember {
         let events = EventLog()
         var configuration = RoomClient.Configuration()
         configuration.settings = settings
-        configuration.adaptiveFEC = false
+        configuration.adaptiveFEC = adaptiveFEC
         let client = try RoomClient(identity: identity, media: media, configuration: configuration) { events.append($0) }
         client.start()
         return TestMember(client: client, events: events)
