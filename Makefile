@@ -99,13 +99,17 @@ fuzz: fuzz-build
 		test $$status -eq 0 || { tail -40 $(FUZZ_WORK)/$$target.log; exit 1; }; \
 	done
 
-# The soak: a relay process with a room that stays live while cycles of churn (SOAK_LISTENERS
-# join, half leave and rejoin, all leave) and bad-input campaigns run against it for MINUTES
-# minutes, on a release build; prints a table of the load held, faults survived, bad inputs tried
-# and what was lost, and fails if anything was.
+# The soak, MINUTES minutes of each of two parts; each prints its figures and fails if anything
+# was lost:
+# - a relay process (release build) with a room that stays live while cycles of churn
+#   (SOAK_LISTENERS join, half leave and rejoin, all leave) and bad-input campaigns run against
+#   it: load held, faults survived, bad inputs tried, what was lost;
+# - a room of real processes in network namespaces (root) through cycles of 5/15/30 % loss with
+#   50 ms jitter and a 10 s partition: PESQ-WB of every lossy pass, time until speech is back.
 MINUTES ?= 5
 SOAK_LISTENERS ?= 500
 .PHONY: soak
-soak: deps
+soak: test-deps
 	$(SWIFT) build -c release --product parlor
 	.build/release/parlor bench soak --minutes $(MINUTES) --churn-listeners $(SOAK_LISTENERS)
+	PARLOR_SOAK_MINUTES=$(MINUTES) PARLOR_REQUIRE_NETNS=$(REQUIRE_NETNS) $(SWIFT) test --filter NetworkFaultSoakTests

@@ -62,7 +62,7 @@ import Testing
         room.stop()
 
         let speech = try SpeechFixture.wav().path
-        let cuts = try Self.cut(room.recording, speech: speech, period: period, count: Self.passes.count, in: dir)
+        let cuts = try Self.cut(room.recording, speech: speech, period: period, repetitions: Array(1...Self.passes.count), in: dir)
         for (index, pass) in Self.passes.enumerated() {
             let score = try SpeechScore.pesq(reference: speech, degraded: cuts[index], maxLagSeconds: 1.5)
             print(String(format: "netns: %.0f %% loss, %.0f ms jitter on the relay's egress: PESQ-WB %.2f; ",
@@ -76,11 +76,12 @@ import Testing
         #expect(departures.isEmpty, "nobody lost from the roster: \(departures)")
     }
 
-    /// The recording cut into one file per pass after the clean one: each starts half a second
-    /// before its repetition of the speech and runs a second past it, for the scorer to align.
+    /// The recording cut into one file per repetition of the speech asked for (1 is the first
+    /// after the clean one): each starts half a second before its repetition and runs a second
+    /// past it, for the scorer to align.
     /// The first repetition after the clean one is found as the first loud sample after 0.8 s
     /// of quiet (the pad), less the speech's own lead-in.
-    static func cut(_ recording: String, speech: String, period: Double, count: Int, in dir: TemporaryDirectory) throws -> [String] {
+    static func cut(_ recording: String, speech: String, period: Double, repetitions: [Int], in dir: TemporaryDirectory) throws -> [String] {
         func loud(_ sample: Int16) -> Bool { abs(Int(sample)) > 1_000 }
         let heard = try WAVReader(path: recording).samples
         let reference = try WAVReader(path: speech).samples
@@ -94,9 +95,9 @@ import Testing
         }
         let first = Double(index - leadIn) / 48_000
         let speechSeconds = Double(reference.count) / 48_000
-        return try (0..<count).map { pass in
-            let path = dir.path("pass-\(pass).wav")
-            try Command.run(["sox", recording, path, "trim", String(format: "%.3f", first + Double(pass) * period - 0.5),
+        return try repetitions.map { repetition in
+            let path = dir.path("repetition-\(repetition).wav")
+            try Command.run(["sox", recording, path, "trim", String(format: "%.3f", first + Double(repetition - 1) * period - 0.5),
                              String(format: "%.3f", speechSeconds + 1.5)])
             return path
         }
