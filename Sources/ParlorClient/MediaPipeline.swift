@@ -208,16 +208,20 @@ final class MediaPipeline: @unchecked Sendable {
         statistics.recoveredFrames = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.recoveredByFEC }
     }
 
-    /// Every 2 s: measures the loss on what this client heard in the window, then, with adaptive
-    /// FEC, prepares Opus FEC for the larger of that and its listeners' fresh figure (a speaker
-    /// on a clean line whose listeners lose packets still adds redundancy). With neither, the
-    /// setting stays.
+    /// Every 2 s: measures the loss on what this client heard in the window, then adapts FEC.
     private func adaptFEC(now: Int64) {
         let heard = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.received }
         let lost = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.lost }
         let newHeard = heard - lossMark.heard, newLost = lost - lossMark.lost
         lossMark = (heard, lost)
         heardLoss = newHeard > 0 && newLost >= 0 ? Double(newLost) / Double(newHeard + newLost) : nil
+        followLoss(now: now)
+    }
+
+    /// With adaptive FEC, prepares Opus FEC for the larger of the loss this client heard and its
+    /// listeners' fresh figure (a speaker on a clean line whose listeners lose packets still adds
+    /// redundancy). With neither, the setting stays.
+    private func followLoss(now: Int64) {
         guard configuration.adaptiveFEC, configuration.settings.inbandFEC else { return }
         let listeners = listenersLoss.flatMap { now - $0.at < Self.listenersLossFreshness ? $0.fraction : nil }
         guard let loss = [heardLoss, listeners].compactMap({ $0 }).max() else { return }
@@ -232,9 +236,12 @@ final class MediaPipeline: @unchecked Sendable {
     }
 
     /// The relay passed on the loss the room's listeners report (percent, at `at` on the
-    /// monotonic clock); the next adaptation takes it into account.
+    /// monotonic clock); FEC follows it at once.
     func listenersReported(lossPercent: UInt8, at: Int64) {
-        lock.withLock { listenersLoss = (Double(lossPercent) / 100, at) }
+        lock.withLock {
+            listenersLoss = (Double(lossPercent) / 100, at)
+            followLoss(now: at)
+        }
     }
 
     /// A snapshot of the counters and levels, for status lines.
