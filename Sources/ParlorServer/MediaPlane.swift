@@ -19,8 +19,6 @@ struct MediaPlane {
     static let udpFreshness: UInt64 = 15_000_000_000
     /// The length of a probe id in a keepalive (docs/PROTOCOL.md §5).
     static let probeLength = 8
-    /// Fan-out lists of ended rooms kept before they are swept out.
-    static let endedRoomsKept = 64
     /// The length of a loss report in a keepalive (docs/PROTOCOL.md §5).
     static let lossReportLength = 1
     /// A loss report's value for "no figure": the member heard no media, or no member reported.
@@ -244,6 +242,12 @@ struct MediaPlane {
         return reports[min(reports.count - 1, Int(Double(reports.count) * Self.lossPercentile))]
     }
 
+    /// Forgets the fan-out list of a room that ended.
+    mutating func roomEnded(_ room: OpaqueKey) {
+        fanOuts[room] = nil
+        fanOuts.shrinkIfSparse()
+    }
+
     /// The room's recipients, rebuilt only when its membership or the endpoints changed.
     private mutating func fanOut(for room: Room, rooms: RoomTable) -> MediaFanOut {
         if let cached = fanOuts[room.id], cached.membershipVersion == room.membershipVersion,
@@ -257,10 +261,6 @@ struct MediaPlane {
         }
         let fanOut = MediaFanOut(membershipVersion: room.membershipVersion, endpointsVersion: endpointsVersion,
                                  endpoints: withMedia, controlOnly: controlOnly)
-        // Rooms that ended leave their lists behind: drop them now and then, while rebuilding.
-        if fanOuts.count > 2 * rooms.rooms.count + Self.endedRoomsKept {
-            fanOuts = fanOuts.filter { rooms.rooms[$0.key] != nil }
-        }
         fanOuts[room.id] = fanOut
         return fanOut
     }

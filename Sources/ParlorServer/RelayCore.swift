@@ -85,10 +85,8 @@ final class RelayCore {
         log.debug("\(id) closed")
         metrics.add(.sessionsOpen, -1)
         media.unregister(session: id)
-        let room = rooms.room(of: id)?.id
         deliver(rooms.leave(session: id))
-        if let room, rooms.rooms[room] == nil { epochs[room] = nil }
-        updateRoomGauge()
+        roomsChanged()
         if sessionsHighWater >= Self.sessionsWorthReturningMemory, sessions.count * 4 <= sessionsHighWater {
             returnMemorySoon(on: closed.channel.eventLoop)
         }
@@ -165,7 +163,7 @@ final class RelayCore {
             try self.join(join, from: id)
         case .leave:
             deliver(rooms.leave(session: id))
-            updateRoomGauge()
+            roomsChanged()
         case .profileSet(let profile):
             guard profile.blob.count <= Self.maxProfileBytes else { throw ErrorMessage.Code.malformedMessage }
             deliver(try rooms.setProfile(session: id, blob: profile.blob))
@@ -230,7 +228,7 @@ final class RelayCore {
             deliveries += try rooms.setProfile(session: id, blob: profile)
         }
         deliver(deliveries)
-        updateRoomGauge()
+        roomsChanged()
     }
 
     /// Checks a grant's signature, room, member and expiry; the signer must be the host or a
@@ -291,7 +289,7 @@ final class RelayCore {
         if action == .remove || action == .ban, let targetSession {
             media.unregister(session: targetSession)
         }
-        updateRoomGauge()
+        roomsChanged()
     }
 
     /// A host or moderator hands a new epoch's secret to each member, sealed to its box key: each
@@ -439,8 +437,13 @@ final class RelayCore {
                     senderSlot: member.senderSlot, profile: member.profile)
     }
 
-    /// Brings the open-rooms gauge up to date, logging each room that opened or closed (a count only).
-    private func updateRoomGauge() {
+    /// After rooms were created, joined, left or ended: forgets what the relay kept for rooms
+    /// that ended, and updates the open-rooms gauge (logging the change as a count only).
+    private func roomsChanged() {
+        for ended in rooms.takeEndedRooms() {
+            epochs[ended] = nil
+            media.roomEnded(ended)
+        }
         let open = rooms.rooms.count
         let change = open - metrics.value(.roomsOpen)
         guard change != 0 else { return }

@@ -18,6 +18,8 @@ public struct RoomTable: Sendable {
     private var roomOfSession: [SessionID: OpaqueKey] = [:]
     /// Counts membership changes across all rooms: each room's `membershipVersion` comes from it.
     private var membershipChanges: UInt64 = 0
+    /// Rooms deleted since the last `takeEndedRooms()`.
+    private var endedRooms: [OpaqueKey] = []
 
     public init(limits: RelayLimits) { self.limits = limits }
 
@@ -145,6 +147,7 @@ public struct RoomTable: Sendable {
             let deliveries = room.joinOrder.map { Delivery(to: $0, notice: .roomEnded(by: actor)) }
             for member in room.joinOrder { roomOfSession[member] = nil }
             rooms[room.id] = nil
+            endedRooms.append(room.id)
             return deliveries
         }
         guard let key, let target = room.session(of: key) else { throw .noSuchMember }
@@ -258,6 +261,18 @@ public struct RoomTable: Sendable {
     }
 
     private mutating func store(_ room: Room) {
-        rooms[room.id] = room.members.isEmpty ? nil : room
+        if room.members.isEmpty {
+            rooms[room.id] = nil
+            endedRooms.append(room.id)
+        } else {
+            rooms[room.id] = room
+        }
+    }
+
+    /// The rooms deleted (emptied or ended) since the last call, so that what others keep per
+    /// room (the relay's epochs, the media fan-outs) can go with them.
+    public mutating func takeEndedRooms() -> [OpaqueKey] {
+        defer { endedRooms = [] }
+        return endedRooms
     }
 }

@@ -196,4 +196,22 @@ import Testing
         #expect(try t.setMuted(session: s1, muted: false).map(\.to) == [s1, s2, s3])
         #expect(t.mediaRoute(of: s1)?.slot == 1)
     }
+
+    /// A room that empties, and one a moderator ends, are each reported once as ended, so the
+    /// relay can forget what it keeps per room.
+    @Test func endedRoomsAreReportedOnceWhetherEmptiedOrEnded() throws {
+        var t = try table()
+        _ = t.leave(session: s2)
+        _ = t.leave(session: s3)
+        #expect(t.takeEndedRooms().isEmpty, "the host is still in")
+        _ = t.leave(session: s1)
+        #expect(t.takeEndedRooms() == [room])
+        #expect(t.takeEndedRooms().isEmpty, "reported once")
+
+        var u = try table()
+        _ = try u.moderate(session: s1, action: .end, target: nil)
+        #expect(u.takeEndedRooms() == [room])
+        #expect(u.rooms.isEmpty)
+    }
 }
+
