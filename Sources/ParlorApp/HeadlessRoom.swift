@@ -13,6 +13,11 @@ public enum HeadlessRoom {
                            stopWhen: (@Sendable () -> Bool)? = nil) -> Int32 {
         let signals = SignalWatch { client.stop() }
         defer { signals.cancel() }
+        events.whenUnwritable { reason in
+            FileHandle.standardError.write(Data("parlor: cannot write events (\(reason)); leaving the room\n".utf8))
+            // Not on the caller's thread: it may be the client's queue, which `stop` waits on.
+            DispatchQueue.global().async { client.stop() }
+        }
         readCommands(into: client, events: events)
         if let duration {
             DispatchQueue.global().asyncAfter(deadline: .now() + duration) { client.stop() }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 
 /// The `parlor` command. Subcommands parse their options and delegate to ParlorApp.
 @main
@@ -13,4 +14,12 @@ struct Parlor: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [Host.self, Join.self, Listen.self, Speak.self, Serve.self, Doctor.self, Devices.self, Keys.self, Bench.self])
+
+    /// A write to a pipe nobody reads (a sound device that is a pipe and lost its reader, the
+    /// events' reader that went away) fails with EPIPE, which the room handles as a device or
+    /// output error, instead of killing the process with SIGPIPE mid-room.
+    static func main() async {
+        signal(SIGPIPE, SIG_IGN)
+        await main(nil)
+    }
 }
