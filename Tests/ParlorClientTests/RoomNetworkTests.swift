@@ -28,9 +28,10 @@ extension RoomEndToEndTests {
             rooms.append((fec, [host, listener], path))
         }
         for index in rooms.indices {
-            // FEC prepared for 6 % (what the encoder's adaptation picks first): at 32 kbit/s a
-            // higher setting takes more from every frame than the redundancy gives back (10 %
-            // scored 2.08–2.17 against 2.10–2.13 without FEC).
+            // FEC prepared from the start for what adaptation picks on a lossy line (6 %), so
+            // that both rooms differ only in FEC: at 32 kbit/s a higher setting takes more from
+            // every frame than the redundancy gives back (10 % scored 2.08–2.17 against
+            // 2.10–2.13 without FEC).
             let settings = OpusSettings(inbandFEC: rooms[index].fec, expectedLossPercent: OpusSettings.lossyLineExpectedLoss)
             let speaker = try TestMember.join(RoomIdentity(link: try speakLink(of: rooms[index].members[0]), name: "Speaker"),
                                               media: MediaIO(source: WAVFileSource(path: speech, loop: false)), settings: settings)
