@@ -5,8 +5,8 @@ import ParlorProtocol
 
 /// A campaign of bad input against a relay, from sessions of a room of its own: malformed and
 /// mispinned handshakes, replayed, stale and tampered datagrams, datagrams for nobody, oversize
-/// datagrams and control frames, replayed control frames, forged grants, and a session flooding
-/// control messages and media. Each attack is tried, then the relay's metrics are read until the
+/// datagrams and control frames, replayed control frames, forged grants, a session flooding
+/// control messages and media, and a member that stops reading. Each attack is tried, then the relay's metrics are read until the
 /// drop counter for its reason has moved (`metricsText` reads them: the endpoint of a relay
 /// process, or an in-process relay's `RelayMetrics`). Every attacking session is closed at the end.
 public struct BadInputCampaign {
@@ -30,6 +30,10 @@ public struct BadInputCampaign {
     /// relay's default bursts (100 messages, 200 datagrams) must at least leave dropped.
     static let controlFlood = 400, controlFloodDropped = 200
     static let mediaFlood = 800, mediaFloodDropped = 400
+    /// Media frames (of the largest size) a speaker sends, at its allowed rate, while a member
+    /// that does not read sits in the room, and what the relay must at least drop for that member
+    /// once its control connection's backlog is full.
+    static let stallFrames = 300, stallFramesDropped = 50
     /// The length prefix of an oversize control frame (the relay accepts about 16 KiB).
     static let oversizeFrameBytes = Int(UInt16.max)
     static let oversizeDatagramBytes = 1_500
@@ -156,6 +160,18 @@ public struct BadInputCampaign {
             let frame = [UInt8](repeating: 0, count: RelayBenchmark.frameBytes)
             for _ in 0..<Self.mediaFlood {
                 try host.sendDatagram(try sender.seal(try MediaPayload(senderSlot: 0, sframe: frame).encoded()))
+            }
+        }
+        try attack("member that stops reading", "slow_receiver", tried: Self.stallFrames, mustCount: Self.stallFramesDropped) {
+            let stalled = try RelaySocketSession(port: port, relayKey: relayKey)
+            var small: Int32 = 4_096
+            setsockopt(stalled.tcp, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+            _ = try stalled.join(room: room.roomID)
+            held.append(stalled)
+            let frame = [UInt8](repeating: 7, count: 1_000)
+            for n in 0..<Self.stallFrames {
+                try host.sendDatagram(try sender.seal(try MediaPayload(senderSlot: 0, sframe: frame).encoded()))
+                if n % 20 == 19 { Thread.sleep(forTimeInterval: 0.2) }
             }
         }
         held.removeAll()

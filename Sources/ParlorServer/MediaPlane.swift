@@ -199,11 +199,10 @@ struct MediaPlane {
         stamped[0] = UInt8(route.slot >> 8)
         stamped[1] = UInt8(route.slot & 0xFF)
         let fanOut = self.fanOut(for: route.room, rooms: rooms)
-        var viaTCP = 0
+        // What goes by TCP is counted when it is written (`RelayCore.flushOutputs`).
         for target in fanOut.controlOnly where target != session {
             // No media set up (yet): the control session carries it.
             control.append(ControlMedia(session: target, payload: stamped))
-            viaTCP += 1
         }
         var viaUDP = 0
         stamped.withUnsafeBytes { plain in
@@ -211,7 +210,6 @@ struct MediaPlane {
                 for position in fanOut.endpoints where position != senderPosition {
                     guard let address = endpoints[position].address, now &- endpoints[position].lastHeard < Self.udpFreshness else {
                         control.append(ControlMedia(session: endpoints[position].session, payload: stamped))
-                        viaTCP += 1
                         continue
                     }
                     batch.append(to: address) { slot in
@@ -222,7 +220,6 @@ struct MediaPlane {
             }
         }
         metrics.add(.datagramsForwarded, viaUDP)
-        metrics.add(.tcpMediaForwarded, viaTCP)
     }
 
     /// What a member that may transmit is told of its listeners' loss, for its FEC: the

@@ -328,7 +328,16 @@ final class RelayCore {
     func flushOutputs() {
         datagrams.flush()
         for carried in controlMedia {
-            sessions[carried.session]?.channel.writeAndFlush(ControlMessage.mediaOverTCP(MediaOverTCP(payload: carried.payload)), promise: nil)
+            guard let channel = sessions[carried.session]?.channel else { continue }
+            // Above the channel's write high-water mark (`RelayServer.controlWriteBacklog`) the
+            // member is not reading, on a stalled path or on purpose: its media is dropped, so
+            // the relay never holds more than that for anyone.
+            guard channel.isWritable else {
+                metrics.dropped(.slowReceiver)
+                continue
+            }
+            metrics.add(.tcpMediaForwarded)
+            channel.writeAndFlush(ControlMessage.mediaOverTCP(MediaOverTCP(payload: carried.payload)), promise: nil)
         }
         controlMedia.removeAll(keepingCapacity: true)
     }

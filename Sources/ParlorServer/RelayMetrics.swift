@@ -8,6 +8,9 @@ public final class RelayMetrics: Sendable {
         case malformed, unauthenticated, replayed, unknownReceiver = "unknown_receiver"
         case notSpeaker = "not_speaker", forbidden, rateLimited = "rate_limited", oversize
         case limitReached = "limit_reached", handshakeFailed = "handshake_failed", sendFailed = "send_failed"
+        /// Media for a member whose control connection is backed up (it does not read): late
+        /// audio is worth nothing, and the relay must not hold it.
+        case slowReceiver = "slow_receiver"
     }
 
     /// Gauges and counters that are not drops.

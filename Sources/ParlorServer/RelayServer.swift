@@ -35,6 +35,15 @@ public final class RelayServer: Sendable {
 
     /// Times a relay on port 0 looks for a port free for both TCP and UDP.
     static let portAttempts = 8
+    /// Bytes a control connection may hold unsent before it stops counting as writable (and
+    /// writable again below the low mark): past it, media for that member is dropped
+    /// (`slow_receiver`) rather than queued, so a member that does not read costs the relay at most
+    /// this much.
+    static let controlWriteBacklog = ChannelOptions.Types.WriteBufferWaterMark(low: 32 * 1024, high: 64 * 1024)
+    /// The kernel's send buffer per control connection (Linux doubles it). Fixed rather than
+    /// autotuned up to 4 MiB: media by TCP is about 15 KB/s, and thousands of members that stop
+    /// reading must not pin gigabytes of kernel memory.
+    static let controlSendBufferBytes: ChannelOptions.Types.SocketOption.Value = 64 * 1024
 
     public static func start(_ configuration: Configuration, metrics: RelayMetrics = RelayMetrics()) async throws -> RelayServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -53,6 +62,8 @@ public final class RelayServer: Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.backlog, value: 1024)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.writeBufferWaterMark, value: Self.controlWriteBacklog)
+                .childChannelOption(.socketOption(.so_sndbuf), value: Self.controlSendBufferBytes)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let pipeline = channel.pipeline.syncOperations

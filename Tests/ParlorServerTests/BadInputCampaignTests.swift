@@ -29,7 +29,7 @@ import Testing
             #expect(attack.isCounted, "\(attack.name): tried \(attack.tried), counted \(attack.counted) as \(attack.reason)")
         }
         #expect(Set(attacks.map(\.reason)) == ["handshake_failed", "replayed", "unauthenticated", "unknown_receiver",
-                                                "oversize", "rate_limited"])
+                                                "oversize", "rate_limited", "slow_receiver"])
 
         // Every attacking session is closed; only the live room's remain, well within the limit.
         for _ in 0..<250 where relay.metrics.value(.sessionsOpen) != liveSessions { try await Task.sleep(for: .milliseconds(20)) }

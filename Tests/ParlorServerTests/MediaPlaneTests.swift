@@ -134,7 +134,6 @@ import Testing
         _ = receive(&plane, try late.sender.seal([0], kind: .keepalive), from: late.address, now: 3, rooms: rooms)
         out = receive(&plane, try clients[0].sender.seal(try frame()), from: clients[0].address, now: 4, rooms: rooms)
         #expect(out.control.isEmpty && out.datagrams.count == 3)
-        #expect(metrics.value(.tcpMediaForwarded) == 1)
     }
 
     @Test func aFloodingSpeakerIsLimited() throws {

@@ -121,6 +121,38 @@ import Testing
         await relay.stop()
     }
 
+    /// A member without UDP that stops reading its control connection: once 64 KiB wait unsent
+    /// for it, the relay drops its media and counts it, instead of holding it; a member that reads
+    /// hears every frame meanwhile.
+    @Test func aMemberThatStopsReadingCostsTheRelayNoMoreThanItsBacklog() async throws {
+        let relay = try await start()
+        let host = try host(relay)
+        let stalled = try client(relay)
+        _ = try stalled.join(room: keys.roomID)
+        // A small receive window, so that the kernel's buffers fill sooner.
+        var small: Int32 = 4_096
+        setsockopt(stalled.tcp, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        let listener = try client(relay)
+        _ = try listener.join(room: keys.roomID)
+        try listener.setUpMedia()
+        var heard = 0
+        // Frames of the largest size bucket, within the speaker's rate (100 a second), until the
+        // relay has dropped a second's worth for the stalled member.
+        let frame = [UInt8](repeating: 7, count: 1_000)
+        for n in 0..<3_000 where relay.metrics.value(.slowReceiver) < 100 {
+            try host.sendMedia(frame)
+            if try listener.receiveMedia() != nil { heard += 1 }
+            if n % 40 == 39 { try await Task.sleep(for: .milliseconds(400)) }
+        }
+        let dropped = relay.metrics.value(.slowReceiver)
+        let carried = relay.metrics.value(.tcpMediaForwarded)
+        print("slow receiver: \(carried) frames queued by TCP for the stalled member, then \(dropped) dropped; the reading listener heard \(heard)")
+        #expect(dropped >= 100, "the stalled member's media was dropped once its backlog filled")
+        #expect(carried * frame.count < 8 * 1024 * 1024, "what the relay wrote for it is bounded by the socket buffers and the backlog")
+        #expect(heard == carried + dropped, "the reading listener heard every frame")
+        await relay.stop()
+    }
+
     @Test func malformedInputIsDroppedCountedAndSurvived() async throws {
         let relay = try await start()
         let host = try host(relay)
