@@ -229,17 +229,17 @@ final class MediaPipeline: @unchecked Sendable {
         statistics.fecExpectedLossPercent = Int(encoder.expectedLossPercent)
     }
 
-    /// The loss this client heard in the last window, in percent, for its keepalives' report;
-    /// `RelayLink.noLossFigure` when it heard nothing.
+    /// The loss this client heard in the last window, as its keepalives report it
+    /// (`Keepalive.lossFigure`: whole percent, or none when it heard nothing).
     var lossReport: UInt8 {
-        lock.withLock { heardLoss.map { UInt8(min(100, ($0 * 100).rounded())) } ?? RelayLink.noLossFigure }
+        lock.withLock { Keepalive.lossFigure(heardLoss) }
     }
 
-    /// The relay passed on the loss the room's listeners report (percent, at `at` on the
+    /// The relay passed on the loss the room's listeners report (a fraction, at `at` on the
     /// monotonic clock); FEC follows it at once.
-    func listenersReported(lossPercent: UInt8, at: Int64) {
+    func listenersReported(loss fraction: Double, at: Int64) {
         lock.withLock {
-            listenersLoss = (Double(lossPercent) / 100, at)
+            listenersLoss = (fraction, at)
             followLoss(now: at)
         }
     }

@@ -11,9 +11,6 @@ final class RelayLink: @unchecked Sendable {
     /// UDP counts as working this long after the relay's last datagram: three keepalive answers
     /// missed (keepalives go every 2 s).
     static let udpFreshNanoseconds: Int64 = 6_000_000_000
-    /// A probe id's length: a keepalive carrying one is answered but does not tell the relay to
-    /// send media by UDP (docs/PROTOCOL.md §5).
-    static let probeLength = 8
     /// Keepalives go this often while UDP works; while it does not, a probe goes at every call
     /// of `sendKeepalive` (every 0.5 s), so media is back on UDP soon after a path returns.
     static let keepaliveNanoseconds: Int64 = 2_000_000_000
@@ -21,8 +18,6 @@ final class RelayLink: @unchecked Sendable {
     /// there (about 0.3 s of frames). Late media is worth nothing, and a stream backed up by a
     /// partition would otherwise make writes block the session queue and the probes behind them.
     static let tcpMediaBacklogBytes = 4_096
-    /// A loss figure's value for "none" (docs/PROTOCOL.md §5): nothing heard, nobody reported.
-    static let noLossFigure: UInt8 = 255
 
     let control: ControlConnection
     let receiverIndex = MediaReceiver.randomIndex()
@@ -42,9 +37,9 @@ final class RelayLink: @unchecked Sendable {
 
     /// The relay answered our `media_setup`: key the sender and open the UDP socket. Media
     /// payloads go to `received`; the loss the room's listeners report, in answer to our
-    /// keepalives while we may speak, goes to `listenersLoss` (percent, and when it came).
+    /// keepalives while we may speak, goes to `listenersLoss` (the fraction lost, and when it came).
     func mediaReady(_ setup: MediaSetup, received: @escaping @Sendable ([UInt8], Int64) -> Void,
-                    listenersLoss: @escaping @Sendable (UInt8, Int64) -> Void) {
+                    listenersLoss: @escaping @Sendable (Double, Int64) -> Void) {
         let sender = MediaSender(key: control.mediaKeys.sending, peerReceiverIndex: setup.receiverIndex)
         // UDP goes where TCP went: the relay takes both on one port (docs/PROTOCOL.md §4.3), and the
         // address dialled is the one that works through port forwards and proxies.
@@ -59,8 +54,8 @@ final class RelayLink: @unchecked Sendable {
             lock.withLock { lastDatagram = now }
             if opened.kind == .media {
                 received(opened.payload, now)
-            } else if opened.payload.count == 1, opened.payload[0] <= 100 {
-                listenersLoss(opened.payload[0], now)
+            } else if opened.payload.count == Keepalive.lossReportLength, let fraction = Keepalive.lossFraction(opened.payload[0]) {
+                listenersLoss(fraction, now)
             }
         }
         sendKeepalive()
@@ -72,16 +67,16 @@ final class RelayLink: @unchecked Sendable {
 
     /// Called every 0.5 s. While the relay's datagrams reach us: a keepalive every 2 s, which
     /// keeps media coming by UDP and carries `lossReport`, the share of media this client lost
-    /// lately in percent (`noLossFigure` when it heard none); the relay answers a speaker with its
+    /// lately (`Keepalive.lossFigure`); the relay answers a speaker with its
     /// listeners' figure. Otherwise a probe at each call, which the relay answers without
     /// switching this client to UDP, so media keeps coming by TCP until UDP is shown to work both
     /// ways, and goes back to UDP within half a second of a path returning.
-    func sendKeepalive(lossReport: UInt8 = RelayLink.noLossFigure) {
+    func sendKeepalive(lossReport: UInt8 = Keepalive.noLossFigure) {
         let works = udpWorks
         let now = clock.now()
         lock.withLock {
             if works, let last = lastKeepalive, now - last < Self.keepaliveNanoseconds { return }
-            let body = works ? [lossReport] : (0..<Self.probeLength).map { _ in UInt8.random(in: 0...255) }
+            let body = works ? [lossReport] : (0..<Keepalive.probeLength).map { _ in UInt8.random(in: 0...255) }
             guard let media, var sender, let datagram = try? sender.seal(body, kind: .keepalive) else { return }
             self.sender = sender
             lastKeepalive = now

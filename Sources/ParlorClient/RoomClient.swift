@@ -184,7 +184,7 @@ public final class RoomClient: @unchecked Sendable {
         switch message {
         case .mediaSetup(let setup):
             from.mediaReady(setup, received: { [weak self] payload, arrival in self?.pipeline.receive(payload, arrival: arrival) },
-                            listenersLoss: { [weak self] percent, at in self?.pipeline.listenersReported(lossPercent: percent, at: at) })
+                            listenersLoss: { [weak self] fraction, at in self?.pipeline.listenersReported(loss: fraction, at: at) })
         case .mediaOverTCP(let media):
             pipeline.receive(media.payload, arrival: MonotonicAudioClock().now())
         case .pong(let pong):

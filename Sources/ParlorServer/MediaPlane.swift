@@ -17,12 +17,6 @@ import ParlorProtocol
 struct MediaPlane {
     /// How long an address stays usable after the last authenticated datagram from it.
     static let udpFreshness: UInt64 = 15_000_000_000
-    /// The length of a probe id in a keepalive (docs/PROTOCOL.md §5).
-    static let probeLength = 8
-    /// The length of a loss report in a keepalive (docs/PROTOCOL.md §5).
-    static let lossReportLength = 1
-    /// A loss report's value for "no figure": the member heard no media, or no member reported.
-    static let noLossFigure: UInt8 = 255
     /// How long a member's loss report counts towards its room's figure.
     static let lossReportFreshness: UInt64 = 10_000_000_000
     /// Which report a speaker is told: the one nine in ten of its room's reports are at or under,
@@ -37,7 +31,7 @@ struct MediaPlane {
         var lastHeard: UInt64 = 0
         var bucket: TokenBucket
         /// The share of media this member last said it lost, in percent, and when.
-        var lossReport = MediaPlane.noLossFigure
+        var lossReport = Keepalive.noLossFigure
         var lossReportedAt: UInt64 = 0
 
         /// What a position holds after its session went: no keys, never reached (no fan-out lists it).
@@ -151,12 +145,12 @@ struct MediaPlane {
         // has not heard the relay by UDP, and media must keep coming by TCP until it has.
         guard let from = DatagramAddress(address) else { return }
         endpoints[position].address = from
-        if !(opened.kind == .keepalive && opened.payload.count == Self.probeLength) { endpoints[position].lastHeard = now }
+        if !(opened.kind == .keepalive && opened.payload.count == Keepalive.probeLength) { endpoints[position].lastHeard = now }
         switch opened.kind {
         case .keepalive:
             var answer = opened.payload
-            if opened.payload.count == Self.lossReportLength {
-                endpoints[position].lossReport = opened.payload[0] <= 100 ? opened.payload[0] : Self.noLossFigure
+            if opened.payload.count == Keepalive.lossReportLength {
+                endpoints[position].lossReport = opened.payload[0] <= Keepalive.maxLossPercent ? opened.payload[0] : Keepalive.noLossFigure
                 endpoints[position].lossReportedAt = now
                 answer = [roomLoss(for: endpoints[position].session, now: now, rooms: rooms)]
             }
@@ -223,18 +217,18 @@ struct MediaPlane {
     }
 
     /// What a member that may transmit is told of its listeners' loss, for its FEC: the
-    /// `lossPercentile` of the fresh reports of everyone else in its room; `noLossFigure` for a
+    /// `lossPercentile` of the fresh reports of everyone else in its room; `Keepalive.noLossFigure` for a
     /// member that may not transmit or when nobody reported.
     private mutating func roomLoss(for session: SessionID, now: UInt64, rooms: RoomTable) -> UInt8 {
-        guard let route = rooms.mediaRoute(of: session), let own = positionOfSession[session] else { return Self.noLossFigure }
+        guard let route = rooms.mediaRoute(of: session), let own = positionOfSession[session] else { return Keepalive.noLossFigure }
         var reports: [UInt8] = []
         for position in fanOut(for: route.room, rooms: rooms).endpoints where position != own {
             let report = endpoints[position].lossReport
-            if report != Self.noLossFigure, now &- endpoints[position].lossReportedAt < Self.lossReportFreshness {
+            if report != Keepalive.noLossFigure, now &- endpoints[position].lossReportedAt < Self.lossReportFreshness {
                 reports.append(report)
             }
         }
-        guard !reports.isEmpty else { return Self.noLossFigure }
+        guard !reports.isEmpty else { return Keepalive.noLossFigure }
         reports.sort()
         return reports[min(reports.count - 1, Int(Double(reports.count) * Self.lossPercentile))]
     }

@@ -220,13 +220,13 @@ extension MediaPlaneTests {
             let out = receive(&plane, try clients[i].sender.seal([report], kind: .keepalive), from: clients[i].address, now: now, rooms: rooms)
             return try out.datagrams.first.map { try clients[i].receiver.open($0.bytes).payload }
         }
-        #expect(try keepalive(0, report: 0, at: 1_000_000_000) == [MediaPlane.noLossFigure], "nobody reported yet")
-        #expect(try keepalive(1, report: 12, at: 2_000_000_000) == [MediaPlane.noLossFigure], "a listener is told nothing")
-        #expect(try keepalive(2, report: 3, at: 2_000_000_000) == [MediaPlane.noLossFigure])
+        #expect(try keepalive(0, report: 0, at: 1_000_000_000) == [Keepalive.noLossFigure], "nobody reported yet")
+        #expect(try keepalive(1, report: 12, at: 2_000_000_000) == [Keepalive.noLossFigure], "a listener is told nothing")
+        #expect(try keepalive(2, report: 3, at: 2_000_000_000) == [Keepalive.noLossFigure])
         #expect(try keepalive(0, report: 0, at: 3_000_000_000) == [12], "the host hears the worse of two listeners")
-        #expect(try keepalive(2, report: 200, at: 4_000_000_000) == [MediaPlane.noLossFigure], "out of range: no figure")
+        #expect(try keepalive(2, report: 200, at: 4_000_000_000) == [Keepalive.noLossFigure], "out of range: no figure")
         #expect(try keepalive(0, report: 0, at: 5_000_000_000) == [12])
-        #expect(try keepalive(0, report: 0, at: 13_000_000_000) == [MediaPlane.noLossFigure], "reports older than 10 s do not count")
+        #expect(try keepalive(0, report: 0, at: 13_000_000_000) == [Keepalive.noLossFigure], "reports older than 10 s do not count")
         // An empty keepalive and a probe are answered as before.
         let probe: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8]
         let out = receive(&plane, try clients[0].sender.seal(probe, kind: .keepalive), from: clients[0].address, now: 14_000_000_000, rooms: rooms)
