@@ -38,46 +38,37 @@ import Testing
     /// everything the relay sends, in one room; the listener's recording is cut into the passes
     /// and each is scored with PESQ-WB. The speaker stays on everyone's stage throughout.
     @Test func speechCarriesOnThroughLossAndJitter() throws {
-        try NetworkNamespaces.requireAvailable()
         let started = Date()
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let net = try NetworkNamespaces("loss")
-        defer { net.remove() }
-        let room = try NamespacedRoom(on: net, in: dir)
-        defer { room.stop() }
-        let (looped, period) = try Self.paddedSpeech(in: dir)
+        // Pass n (from 1) is the n-th repetition of the speech after the clean one.
+        try SpeakingRoom.run("loss") { speaker in
+            let (room, dir, period) = (speaker.room, speaker.dir, speaker.period)
+            var reports: [NetworkFaultQueue.Report] = []
+            for (index, pass) in Self.passes.enumerated() {
+                Self.sleep(until: speaker.start(index + 1))
+                if index > 0 { reports.append(try room.faults.report()) } else { _ = try room.faults.report() }
+                room.faults.impair(lossPercent: pass.lossPercent, jitterMilliseconds: Self.jitterMilliseconds)
+            }
+            Self.sleep(until: speaker.start(Self.passes.count + 1))
+            reports.append(try room.faults.report())
+            let speakingStarted = room.events("speaking_started", of: room.listener, member: NamespacedRoom.speakerName)
+                .map { NamespacedRoom.time(of: $0) }
+            let departures = room.departures, reconnections = room.reconnections
+            room.stop()
 
-        let speaking = try room.startSpeaker(looping: looped)
-        // Faults change half a second before a pass starts, in the silence ending the last; pass
-        // n (from 1) is the n-th repetition of the speech after the clean one.
-        func passStart(_ pass: Int) -> Date { speaking.addingTimeInterval(Double(pass) * period - Self.padSeconds / 2) }
-        var reports: [NetworkFaultQueue.Report] = []
-        for (index, pass) in Self.passes.enumerated() {
-            Self.sleep(until: passStart(index + 1))
-            if index > 0 { reports.append(try room.faults.report()) } else { _ = try room.faults.report() }
-            room.faults.impair(lossPercent: pass.lossPercent, jitterMilliseconds: Self.jitterMilliseconds)
+            let speech = try SpeechFixture.wav().path
+            let cuts = try Self.cut(room.recording, speech: speech, period: period, repetitions: Array(1...Self.passes.count), in: dir)
+            for (index, pass) in Self.passes.enumerated() {
+                let score = try SpeechScore.pesq(reference: speech, degraded: cuts[index], maxLagSeconds: 1.5)
+                print(String(format: "netns: %.0f %% loss, %.0f ms jitter on the relay's egress: PESQ-WB %.2f; ",
+                             pass.lossPercent, Self.jitterMilliseconds, score) + "\(reports[index])")
+                #expect(score > pass.floor, "\(pass.lossPercent) % loss: PESQ-WB \(score)")
+                #expect(speakingStarted.contains { $0 > speaker.start(index + 1) && $0 < speaker.start(index + 2) },
+                        "the listener heard the speaker at \(pass.lossPercent) % loss")
+                #expect(reports[index].dropped > 0 && reports[index].reordered > 0, "faults were applied: \(reports[index])")
+            }
+            print(String(format: "netns: loss test took %.1f s; %d reconnections", Date().timeIntervalSince(started), reconnections))
+            #expect(departures.isEmpty, "nobody lost from the roster: \(departures)")
         }
-        Self.sleep(until: passStart(Self.passes.count + 1))
-        reports.append(try room.faults.report())
-        let speakingStarted = room.events("speaking_started", of: room.listener, member: NamespacedRoom.speakerName)
-            .map { NamespacedRoom.time(of: $0) }
-        let departures = room.departures, reconnections = room.reconnections
-        room.stop()
-
-        let speech = try SpeechFixture.wav().path
-        let cuts = try Self.cut(room.recording, speech: speech, period: period, repetitions: Array(1...Self.passes.count), in: dir)
-        for (index, pass) in Self.passes.enumerated() {
-            let score = try SpeechScore.pesq(reference: speech, degraded: cuts[index], maxLagSeconds: 1.5)
-            print(String(format: "netns: %.0f %% loss, %.0f ms jitter on the relay's egress: PESQ-WB %.2f; ",
-                         pass.lossPercent, Self.jitterMilliseconds, score) + "\(reports[index])")
-            #expect(score > pass.floor, "\(pass.lossPercent) % loss: PESQ-WB \(score)")
-            #expect(speakingStarted.contains { $0 > passStart(index + 1) && $0 < passStart(index + 2) },
-                    "the listener heard the speaker at \(pass.lossPercent) % loss")
-            #expect(reports[index].dropped > 0 && reports[index].reordered > 0, "faults were applied: \(reports[index])")
-        }
-        print(String(format: "netns: loss test took %.1f s; %d reconnections", Date().timeIntervalSince(started), reconnections))
-        #expect(departures.isEmpty, "nobody lost from the roster: \(departures)")
     }
 
     /// The recording cut into one file per repetition of the speech asked for (1 is the first
@@ -115,48 +106,42 @@ import Testing
     /// again within 0.2 s of the path. Commands wait for TCP's backed-off retransmission
     /// (4.2–4.4 s here; its worst case after a 10 s cut is about 6.4 s).
     @Test func aTenSecondPartitionIsRiddenOut() throws {
-        try NetworkNamespaces.requireAvailable()
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let net = try NetworkNamespaces("cut")
-        defer { net.remove() }
-        let room = try NamespacedRoom(on: net, in: dir)
-        defer { room.stop() }
-        let (looped, period) = try Self.paddedSpeech(in: dir)
-        let speaking = try room.startSpeaker(looping: looped)
-        // Cut so that the path comes back a second into the second pass, while the speaker talks.
-        Self.sleep(until: speaking.addingTimeInterval(period + 1 - 10))
-        try net.cut()
-        let cut = Date()
-        Thread.sleep(forTimeInterval: 10)
-        let dropped = try net.heal()
-        let healed = Date()
-        room.listener.send("{\"command\":\"raise_hand\"}")
+        try SpeakingRoom.run("cut") { speaker in
+            let (room, net) = (speaker.room, speaker.net)
+            // Cut so that the path comes back a second into the second pass, while the speaker talks.
+            Self.sleep(until: speaker.start(1).addingTimeInterval(Self.padSeconds / 2 + 1 - 10))
+            try net.cut()
+            let cut = Date()
+            Thread.sleep(forTimeInterval: 10)
+            let dropped = try net.heal()
+            let healed = Date()
+            room.listener.send("{\"command\":\"raise_hand\"}")
 
-        var mediaBack: Double?, controlBack: Double?
-        while Date().timeIntervalSince(healed) < 20, mediaBack == nil || controlBack == nil {
-            if mediaBack == nil, let started = room.events("speaking_started", of: room.listener, member: NamespacedRoom.speakerName)
-                .map(NamespacedRoom.time(of:)).first(where: { $0 > cut.addingTimeInterval(1) }) {
-                mediaBack = started.timeIntervalSince(healed)
+            var mediaBack: Double?, controlBack: Double?
+            while Date().timeIntervalSince(healed) < 20, mediaBack == nil || controlBack == nil {
+                if mediaBack == nil, let started = room.events("speaking_started", of: room.listener, member: NamespacedRoom.speakerName)
+                    .map(NamespacedRoom.time(of:)).first(where: { $0 > cut.addingTimeInterval(1) }) {
+                    mediaBack = started.timeIntervalSince(healed)
+                }
+                if controlBack == nil, let raised = room.events("hand_raised", of: room.host).first {
+                    controlBack = NamespacedRoom.time(of: raised).timeIntervalSince(healed)
+                }
+                Thread.sleep(forTimeInterval: 0.05)
             }
-            if controlBack == nil, let raised = room.events("hand_raised", of: room.host).first {
-                controlBack = NamespacedRoom.time(of: raised).timeIntervalSince(healed)
-            }
-            Thread.sleep(forTimeInterval: 0.05)
+            let stopped = room.events("speaking_stopped", of: room.listener, member: NamespacedRoom.speakerName)
+                .contains { NamespacedRoom.time(of: $0) > cut && NamespacedRoom.time(of: $0) < healed }
+            let departures = room.departures, reconnections = room.reconnections
+            room.stop()
+
+            print(String(format: "netns: 10 s partition (%d packets dropped): speech back %.2f s and a command through %.2f s after the path returned; %d reconnections",
+                         dropped, mediaBack ?? -1, controlBack ?? -1, reconnections))
+            #expect(stopped, "the partition silenced the speaker")
+            #expect(dropped > 100, "the partition dropped the room's packets")
+            let media = try #require(mediaBack, "speech never came back")
+            #expect(media < 2, "speech back \(media) s after the path")
+            let control = try #require(controlBack, "the host never saw the listener's hand")
+            #expect(control < 10, "a command through \(control) s after the path")
+            #expect(departures.isEmpty, "nobody lost from the roster: \(departures)")
         }
-        let stopped = room.events("speaking_stopped", of: room.listener, member: NamespacedRoom.speakerName)
-            .contains { NamespacedRoom.time(of: $0) > cut && NamespacedRoom.time(of: $0) < healed }
-        let departures = room.departures, reconnections = room.reconnections
-        room.stop()
-
-        print(String(format: "netns: 10 s partition (%d packets dropped): speech back %.2f s and a command through %.2f s after the path returned; %d reconnections",
-                     dropped, mediaBack ?? -1, controlBack ?? -1, reconnections))
-        #expect(stopped, "the partition silenced the speaker")
-        #expect(dropped > 100, "the partition dropped the room's packets")
-        let media = try #require(mediaBack, "speech never came back")
-        #expect(media < 2, "speech back \(media) s after the path")
-        let control = try #require(controlBack, "the host never saw the listener's hand")
-        #expect(control < 10, "a command through \(control) s after the path")
-        #expect(departures.isEmpty, "nobody lost from the roster: \(departures)")
     }
 }
