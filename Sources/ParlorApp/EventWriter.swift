@@ -6,9 +6,9 @@ import ParlorClient
 /// disk is full) it writes no more and tells `whenUnwritable` why, once: a headless face then
 /// leaves the room cleanly, as a program in a pipeline ends when its reader does.
 public final class EventWriter: @unchecked Sendable {
-    private let handle: FileHandle?
+    /// Nil for nowhere, and once a write failed.
+    private var handle: FileHandle?
     private let lock = NSLock()
-    private var failed = false
     private var unwritable: (@Sendable (String) -> Void)?
 
     /// `target`: nil or "-" for stdout, a path for a file (created or truncated), "" for nowhere.
@@ -35,12 +35,11 @@ public final class EventWriter: @unchecked Sendable {
     public func write(_ event: RoomEvent) {
         let line = event.jsonLine(timeMilliseconds: Int(Date().timeIntervalSince1970 * 1000)).text + "\n"
         let failure: (action: (@Sendable (String) -> Void)?, reason: String)? = lock.withLock {
-            guard let handle, !failed else { return nil }
             do {
-                try handle.write(contentsOf: Data(line.utf8))
+                try handle?.write(contentsOf: Data(line.utf8))
                 return nil
             } catch {
-                failed = true
+                handle = nil
                 return (unwritable, error.localizedDescription)
             }
         }

@@ -79,7 +79,6 @@ final class MediaPipeline: @unchecked Sendable {
         self.configuration = configuration
         keyring = try SFrameKeyring(suite: suite)
         encoder = try OpusEncoder(settings: configuration.settings)
-        statistics.fecExpectedLossPercent = Int(configuration.settings.expectedLossPercent)
         let samples = configuration.settings.frameSamples
         frame = .allocate(capacity: samples)
         frame.initialize(repeating: 0)
@@ -226,7 +225,6 @@ final class MediaPipeline: @unchecked Sendable {
         let listeners = listenersLoss.flatMap { now - $0.at < Self.listenersLossFreshness ? $0.fraction : nil }
         guard let loss = [heardLoss, listeners].compactMap({ $0 }).max() else { return }
         try? encoder.adapt(toMeasuredLoss: loss)
-        statistics.fecExpectedLossPercent = Int(encoder.expectedLossPercent)
     }
 
     /// The loss this client heard in the last window, as its keepalives report it
@@ -245,7 +243,13 @@ final class MediaPipeline: @unchecked Sendable {
     }
 
     /// A snapshot of the counters and levels, for status lines.
-    var snapshot: MediaStatistics { lock.withLock { statistics } }
+    var snapshot: MediaStatistics {
+        lock.withLock {
+            var snapshot = statistics
+            snapshot.fecExpectedLossPercent = Int(encoder.expectedLossPercent)
+            return snapshot
+        }
+    }
 
     /// Finalises every file.
     func close() {

@@ -19,6 +19,9 @@ struct MediaPlane {
     static let udpFreshness: UInt64 = 15_000_000_000
     /// How long a member's loss report counts towards its room's figure.
     static let lossReportFreshness: UInt64 = 10_000_000_000
+    /// How long the room's figure told to a speaker stands before it is worked out again: the
+    /// work grows with the room, and keepalives are not rate-limited.
+    static let roomLossRefresh: UInt64 = 1_000_000_000
     /// Which report a speaker is told: the one nine in ten of its room's reports are at or under,
     /// so redundancy covers nearly everyone without one bad line setting it for all.
     static let lossPercentile = 0.9
@@ -33,6 +36,9 @@ struct MediaPlane {
         /// The share of media this member last said it lost, in percent, and when.
         var lossReport = Keepalive.noLossFigure
         var lossReportedAt: UInt64 = 0
+        /// The room's figure last told to this member, and when it was worked out.
+        var roomLoss = Keepalive.noLossFigure
+        var roomLossAt: UInt64 = 0
 
         /// What a position holds after its session went: no keys, never reached (no fan-out lists it).
         static let vacant = Endpoint(session: SessionID(0), receiver: MediaReceiver(key: [], receiverIndex: 0),
@@ -152,7 +158,11 @@ struct MediaPlane {
             if opened.payload.count == Keepalive.lossReportLength {
                 endpoints[position].lossReport = opened.payload[0] <= Keepalive.maxLossPercent ? opened.payload[0] : Keepalive.noLossFigure
                 endpoints[position].lossReportedAt = now
-                answer = [roomLoss(for: endpoints[position].session, now: now, rooms: rooms)]
+                if now &- endpoints[position].roomLossAt >= Self.roomLossRefresh {
+                    endpoints[position].roomLoss = roomLoss(for: endpoints[position].session, now: now, rooms: rooms)
+                    endpoints[position].roomLossAt = now
+                }
+                answer = [endpoints[position].roomLoss]
             }
             if let reply = try? endpoints[position].sender.seal(answer, kind: .keepalive) {
                 batch.append(to: from) { slot in

@@ -226,10 +226,13 @@ extension MediaPlaneTests {
         #expect(try keepalive(0, report: 0, at: 3_000_000_000) == [12], "the host hears the worse of two listeners")
         #expect(try keepalive(2, report: 200, at: 4_000_000_000) == [Keepalive.noLossFigure], "out of range: no figure")
         #expect(try keepalive(0, report: 0, at: 5_000_000_000) == [12])
-        #expect(try keepalive(0, report: 0, at: 13_000_000_000) == [Keepalive.noLossFigure], "reports older than 10 s do not count")
+        #expect(try keepalive(2, report: 90, at: 5_500_000_000) == [Keepalive.noLossFigure])
+        #expect(try keepalive(0, report: 0, at: 5_600_000_000) == [12], "within a second the figure stands")
+        #expect(try keepalive(0, report: 0, at: 6_100_000_000) == [90], "then it follows the new report")
+        #expect(try keepalive(0, report: 0, at: 16_000_000_000) == [Keepalive.noLossFigure], "reports older than 10 s do not count")
         // An empty keepalive and a probe are answered as before.
         let probe: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8]
-        let out = receive(&plane, try clients[0].sender.seal(probe, kind: .keepalive), from: clients[0].address, now: 14_000_000_000, rooms: rooms)
+        let out = receive(&plane, try clients[0].sender.seal(probe, kind: .keepalive), from: clients[0].address, now: 17_000_000_000, rooms: rooms)
         #expect(try out.datagrams.first.map { try clients[0].receiver.open($0.bytes).payload } == probe)
     }
 }

@@ -6,24 +6,18 @@ import Testing
 /// view (moderator panels: raised hands in order, the audience with its named members) and a
 /// listener's view, each at 80×24 and 160×48. Colours are the theme's business; the text is here.
 @Suite struct RoomSnapshotTests {
-    @Test func hostAt80x24() {
-        let screen = RoomFixture.hostScreen().render(width: 80, height: 24)
-        #expect(screen.text == Self.hostAt80x24, "got:\n\(screen.text)")
-    }
+    /// Each view and size, and the snapshot it must render to.
+    static let cases: [(name: String, screen: @Sendable () -> RoomScreen, width: Int, height: Int, expected: String)] = [
+        ("host at 80×24", RoomFixture.hostScreen, 80, 24, hostAt80x24),
+        ("host at 160×48", RoomFixture.hostScreen, 160, 48, hostAt160x48),
+        ("listener at 80×24", RoomFixture.listenerScreen, 80, 24, listenerAt80x24),
+        ("listener at 160×48", RoomFixture.listenerScreen, 160, 48, listenerAt160x48),
+    ]
 
-    @Test func hostAt160x48() {
-        let screen = RoomFixture.hostScreen().render(width: 160, height: 48)
-        #expect(screen.text == Self.hostAt160x48, "got:\n\(screen.text)")
-    }
-
-    @Test func listenerAt80x24() {
-        let screen = RoomFixture.listenerScreen().render(width: 80, height: 24)
-        #expect(screen.text == Self.listenerAt80x24, "got:\n\(screen.text)")
-    }
-
-    @Test func listenerAt160x48() {
-        let screen = RoomFixture.listenerScreen().render(width: 160, height: 48)
-        #expect(screen.text == Self.listenerAt160x48, "got:\n\(screen.text)")
+    @Test(arguments: cases.indices) func rendersItsSnapshot(_ index: Int) {
+        let view = Self.cases[index]
+        let screen = view.screen().render(width: view.width, height: view.height)
+        #expect(screen.text == view.expected, "\(view.name), got:\n\(screen.text)")
     }
 
     static let hostAt80x24 = #"""
