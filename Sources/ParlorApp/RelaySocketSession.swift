@@ -30,7 +30,7 @@ public final class RelaySocketSession {
         relayPort = port
         let (tcp, transport, reader, neededCookie) = try Self.handshake(port: port, relayKey: relayKey)
         let udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        var any = Self.loopback(0)
+        var any = Loopback.address(port: 0)
         _ = withUnsafePointer(to: &any) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(udp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
@@ -53,7 +53,7 @@ public final class RelaySocketSession {
         var cookie: HandshakeCookie?
         while true {
             let tcp = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = Self.loopback(port)
+            var address = Loopback.address(port: port)
             let connected = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(tcp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
@@ -153,7 +153,7 @@ public final class RelaySocketSession {
     }
 
     public func sendDatagram(_ bytes: [UInt8]) throws {
-        var address = Self.loopback(relayPort)
+        var address = Loopback.address(port: relayPort)
         let udp = self.udp
         let sent = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(udp, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
@@ -175,14 +175,6 @@ public final class RelaySocketSession {
             if opened.kind == .media { return try MediaPayload.decode(opened.payload) }
         }
         return nil
-    }
-
-    private static func loopback(_ port: UInt16) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return address
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {

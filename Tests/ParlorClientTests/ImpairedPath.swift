@@ -1,6 +1,8 @@
 import Foundation
 import Glibc
+import ParlorApp
 import ParlorProtocol
+import ParlorServer
 
 /// A relay's port as seen through a bad network: a proxy on a loopback port of its own that
 /// passes TCP through untouched and UDP both ways, dropping and delaying (by a random amount up
@@ -52,7 +54,7 @@ final class ImpairedPath: @unchecked Sendable {
     private static func bindPair() throws -> (listener: Int32, udp: Int32, port: UInt16) {
         for _ in 0..<16 {
             let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var any = loopback(0)
+            var any = Loopback.address(port: 0)
             _ = withUnsafePointer(to: &any) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
             listen(listener, 64)
             var bound = sockaddr_in()
@@ -60,7 +62,7 @@ final class ImpairedPath: @unchecked Sendable {
             _ = withUnsafeMutablePointer(to: &bound) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
             let port = UInt16(bigEndian: bound.sin_port)
             let udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-            var same = loopback(port)
+            var same = Loopback.address(port: port)
             let ok = withUnsafePointer(to: &same) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(udp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
             if ok == 0 { return (listener, udp, port) }
             close(listener)
@@ -95,7 +97,7 @@ final class ImpairedPath: @unchecked Sendable {
             let client = accept(listener, nil, nil)
             guard client >= 0 else { return }
             let relay = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = Self.loopback(relayPort)
+            var address = Loopback.address(port: relayPort)
             let ok = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(relay, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
             guard ok == 0 else { close(client); close(relay); continue }
             Self.thread { [self] in pump(from: client, to: relay) }
@@ -129,7 +131,7 @@ final class ImpairedPath: @unchecked Sendable {
                 continue
             }
             let upstream = upstreamSocket(for: from)
-            var relay = Self.loopback(relayPort)
+            var relay = Loopback.address(port: relayPort)
             _ = withUnsafePointer(to: &relay) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(upstream, buffer, n, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         }
     }
@@ -188,19 +190,7 @@ final class ImpairedPath: @unchecked Sendable {
         return Double((random &* 2685821657736338717) >> 11) / Double(1 << 53)
     }
 
-    private static func now() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-    }
-
-    private static func loopback(_ port: UInt16) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return address
-    }
+    private static func now() -> Double { Double(Monotonic.nanoseconds) / 1e9 }
 
     private static func thread(_ body: @escaping @Sendable () -> Void) {
         let thread = Thread(block: body)
