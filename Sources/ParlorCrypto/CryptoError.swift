@@ -35,6 +35,10 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
     case grantExpired(expiry: UInt64, now: UInt64)
     /// A role number that Parlor does not define.
     case unknownRole(UInt8)
+    /// A member credential that admits nobody: no link, a revoked link, or a link above its role.
+    case notAdmitted(String)
+    /// An epoch statement that does not come from the room's authority or breaks the epoch rules.
+    case badEpochStatement(String)
 
     public var description: String {
         switch self {
@@ -55,6 +59,8 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
         case .grantForAnotherRoom: "the grant is for another room"
         case let .grantExpired(expiry, now): "the grant expired at \(expiry) (now \(now))"
         case let .unknownRole(role): "unknown role \(role)"
+        case let .notAdmitted(why): "not admitted: \(why)"
+        case let .badEpochStatement(why): "epoch statement refused: \(why)"
         }
     }
 }

@@ -1,7 +1,13 @@
-/// A short code members read aloud to check they share the same keys and relay (like Signal's
-/// safety numbers): 4 groups of 5 digits from
-/// `HKDF-SHA256(salt: room id ‖ relay public key, ikm: epoch secret, info: "parlor/1 safety code", L: 20)`,
-/// each group the big-endian value of 5 bytes modulo 100000. Every member of an epoch sees the same code.
+/// A short code members read aloud to check they share the same keys, keeper, key holders and
+/// relay (like Signal's safety numbers): 4 groups of 5 digits from
+///
+///     HKDF-SHA256(salt: room id ‖ relay public key, ikm: epoch secret,
+///                 info: "parlor/1 safety code" ‖ roster digest(32) ‖ signer key(32) ‖ holders(4, BE), L: 20)
+///
+/// (the last three from the epoch's `EpochStatement`), each group the big-endian value of 5 bytes
+/// modulo 100000. Every member of an epoch sees the same code; a relay that handed some members
+/// another secret, another keeper's statement or a statement over another roster shows up as a
+/// different code.
 public enum SafetyCode {
     static let label = Array("parlor/1 safety code".utf8)
     static let groups = 4
@@ -9,8 +15,11 @@ public enum SafetyCode {
     static let groupModulus: UInt64 = 100_000
 
     /// The code, e.g. "01234 56789 00042 99999".
-    public static func compute(roomID: [UInt8], relayPublicKey: [UInt8], epochSecret: [UInt8]) throws(CryptoError) -> String {
-        let okm = try HKDFSHA256.derive(salt: roomID + relayPublicKey, ikm: epochSecret, info: label,
+    public static func compute(roomID: [UInt8], relayPublicKey: [UInt8], epochSecret: [UInt8],
+                               statement: EpochStatement) throws(CryptoError) -> String {
+        let holders = (0..<4).reversed().map { UInt8(truncatingIfNeeded: statement.holders >> (8 * $0)) }
+        let info = label + statement.rosterDigest + statement.signerKey + holders
+        let okm = try HKDFSHA256.derive(salt: roomID + relayPublicKey, ikm: epochSecret, info: info,
                                         length: groups * bytesPerGroup)
         return (0..<groups).map { group in
             let chunk = okm[group * bytesPerGroup..<(group + 1) * bytesPerGroup]

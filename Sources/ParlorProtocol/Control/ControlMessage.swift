@@ -26,6 +26,7 @@ public enum ControlMessage: Sendable, Equatable {
     case directoryListing(DirectoryListing) // 32
     case blobSend(BlobSend)                 // 33
     case blobDelivery(BlobDelivery)         // 34
+    case charterUpdate(CharterUpdate)       // 35
 
     /// The message type byte.
     public var type: UInt8 {
@@ -55,6 +56,7 @@ public enum ControlMessage: Sendable, Equatable {
         case .directoryListing: 32
         case .blobSend: 33
         case .blobDelivery: 34
+        case .charterUpdate: 35
         }
     }
 
@@ -65,7 +67,7 @@ public enum ControlMessage: Sendable, Equatable {
         20: "profile_set", 21: "profile_delivery", 22: "grant_present", 23: "role_changed",
         24: "hand_raise", 25: "hand_lower", 26: "hand_update", 27: "moderation", 28: "key_delivery",
         29: "media_setup", 30: "media_over_tcp", 31: "directory_request", 32: "directory_listing",
-        33: "blob_send", 34: "blob_delivery",
+        33: "blob_send", 34: "blob_delivery", 35: "charter_update",
     ]
 
     private var body: any TLVRecord {
@@ -92,6 +94,7 @@ public enum ControlMessage: Sendable, Equatable {
         case let .directoryListing(body): body
         case let .blobSend(body): body
         case let .blobDelivery(body): body
+        case let .charterUpdate(body): body
         }
     }
 
@@ -134,6 +137,7 @@ public enum ControlMessage: Sendable, Equatable {
         case 32: return .directoryListing(try DirectoryListing(fields: fields))
         case 33: return .blobSend(try BlobSend(fields: fields))
         case 34: return .blobDelivery(try BlobDelivery(fields: fields))
+        case 35: return .charterUpdate(try CharterUpdate(fields: fields))
         default: throw ParlorProtocolError.unknownMessageType(type)
         }
     }

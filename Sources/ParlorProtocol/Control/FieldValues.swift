@@ -45,3 +45,39 @@ extension TLVFields {
         return records
     }
 }
+
+/// Readers for the signed room records (docs/PROTOCOL.md §7): parsed here, verified by whoever
+/// trusts them.
+extension TLVFields {
+    func credential(_ tag: UInt8, _ name: String) throws(ParlorProtocolError) -> MemberCredential {
+        let value = try bytes(tag, name)
+        do {
+            return try MemberCredential(encoded: value)
+        } catch {
+            throw ParlorProtocolError.invalidField(message: context, field: name, reason: error.description)
+        }
+    }
+
+    func optionalCharter(_ tag: UInt8, _ name: String) throws(ParlorProtocolError) -> RoomCharter? {
+        guard let value = try optionalBytes(tag, name) else { return nil }
+        do {
+            return try RoomCharter(encoded: value)
+        } catch {
+            throw ParlorProtocolError.invalidField(message: context, field: name, reason: error.description)
+        }
+    }
+
+    func charter(_ tag: UInt8, _ name: String) throws(ParlorProtocolError) -> RoomCharter {
+        guard let charter = try optionalCharter(tag, name) else { throw ParlorProtocolError.missingField(message: context, field: name) }
+        return charter
+    }
+
+    func statement(_ tag: UInt8, _ name: String) throws(ParlorProtocolError) -> EpochStatement {
+        let value = try bytes(tag, name, length: EpochStatement.encodedLength)
+        do {
+            return try EpochStatement(encoded: value)
+        } catch {
+            throw ParlorProtocolError.invalidField(message: context, field: name, reason: error.description)
+        }
+    }
+}

@@ -24,28 +24,38 @@ public struct SealedEpochSecret: TLVRecord {
     }
 }
 
-/// The host moves the room to a new epoch: its secret, sealed to each remaining member. The
-/// relay passes each member the entry for its key (or all of them; they are sealed).
+/// The room's keeper hands out an epoch: its secret, sealed to each member, and the signed
+/// statement that vouches for it. The relay passes each member the statement and the entry for
+/// its key only.
 public struct KeyDelivery: TLVRecord {
     /// Epochs fit in 48 bits, as the SFrame KID keeps 16 bits for the sender slot.
-    public static let maximumEpoch: UInt64 = (1 << 48) - 1
+    public static let maximumEpoch = EpochStatement.maximumEpoch
 
     public var epoch: UInt64
     public var secrets: [SealedEpochSecret]
+    public var statement: EpochStatement
+    /// The keeper's moderator grant from the host, when the keeper is not the host.
+    public var authority: Grant?
 
-    public init(epoch: UInt64, secrets: [SealedEpochSecret]) {
+    public init(epoch: UInt64, secrets: [SealedEpochSecret], statement: EpochStatement, authority: Grant? = nil) {
         self.epoch = epoch
         self.secrets = secrets
+        self.statement = statement
+        self.authority = authority
     }
 
     public init(fields: TLVFields) throws(ParlorProtocolError) {
         epoch = try fields.integer(1, "epoch", maximum: Self.maximumEpoch)
         secrets = try fields.records(2, "secrets", as: SealedEpochSecret.self)
+        statement = try fields.statement(3, "statement")
+        authority = try fields.optionalGrant(4, "authority")
     }
 
     public func write(to writer: inout TLVWriter) {
         writer.integer(1, epoch)
         for secret in secrets { writer.record(2, secret) }
+        writer.bytes(3, statement.encoded)
+        writer.optionalBytes(4, authority?.encoded)
     }
 }
 

@@ -1,6 +1,7 @@
 import ParlorCrypto
 
-/// Registers a new room with the relay under its opaque id and the host's Ed25519 key.
+/// Registers a new room with the relay under its id (which the host key names: `RoomKeys.roomID`)
+/// and the host's Ed25519 key, with the host's charter of the links that admit members.
 /// The host then joins it like any member.
 public struct CreateRoom: TLVRecord {
     public var roomID: [UInt8]
@@ -9,12 +10,14 @@ public struct CreateRoom: TLVRecord {
     public var listed: Bool
     /// The title shown in the directory (a `MetadataBox` blob under the directory key).
     public var directoryTitle: [UInt8]?
+    public var charter: RoomCharter
 
-    public init(roomID: [UInt8], hostKey: [UInt8], listed: Bool = false, directoryTitle: [UInt8]? = nil) {
+    public init(roomID: [UInt8], hostKey: [UInt8], listed: Bool = false, directoryTitle: [UInt8]? = nil, charter: RoomCharter) {
         self.roomID = roomID
         self.hostKey = hostKey
         self.listed = listed
         self.directoryTitle = directoryTitle
+        self.charter = charter
     }
 
     public init(fields: TLVFields) throws(ParlorProtocolError) {
@@ -22,6 +25,7 @@ public struct CreateRoom: TLVRecord {
         hostKey = try fields.key(2, "host_key")
         listed = try fields.flag(3, "listed")
         directoryTitle = try fields.optionalBytes(4, "directory_title")
+        charter = try fields.charter(5, "charter")
     }
 
     public func write(to writer: inout TLVWriter) {
@@ -29,7 +33,16 @@ public struct CreateRoom: TLVRecord {
         writer.bytes(2, hostKey)
         writer.flag(3, listed)
         writer.optionalBytes(4, directoryTitle)
+        writer.bytes(5, charter.encoded)
     }
+}
+
+/// The host replaces the room's charter (after a ban, with the banned member's link replaced).
+public struct CharterUpdate: TLVRecord {
+    public var charter: RoomCharter
+    public init(charter: RoomCharter) { self.charter = charter }
+    public init(fields: TLVFields) throws(ParlorProtocolError) { charter = try fields.charter(1, "charter") }
+    public func write(to writer: inout TLVWriter) { writer.bytes(1, charter.encoded) }
 }
 
 /// Joins a room with a fresh per-room member key. `proof` is the member key's Ed25519 signature
@@ -44,27 +57,34 @@ public struct Join: TLVRecord {
     public var memberKey: [UInt8]
     /// X25519 public key that epoch secrets are sealed to.
     public var boxKey: [UInt8]
-    /// A grant for a role above listener, if the member has one.
+    /// A grant for a role above the link's, if the member has one (a moderator's invitation).
     public var grant: Grant?
     public var proof: [UInt8]
     /// The member's sealed display name.
     public var profile: [UInt8]?
+    /// Why the member may hold the room's keys (the link that admitted it, its box key's binding).
+    public var credential: MemberCredential
 
-    public init(roomID: [UInt8], memberKey: [UInt8], boxKey: [UInt8], grant: Grant? = nil, proof: [UInt8], profile: [UInt8]? = nil) {
+    public init(roomID: [UInt8], memberKey: [UInt8], boxKey: [UInt8], grant: Grant? = nil, proof: [UInt8], profile: [UInt8]? = nil,
+                credential: MemberCredential) {
         self.roomID = roomID
         self.memberKey = memberKey
         self.boxKey = boxKey
         self.grant = grant
         self.proof = proof
         self.profile = profile
+        self.credential = credential
     }
 
-    /// A join signed by `signingKey` for the session with `handshakeHash`.
+    /// A join signed by `signingKey` for the session with `handshakeHash`, admitted by `link`
+    /// (nil for the host).
     public init(roomID: [UInt8], signingKey: Ed25519SigningKey, boxKey: [UInt8], grant: Grant? = nil,
-                handshakeHash: [UInt8], profile: [UInt8]? = nil) {
+                handshakeHash: [UInt8], profile: [UInt8]? = nil, link: InviteLink.Admission?) {
         let message = Self.proofMessage(handshakeHash: handshakeHash, roomID: roomID, memberKey: signingKey.publicKey, boxKey: boxKey)
+        let credential = MemberCredential(roomID: roomID, memberKey: signingKey, boxKey: boxKey,
+                                          link: link.map { ($0.linkKey, $0.grant) })
         self.init(roomID: roomID, memberKey: signingKey.publicKey, boxKey: boxKey, grant: grant,
-                  proof: signingKey.sign(message), profile: profile)
+                  proof: signingKey.sign(message), profile: profile, credential: credential)
     }
 
     /// What `proof` signs.
@@ -85,6 +105,7 @@ public struct Join: TLVRecord {
         grant = try fields.optionalGrant(4, "grant")
         proof = try fields.bytes(5, "proof", length: Ed25519SigningKey.signatureLength)
         profile = try fields.optionalBytes(6, "profile")
+        credential = try fields.credential(7, "credential")
     }
 
     public func write(to writer: inout TLVWriter) {
@@ -94,6 +115,7 @@ public struct Join: TLVRecord {
         writer.optionalBytes(4, grant?.encoded)
         writer.bytes(5, proof)
         writer.optionalBytes(6, profile)
+        writer.bytes(7, credential.encoded)
     }
 }
 
@@ -105,13 +127,18 @@ public struct MemberEntry: TLVRecord {
     /// The relay-assigned slot whose media carries this member's audio.
     public var senderSlot: UInt16
     public var profile: [UInt8]?
+    /// The credential the member joined with, passed on unchanged: keepers check it before they
+    /// seal anything to `boxKey`.
+    public var credential: MemberCredential
 
-    public init(memberKey: [UInt8], boxKey: [UInt8], role: Role, senderSlot: UInt16, profile: [UInt8]? = nil) {
+    public init(memberKey: [UInt8], boxKey: [UInt8], role: Role, senderSlot: UInt16, profile: [UInt8]? = nil,
+                credential: MemberCredential) {
         self.memberKey = memberKey
         self.boxKey = boxKey
         self.role = role
         self.senderSlot = senderSlot
         self.profile = profile
+        self.credential = credential
     }
 
     public init(fields: TLVFields) throws(ParlorProtocolError) {
@@ -120,6 +147,7 @@ public struct MemberEntry: TLVRecord {
         role = try fields.role(3, "role")
         senderSlot = UInt16(try fields.integer(4, "sender_slot", maximum: UInt64(UInt16.max)))
         profile = try fields.optionalBytes(5, "profile")
+        credential = try fields.credential(6, "credential")
     }
 
     public func write(to writer: inout TLVWriter) {
@@ -128,6 +156,7 @@ public struct MemberEntry: TLVRecord {
         writer.integer(3, UInt64(role.rawValue))
         writer.integer(4, UInt64(senderSlot))
         writer.optionalBytes(5, profile)
+        writer.bytes(6, credential.encoded)
     }
 }
 
@@ -140,13 +169,16 @@ public struct Joined: TLVRecord {
     /// The room's current epoch.
     public var epoch: UInt64
     public var roster: [MemberEntry]
+    /// The room's charter as the host last signed it.
+    public var charter: RoomCharter?
 
-    public init(memberIndex: UInt32, senderSlot: UInt16, role: Role, epoch: UInt64, roster: [MemberEntry]) {
+    public init(memberIndex: UInt32, senderSlot: UInt16, role: Role, epoch: UInt64, roster: [MemberEntry], charter: RoomCharter? = nil) {
         self.memberIndex = memberIndex
         self.senderSlot = senderSlot
         self.role = role
         self.epoch = epoch
         self.roster = roster
+        self.charter = charter
     }
 
     public init(fields: TLVFields) throws(ParlorProtocolError) {
@@ -155,6 +187,7 @@ public struct Joined: TLVRecord {
         role = try fields.role(3, "role")
         epoch = try fields.integer(4, "epoch", maximum: KeyDelivery.maximumEpoch)
         roster = try fields.records(5, "roster", as: MemberEntry.self)
+        charter = try fields.optionalCharter(6, "charter")
     }
 
     public func write(to writer: inout TLVWriter) {
@@ -163,6 +196,7 @@ public struct Joined: TLVRecord {
         writer.integer(3, UInt64(role.rawValue))
         writer.integer(4, epoch)
         for entry in roster { writer.record(5, entry) }
+        writer.optionalBytes(6, charter?.encoded)
     }
 }
 

@@ -38,6 +38,7 @@ public struct ErrorMessage: TLVRecord {
         case grantRevoked = 18
         case slotsExhausted = 19
         case mediaNotSetUp = 20
+        case linkRevoked = 21
 
         /// The code's name in docs/PROTOCOL.md §4.6, as clients report it (`"stage_full"`).
         public var name: String {
@@ -62,6 +63,7 @@ public struct ErrorMessage: TLVRecord {
             case .grantRevoked: "grant_revoked"
             case .slotsExhausted: "slots_exhausted"
             case .mediaNotSetUp: "media_not_set_up"
+            case .linkRevoked: "link_revoked"
             }
         }
 

@@ -2,31 +2,33 @@ import ParlorCrypto
 
 /// An invite link, `parlor://HOST:PORT/#KEY`, where KEY is base64url (no padding) of
 ///
-///     version(1) = 1 ‖ relay public key(32) ‖ room secret(32) ‖ suite(2, BE)
-///     [‖ signer key(32) ‖ member seed(32) ‖ role(1) ‖ expiry(8, BE) ‖ signature(64)]
+///     version(1) = 2 ‖ relay public key(32) ‖ room secret(32) ‖ suite(2, BE)
+///     ‖ host key(32) ‖ link seed(32) ‖ role(1) ‖ expiry(8, BE) ‖ signature(64)        (204 bytes)
 ///
-/// The optional tail is a pre-signed grant (a speaker invite): the seed of the member key it
-/// grants, and the grant's fields that the link does not already imply (the room id derives from
-/// the secret, the member key from the seed). The key part sits in the fragment, which HTTP
-/// clients never send to a server. A link is a capability: whoever holds it can listen.
+/// The tail is the host's grant (docs/PROTOCOL.md §7.2) for the link's own Ed25519 key, given by
+/// its seed: the room id follows from the host key and the link key from the seed, so a link
+/// cannot contradict itself. The host key is pinned: the room, its keys and its charter are
+/// accepted only under it. Whoever holds a link joins as a member of its own (a fresh member key
+/// each), admitted by the link key's signature (`MemberCredential`); a speak link's role is
+/// speaker, a listen link's listener. The key part sits in the fragment, which HTTP clients never
+/// send to a server. A link is a capability until the host replaces it (`RoomCharter`).
 public struct InviteLink: Sendable, Equatable {
     public static let scheme = "parlor://"
-    public static let version: UInt8 = 1
-    static let baseLength = 1 + 32 + 32 + 2
-    static let grantLength = 32 + 32 + 1 + 8 + 64
+    public static let version: UInt8 = 2
+    static let payloadLength = 1 + 32 + 32 + 2 + 32 + 32 + 1 + 8 + 64
 
-    /// A pre-signed grant and the seed of the member key it names.
-    public struct Invitation: Sendable, Equatable {
-        public let memberKey: Ed25519SigningKey
+    /// The link's own key and the host's grant for it.
+    public struct Admission: Sendable, Equatable {
+        public let linkKey: Ed25519SigningKey
         public let grant: Grant
 
-        public init(memberKey: Ed25519SigningKey, grant: Grant) {
-            self.memberKey = memberKey
+        public init(linkKey: Ed25519SigningKey, grant: Grant) {
+            self.linkKey = linkKey
             self.grant = grant
         }
 
-        public static func == (lhs: Invitation, rhs: Invitation) -> Bool {
-            lhs.memberKey.seed == rhs.memberKey.seed && lhs.grant == rhs.grant
+        public static func == (lhs: Admission, rhs: Admission) -> Bool {
+            lhs.linkKey.seed == rhs.linkKey.seed && lhs.grant == rhs.grant
         }
     }
 
@@ -35,15 +37,20 @@ public struct InviteLink: Sendable, Equatable {
     public var relayPublicKey: [UInt8]
     public var roomSecret: [UInt8]
     public var suite: SFrameSuite
-    public var invitation: Invitation?
+    public var admission: Admission
 
-    public init(relay: RelayAddress, relayPublicKey: [UInt8], roomSecret: [UInt8], suite: SFrameSuite, invitation: Invitation? = nil) {
+    public init(relay: RelayAddress, relayPublicKey: [UInt8], roomSecret: [UInt8], suite: SFrameSuite, admission: Admission) {
         self.relay = relay
         self.relayPublicKey = relayPublicKey
         self.roomSecret = roomSecret
         self.suite = suite
-        self.invitation = invitation
+        self.admission = admission
     }
+
+    /// The room's host key, pinned by this link.
+    public var hostKey: [UInt8] { admission.grant.signerKey }
+    /// The role the link gives: listener or speaker.
+    public var role: Role { admission.grant.role }
 
     /// The link text.
     public var text: String {
@@ -52,13 +59,11 @@ public struct InviteLink: Sendable, Equatable {
         writer.append(relayPublicKey)
         writer.append(roomSecret)
         writer.bigEndian(UInt64(suite.rawValue), width: 2)
-        if let invitation {
-            writer.append(invitation.grant.signerKey)
-            writer.append(invitation.memberKey.seed)
-            writer.append(invitation.grant.role.rawValue)
-            writer.bigEndian(invitation.grant.expiry, width: 8)
-            writer.append(invitation.grant.signature)
-        }
+        writer.append(admission.grant.signerKey)
+        writer.append(admission.linkKey.seed)
+        writer.append(admission.grant.role.rawValue)
+        writer.bigEndian(admission.grant.expiry, width: 8)
+        writer.append(admission.grant.signature)
         return "\(Self.scheme)\(relay)/#\(Base64URL.encode(writer.bytes))"
     }
 
@@ -83,10 +88,13 @@ public struct InviteLink: Sendable, Equatable {
 
     private static func decodePayload(_ payload: [UInt8], relay: RelayAddress) throws(ParlorProtocolError) -> InviteLink {
         guard let version = payload.first else { throw ParlorProtocolError.invalidLink("the key part is empty") }
-        guard version == Self.version else { throw ParlorProtocolError.invalidLink("unknown link version \(version)") }
-        guard payload.count == baseLength || payload.count == baseLength + grantLength else {
-            throw ParlorProtocolError.invalidLink(
-                "the key part is \(payload.count) bytes; expected \(baseLength), or \(baseLength + grantLength) with a grant")
+        guard version == Self.version else {
+            throw ParlorProtocolError.invalidLink(version == 1
+                ? "this link is from an older Parlor (version 1, without a pinned host key); ask the host for a new one"
+                : "unknown link version \(version)")
+        }
+        guard payload.count == payloadLength else {
+            throw ParlorProtocolError.invalidLink("the key part is \(payload.count) bytes; expected \(payloadLength)")
         }
         var reader = ByteReader(payload.dropFirst())
         let relayKey = try reader.bytes(32, "relay public key")
@@ -95,33 +103,30 @@ public struct InviteLink: Sendable, Equatable {
         guard let suite = SFrameSuite(rawValue: suiteNumber) else {
             throw ParlorProtocolError.invalidLink("unknown cipher suite 0x\(String(suiteNumber, radix: 16))")
         }
-        var link = InviteLink(relay: relay, relayPublicKey: relayKey, roomSecret: secret, suite: suite)
-        if !reader.isAtEnd {
-            link.invitation = try decodeInvitation(&reader, roomSecret: secret)
-        }
-        return link
+        let admission = try decodeAdmission(&reader)
+        return InviteLink(relay: relay, relayPublicKey: relayKey, roomSecret: secret, suite: suite, admission: admission)
     }
 
-    private static func decodeInvitation(_ reader: inout ByteReader, roomSecret: [UInt8]) throws(ParlorProtocolError) -> Invitation {
-        let signer = try reader.bytes(32, "grant signer")
-        let seed = try reader.bytes(32, "member seed")
-        let roleByte = try reader.byte("grant role")
-        let expiry = try reader.bigEndian(8, "grant expiry")
-        let signature = try reader.bytes(64, "grant signature")
-        guard let role = Role(rawValue: roleByte), role == .speaker || role == .moderator else {
-            throw ParlorProtocolError.invalidLink("the invite's role \(roleByte) is not speaker (1) or moderator (2)")
+    private static func decodeAdmission(_ reader: inout ByteReader) throws(ParlorProtocolError) -> Admission {
+        let hostKey = try reader.bytes(32, "host key")
+        let seed = try reader.bytes(32, "link seed")
+        let roleByte = try reader.byte("link role")
+        let expiry = try reader.bigEndian(8, "link expiry")
+        let signature = try reader.bytes(64, "link signature")
+        guard let role = Role(rawValue: roleByte), role <= .speaker else {
+            throw ParlorProtocolError.invalidLink("the link's role \(roleByte) is not listener (0) or speaker (1)")
         }
         do {
-            let memberKey = try Ed25519SigningKey(seed: seed)
-            let roomID = try RoomKeys(roomSecret: roomSecret).roomID
-            let grant = try Grant(roomID: roomID, memberKey: memberKey.publicKey, role: role, expiry: expiry,
-                                  signerKey: signer, signature: signature)
-            guard grant.hasValidSignature else { throw ParlorProtocolError.invalidLink("the invite's grant signature does not verify") }
-            return Invitation(memberKey: memberKey, grant: grant)
+            let linkKey = try Ed25519SigningKey(seed: seed)
+            let roomID = try RoomKeys.roomID(hostKey: hostKey)
+            let grant = try Grant(roomID: roomID, memberKey: linkKey.publicKey, role: role, expiry: expiry,
+                                  signerKey: hostKey, signature: signature)
+            guard grant.hasValidSignature else { throw ParlorProtocolError.invalidLink("the link's signature by the host key does not verify") }
+            return Admission(linkKey: linkKey, grant: grant)
         } catch let error as ParlorProtocolError {
             throw error
         } catch {
-            throw ParlorProtocolError.invalidLink("the invite's grant is malformed: \(error)")
+            throw ParlorProtocolError.invalidLink("the link's grant is malformed: \(error)")
         }
     }
 }
