@@ -12,20 +12,23 @@ public struct Participant: Sendable, Equatable {
     public var card: ProfileCard?
     public var handRaised = false
     public var muted = false
+    /// Why the member may hold the room's keys, as it joined (nil for this client's own entry).
+    public var credential: MemberCredential?
 
-    public init(key: [UInt8], boxKey: [UInt8], role: Role, slot: UInt16, card: ProfileCard? = nil) {
+    public init(key: [UInt8], boxKey: [UInt8], role: Role, slot: UInt16, card: ProfileCard? = nil, credential: MemberCredential? = nil) {
         self.key = key
         self.boxKey = boxKey
         self.role = role
         self.slot = slot
         self.card = card
+        self.credential = credential
     }
 
     /// A roster entry from the relay, its profile opened with the room's metadata key (a profile
     /// that does not open leaves the member nameless rather than dropping it).
     init(entry: MemberEntry, metadataKey: [UInt8]) {
         self.init(key: entry.memberKey, boxKey: entry.boxKey, role: entry.role, slot: entry.senderSlot,
-                  card: entry.profile.flatMap { try? ProfileCard.open($0, metadataKey: metadataKey) })
+                  card: entry.profile.flatMap { try? ProfileCard.open($0, metadataKey: metadataKey) }, credential: entry.credential)
     }
 
     public var id: MemberID { MemberID(key: key) }

@@ -31,6 +31,8 @@ public final class RoomClient: @unchecked Sendable {
     /// The link is asked every 0.5 s: it sends keepalives every 2 s while UDP works (the relay
     /// falls back to TCP after 15 s without one), and probes every 0.5 s while it does not.
     static let keepaliveTicks = 25
+    /// Frame periods between two of the session's clock ticks (1 s at 20 ms): the keeper's batched rekeys.
+    static let sessionTicks = 50
     /// A relay silent this long (pings go every 5 s and are answered) is gone: reconnect.
     static let silenceSeconds = 20.0
 
@@ -265,6 +267,9 @@ public final class RoomClient: @unchecked Sendable {
                     queue.async { self.link?.sendKeepalive(lossReport: report) }
                 }
                 if tick % Self.pingTicks == 0 { queue.async { self.ping() } }
+                if tick % Self.sessionTicks == 0 {
+                    queue.async { if self.exit == nil { self.apply(self.session.tick(now: UInt64(Date().timeIntervalSince1970))) } }
+                }
                 deadline += period
                 clock.sleep(until: deadline)
             }

@@ -32,6 +32,11 @@ public enum RoomEvent: Sendable, Equatable {
     case reconnected
     /// The room moved to a new key epoch (after a removal or ban).
     case rekeyed(epoch: UInt64, safetyCode: String)
+    /// Something from the relay was refused because the room's authority did not vouch for it or
+    /// it broke the room's rules (`what`: epoch_key, member, charter, joined); the room goes on.
+    case refused(what: String, reason: String)
+    /// The host replaced a link (after a ban): these are the links to hand out from now on.
+    case linksChanged(listenLink: String, speakLink: String)
     case error(code: String, message: String)
 
     /// The event's name in JSON lines.
@@ -55,6 +60,8 @@ public enum RoomEvent: Sendable, Equatable {
         case .reconnecting: return "reconnecting"
         case .reconnected: return "reconnected"
         case .rekeyed: return "rekeyed"
+        case .refused: return "refused"
+        case .linksChanged: return "links_changed"
         case .error: return "error"
         }
     }
@@ -94,6 +101,12 @@ public enum RoomEvent: Sendable, Equatable {
         case let .rekeyed(epoch, code):
             line.append("epoch", .int(Int(epoch)))
             line.append("safety_code", .string(code))
+        case let .refused(what, reason):
+            line.append("what", .string(what))
+            line.append("reason", .string(reason))
+        case let .linksChanged(listen, speak):
+            line.append("listen_link", .string(listen))
+            line.append("speak_link", .string(speak))
         case let .error(code, message):
             line.append("code", .string(code))
             line.append("message", .string(message))

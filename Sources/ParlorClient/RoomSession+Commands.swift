@@ -42,7 +42,7 @@ extension RoomSession {
         case .remove(let id):
             return moderate(.remove, id, needsStage: false)
         case .ban(let id):
-            return moderate(.ban, id, needsStage: false)
+            return ban(id, now: now)
         case .endRoom:
             guard isModerator else { return [refusal("not_allowed", "only moderators can end the room")] }
             return [.send(.moderation(Moderation(action: .endRoom, target: nil)))]
@@ -60,8 +60,28 @@ extension RoomSession {
         guard let target = roster[id] else { return [refusal("no_such_member", "nobody in the room has the id \(id)")] }
         guard target.role != .host else { return [refusal("not_allowed", "nobody can act on the host")] }
         guard !needsStage || target.isOnStage else { return [refusal("not_allowed", "\(id) is not on stage")] }
-        if action == .remove || action == .ban { pendingRekey.insert(id) }
         return [.send(.moderation(Moderation(action: action, target: target.key)))]
+    }
+
+    /// A ban: the member goes, its key is never sealed to again, and — when the host bans — the
+    /// link that admitted it is replaced, so that whoever still holds that link (the banned person
+    /// with a fresh identity included) gets nothing more: the relay refuses it and no keeper seals
+    /// to it. The host's faces get the new links (`links_changed`).
+    private mutating func ban(_ id: MemberID, now: UInt64) -> [Effect] {
+        var effects = moderate(.ban, id, needsStage: false)
+        guard case .send = effects.first, let target = roster[id] else { return effects }
+        authority.banned.insert(target.key)
+        guard let hosted = identity.hosted, let linkKey = target.credential?.linkKey else { return effects }
+        do {
+            guard let replaced = try hosted.replacing(linkKey: linkKey, now: now) else { return effects }
+            identity.hosted = replaced
+            authority.charter = replaced.charter
+            effects.append(.send(.charterUpdate(CharterUpdate(charter: replaced.charter))))
+            effects.append(.event(.linksChanged(listenLink: replaced.listenLink.text, speakLink: replaced.speakLink.text)))
+        } catch {
+            effects.append(refusal("internal", "could not sign the new links: \(error)"))
+        }
+        return effects
     }
 
     /// Signs a grant for the member and sends it sealed to that member alone (docs/PROTOCOL.md

@@ -1,3 +1,4 @@
+import Foundation
 import ParlorCrypto
 import ParlorProtocol
 
@@ -23,14 +24,12 @@ public struct RoomSession: Sendable {
 
     public enum Phase: Sendable, Equatable { case connecting, joining, inRoom, finished }
 
-    /// Entries per `key_delivery`: 100 × (32 + 80 + framing) stays well under the 16 KiB bucket.
-    static let secretsPerDelivery = 100
     /// How long a moderator's stage invitation grant lasts.
     static let invitationSeconds: UInt64 = 24 * 3600
 
     public internal(set) var identity: RoomIdentity
     public private(set) var roster = Roster()
-    public private(set) var epochs = EpochKeys()
+    public internal(set) var epochs = EpochKeys()
     public private(set) var phase = Phase.connecting
     /// This client's entry (role and slot from the relay).
     public private(set) var me: Participant?
@@ -38,8 +37,12 @@ public struct RoomSession: Sendable {
     public private(set) var boxKey = X25519KeyPair.generate()
     /// Whether this client asked to be muted (and stays muted across reconnections).
     public internal(set) var selfMuted = false
-    /// Members this client removed or banned: when they are gone it moves the room to a new epoch.
-    var pendingRekey: Set<MemberID> = []
+    /// What the room's authority has decided, as far as this client has verified it: the newest
+    /// charter, the members it may seal keys to, who is banned, when the epoch began.
+    var authority = RoomAuthority()
+    /// Messages refused because they did not come from the room's authority or broke its rules
+    /// (each also reported as a `refused` event).
+    public internal(set) var refusals = 0
     /// A moderator's invitation not yet accepted.
     public internal(set) var invitation: Grant?
     private var hasJoinedBefore = false
@@ -48,6 +51,7 @@ public struct RoomSession: Sendable {
 
     public init(identity: RoomIdentity) {
         self.identity = identity
+        authority.charter = identity.hosted?.charter
     }
 
     public var title: String? {
@@ -55,9 +59,9 @@ public struct RoomSession: Sendable {
     }
 
     public var safetyCode: String? {
-        epochs.currentSecret.flatMap {
-            try? SafetyCode.compute(roomID: identity.keys.roomID, relayPublicKey: identity.link.relayPublicKey, epochSecret: $0)
-        }
+        guard let secret = epochs.currentSecret, let statement = epochs.currentStatement else { return nil }
+        return try? SafetyCode.compute(roomID: identity.keys.roomID, relayPublicKey: identity.link.relayPublicKey,
+                                       epochSecret: secret, statement: statement)
     }
 
     public var isModerator: Bool { (me?.role ?? .listener) >= .moderator }
@@ -71,14 +75,15 @@ public struct RoomSession: Sendable {
         phase = .joining
         var effects: [Effect] = []
         let keys = identity.keys
-        if identity.isHost {
+        if let hosted = identity.hosted {
             let title = identity.listed ? directoryTitle() : nil
             effects.append(.send(.createRoom(CreateRoom(roomID: keys.roomID, hostKey: identity.memberKey.publicKey,
-                                                        listed: identity.listed, directoryTitle: title))))
+                                                        listed: identity.listed, directoryTitle: title, charter: hosted.charter))))
         }
         let profile = try? identity.card.sealed(metadataKey: keys.metadataKey)
         effects.append(.send(.join(Join(roomID: keys.roomID, signingKey: identity.memberKey, boxKey: boxKey.publicKey,
-                                        grant: identity.grant, handshakeHash: handshakeHash, profile: profile))))
+                                        grant: identity.grant, handshakeHash: handshakeHash, profile: profile,
+                                        link: identity.admission))))
         return effects
     }
 
@@ -96,7 +101,8 @@ public struct RoomSession: Sendable {
 
     // MARK: - Messages from the relay
 
-    public mutating func receive(_ message: ControlMessage) -> [Effect] {
+    /// A message from the relay; `now` is Unix seconds (grant expiry, the age of the epoch).
+    public mutating func receive(_ message: ControlMessage, now: UInt64 = UInt64(Date().timeIntervalSince1970)) -> [Effect] {
         guard phase != .finished else { return [] }
         // The relay follows a newcomer's `member_joined` at once with its profile: announce the
         // newcomer with its name then, or before anything else arrives.
@@ -106,36 +112,44 @@ public struct RoomSession: Sendable {
                 _ = profileDelivered(p)
                 return announce(waiting)
             }
-            return announce(waiting) + receive(message)
+            return announce(waiting) + receive(message, now: now)
         }
         switch message {
-        case .joined(let joined): return receiveJoined(joined)
-        case .memberJoined(let m): return memberJoined(Participant(entry: m.member, metadataKey: identity.keys.metadataKey))
-        case .memberLeft(let m): return memberLeft(MemberID(key: m.memberKey))
+        case .joined(let joined): return receiveJoined(joined, now: now)
+        case .memberJoined(let m): return memberJoined(m.member, now: now)
+        case .memberLeft(let m): return memberLeft(MemberID(key: m.memberKey), now: now)
         case .profileDelivery(let p): return profileDelivered(p)
         case .roleChanged(let r): return roleChanged(MemberID(key: r.memberKey), to: r.role)
         case .handUpdate(let h): return handUpdated(MemberID(key: h.memberKey), raised: h.raised)
         case .moderation(let m): return moderated(m)
-        case .keyDelivery(let k): return keysDelivered(k)
+        case .keyDelivery(let k): return keysDelivered(k, now: now)
+        case .charterUpdate(let c): return charterReceived(c.charter)
         case .blobDelivery(let b): return blobDelivered(b)
         case .error(let e): return relayError(e)
         default: return []
         }
     }
 
-    private mutating func receiveJoined(_ joined: Joined) -> [Effect] {
-        let metadataKey = identity.keys.metadataKey
+    private mutating func receiveJoined(_ joined: Joined, now: UInt64) -> [Effect] {
+        // A `joined` answers this connection's `join`, once: another one would move this client
+        // to another slot and could bring back a key at a used counter.
+        guard phase == .joining else { return refuse("joined", "a second joined while already in the room") }
+        var effects: [Effect] = []
+        if let charter = joined.charter { effects += charterReceived(charter) }
         let previous = hasJoinedBefore ? Set(roster.order) : []
-        for entry in joined.roster { roster.upsert(Participant(entry: entry, metadataKey: metadataKey)) }
+        for entry in joined.roster where entry.memberKey != identity.memberKey.publicKey {
+            guard let member = verified(entry, now: now, effects: &effects) else { continue }
+            roster.upsert(member)
+        }
         var mine = Participant(key: identity.memberKey.publicKey, boxKey: boxKey.publicKey, role: joined.role,
                                slot: joined.senderSlot, card: identity.card)
         mine.muted = selfMuted
         roster.upsert(mine)
         me = mine
         phase = .inRoom
-        var effects: [Effect] = []
-        if joined.epoch == 0, epochs.current == nil {
-            epochs.install(epoch: 0, secret: identity.keys.epochZeroSecret)
+        authority.awaitingKeys = true
+        if identity.isHost, epochs.current == nil {
+            effects += startEpoch(0, now: now)
         }
         if hasJoinedBefore {
             effects.append(.event(.reconnected))
@@ -148,20 +162,38 @@ public struct RoomSession: Sendable {
         }
         hasJoinedBefore = true
         if selfMuted { effects.append(.send(.moderation(Moderation(action: .mute, target: mine.key)))) }
-        // A relay that restarted has forgotten the epoch: the keeper hands the current one out again.
-        if let current = epochs.current, current > joined.epoch, isKeeper {
-            effects += deliver(epoch: current, to: roster.all.filter { $0.id != mine.id })
-        }
+        // Everyone here came back with a fresh box key, or is new: the keeper moves the room on.
+        if isKeeper, roster.all.count > 1 { effects += membershipChanged(now: now) }
         effects.append(.mediaChanged)
         return effects
     }
 
-    private mutating func memberJoined(_ member: Participant) -> [Effect] {
+    /// A roster entry whose credential verifies (its box key bound to its member key, a link the
+    /// host signed admitting it) and whose role claims nothing the credential cannot back: only
+    /// the link's host key may be host. Anything else is refused and reported.
+    private mutating func verified(_ entry: MemberEntry, now: UInt64, effects: inout [Effect]) -> Participant? {
+        do {
+            let role = try authority.verify(entry, roomID: identity.keys.roomID, hostKey: identity.hostKey, now: now)
+            guard entry.role != .host || role == .host else {
+                effects += refuse("member", "a member claims to host the room with a key the link does not pin")
+                return nil
+            }
+            return Participant(entry: entry, metadataKey: identity.keys.metadataKey)
+        } catch {
+            effects += refuse("member", "a roster entry with no valid credential (\(error))")
+            return nil
+        }
+    }
+
+    private mutating func memberJoined(_ entry: MemberEntry, now: UInt64) -> [Effect] {
+        var effects: [Effect] = []
+        guard let member = verified(entry, now: now, effects: &effects) else { return effects }
         let old = roster[member.id]
         roster.upsert(member)
-        var effects: [Effect] = []
+        if old == nil || old?.boxKey != member.boxKey {
+            if isKeeper { effects += membershipChanged(now: now) }
+        }
         if old == nil {
-            if isKeeper, let current = epochs.current, current > 0 { effects += deliver(epoch: current, to: [member]) }
             if member.card == nil {
                 unannounced = member.id
                 return effects
@@ -182,12 +214,13 @@ public struct RoomSession: Sendable {
         return effects
     }
 
-    private mutating func memberLeft(_ id: MemberID) -> [Effect] {
+    private mutating func memberLeft(_ id: MemberID, now: UInt64) -> [Effect] {
         guard let gone = roster.remove(id) else { return [] }
         var effects: [Effect] = []
         if gone.isOnStage { effects.append(.event(.speakerRemoved(gone.info))) }
         effects.append(.event(.memberLeft(gone.info)))
-        if pendingRekey.remove(id) != nil { effects += rekey() }
+        // Whoever leaves, for whatever reason, keeps only what it heard so far.
+        if isKeeper { effects += membershipChanged(now: now) }
         if gone.isOnStage { effects.append(.mediaChanged) }
         return effects
     }
@@ -252,13 +285,6 @@ public struct RoomSession: Sendable {
         }
     }
 
-    private mutating func keysDelivered(_ delivery: KeyDelivery) -> [Effect] {
-        guard let mine = delivery.secrets.first(where: { $0.memberKey == identity.memberKey.publicKey }),
-              let secret = try? SealedBox.open(mine.sealedSecret, with: boxKey),
-              epochs.install(epoch: delivery.epoch, secret: secret) else { return [] }
-        return [.event(.rekeyed(epoch: delivery.epoch, safetyCode: safetyCode ?? "")), .mediaChanged]
-    }
-
     private mutating func relayError(_ error: ErrorMessage) -> [Effect] {
         let name = ErrorMessage.Code.name(of: error.code)
         var effects: [Effect] = [.event(.error(code: name, message: error.text))]
@@ -273,35 +299,5 @@ public struct RoomSession: Sendable {
             effects.append(.finish(.failed("the relay refused to let this client in: \(error.text) (\(name))")))
         }
         return effects
-    }
-
-    // MARK: - Keys
-
-    /// The member who hands out epoch secrets: the host when present, else the earliest moderator.
-    var isKeeper: Bool {
-        guard let me, me.role >= .moderator else { return false }
-        let keeper = roster.all.first { $0.role == .host } ?? roster.all.first { $0.role == .moderator }
-        return keeper?.id == me.id
-    }
-
-    /// Moves the room to a new epoch: a fresh secret sealed to every member still here.
-    mutating func rekey() -> [Effect] {
-        guard let current = epochs.current, current < KeyDelivery.maximumEpoch else { return [] }
-        let epoch = current + 1
-        epochs.install(epoch: epoch, secret: RoomKeys.newEpochSecret())
-        let others = roster.all.filter { $0.id != me?.id }
-        return deliver(epoch: epoch, to: others)
-            + [.event(.rekeyed(epoch: epoch, safetyCode: safetyCode ?? "")), .mediaChanged]
-    }
-
-    /// `key_delivery` messages sealing the epoch's secret to each member, in chunks.
-    func deliver(epoch: UInt64, to members: [Participant]) -> [Effect] {
-        guard let secret = epochs.secrets[epoch] else { return [] }
-        let sealed = members.compactMap { member in
-            (try? SealedBox.seal(secret, to: member.boxKey)).map { SealedEpochSecret(memberKey: member.key, sealedSecret: $0) }
-        }
-        return stride(from: 0, to: sealed.count, by: Self.secretsPerDelivery).map { start in
-            .send(.keyDelivery(KeyDelivery(epoch: epoch, secrets: Array(sealed[start..<min(start + Self.secretsPerDelivery, sealed.count)]))))
-        }
     }
 }

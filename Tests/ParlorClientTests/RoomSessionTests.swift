@@ -6,24 +6,20 @@ import Testing
 
 /// `RoomSession` without a network: relay messages in, effects out.
 @Suite struct RoomSessionTests {
-    let room: HostedRoom
-    let relayKey = X25519KeyPair.generate().publicKey
+    let fixture: RoomFixture
+    var room: HostedRoom { fixture.room }
+    var relayKey: [UInt8] { fixture.relayKey }
 
     init() throws {
-        room = try HostedRoom(relay: RelayAddress(host: .ipv4("127.0.0.1"), port: 7700), relayPublicKey: relayKey, now: 1_800_000_000)
+        fixture = try RoomFixture()
     }
 
     func entry(_ key: Ed25519SigningKey, box: X25519KeyPair, role: Role, slot: UInt16, name: String?) throws -> MemberEntry {
-        MemberEntry(memberKey: key.publicKey, boxKey: box.publicKey, role: role, senderSlot: slot,
-                    profile: try name.map { try ProfileCard(name: $0).sealed(metadataKey: room.keys.metadataKey) })
-    }
-
-    func events(_ effects: [RoomSession.Effect]) -> [RoomEvent] {
-        effects.compactMap { if case .event(let e) = $0 { e } else { nil } }
-    }
-
-    func sent(_ effects: [RoomSession.Effect]) -> [ControlMessage] {
-        effects.compactMap { if case .send(let m) = $0 { m } else { nil } }
+        let admission = (role >= .speaker ? room.speakLink : room.listenLink).admission
+        return MemberEntry(memberKey: key.publicKey, boxKey: box.publicKey, role: role, senderSlot: slot,
+                           profile: try name.map { try ProfileCard(name: $0).sealed(metadataKey: room.keys.metadataKey) },
+                           credential: MemberCredential(roomID: room.keys.roomID, memberKey: key, boxKey: box.publicKey,
+                                                        link: (admission.linkKey, admission.grant)))
     }
 
     /// A host in its room with one listener, `bob`.
@@ -31,19 +27,17 @@ import Testing
         var host = RoomSession(identity: RoomIdentity(hosting: room, name: "Ana", title: "Tea", listed: false))
         let hello = host.connected(handshakeHash: [UInt8](repeating: 7, count: 64))
         #expect(sent(hello).map(\.type) == [10, 11], "create_room, then join")
-        _ = host.receive(.joined(Joined(memberIndex: 0, senderSlot: 1, role: .host, epoch: 0, roster: [])))
-        _ = host.receive(.memberJoined(MemberJoined(member: try entry(bob, box: box, role: .listener, slot: 2, name: "Bob"))))
+        _ = host.receive(.joined(Joined(memberIndex: 0, senderSlot: 1, role: .host, epoch: 0, roster: [])), now: RoomFixture.now)
+        _ = host.receive(.memberJoined(MemberJoined(member: try entry(bob, box: box, role: .listener, slot: 2, name: "Bob"))), now: RoomFixture.now)
         return host
     }
 
-    @Test func joiningGivesTheTitleNamesAndASafetyCode() throws {
+    @Test func joiningGivesTheTitleAndNamesThenKeysGiveTheSafetyCode() throws {
+        var host = fixture.host()
         var listener = RoomSession(identity: try RoomIdentity(link: room.listenLink, name: "Cy"))
         _ = listener.connected(handshakeHash: [UInt8](repeating: 1, count: 64))
-        var hostCard = ProfileCard(name: "Ana", title: "Tea")
-        hostCard.listed = false
-        let hostEntry = MemberEntry(memberKey: room.hostKey.publicKey, boxKey: X25519KeyPair.generate().publicKey, role: .host,
-                                    senderSlot: 1, profile: try hostCard.sealed(metadataKey: room.keys.metadataKey))
-        let effects = listener.receive(.joined(Joined(memberIndex: 1, senderSlot: 2, role: .listener, epoch: 0, roster: [hostEntry])))
+        let effects = listener.receive(.joined(Joined(memberIndex: 1, senderSlot: 2, role: .listener, epoch: 0,
+                                                      roster: [fixture.hostEntry(of: host)])), now: RoomFixture.now)
         guard case let .joined(title, you, members, code)? = events(effects).first else {
             Issue.record("no joined event: \(effects)")
             return
@@ -51,7 +45,13 @@ import Testing
         #expect(title == "Tea")
         #expect(you.name == "Cy" && you.role == .listener)
         #expect(members == [MemberInfo(id: MemberID(key: room.hostKey.publicKey), name: "Ana", role: .host)])
-        #expect(code == (try SafetyCode.compute(roomID: room.keys.roomID, relayPublicKey: relayKey, epochSecret: room.keys.epochZeroSecret)))
+        #expect(code == "", "no keys before the host hands them out: the link alone opens nothing")
+        let keyed = events(fixture.admit(&listener, slot: 2, into: &host))
+        #expect(keyed.contains { if case .rekeyed(1, _) = $0 { true } else { false } })
+        let statement = try #require(host.epochs.currentStatement)
+        #expect(listener.safetyCode == (try SafetyCode.compute(roomID: room.keys.roomID, relayPublicKey: relayKey,
+                                                               epochSecret: host.epochs.currentSecret!, statement: statement)))
+        #expect(listener.safetyCode == host.safetyCode)
     }
 
     @Test func aNewcomerIsAnnouncedWithTheNameFromItsProfile() throws {
@@ -65,37 +65,33 @@ import Testing
         if case .memberJoined(let m)? = announced.first { #expect(m.name == "Dee") }
     }
 
-    /// Removing a member moves the room to epoch 1 once it is gone: a fresh secret sealed to
+    /// Removing a member moves the room to a new epoch once it is gone: a fresh secret sealed to
     /// everyone else, none to the removed member, and a new safety code.
     @Test func removalRekeysToEveryoneElse() throws {
         let bob = Ed25519SigningKey.generate(), bobBox = X25519KeyPair.generate()
         var host = try hostWithListener(bob, box: bobBox)
         let eve = Ed25519SigningKey.generate()
-        _ = host.receive(.memberJoined(MemberJoined(member: try entry(eve, box: .generate(), role: .listener, slot: 3, name: "Eve"))))
+        _ = host.receive(.memberJoined(MemberJoined(member: try entry(eve, box: .generate(), role: .listener, slot: 3, name: "Eve"))),
+                         now: RoomFixture.now + 1)
         let codeBefore = host.safetyCode
-        let order = sent(host.perform(.remove(MemberID(key: eve.publicKey)), now: 1_800_000_000))
+        let order = sent(host.perform(.remove(MemberID(key: eve.publicKey)), now: RoomFixture.now + 2))
         #expect(order == [.moderation(Moderation(action: .remove, target: eve.publicKey))])
-        let effects = host.receive(.memberLeft(MemberLeft(memberKey: eve.publicKey)))
+        let effects = host.receive(.memberLeft(MemberLeft(memberKey: eve.publicKey)), now: RoomFixture.now + 2)
         guard case .keyDelivery(let delivery)? = sent(effects).first else {
             Issue.record("no key delivery: \(effects)")
             return
         }
-        #expect(delivery.epoch == 1)
+        #expect(delivery.epoch == 3)
         #expect(delivery.secrets.map(\.memberKey) == [bob.publicKey])
         let opened = try SealedBox.open(delivery.secrets[0].sealedSecret, with: bobBox)
-        #expect(opened == host.epochs.secrets[1])
+        #expect(opened == host.epochs.secrets[3] && delivery.statement.commits(to: opened) && delivery.statement.holders == 2)
         #expect(host.safetyCode != codeBefore)
-        // A later newcomer gets the current epoch from the host, sealed to it alone.
-        let fay = Ed25519SigningKey.generate()
-        let later = sent(host.receive(.memberJoined(MemberJoined(member: try entry(fay, box: .generate(), role: .listener, slot: 4, name: "Fay")))))
-        #expect(later.count == 1)
-        if case .keyDelivery(let d)? = later.first { #expect(d.epoch == 1 && d.secrets.map(\.memberKey) == [fay.publicKey]) }
     }
 
     @Test func anInvitationReachesOnlyItsInviteeAndARaisedHandAcceptsIt() throws {
         var bob = RoomSession(identity: try RoomIdentity(link: room.listenLink, name: "Bob"))
         _ = bob.connected(handshakeHash: [UInt8](repeating: 2, count: 64))
-        _ = bob.receive(.joined(Joined(memberIndex: 0, senderSlot: 2, role: .listener, epoch: 0, roster: [])))
+        _ = bob.receive(.joined(Joined(memberIndex: 0, senderSlot: 2, role: .listener, epoch: 0, roster: [])), now: RoomFixture.now)
         let bobKey = bob.identity.memberKey
         var host = try hostWithListener(bobKey, box: bob.boxKey)
         let invite = sent(host.perform(.inviteToStage(MemberID(key: bobKey.publicKey)), now: 1_800_000_000))
@@ -121,7 +117,7 @@ import Testing
     @Test func commandsAMemberMayNotGiveAreRefusedLocally() throws {
         var listener = RoomSession(identity: try RoomIdentity(link: room.listenLink, name: "Cy"))
         _ = listener.connected(handshakeHash: [UInt8](repeating: 1, count: 64))
-        _ = listener.receive(.joined(Joined(memberIndex: 0, senderSlot: 2, role: .listener, epoch: 0, roster: [])))
+        _ = listener.receive(.joined(Joined(memberIndex: 0, senderSlot: 2, role: .listener, epoch: 0, roster: [])), now: RoomFixture.now)
         for command in [RoomCommand.mute, .endRoom, .remove(MemberID(key: room.hostKey.publicKey))] {
             let effects = listener.perform(command, now: 0)
             #expect(sent(effects).isEmpty)
@@ -130,17 +126,22 @@ import Testing
         #expect(sent(listener.perform(.raiseHand, now: 0)) == [.handRaise])
     }
 
-    @Test func epochKeysKeepTheCurrentAndThePreviousOnly() {
+    @Test func epochKeysKeepTheCurrentAndThePreviousOnly() throws {
         var keys = EpochKeys()
         let secrets = (0..<4).map { _ in RoomKeys.newEpochSecret() }
-        keys.install(epoch: 0, secret: secrets[0])
-        keys.install(epoch: 1, secret: secrets[1])
-        #expect(keys.current == 1 && Set(keys.secrets.keys) == [0, 1])
-        keys.install(epoch: 3, secret: secrets[3])
+        func install(_ epoch: UInt64) throws -> Bool {
+            let statement = try EpochStatement(roomID: room.keys.roomID, epoch: epoch, secret: secrets[Int(epoch)], recipients: [],
+                                               signer: room.hostKey)
+            return keys.install(epoch: epoch, secret: secrets[Int(epoch)], statement: statement)
+        }
+        _ = try install(0)
+        _ = try install(1)
+        #expect(keys.current == 1 && Set(keys.secrets.keys) == [0, 1] && Set(keys.statements.keys) == [0, 1])
+        _ = try install(3)
         #expect(keys.current == 3 && Set(keys.secrets.keys) == [3])
-        let oldComesBack = keys.install(epoch: 1, secret: secrets[1])
+        let oldComesBack = try install(1)
         #expect(!oldComesBack, "an old epoch does not come back")
-        let previousArrives = keys.install(epoch: 2, secret: secrets[2])
+        let previousArrives = try install(2)
         #expect(previousArrives && keys.current == 3 && Set(keys.secrets.keys) == [2, 3])
     }
 
@@ -149,6 +150,6 @@ import Testing
         #expect(card.name!.utf8.count == 63, "21 three-byte characters fit in 64 bytes")
         let blob = try card.sealed(metadataKey: room.keys.metadataKey)
         #expect(try ProfileCard.open(blob, metadataKey: room.keys.metadataKey) == card)
-        #expect((try? ProfileCard.open(blob, metadataKey: RoomKeys.generate().metadataKey)) == nil)
+        #expect((try? ProfileCard.open(blob, metadataKey: RoomKeys.generate(hostKey: Ed25519SigningKey.generate().publicKey).metadataKey)) == nil)
     }
 }

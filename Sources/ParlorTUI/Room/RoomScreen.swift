@@ -289,7 +289,13 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
         case .reconnected:
             isReconnecting = false
             note("Reconnected")
-        case let .rekeyed(epoch, code): note("New room key (epoch \(epoch)); safety code \(code)")
+        case .rekeyed:
+            // Every join and departure moves the room to a new key; the title bar shows its safety code.
+            break
+        case let .refused(_, reason): note("Refused: \(reason)", isError: true)
+        case let .linksChanged(listen, speak):
+            links = RoomLinks(listen: listen, speak: speak)
+            note("New invite links (the old ones admit nobody now); \(keyNames(.invite)) shows them")
         case let .error(_, message): note(message, isError: true)
         }
         return []

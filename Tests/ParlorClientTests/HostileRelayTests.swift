@@ -1,0 +1,159 @@
+import ParlorClient
+import ParlorCrypto
+import ParlorProtocol
+import Testing
+
+/// The relay lies (docs/PROTOCOL.md §11): each test hands real `RoomSession`s — the room client's
+/// whole control logic — what a deviating relay would send, and checks that the attack is
+/// refused, reported (a `refused` event and the session's counter), and that the room then goes
+/// on with the honest messages. The media-side attacks (forged, replayed and far-future frames)
+/// are in `MediaAuthenticityTests`; the relay's own refusals in ParlorServerTests.
+@Suite struct HostileRelayTests {
+    let fixture: RoomFixture
+    var room: HostedRoom { fixture.room }
+    let now = RoomFixture.now
+
+    init() throws { fixture = try RoomFixture() }
+
+    /// A host and a listener, Bob, holding epoch 1.
+    func hostAndBob() throws -> (RoomSession, RoomSession) {
+        var host = fixture.host()
+        var bob = try fixture.member("Bob", slot: 2, host: host)
+        fixture.admit(&bob, slot: 2, into: &host)
+        #expect(bob.epochs.current == 1 && bob.epochs.currentSecret == host.epochs.currentSecret)
+        return (host, bob)
+    }
+
+    func sealed(_ secret: [UInt8], to member: RoomSession) throws -> [SealedEpochSecret] {
+        [SealedEpochSecret(memberKey: member.identity.memberKey.publicKey, sealedSecret: try SealedBox.seal(secret, to: member.boxKey.publicKey))]
+    }
+
+    @Test func anEpochSecretTheRelayChoseIsRefused() throws {
+        var (host, bob) = try hostAndBob()
+        let before = bob.epochs
+        // The relay seals a secret of its choosing to Bob's box key (it knows it from the roster)…
+        let chosen = RoomKeys.newEpochSecret()
+        let ownStatement = try EpochStatement(roomID: room.keys.roomID, epoch: 2, secret: chosen,
+                                              recipients: [(bob.identity.memberKey.publicKey, bob.boxKey.publicKey)], signer: .generate())
+        #expect(refusals(bob.receive(.keyDelivery(KeyDelivery(epoch: 2, secrets: try sealed(chosen, to: bob), statement: ownStatement)),
+                                     now: now)) == ["epoch_key"], "vouched for by a key that is not the host's")
+        // …or under the host's real statement for the next epoch (a newcomer moves the room on).
+        var cy = try fixture.member("Cy", slot: 3, host: host)
+        let moved = fixture.admit(&cy, slot: 3, into: &host, now: now + 5)
+        let real = sent(moved).compactMap { if case .keyDelivery(let d) = $0 { d } else { nil } }.first!
+        let swapped = KeyDelivery(epoch: real.epoch, secrets: try sealed(chosen, to: bob), statement: real.statement)
+        #expect(refusals(bob.receive(.keyDelivery(swapped), now: now)) == ["epoch_key"], "a secret the statement does not commit to")
+        let mislabelled = KeyDelivery(epoch: real.epoch + 1, secrets: real.secrets, statement: real.statement)
+        #expect(refusals(bob.receive(.keyDelivery(mislabelled), now: now)) == ["epoch_key"], "another epoch's statement")
+        #expect(bob.epochs == before, "nothing was installed")
+        // The honest delivery still goes through, and everyone reads the same safety code.
+        fixture.deliver(moved, to: &bob)
+        #expect(bob.epochs.current == 2 && bob.epochs.currentSecret == host.epochs.currentSecret)
+        #expect(bob.refusals == 3 && bob.safetyCode == host.safetyCode && cy.safetyCode == host.safetyCode)
+    }
+
+    @Test func aPhantomMemberIsRefusedAndGetsNoKeys() throws {
+        var (host, _) = try hostAndBob()
+        // A member the relay made up: it knows the room id and the host's public key, not a link's private key.
+        let phantom = Ed25519SigningKey.generate(), phantomBox = X25519KeyPair.generate()
+        let fakeLink = Ed25519SigningKey.generate()
+        let fakeGrant = try Grant(roomID: room.keys.roomID, memberKey: fakeLink.publicKey, role: .listener, expiry: now + 60, signer: .generate())
+        let invented = MemberEntry(memberKey: phantom.publicKey, boxKey: phantomBox.publicKey, role: .listener, senderSlot: 9,
+                                   credential: MemberCredential(roomID: room.keys.roomID, memberKey: phantom, boxKey: phantomBox.publicKey,
+                                                                link: (fakeLink, fakeGrant)))
+        let effects = host.receive(.memberJoined(MemberJoined(member: invented)), now: now + 5)
+        #expect(refusals(effects) == ["member"])
+        #expect(sent(effects).isEmpty, "nothing sealed to it")
+        #expect(host.roster[MemberID(key: phantom.publicKey)] == nil)
+        // A later rekey (a real newcomer) is sealed to the real members only, and says so in its statement.
+        var cy = try fixture.member("Cy", slot: 3, host: host)
+        let moved = fixture.admit(&cy, slot: 3, into: &host, now: now + 10)
+        let deliveries = sent(moved).compactMap { if case .keyDelivery(let d) = $0 { d } else { nil } }
+        #expect(deliveries.flatMap(\.secrets).map(\.memberKey).contains(phantom.publicKey) == false)
+        #expect(deliveries.first?.statement.holders == 3, "host, Bob and Cy")
+        #expect(cy.epochs.current == 2 && host.refusals == 1)
+    }
+
+    @Test func aSubstitutedBoxKeyIsRefused() throws {
+        var (host, bob) = try hostAndBob()
+        // Bob's real entry with the relay's box key: the relay could open what is sealed to it.
+        let relayBox = X25519KeyPair.generate()
+        let real = fixture.entry(joining: bob, role: .listener, slot: 2)
+        let swapped = MemberEntry(memberKey: real.memberKey, boxKey: relayBox.publicKey, role: .listener, senderSlot: 2,
+                                  credential: real.credential)
+        let effects = host.receive(.memberJoined(MemberJoined(member: swapped)), now: now + 5)
+        #expect(refusals(effects) == ["member"] && sent(effects).isEmpty)
+        #expect(host.roster[bob.identity.memberID]?.boxKey == bob.boxKey.publicKey, "the verified entry stays")
+        _ = bob
+    }
+
+    @Test func aSecondJoinedIsRefused() throws {
+        var (host, bob) = try hostAndBob()
+        let slot = bob.me?.slot
+        let effects = bob.receive(.joined(Joined(memberIndex: 0, senderSlot: 40, role: .listener, epoch: 0, roster: [fixture.hostEntry(of: host)])), now: now)
+        #expect(refusals(effects) == ["joined"])
+        #expect(bob.me?.slot == slot && bob.phase == .inRoom && bob.epochs.current == 1)
+        _ = host.tick(now: now)
+    }
+
+    @Test func anImpostorHostAndItsKeysAreRefused() throws {
+        let host = fixture.host()
+        var listener = RoomSession(identity: try RoomIdentity(link: room.listenLink, name: "Cy"))
+        _ = listener.connected(handshakeHash: [UInt8](repeating: 1, count: 64))
+        // Someone else's key claims to host the room (as after a re-creation by an impostor).
+        let impostor = Ed25519SigningKey.generate(), impostorBox = X25519KeyPair.generate()
+        let fake = MemberEntry(memberKey: impostor.publicKey, boxKey: impostorBox.publicKey, role: .host, senderSlot: 1,
+                               credential: MemberCredential(roomID: room.keys.roomID, memberKey: impostor, boxKey: impostorBox.publicKey, link: nil))
+        let joined = listener.receive(.joined(Joined(memberIndex: 1, senderSlot: 2, role: .listener, epoch: 0, roster: [fake])), now: now)
+        #expect(refusals(joined) == ["member"])
+        #expect(listener.roster[MemberID(key: impostor.publicKey)] == nil && listener.title == nil)
+        let secret = RoomKeys.newEpochSecret()
+        let statement = try EpochStatement(roomID: room.keys.roomID, epoch: 0, secret: secret,
+                                           recipients: [(listener.identity.memberKey.publicKey, listener.boxKey.publicKey)], signer: impostor)
+        let keys = listener.receive(.keyDelivery(KeyDelivery(epoch: 0, secrets: try sealed(secret, to: listener), statement: statement)), now: now)
+        #expect(refusals(keys) == ["epoch_key"] && listener.epochs.current == nil)
+        _ = host
+    }
+
+    @Test func epochsMoveByOneOnlyOnceInTheRoom() throws {
+        var (host, bob) = try hostAndBob()
+        func delivery(_ epoch: UInt64) throws -> KeyDelivery {
+            let secret = RoomKeys.newEpochSecret()
+            let statement = try EpochStatement(roomID: room.keys.roomID, epoch: epoch, secret: secret,
+                                               recipients: [(bob.identity.memberKey.publicKey, bob.boxKey.publicKey)], signer: room.hostKey)
+            return KeyDelivery(epoch: epoch, secrets: try sealed(secret, to: bob), statement: statement)
+        }
+        // Even the host's own key cannot jump the room far ahead (to 2^48 - 1, stopping every
+        // later rekey) nor back.
+        #expect(refusals(bob.receive(.keyDelivery(try delivery(EpochStatement.maximumEpoch)), now: now)) == ["epoch_key"])
+        #expect(refusals(bob.receive(.keyDelivery(try delivery(0)), now: now)) == ["epoch_key"])
+        #expect(refusals(bob.receive(.keyDelivery(try delivery(1)), now: now)) == ["epoch_key"], "a second secret for the current epoch")
+        #expect(bob.epochs.current == 1)
+        #expect(refusals(bob.receive(.keyDelivery(try delivery(2)), now: now)).isEmpty)
+        #expect(bob.epochs.current == 2 && bob.refusals == 3)
+        _ = host.tick(now: now)
+    }
+
+    @Test func aModeratorVouchesOnlyWithTheHostsGrant() throws {
+        var (host, bob) = try hostAndBob()
+        let moderator = Ed25519SigningKey.generate()
+        let secret = RoomKeys.newEpochSecret()
+        let statement = try EpochStatement(roomID: room.keys.roomID, epoch: 2, secret: secret,
+                                           recipients: [(bob.identity.memberKey.publicKey, bob.boxKey.publicKey)], signer: moderator)
+        let byModerator = try Grant(roomID: room.keys.roomID, memberKey: moderator.publicKey, role: .moderator, expiry: now + 60, signer: .generate())
+        #expect(refusals(bob.receive(.keyDelivery(KeyDelivery(epoch: 2, secrets: try sealed(secret, to: bob), statement: statement,
+                                                                 authority: byModerator)), now: now)) == ["epoch_key"])
+        let byHost = try Grant(roomID: room.keys.roomID, memberKey: moderator.publicKey, role: .moderator, expiry: now + 60, signer: room.hostKey)
+        #expect(refusals(bob.receive(.keyDelivery(KeyDelivery(epoch: 2, secrets: try sealed(secret, to: bob), statement: statement,
+                                                                 authority: byHost)), now: now)).isEmpty)
+        #expect(bob.epochs.current == 2)
+        _ = host.tick(now: now)
+    }
+
+    @Test func aForgedCharterIsRefused() throws {
+        var (host, bob) = try hostAndBob()
+        let forged = try RoomCharter(roomID: room.keys.roomID, version: 9, linkKeys: [Ed25519SigningKey.generate().publicKey], host: .generate())
+        #expect(refusals(bob.receive(.charterUpdate(CharterUpdate(charter: forged)), now: now)) == ["charter"])
+        #expect(refusals(host.receive(.charterUpdate(CharterUpdate(charter: forged)), now: now)) == ["charter"])
+    }
+}
