@@ -53,7 +53,7 @@ public struct BadInputCampaign {
 
     /// Runs every attack once, in order; returns what each tried and what the relay counted.
     public func run() throws -> [Attack] {
-        let room = RoomKeys.generate()
+        let room = try BenchRoom()
         let host = try RelayChurnBenchmark.host(room: room, port: port, relayKey: relayKey)
         var attacks: [Attack] = []
         // Attacking sessions stay open until the end: closing one with the relay's answers unread
@@ -139,7 +139,7 @@ public struct BadInputCampaign {
         try attack("forged grant", "unauthenticated") {
             let member = try RelaySocketSession(port: port, relayKey: relayKey)
             held.append(member)
-            _ = try member.join(room: room.roomID)
+            _ = try member.join(room: room)
             for _ in 0..<Self.triesEach {
                 let forged = try Grant(roomID: room.roomID, memberKey: member.memberKey, role: .speaker,
                                        expiry: UInt64(Date().timeIntervalSince1970) + 3600, signer: Ed25519SigningKey.generate())
@@ -166,7 +166,7 @@ public struct BadInputCampaign {
             let stalled = try RelaySocketSession(port: port, relayKey: relayKey)
             var small: Int32 = 4_096
             setsockopt(stalled.tcp, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-            _ = try stalled.join(room: room.roomID)
+            _ = try stalled.join(room: room)
             held.append(stalled)
             let frame = [UInt8](repeating: 7, count: 1_000)
             for n in 0..<Self.stallFrames {

@@ -23,11 +23,11 @@ public final class LiveRoom {
     /// Creates the room on the relay at `port`, joins `listenerCount` listeners with UDP media,
     /// and starts speaking and counting.
     public init(port: UInt16, relayKey: [UInt8], listenerCount: Int) throws {
-        let room = RoomKeys.generate()
+        let room = try BenchRoom()
         let host = try RelayChurnBenchmark.host(room: room, port: port, relayKey: relayKey)
         listeners = try (0..<listenerCount).map { _ in
             let listener = try RelaySocketSession(port: port, relayKey: relayKey)
-            _ = try listener.join(room: room.roomID)
+            _ = try listener.join(room: room)
             try listener.setUpMedia()
             return listener
         }

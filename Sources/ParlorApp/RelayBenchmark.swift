@@ -84,24 +84,21 @@ public enum RelayBenchmark {
 
         let setupStart = Monotonic.nanoseconds
         let rssBefore = relay.rssKiB()
-        let room = RoomKeys.generate()
-        let host = try RelaySocketSession(port: relay.port, relayKey: relay.key)
-        try host.send(.createRoom(CreateRoom(roomID: room.roomID, hostKey: host.memberKey)))
-        _ = try host.join(room: room.roomID)
+        let room = try BenchRoom()
+        let host = try RelaySocketSession(port: relay.port, relayKey: relay.key, member: room.host)
+        try host.create(room: room)
         try host.setUpMedia()
         var speakers = [host]
         for _ in 1..<max(options.speakers, 1) {
             let speaker = try RelaySocketSession(port: relay.port, relayKey: relay.key)
-            let grant = try Grant(roomID: room.roomID, memberKey: speaker.memberKey, role: .speaker,
-                                  expiry: UInt64(Date().timeIntervalSince1970) + 3600, signer: host.member)
-            _ = try speaker.join(room: room.roomID, grant: grant)
+            _ = try speaker.join(room: room, as: .speaker)
             try speaker.setUpMedia()
             speakers.append(speaker)
         }
         var listeners: [RelaySocketSession] = []
         for i in 0..<options.listeners {
             let listener = try RelaySocketSession(port: relay.port, relayKey: relay.key)
-            _ = try listener.join(room: room.roomID)
+            _ = try listener.join(room: room)
             try listener.setUpMedia()
             listeners.append(listener)
             if (i + 1) % 500 == 0 { progress("\(i + 1) listeners joined") }

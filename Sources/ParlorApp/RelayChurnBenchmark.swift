@@ -107,7 +107,7 @@ public enum RelayChurnBenchmark {
         result.listeners = options.listeners
         var peak = relay.rssKiB()
         var heapPeak = relay.heapKiB()
-        let room = RoomKeys.generate()
+        let room = try BenchRoom()
         let speaker = PacedSpeaker(try host(room: room, port: relay.port, relayKey: relay.key))
         let tally = HopCounterTally()
         speaker.start()
@@ -115,7 +115,7 @@ public enum RelayChurnBenchmark {
 
         func join() throws -> RelaySocketSession {
             let listener = try RelaySocketSession(port: relay.port, relayKey: relay.key)
-            _ = try listener.join(room: room.roomID)
+            _ = try listener.join(room: room)
             try listener.setUpMedia()
             return listener
         }
@@ -184,10 +184,9 @@ public enum RelayChurnBenchmark {
     }
 
     /// The room's host, who speaks: it created the room and set up media.
-    static func host(room: RoomKeys, port: UInt16, relayKey: [UInt8]) throws -> RelaySocketSession {
-        let host = try RelaySocketSession(port: port, relayKey: relayKey)
-        try host.send(.createRoom(CreateRoom(roomID: room.roomID, hostKey: host.memberKey)))
-        _ = try host.join(room: room.roomID)
+    static func host(room: BenchRoom, port: UInt16, relayKey: [UInt8]) throws -> RelaySocketSession {
+        let host = try RelaySocketSession(port: port, relayKey: relayKey, member: room.host)
+        try host.create(room: room)
         try host.setUpMedia()
         return host
     }

@@ -15,7 +15,8 @@ public final class RelaySocketSession {
     public var transport: NoiseTransport
     private var frames = ControlFrameReader()
     let relayPort: UInt16
-    public let member = Ed25519SigningKey.generate()
+    /// The member key: fresh, or the room's host key for the session that creates a room.
+    public let member: Ed25519SigningKey
     let box = X25519KeyPair.generate()
     let receiverIndex = UInt32.random(in: 1...UInt32.max)
     public private(set) var mediaSender: MediaSender?
@@ -26,7 +27,8 @@ public final class RelaySocketSession {
     /// The relay refused the handshake even with a cookie (its per-address rate).
     public struct Refused: Error {}
 
-    public init(port: UInt16, relayKey: [UInt8]) throws {
+    public init(port: UInt16, relayKey: [UInt8], member: Ed25519SigningKey = .generate()) throws {
+        self.member = member
         relayPort = port
         let (tcp, transport, reader, neededCookie) = try Self.handshake(port: port, relayKey: relayKey)
         let udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
@@ -109,10 +111,10 @@ public final class RelaySocketSession {
     }
 
     /// Reads messages until one matches, returning it (others are skipped).
-    public func receive<T>(within seconds: Double = 5, _ match: (ControlMessage) -> T?) throws -> T {
+    public func receive<T>(within seconds: Double = 5, _ match: (ControlMessage) throws -> T?) throws -> T {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if let found = match(try receive(within: deadline.timeIntervalSinceNow)) { return found }
+            if let found = try match(try receive(within: deadline.timeIntervalSinceNow)) { return found }
         }
         throw Timeout()
     }
@@ -132,13 +134,54 @@ public final class RelaySocketSession {
         throw Timeout()
     }
 
-    public func join(room: [UInt8], grant: Grant? = nil, profile: [UInt8]? = nil) throws -> Joined {
-        let join = Join(roomID: room, signingKey: member, boxKey: box.publicKey, grant: grant,
-                            handshakeHash: transport.handshakeHash, profile: profile)
+    /// The relay refused a request with an `error` message.
+    public struct Refusal: Error, CustomStringConvertible {
+        public let error: ErrorMessage
+        public var code: ErrorMessage.Code? { ErrorMessage.Code(rawValue: error.code) }
+        public var description: String { "refused with error \(error.code): \(error.text)" }
+    }
+
+    /// The public box key this session's joins bind.
+    public var boxKey: [UInt8] { box.publicKey }
+
+    /// A `join` for `roomID` signed for this session, admitted by `link` (nil for the host).
+    public func joinMessage(roomID: [UInt8], link: InviteLink.Admission?, grant: Grant? = nil, profile: [UInt8]? = nil) -> Join {
+        Join(roomID: roomID, signingKey: member, boxKey: box.publicKey, grant: grant,
+             handshakeHash: transport.handshakeHash, profile: profile, link: link)
+    }
+
+    /// Joins `room` by its speak link for `.speaker`, its listen link otherwise (or as host when
+    /// this session's member key is the host key).
+    public func join(room: BenchRoom, as role: Role = .listener, grant: Grant? = nil, profile: [UInt8]? = nil) throws -> Joined {
+        let link = member.publicKey == room.host.publicKey ? nil : (role >= .speaker ? room.speakLink : room.listenLink)
+        return try join(joinMessage(roomID: room.roomID, link: link, grant: grant, profile: profile))
+    }
+
+    /// Sends `join` and waits for `joined`; an error in reply to it is a `Refusal`.
+    public func join(_ join: Join) throws -> Joined {
         try send(.join(join))
-        return try receive { message in
-            if case .joined(let joined) = message { return joined }
-            return nil
+        return try receiveJoined()
+    }
+
+    /// Creates `room` (this session's member key must be its host key) and joins it as host.
+    @discardableResult
+    public func create(room: BenchRoom, listed: Bool = false, title: [UInt8]? = nil) throws -> Joined {
+        try send(.createRoom(CreateRoom(roomID: room.roomID, hostKey: member.publicKey, listed: listed, directoryTitle: title,
+                                        charter: room.charter)))
+        return try join(joinMessage(roomID: room.roomID, link: nil))
+    }
+
+    static let createRoomType: UInt8 = 10
+    static let joinType: UInt8 = 11
+
+    private func receiveJoined() throws -> Joined {
+        try receive { message throws -> Joined? in
+            switch message {
+            case .joined(let joined): return joined
+            case .error(let error) where error.inReplyTo == Self.createRoomType || error.inReplyTo == Self.joinType:
+                throw Refusal(error: error)
+            default: return nil
+            }
         }
     }
 
@@ -198,5 +241,48 @@ public final class RelaySocketSession {
                 throw POSIXError(.ECONNRESET)
             }
         }
+    }
+}
+
+/// A room as the bench and campaign clients make it: the host's key names it, its charter lists
+/// a listen link and a speak link, and each link is its own key with the host's grant, as in
+/// link v2 (docs/PROTOCOL.md §7).
+public struct BenchRoom: @unchecked Sendable {
+    public let host: Ed25519SigningKey
+    public let roomID: [UInt8]
+    public let listenLink: InviteLink.Admission
+    public let speakLink: InviteLink.Admission
+    public let charter: RoomCharter
+
+    /// A new room whose links are valid for `linkSeconds`.
+    public init(linkSeconds: UInt64 = 86_400) throws {
+        let host = Ed25519SigningKey.generate()
+        let roomID = try RoomKeys.roomID(hostKey: host.publicKey)
+        let expiry = UInt64(Date().timeIntervalSince1970) + linkSeconds
+        let listen = try Self.link(roomID: roomID, host: host, role: .listener, expiry: expiry)
+        let speak = try Self.link(roomID: roomID, host: host, role: .speaker, expiry: expiry)
+        try self.init(host: host, listenLink: listen, speakLink: speak, version: 1)
+    }
+
+    public init(host: Ed25519SigningKey, listenLink: InviteLink.Admission, speakLink: InviteLink.Admission, version: UInt64) throws {
+        self.host = host
+        roomID = try RoomKeys.roomID(hostKey: host.publicKey)
+        self.listenLink = listenLink
+        self.speakLink = speakLink
+        charter = try RoomCharter(roomID: roomID, version: version,
+                                  linkKeys: [listenLink.linkKey.publicKey, speakLink.linkKey.publicKey], host: host)
+    }
+
+    /// A fresh link key with the host's grant for `role`.
+    public static func link(roomID: [UInt8], host: Ed25519SigningKey, role: Role, expiry: UInt64) throws -> InviteLink.Admission {
+        let key = Ed25519SigningKey.generate()
+        return InviteLink.Admission(linkKey: key, grant: try Grant(roomID: roomID, memberKey: key.publicKey, role: role,
+                                                                   expiry: expiry, signer: host))
+    }
+
+    /// The room after the host replaced its listen link (as after a ban), with a higher version.
+    public func replacingListenLink() throws -> BenchRoom {
+        let fresh = try Self.link(roomID: roomID, host: host, role: .listener, expiry: listenLink.grant.expiry)
+        return try BenchRoom(host: host, listenLink: fresh, speakLink: speakLink, version: charter.version + 1)
     }
 }

@@ -17,6 +17,8 @@ extension ErrorMessage.Code {
         case .slotsExhausted: self = .slotsExhausted
         case .forbidden: self = .notAllowed
         case .grantRevoked: self = .grantRevoked
+        case .linkRevoked: self = .linkRevoked
+        case .stale: self = .notAllowed
         }
     }
 
@@ -31,7 +33,7 @@ extension ErrorMessage.Code {
         case .badProof: return "join proof does not verify for this session"
         case .badGrant: return "grant is forged, expired, for another room or member, or signed by someone who may not"
         case .noSuchRoom: return "no such room on this relay (it may have ended)"
-        case .roomExists: return "a room with this id exists under another host key"
+        case .roomExists: return "a room with this id exists under another host key, or the id is not the one the host key names"
         case .tooManyRooms: return "this relay is at its room limit"
         case .roomFull: return "the room is full"
         case .stageFull: return "the stage is full"
@@ -43,6 +45,7 @@ extension ErrorMessage.Code {
         case .grantRevoked: return "this grant was revoked"
         case .slotsExhausted: return "the room has used all its sender slots; start a new room"
         case .mediaNotSetUp: return "send media_setup before media"
+        case .linkRevoked: return "the host replaced the link you joined with; ask for a new link"
         }
     }
 }

@@ -25,6 +25,8 @@ public enum RelayConfigurationFile {
         "media_burst": \.mediaBurst,
         "blobs_per_second": \.blobsPerSecond,
         "blob_burst": \.blobBurst,
+        "joins_per_second": \.joinsPerSecond,
+        "join_burst": \.joinBurst,
         "handshakes_per_second": \.handshakesPerSecond,
         "address_handshakes_per_second": \.addressHandshakesPerSecond,
         "idle_timeout_seconds": \.idleTimeoutSeconds,

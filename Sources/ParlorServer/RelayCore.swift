@@ -18,6 +18,8 @@ final class RelayCore {
         var bucket: TokenBucket
         /// Chat and reactions fan out to the whole room, so they have a tighter rate of their own.
         var blobBucket: TokenBucket
+        /// Joins, so that a join/leave loop cannot burn a room's sender slots.
+        var joinBucket: TokenBucket
     }
 
     let limits: RelayLimits
@@ -69,7 +71,8 @@ final class RelayCore {
         log.debug("\(id) opened from \(channel.remoteAddress.map { "\($0)" } ?? "?")")
         sessions[id] = Session(channel: channel,
                                bucket: TokenBucket(rate: limits.controlMessagesPerSecond, burst: limits.controlBurst, now: now),
-                               blobBucket: TokenBucket(rate: limits.blobsPerSecond, burst: limits.blobBurst, now: now))
+                               blobBucket: TokenBucket(rate: limits.blobsPerSecond, burst: limits.blobBurst, now: now),
+                               joinBucket: TokenBucket(rate: limits.joinsPerSecond, burst: limits.joinBurst, now: now))
         metrics.add(.sessionsOpen)
         sessionsHighWater = max(sessionsHighWater, sessions.count)
         return id
@@ -158,9 +161,28 @@ final class RelayCore {
             send(.mediaSetup(MediaSetup(receiverIndex: index, udpPort: udpPort)), to: id)
         case .createRoom(let create):
             guard rooms.room(of: id) == nil else { throw RoomRefusal.alreadyInARoom }
+            // Only the holder of the key a room id names may create it (its `join` proves it
+            // holds the key), under a charter that key signed: an impostor gets nothing, after a
+            // relay restart too.
+            guard let named = try? RoomKeys.roomID(hostKey: create.hostKey), named == create.roomID else {
+                metrics.dropped(.unauthenticated)
+                throw ErrorMessage.Code.roomExists
+            }
+            do {
+                try create.charter.verify(roomID: create.roomID, hostKey: create.hostKey)
+            } catch {
+                metrics.dropped(.unauthenticated)
+                throw ErrorMessage.Code.badGrant
+            }
             sessions[id]?.pendingCreate = create
         case .join(let join):
+            guard sessions[id]?.joinBucket.take(now: now) == true else {
+                metrics.dropped(.rateLimited)
+                throw ErrorMessage.Code.rateLimited
+            }
             try self.join(join, from: id)
+        case .charterUpdate(let update):
+            try updateCharter(update.charter, from: id)
         case .leave:
             deliver(rooms.leave(session: id))
             roomsChanged()
@@ -210,16 +232,22 @@ final class RelayCore {
         var deliveries: [Delivery]
         if let create = session.pendingCreate, create.roomID == join.roomID, create.hostKey == join.memberKey {
             guard rooms.rooms[room] == nil || rooms.rooms[room]!.hostKey == key else { throw RoomRefusal.roomExists }
+            _ = try verify(join.credential, of: join, hostKey: create.hostKey)
             deliveries = try rooms.create(session: id, room: room, hostKey: key, hostBoxKey: box,
-                                          directoryEntry: create.listed ? (create.directoryTitle ?? []) : nil)
+                                          directoryEntry: create.listed ? (create.directoryTitle ?? []) : nil,
+                                          charter: create.charter, credential: join.credential)
             metrics.add(.roomsCreated)
         } else {
-            var role = Role.listener
+            guard let hostKey = rooms.rooms[room]?.hostKey else { throw RoomRefusal.noSuchRoom }
+            let linkRole = try verify(join.credential, of: join, hostKey: hostKey.bytes)
+            var grantRole: Role?
             if let grant = join.grant {
-                role = try verify(grant, forMember: key, room: room)
+                grantRole = try verify(grant, forMember: key, room: room)
                 sessions[id]?.grantSignature = grant.signature
             }
-            deliveries = try rooms.join(session: id, room: room, key: key, boxKey: box, role: role, grantSignature: join.grant?.signature)
+            deliveries = try rooms.join(session: id, room: room, key: key, boxKey: box, linkKey: join.credential.linkKey,
+                                        linkRole: linkRole, grantRole: grantRole, grantSignature: join.grant?.signature,
+                                        credential: join.credential)
         }
         sessions[id]?.pendingCreate = nil
         metrics.add(.membersJoined)
@@ -229,6 +257,37 @@ final class RelayCore {
         }
         deliver(deliveries)
         roomsChanged()
+    }
+
+    /// Checks a member's credential (docs/PROTOCOL.md §7.4) against the room's host key and
+    /// returns the role its link gives (host for the host). A binding that does not verify under
+    /// the member key is `bad_proof`; an admission, link grant or link role that does not hold is
+    /// `bad_grant`. Both are counted as unauthenticated. Whether the link is still in the
+    /// room's charter is the room table's rule.
+    private func verify(_ credential: MemberCredential, of join: Join, hostKey: [UInt8]) throws -> Role {
+        do {
+            return try credential.verify(roomID: join.roomID, hostKey: hostKey, memberKey: join.memberKey, boxKey: join.boxKey,
+                                         now: unixTime())
+        } catch {
+            metrics.dropped(.unauthenticated)
+            // Verified as if the member were the host, only the binding is checked: which one failed?
+            let bindingHolds = (try? credential.verify(roomID: join.roomID, hostKey: join.memberKey, memberKey: join.memberKey,
+                                                       boxKey: join.boxKey, now: 0)) != nil
+            throw bindingHolds ? ErrorMessage.Code.badGrant : ErrorMessage.Code.badProof
+        }
+    }
+
+    /// The host signs a new charter (after a ban, with the banned member's link replaced).
+    private func updateCharter(_ charter: RoomCharter, from id: SessionID) throws {
+        let room = try roomOrRefuse(id)
+        guard room.members[id]?.role == .host else { throw RoomRefusal.forbidden }
+        do {
+            try charter.verify(roomID: room.id.bytes, hostKey: room.hostKey.bytes)
+        } catch {
+            metrics.dropped(.unauthenticated)
+            throw ErrorMessage.Code.badGrant
+        }
+        deliver(try rooms.updateCharter(session: id, charter: charter))
     }
 
     /// Checks a grant's signature, room, member and expiry; the signer must be the host or a
@@ -293,14 +352,19 @@ final class RelayCore {
     }
 
     /// A host or moderator hands a new epoch's secret to each member, sealed to its box key: each
-    /// member receives only its own sealed copy.
+    /// member receives only its own sealed copy, with the keeper's statement and authority (which
+    /// the members check; the relay does not).
     private func deliverKeys(_ delivery: KeyDelivery, from id: SessionID) throws {
         let room = try roomOrRefuse(id)
         guard room.members[id]?.role.canModerate == true else { throw RoomRefusal.forbidden }
+        // Members learn the room's epoch from `joined`: nobody may move it back. The same epoch
+        // again is the keeper handing the current secret to a newcomer.
+        if let last = epochs[room.id], delivery.epoch < last { throw RoomRefusal.stale }
         epochs[room.id] = delivery.epoch
         for secret in delivery.secrets {
             guard let key = OpaqueKey(secret.memberKey), let session = room.session(of: key) else { continue }
-            send(.keyDelivery(KeyDelivery(epoch: delivery.epoch, secrets: [secret])), to: session)
+            send(.keyDelivery(KeyDelivery(epoch: delivery.epoch, secrets: [secret], statement: delivery.statement,
+                                          authority: delivery.authority)), to: session)
         }
     }
 
@@ -393,8 +457,11 @@ final class RelayCore {
     /// speakers at once.
     static let rosterBytesPerJoined = 12_000
 
-    /// What one roster entry takes on the wire, at most: keys, role, slot, profile, TLV framing.
-    static func entryBytes(_ member: RoomMember) -> Int { 96 + (member.profile?.count ?? 0) }
+    /// What one roster entry takes on the wire, at most: keys, role, slot, profile, credential
+    /// (297 bytes for a member, 64 for the host), TLV framing.
+    static func entryBytes(_ member: RoomMember) -> Int {
+        96 + (member.profile?.count ?? 0) + member.credential.encoded.count + 3
+    }
 
     private func deliver(_ deliveries: [Delivery]) {
         for delivery in deliveries {
@@ -422,9 +489,10 @@ final class RelayCore {
     private func controlMessage(for delivery: Delivery) -> ControlMessage? {
         switch delivery.notice {
         case let .joined(you, roster):
-            let epoch = rooms.room(of: delivery.to).flatMap { epochs[$0.id] } ?? 0
+            let room = rooms.room(of: delivery.to)
+            let epoch = room.flatMap { epochs[$0.id] } ?? 0
             return .joined(Joined(memberIndex: UInt32(roster.firstIndex(of: you) ?? roster.count), senderSlot: you.senderSlot, role: you.role,
-                                  epoch: epoch, roster: roster.map(Self.entry)))
+                                  epoch: epoch, roster: roster.map(Self.entry), charter: room?.charter))
         case let .memberJoined(member): return .memberJoined(MemberJoined(member: Self.entry(member)))
         case let .memberLeft(key): return .memberLeft(MemberLeft(memberKey: key.bytes))
         case let .roleChanged(key, role): return .roleChanged(RoleChanged(memberKey: key.bytes, role: role))
@@ -438,12 +506,13 @@ final class RelayCore {
         case let .removed(key, banned, actor):
             return .moderation(Moderation(action: banned ? .ban : .remove, target: key.bytes, actor: actor.bytes))
         case let .roomEnded(actor): return .moderation(Moderation(action: .endRoom, target: actor.bytes, actor: actor.bytes))
+        case let .charter(charter): return .charterUpdate(CharterUpdate(charter: charter))
         }
     }
 
     private static func entry(_ member: RoomMember) -> MemberEntry {
         MemberEntry(memberKey: member.key.bytes, boxKey: member.boxKey.bytes, role: member.role,
-                    senderSlot: member.senderSlot, profile: member.profile)
+                    senderSlot: member.senderSlot, profile: member.profile, credential: member.credential)
     }
 
     /// After rooms were created, joined, left or ended: forgets what the relay kept for rooms

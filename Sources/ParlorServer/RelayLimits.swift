@@ -22,6 +22,10 @@ public struct RelayLimits: Sendable, Equatable {
     /// Chat and reaction blobs per second one session may send (each goes to the whole room).
     public var blobsPerSecond = 5
     public var blobBurst = 20
+    /// Joins per second one session may send, sustained; `joinBurst` at once (a join/leave loop
+    /// would otherwise burn a room's 65,534 sender slots in seconds).
+    public var joinsPerSecond = 1
+    public var joinBurst = 3
     /// New handshakes per second before the relay answers with cookie replies instead (WireGuard-style).
     public var handshakesPerSecond = 500
     /// Above `handshakesPerSecond`: handshakes per second one IP address may make with a valid cookie.

@@ -1,3 +1,5 @@
+import ParlorCrypto
+
 /// One room on the relay, named by an opaque id. The relay knows its members' keys and roles,
 /// the order of raised hands and who is banned; never its title, names or audio.
 public struct Room: Sendable {
@@ -19,10 +21,19 @@ public struct Room: Sendable {
     /// Signatures of grants voided by a move to the audience.
     var revokedGrants: Set<[UInt8]> = []
     var nextSlot: UInt16 = 1
+    /// The host's signed list of the links that admit members now (verified before it is stored).
+    public internal(set) var charter: RoomCharter
+    /// Member keys this room admitted: one whose link was replaced after it joined may come back.
+    /// At most one per slot ever given out, so bounded by the 65,534 slots.
+    var admitted: Set<OpaqueKey> = []
+    /// Member keys moved to the audience (or removed): their link's speaker role does not come
+    /// back on a rejoin until they present a new personal grant.
+    var demoted: Set<OpaqueKey> = []
 
-    init(id: OpaqueKey, hostKey: OpaqueKey) {
+    init(id: OpaqueKey, hostKey: OpaqueKey, charter: RoomCharter) {
         self.id = id
         self.hostKey = hostKey
+        self.charter = charter
     }
 
     /// Members on stage (host, moderators, speakers).

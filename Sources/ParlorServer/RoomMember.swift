@@ -16,9 +16,13 @@ public struct RoomMember: Sendable, Equatable {
     public internal(set) var handRaised = false
     /// The member's display name and the like, sealed under the room's metadata key.
     public internal(set) var profile: [UInt8]?
+    /// The credential the member joined with (verified by the relay), passed on unchanged in
+    /// roster entries so keepers check it before they seal anything to `boxKey`.
+    public let credential: MemberCredential
 
-    public init(session: SessionID, key: OpaqueKey, boxKey: OpaqueKey, role: Role, senderSlot: UInt16) {
+    public init(session: SessionID, key: OpaqueKey, boxKey: OpaqueKey, role: Role, senderSlot: UInt16, credential: MemberCredential) {
         self.session = session
+        self.credential = credential
         self.key = key
         self.boxKey = boxKey
         self.role = role

@@ -21,6 +21,8 @@ public enum RoomNotice: Sendable, Equatable {
     case replaced
     /// The room was ended by a moderator (its key).
     case roomEnded(by: OpaqueKey)
+    /// To moderators and the host: the host signed a new charter (passed on unchanged).
+    case charter(RoomCharter)
 }
 
 /// One notice for one session.
@@ -37,4 +39,8 @@ public enum RoomRefusal: Error, Sendable, Equatable {
     case forbidden
     /// A grant that was revoked (its member was moved to the audience) was presented again.
     case grantRevoked
+    /// A newcomer's link is not in the room's current charter (the host replaced it).
+    case linkRevoked
+    /// A charter whose version is not above the stored one, or an epoch below the last delivered.
+    case stale
 }

@@ -29,28 +29,44 @@ public struct RoomTable: Sendable {
     }
 
     /// Creates a room and joins its creator as host. Creating an existing room with the same host
-    /// key joins it as host instead (a host reconnecting after the room emptied or the relay restarted).
+    /// key joins it as host instead (a host reconnecting after the room emptied or the relay
+    /// restarted), and replaces the stored charter when `charter` is newer. The caller has checked
+    /// that the room id is the one the host key names, the charter's signature and the host's proof.
     public mutating func create(session: SessionID, room id: OpaqueKey, hostKey: OpaqueKey, hostBoxKey: OpaqueKey,
-                                directoryEntry: [UInt8]?) throws(RoomRefusal) -> [Delivery] {
+                                directoryEntry: [UInt8]?, charter: RoomCharter,
+                                credential: MemberCredential) throws(RoomRefusal) -> [Delivery] {
         if let existing = rooms[id] {
             guard existing.hostKey == hostKey else { throw .roomExists }
+            if charter.version > existing.charter.version { rooms[id]!.charter = charter }
         } else {
             guard rooms.count < limits.maxRooms else { throw .tooManyRooms }
-            rooms[id] = Room(id: id, hostKey: hostKey)
+            rooms[id] = Room(id: id, hostKey: hostKey, charter: charter)
         }
         if let directoryEntry { rooms[id]!.directoryEntry = directoryEntry }
-        return try join(session: session, room: id, key: hostKey, boxKey: hostBoxKey, role: .host, grantSignature: nil)
+        return try join(session: session, room: id, key: hostKey, boxKey: hostBoxKey, linkKey: nil, credential: credential)
     }
 
-    /// Adds `session` to a room with the role its verified grant gives (`.listener` without one).
+    /// Adds `session` to a room. The caller has verified the member's credential (`linkKey` and
+    /// `linkRole` are what its link gives) and its personal grant, if any (`grantRole`). The table
+    /// applies the room's rules: banned keys stay out; a newcomer's link must be in the current
+    /// charter (a member admitted before may come back after its link was replaced); the role is
+    /// the higher of the link's and the grant's, at most moderator, except that a member moved to
+    /// the audience gets its link's stage role back only with a new personal grant.
     public mutating func join(session: SessionID, room id: OpaqueKey, key: OpaqueKey, boxKey: OpaqueKey,
-                              role requested: Role, grantSignature: [UInt8]?) throws(RoomRefusal) -> [Delivery] {
+                              linkKey: [UInt8]?, linkRole: Role = .listener, grantRole: Role? = nil,
+                              grantSignature: [UInt8]? = nil, credential: MemberCredential) throws(RoomRefusal) -> [Delivery] {
         guard roomOfSession[session] == nil else { throw .alreadyInARoom }
         guard var room = rooms[id] else { throw .noSuchRoom }
         guard !room.banned.contains(key) else { throw .banned }
+        let isHost = key == room.hostKey
+        if !isHost {
+            let linkAdmits = linkKey.map { room.charter.admits(linkKey: $0) } ?? false
+            guard linkAdmits || room.admitted.contains(key) else { throw .linkRevoked }
+        }
         guard room.members.count < limits.maxMembersPerRoom else { throw .roomFull }
         if let grantSignature, room.revokedGrants.contains(grantSignature) { throw .grantRevoked }
-        let role: Role = key == room.hostKey ? .host : min(requested, .moderator)
+        let fromLink = room.demoted.contains(key) ? Role.listener : min(linkRole, .speaker)
+        let role: Role = isHost ? .host : min(max(fromLink, grantRole ?? .listener), .moderator)
         if role.isOnStage, room.stageCount >= limits.maxSpeakersPerRoom, role != .host { throw .stageFull }
         guard room.nextSlot < UInt16.max else { throw .slotsExhausted }
 
@@ -60,7 +76,10 @@ public struct RoomTable: Sendable {
         if let stale = room.session(of: key) {
             deliveries += remove(stale, from: &room, notice: .replaced)
         }
-        let member = RoomMember(session: session, key: key, boxKey: boxKey, role: role, senderSlot: room.nextSlot)
+        if grantRole != nil { room.demoted.remove(key) }
+        if !isHost { room.admitted.insert(key) }
+        let member = RoomMember(session: session, key: key, boxKey: boxKey, role: role, senderSlot: room.nextSlot,
+                                credential: credential)
         room.nextSlot += 1
         deliveries += toThoseWhoSee(member, .memberJoined(member), in: room)
         room.members[session] = member
@@ -72,6 +91,18 @@ public struct RoomTable: Sendable {
         rooms[id] = room
         roomOfSession[session] = id
         return deliveries
+    }
+
+    /// The host replaces the room's charter with a newer one (its signature already checked):
+    /// stored for later `joined`s and passed to every moderator and the host, so keepers check
+    /// newcomers against the newest list of links.
+    public mutating func updateCharter(session: SessionID, charter: RoomCharter) throws(RoomRefusal) -> [Delivery] {
+        var room = try roomOf(session)
+        guard room.members[session]!.role == .host else { throw .forbidden }
+        guard charter.version > room.charter.version else { throw .stale }
+        room.charter = charter
+        rooms[room.id] = room
+        return room.moderators.map { Delivery(to: $0, notice: .charter(charter)) }
     }
 
     /// Removes `session` from its room (it left, or its connection closed). An empty room is deleted.
@@ -89,6 +120,8 @@ public struct RoomTable: Sendable {
         let current = room.members[session]!
         let role = current.role == .host ? Role.host : min(requested, .moderator)
         if role.isOnStage, !current.role.isOnStage, room.stageCount >= limits.maxSpeakersPerRoom { throw .stageFull }
+        // A new personal grant: a member moved to the audience is a member like any other again.
+        room.demoted.remove(current.key)
         var deliveries: [Delivery]
         if current.role.isOnStage || !role.isOnStage {
             room.members[session]!.role = role
@@ -137,7 +170,8 @@ public struct RoomTable: Sendable {
     }
 
     /// A moderation request. Only moderators and the host may; nobody may act on the host.
-    /// `revokingGrant` is the signature of the target's current grant, voided on a move to the audience.
+    /// `revokingGrant` is the signature of the target's current grant, voided on a move to the
+    /// audience, a removal or a ban.
     public mutating func moderate(session: SessionID, action: ModerationAction, target key: OpaqueKey?,
                                   revokingGrant: [UInt8]? = nil) throws(RoomRefusal) -> [Delivery] {
         var room = try roomOf(session)
@@ -164,9 +198,14 @@ public struct RoomTable: Sendable {
             room.members[target]!.role = .listener
             room.members[target]!.muted = false
             if let revokingGrant { room.revokedGrants.insert(revokingGrant) }
+            room.demoted.insert(key)
             // Everyone knew them on stage; from now on only moderators see them.
             deliveries = broadcast(.roleChanged(key, .listener), in: room)
         case .remove, .ban:
+            // Either voids the target's grant: a removed member that comes back (with its link)
+            // comes back to the audience until someone grants it the stage again.
+            if let revokingGrant { room.revokedGrants.insert(revokingGrant) }
+            room.demoted.insert(key)
             if action == .ban { room.banned.insert(key) }
             deliveries = remove(target, from: &room, notice: .removed(key, banned: action == .ban, by: actor))
         case .end:

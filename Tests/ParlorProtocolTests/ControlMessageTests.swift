@@ -6,18 +6,34 @@ import ParlorCrypto
     static let key = [UInt8](repeating: 0xab, count: 32)
     static let otherKey = [UInt8](repeating: 0xcd, count: 32)
     static let grant = try! Grant(roomID: key, memberKey: otherKey, role: .speaker, expiry: 99, signer: .generate())
-    static let member = MemberEntry(memberKey: key, boxKey: otherKey, role: .moderator, senderSlot: 300, profile: [1, 2, 3])
+    static let host = Ed25519SigningKey.generate()
+    static let roomID = try! RoomKeys.roomID(hostKey: host.publicKey)
+    static let linkKey = Ed25519SigningKey.generate()
+    static let linkGrant = try! Grant(roomID: roomID, memberKey: linkKey.publicKey, role: .listener, expiry: 99, signer: host)
+    static let memberKey = Ed25519SigningKey.generate()
+    /// A member's credential (297 bytes) and the host's (64).
+    static let credential = MemberCredential(roomID: roomID, memberKey: memberKey, boxKey: otherKey, link: (linkKey, linkGrant))
+    static let hostCredential = MemberCredential(roomID: roomID, memberKey: host, boxKey: otherKey, link: nil)
+    static let charter = try! RoomCharter(roomID: roomID, version: 3, linkKeys: [linkKey.publicKey, key], host: host)
+    static let emptyCharter = try! RoomCharter(roomID: roomID, version: 0, linkKeys: [], host: host)
+    static let statement = try! EpochStatement(roomID: roomID, epoch: 7, secret: [UInt8](repeating: 9, count: 32),
+                                               recipients: [(memberKey.publicKey, otherKey)], signer: host)
+    static let member = MemberEntry(memberKey: key, boxKey: otherKey, role: .moderator, senderSlot: 300, profile: [1, 2, 3],
+                                    credential: credential)
+    static let hostEntry = MemberEntry(memberKey: host.publicKey, boxKey: otherKey, role: .host, senderSlot: 1, credential: hostCredential)
 
     /// One of every message, with optional fields both set and left out.
     static let samples: [ControlMessage] = [
         .ping(Ping(nonce: 0)), .pong(Pong(nonce: UInt64.max)),
         .error(ErrorMessage(.noSuchRoom, text: "no such room", inReplyTo: 11)), .error(ErrorMessage(code: 404, text: "future code")), .error(ErrorMessage(code: 1, text: "")),
         .serverClosing(ServerClosing(reason: "restart", retryAfterSeconds: 30)), .serverClosing(ServerClosing()),
-        .createRoom(CreateRoom(roomID: key, hostKey: otherKey, listed: true, directoryTitle: [9])),
-        .createRoom(CreateRoom(roomID: key, hostKey: otherKey)),
-        .join(Join(roomID: key, memberKey: otherKey, boxKey: key, grant: grant, proof: [UInt8](repeating: 7, count: 64), profile: [5])),
-        .join(Join(roomID: key, memberKey: otherKey, boxKey: key, proof: [UInt8](repeating: 7, count: 64))),
-        .joined(Joined(memberIndex: UInt32.max, senderSlot: 2, role: .listener, epoch: KeyDelivery.maximumEpoch, roster: [member, member])),
+        .createRoom(CreateRoom(roomID: key, hostKey: otherKey, listed: true, directoryTitle: [9], charter: charter)),
+        .createRoom(CreateRoom(roomID: key, hostKey: otherKey, charter: emptyCharter)),
+        .join(Join(roomID: key, memberKey: otherKey, boxKey: key, grant: grant, proof: [UInt8](repeating: 7, count: 64), profile: [5],
+                   credential: credential)),
+        .join(Join(roomID: key, memberKey: otherKey, boxKey: key, proof: [UInt8](repeating: 7, count: 64), credential: hostCredential)),
+        .joined(Joined(memberIndex: UInt32.max, senderSlot: 2, role: .listener, epoch: KeyDelivery.maximumEpoch, roster: [member, hostEntry],
+                       charter: charter)),
         .joined(Joined(memberIndex: 0, senderSlot: 0, role: .host, epoch: 0, roster: [])),
         .leave, .memberJoined(MemberJoined(member: member)), .memberLeft(MemberLeft(memberKey: key)),
         .profileSet(Profile(blob: [1])), .profileDelivery(Profile(memberKey: key, blob: [1, 2])),
@@ -25,7 +41,10 @@ import ParlorCrypto
         .handRaise, .handLower(HandLower()), .handLower(HandLower(memberKey: key)),
         .handUpdate(HandUpdate(memberKey: key, raised: true)), .handUpdate(HandUpdate(memberKey: key, raised: false)),
         .moderation(Moderation(action: .ban, target: key, actor: otherKey)), .moderation(Moderation(action: .endRoom, target: nil)),
-        .keyDelivery(KeyDelivery(epoch: 7, secrets: [SealedEpochSecret(memberKey: key, sealedSecret: [UInt8](repeating: 1, count: 80))])),
+        .keyDelivery(KeyDelivery(epoch: 7, secrets: [SealedEpochSecret(memberKey: key, sealedSecret: [UInt8](repeating: 1, count: 80))],
+                                 statement: statement)),
+        .keyDelivery(KeyDelivery(epoch: 7, secrets: [], statement: statement, authority: grant)),
+        .charterUpdate(CharterUpdate(charter: charter)), .charterUpdate(CharterUpdate(charter: emptyCharter)),
         .mediaSetup(MediaSetup(receiverIndex: 0xdead_beef, udpPort: 7000)), .mediaSetup(MediaSetup(receiverIndex: 1)),
         .mediaOverTCP(MediaOverTCP(payload: [UInt8](repeating: 0, count: 128))),
         .directoryRequest, .directoryListing(DirectoryListing(rooms: [DirectoryEntry(roomID: key, title: [3], listenerCount: 12)])),
@@ -40,7 +59,7 @@ import ParlorCrypto
             #expect(bytes[0] == 1 && bytes[1] == message.type)
             #expect(try ControlMessage.decode(bytes) == message)
         }
-        #expect(Set(Self.samples.map(\.type)).count == 25)
+        #expect(Set(Self.samples.map(\.type)).count == 26)
     }
 
     @Test func bytesAreTheDocumentedTLV() {
@@ -108,7 +127,7 @@ import ParlorCrypto
     @Test func joinProofBindsTheSession() throws {
         let member = Ed25519SigningKey.generate()
         let hash = [UInt8](repeating: 3, count: 64)
-        let join = Join(roomID: Self.key, signingKey: member, boxKey: Self.otherKey, handshakeHash: hash)
+        let join = Join(roomID: Self.key, signingKey: member, boxKey: Self.otherKey, handshakeHash: hash, link: nil)
         #expect(join.hasValidProof(handshakeHash: hash))
         #expect(!join.hasValidProof(handshakeHash: [UInt8](repeating: 4, count: 64)))
     }

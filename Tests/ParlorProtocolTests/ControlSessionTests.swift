@@ -14,8 +14,8 @@ import ParlorProtocol
         var relay = ControlSession(transport: try relayHandshake.split())
 
         let member = Ed25519SigningKey.generate()
-        let join = ControlMessage.join(Join(roomID: RoomKeys.generate().roomID, signingKey: member,
-                                            boxKey: X25519KeyPair.generate().publicKey, handshakeHash: client.handshakeHash))
+        let join = ControlMessage.join(Join(roomID: try RoomKeys.roomID(hostKey: member.publicKey), signingKey: member,
+                                            boxKey: X25519KeyPair.generate().publicKey, handshakeHash: client.handshakeHash, link: nil))
         let frame = try client.seal(join)
         #expect(frame.count == 2 + 256 + 16)
         var reader = ControlFrameReader()

@@ -4,37 +4,39 @@ import ParlorCrypto
 
 @Suite struct InviteLinkTests {
     let relayKey = X25519KeyPair.generate().publicKey
-    let room = RoomKeys.generate()
+    let hostKey = Ed25519SigningKey.generate()
+    let roomSecret = SecureRandom.bytes(32)
+    var room: RoomKeys { try! RoomKeys(roomSecret: roomSecret, hostKey: hostKey.publicKey) }
 
-    func link(host: RelayAddress.Host = .ipv4("127.0.0.1"), port: UInt16 = 7000, invitation: InviteLink.Invitation? = nil) -> InviteLink {
+    func link(host: RelayAddress.Host = .ipv4("127.0.0.1"), port: UInt16 = 7000, admission: InviteLink.Admission? = nil) throws -> InviteLink {
         InviteLink(relay: RelayAddress(host: host, port: port), relayPublicKey: relayKey, roomSecret: room.roomSecret,
-                   suite: .chaCha20Poly1305SHA256, invitation: invitation)
+                   suite: .chaCha20Poly1305SHA256, admission: try admission ?? self.admission(role: .listener))
     }
 
-    func speakerInvitation(signer: Ed25519SigningKey = .generate()) throws -> InviteLink.Invitation {
-        let member = Ed25519SigningKey.generate()
-        let grant = try Grant(roomID: room.roomID, memberKey: member.publicKey, role: .speaker, expiry: 1_900_000_000, signer: signer)
-        return InviteLink.Invitation(memberKey: member, grant: grant)
+    func admission(role: Role = .speaker) throws -> InviteLink.Admission {
+        let linkKey = Ed25519SigningKey.generate()
+        let grant = try Grant(roomID: room.roomID, memberKey: linkKey.publicKey, role: role, expiry: 1_900_000_000, signer: hostKey)
+        return InviteLink.Admission(linkKey: linkKey, grant: grant)
     }
 
     @Test func linksRoundTripForEveryHostForm() throws {
         for host: RelayAddress.Host in [.ipv4("10.0.0.1"), .ipv6("::1"), .ipv6("2001:db8::7"), .name("relay.example.org")] {
-            let original = link(host: host, port: 65535)
+            let original = try link(host: host, port: 65535)
             #expect(original.text.hasPrefix("parlor://"))
             #expect(try InviteLink.parse(original.text) == original)
         }
-        #expect(link(host: .ipv6("::1")).text.hasPrefix("parlor://[::1]:7000/#"))
-        #expect(link().text.count == "parlor://127.0.0.1:7000/#".count + 90)
+        #expect(try link(host: .ipv6("::1")).text.hasPrefix("parlor://[::1]:7000/#"))
+        #expect(try link().text.count == "parlor://127.0.0.1:7000/#".count + 272)
     }
 
-    @Test func aSpeakerInviteCarriesAVerifiableGrant() throws {
-        let host = Ed25519SigningKey.generate()
-        let original = link(invitation: try speakerInvitation(signer: host))
+    @Test func aLinkPinsTheHostKeyAndCarriesAVerifiableGrant() throws {
+        let original = try link(admission: try admission(role: .speaker))
         let parsed = try InviteLink.parse(original.text)
         #expect(parsed == original)
-        let grant = try #require(parsed.invitation?.grant)
-        try grant.verify(roomID: room.roomID, signer: host.publicKey, now: 1_800_000_000)
-        #expect(parsed.invitation?.memberKey.publicKey == grant.memberKey)
+        #expect(parsed.hostKey == hostKey.publicKey)
+        #expect(parsed.role == .speaker)
+        try parsed.admission.grant.verify(roomID: try RoomKeys.roomID(hostKey: parsed.hostKey), signer: hostKey.publicKey, now: 1_800_000_000)
+        #expect(parsed.admission.linkKey.publicKey == parsed.admission.grant.memberKey)
     }
 
     /// Replaces the key part of a valid link with `payload`.
@@ -42,15 +44,14 @@ import ParlorCrypto
         "parlor://127.0.0.1:7000/#" + Base64URL.encode(payload)
     }
 
-    var basePayload: [UInt8] { [1] + relayKey + room.roomSecret + [0xf0, 0x01] }
-
     @Test func everyMalformedLinkSaysWhatIsWrong() throws {
-        let valid = link(invitation: try speakerInvitation())
+        let valid = try link(admission: try admission())
         let key = String(valid.text.split(separator: "#")[1])
-        var badSignature = Array(try Base64URL.decode(Substring(key)).get())
+        let basePayload = Array(try Base64URL.decode(Substring(key)).get())
+        var badSignature = basePayload
         badSignature[badSignature.count - 1] ^= 1
-        var badRole = Array(try Base64URL.decode(Substring(key)).get())
-        badRole[67 + 64] = 3
+        var badRole = basePayload
+        badRole[67 + 64] = 2
         let cases: [(String, String)] = [
             ("https://127.0.0.1:7000/#\(key)", "it must start with parlor://"),
             ("parlor://127.0.0.1:7000", "the key part is missing (expected parlor://HOST:PORT/#KEY)"),
@@ -71,11 +72,13 @@ import ParlorCrypto
             ("parlor://127.0.0.1:7000/#abcde", "the key part has an impossible base64url length"),
             ("parlor://127.0.0.1:7000/#AB", "the key part's last base64url character has stray bits"),
             ("parlor://127.0.0.1:7000/#", "the key part is empty"),
-            (withPayload([2] + basePayload.dropFirst()), "unknown link version 2"),
-            (withPayload(Array(basePayload.dropLast())), "the key part is 66 bytes; expected 67, or 204 with a grant"),
-            (withPayload(Array(basePayload.dropLast(2)) + [0x00, 0x07]), "unknown cipher suite 0x7"),
-            (withPayload(badSignature), "the invite's grant signature does not verify"),
-            (withPayload(badRole), "the invite's role 3 is not speaker (1) or moderator (2)"),
+            (withPayload([3] + basePayload.dropFirst()), "unknown link version 3"),
+            (withPayload([1] + basePayload.dropFirst()),
+             "this link is from an older Parlor (version 1, without a pinned host key); ask the host for a new one"),
+            (withPayload(Array(basePayload.dropLast())), "the key part is 203 bytes; expected 204"),
+            (withPayload(Array(basePayload.prefix(65)) + [0x00, 0x07] + basePayload.dropFirst(67)), "unknown cipher suite 0x7"),
+            (withPayload(badSignature), "the link's signature by the host key does not verify"),
+            (withPayload(badRole), "the link's role 2 is not listener (0) or speaker (1)"),
         ]
         for (text, message) in cases {
             #expect(throws: ParlorProtocolError.invalidLink(message), "\(text)") { try InviteLink.parse(text) }

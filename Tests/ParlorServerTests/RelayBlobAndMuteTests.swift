@@ -11,10 +11,10 @@ extension RelayIntegrationTests {
         let relay = try await start()
         let host = try host(relay)
         let speaker = try client(relay)
-        _ = try speaker.join(room: keys.roomID, grant: try grant(.speaker, for: speaker, by: host.member))
+        _ = try speaker.join(room: keys, grant: try grant(.speaker, for: speaker, by: host.member))
         try speaker.setUpMedia()
         let listener = try client(relay)
-        _ = try listener.join(room: keys.roomID)
+        _ = try listener.join(room: keys)
         try listener.setUpMedia()
 
         try speaker.send(.moderation(Moderation(action: .mute, target: speaker.memberKey)))
@@ -43,9 +43,9 @@ extension RelayIntegrationTests {
         let relay = try await start()
         let host = try host(relay)
         let alice = try client(relay)
-        _ = try alice.join(room: keys.roomID)
+        _ = try alice.join(room: keys)
         let bob = try client(relay)
-        _ = try bob.join(room: keys.roomID)
+        _ = try bob.join(room: keys)
 
         try alice.send(.blobSend(BlobSend(blob: [0xA1])))
         let toHost = try host.receive { if case .blobDelivery(let b) = $0 { b } else { nil } }

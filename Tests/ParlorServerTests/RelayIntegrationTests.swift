@@ -7,7 +7,7 @@ import Testing
 
 /// The relay for real: SwiftNIO on loopback, real TCP and UDP, clients speaking the wire protocol.
 @Suite(.serialized) struct RelayIntegrationTests {
-    let keys = RoomKeys.generate()
+    let keys = try! BenchRoom()
     let relayKey = X25519KeyPair.generate()
     var now: UInt64 { UInt64(Date().timeIntervalSince1970) }
 
@@ -31,9 +31,8 @@ import Testing
 
     /// A host that created the room, with UDP media set up.
     func host(_ relay: RelayServer) throws -> RelaySocketSession {
-        let host = try client(relay)
-        try host.send(.createRoom(CreateRoom(roomID: keys.roomID, hostKey: host.memberKey)))
-        let joined = try host.join(room: keys.roomID)
+        let host = try RelaySocketSession(port: UInt16(relay.address.port!), relayKey: relay.publicKey, member: keys.host)
+        let joined = try host.create(room: keys)
         #expect(joined.role == .host)
         try host.setUpMedia()
         return host
@@ -47,7 +46,7 @@ import Testing
         let relay = try await start()
         let host = try host(relay)
         let listener = try client(relay)
-        #expect(try listener.join(room: keys.roomID).role == .listener)
+        #expect(try listener.join(room: keys).role == .listener)
         try listener.setUpMedia()
 
         try host.sendMedia([1, 2, 3])
@@ -65,7 +64,7 @@ import Testing
         let relay = try await start()
         let host = try host(relay)
         let member = try client(relay)
-        _ = try member.join(room: keys.roomID)
+        _ = try member.join(room: keys)
 
         for bad in [try grant(.speaker, for: member, by: Ed25519SigningKey.generate()),
                     try grant(.speaker, for: member, by: host.member, expiry: now - 1)] {
@@ -89,7 +88,7 @@ import Testing
         let relay = try await start()
         let host = try host(relay)
         let member = try client(relay)
-        _ = try member.join(room: keys.roomID)
+        _ = try member.join(room: keys)
         _ = try host.receive { if case .memberJoined = $0 { true } else { nil } }
 
         try member.send(.handRaise)
@@ -113,7 +112,7 @@ import Testing
         let relay = try await start()
         let host = try host(relay)
         let listener = try client(relay)
-        _ = try listener.join(room: keys.roomID)
+        _ = try listener.join(room: keys)
         try host.sendMedia([9, 9])
         let carried = try listener.receive { if case .mediaOverTCP(let m) = $0 { m } else { nil } }
         #expect(try MediaPayload.decode(carried.payload).sframe == [9, 9])
@@ -128,12 +127,12 @@ import Testing
         let relay = try await start()
         let host = try host(relay)
         let stalled = try client(relay)
-        _ = try stalled.join(room: keys.roomID)
+        _ = try stalled.join(room: keys)
         // A small receive window, so that the kernel's buffers fill sooner.
         var small: Int32 = 4_096
         setsockopt(stalled.tcp, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
         let listener = try client(relay)
-        _ = try listener.join(room: keys.roomID)
+        _ = try listener.join(room: keys)
         try listener.setUpMedia()
         var heard = 0
         // Frames of the largest size bucket, within the speaker's rate (100 a second), until the
@@ -179,7 +178,7 @@ import Testing
         var listeners: [RelaySocketSession] = []
         for _ in 0..<499 {
             let listener = try client(relay)
-            _ = try listener.join(room: keys.roomID)
+            _ = try listener.join(room: keys)
             try listener.setUpMedia()
             listeners.append(listener)
         }

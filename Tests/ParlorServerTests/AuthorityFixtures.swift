@@ -1,0 +1,54 @@
+import Foundation
+import ParlorApp
+import ParlorCrypto
+import ParlorProtocol
+@testable import ParlorServer
+
+/// What the room-table tests need of the room authority: the table trusts the relay's checks, so
+/// a charter naming one link key and a placeholder credential stand in for signed ones.
+enum TableFixtures {
+    /// The link key `charter` admits.
+    static let linkKey = [UInt8](repeating: 0x4c, count: 32)
+    static let charter = try! RoomCharter(roomID: [UInt8](repeating: 100, count: 32), version: 1, linkKeys: [linkKey],
+                                          host: .generate())
+    /// A well-formed credential; the table passes it on and never checks it.
+    static let credential: MemberCredential = {
+        let host = Ed25519SigningKey.generate(), link = Ed25519SigningKey.generate()
+        let grant = try! Grant(roomID: charterRoom, memberKey: link.publicKey, role: .listener, expiry: 1, signer: host)
+        return MemberCredential(roomID: charterRoom, memberKey: .generate(), boxKey: charterRoom, link: (link, grant))
+    }()
+    static let charterRoom = [UInt8](repeating: 100, count: 32)
+}
+
+extension RoomTable {
+    /// `create` with the fixture charter and credential.
+    mutating func create(session: SessionID, room id: OpaqueKey, hostKey: OpaqueKey, hostBoxKey: OpaqueKey,
+                         directoryEntry: [UInt8]?) throws(RoomRefusal) -> [Delivery] {
+        try create(session: session, room: id, hostKey: hostKey, hostBoxKey: hostBoxKey, directoryEntry: directoryEntry,
+                   charter: TableFixtures.charter, credential: TableFixtures.credential)
+    }
+
+    /// A join by the fixture link (a listen link), with a personal grant for `role` above listener.
+    mutating func join(session: SessionID, room id: OpaqueKey, key: OpaqueKey, boxKey: OpaqueKey,
+                       role: Role, grantSignature: [UInt8]?) throws(RoomRefusal) -> [Delivery] {
+        try join(session: session, room: id, key: key, boxKey: boxKey, linkKey: TableFixtures.linkKey, linkRole: .listener,
+                 grantRole: role > .listener ? role : nil, grantSignature: grantSignature, credential: TableFixtures.credential)
+    }
+}
+
+extension RelaySocketSession {
+    /// The first `error` the relay sends (other messages are skipped).
+    func receiveError(within seconds: Double = 5) throws -> ErrorMessage {
+        try receive(within: seconds) { if case .error(let error) = $0 { error } else { nil } }
+    }
+
+    /// Sends `join` and returns the refusal's code; fails if the relay lets it in.
+    func refusedJoin(_ join: Join) throws -> ErrorMessage.Code? {
+        do {
+            _ = try self.join(join)
+            return nil
+        } catch let refusal as RelaySocketSession.Refusal {
+            return refusal.code
+        }
+    }
+}
