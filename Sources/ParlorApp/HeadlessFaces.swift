@@ -51,7 +51,7 @@ public enum HeadlessFaces {
     /// `parlor speak`.
     public static func speak(link text: String, input: String, name: String?, loop: Bool, audio: AudioOptions) throws -> Int32 {
         let link = try parseLink(text)
-        guard link.invitation != nil else {
+        guard link.role >= .speaker else {
             throw HeadlessError("this is a listen link; `parlor speak` needs a speak link (the host's speak_link)")
         }
         let source: WAVFileSource

@@ -15,10 +15,8 @@ struct NewRoom {
     static func make(server: String?, relayKey: String?, title: String, name: String?, listed: Bool) async throws -> NewRoom {
         let relay = try await RelayChoice.resolve(server: server, relayKey: relayKey)
         let hosted = try HostedRoom(relay: relay.address, relayPublicKey: relay.publicKey, now: UInt64(Date().timeIntervalSince1970))
-        let safety = (try? SafetyCode.compute(roomID: hosted.keys.roomID, relayPublicKey: relay.publicKey,
-                                              epochSecret: hosted.keys.epochZeroSecret)) ?? ""
         return NewRoom(relay: relay, hosted: hosted, identity: RoomIdentity(hosting: hosted, name: name, title: title, listed: listed),
                        created: .roomCreated(title: title, listenLink: hosted.listenLink.text, speakLink: hosted.speakLink.text,
-                                             safetyCode: safety))
+                                             safetyCode: ""))
     }
 }

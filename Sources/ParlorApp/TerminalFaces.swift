@@ -88,9 +88,8 @@ public enum TerminalFaces {
     private static func join(link text: String, room: TerminalRoom, terminal: CursesScreen?) throws -> Int32 {
         let link = try HeadlessFaces.parseLink(text)
         let identity = try RoomIdentity(link: link, name: room.options.name, listed: room.options.listed)
-        // Members hand on the listen link only, never a speak link's grant.
-        let listen = InviteLink(relay: link.relay, relayPublicKey: link.relayPublicKey, roomSecret: link.roomSecret, suite: link.suite)
-        return try room.run(identity, links: RoomLinks(listen: listen.text), on: terminal).get()
+        // Members hand on a listen link only; whoever came by a speak link has none to give.
+        return try room.run(identity, links: link.role == .listener ? RoomLinks(listen: link.text) : nil, on: terminal).get()
     }
 }
 

@@ -41,7 +41,7 @@ final class TerminalRoom: Sendable {
     /// Runs the room screen until the person leaves or the stay ends; the exit code (see `RoomExit`).
     /// A member's room is remembered for the hallway once joined. `terminal` is one already taken
     /// (by the hallway); otherwise the room takes it. `whenJoined` runs once, when this client is in.
-    func run(_ identity: RoomIdentity, links: RoomLinks, on terminal: CursesScreen? = nil,
+    func run(_ identity: RoomIdentity, links: RoomLinks?, on terminal: CursesScreen? = nil,
              whenJoined: (@Sendable () -> Void)? = nil) -> Result<Int32, Error> {
         let settings = OpusSettings()
         let capture = AudioDevices.open(name: options.device, direction: .capture, frameSamples: settings.frameSamples)
@@ -89,7 +89,7 @@ final class TerminalRoom: Sendable {
         engine.stop()
         let exit = client.wait()
         if final.hasJoined, !identity.isHost {
-            try? SavedRoomStore.standard().remember(SavedRoom(title: final.room.title ?? Hallway.defaultTitle, link: links.listen))
+            try? SavedRoomStore.standard().remember(SavedRoom(title: final.room.title ?? Hallway.defaultTitle, link: identity.link.text))
         }
         if case .failed(let why) = exit { FileHandle.standardError.write(Data("parlor: \(why)\n".utf8)) }
         return .success(exit.exitCode)

@@ -63,25 +63,43 @@ extension RoomSession {
         return [.send(.moderation(Moderation(action: action, target: target.key)))]
     }
 
-    /// A ban: the member goes, its key is never sealed to again, and — when the host bans — the
-    /// link that admitted it is replaced, so that whoever still holds that link (the banned person
-    /// with a fresh identity included) gets nothing more: the relay refuses it and no keeper seals
-    /// to it. The host's faces get the new links (`links_changed`).
+    /// A ban: the member goes, its key is never sealed to again, and the link that admitted it is
+    /// replaced, so that whoever still holds that link (the banned person with a fresh identity
+    /// included) gets nothing more: the relay refuses it and no keeper seals to it. The host
+    /// replaces the link itself; a moderator tells the host, end to end (a kind 7 blob sealed to
+    /// the host's box key, docs/PROTOCOL.md §7.5), since only the host can sign links.
     private mutating func ban(_ id: MemberID, now: UInt64) -> [Effect] {
         var effects = moderate(.ban, id, needsStage: false)
         guard case .send = effects.first, let target = roster[id] else { return effects }
-        authority.banned.insert(target.key)
-        guard let hosted = identity.hosted, let linkKey = target.credential?.linkKey else { return effects }
-        do {
-            guard let replaced = try hosted.replacing(linkKey: linkKey, now: now) else { return effects }
-            identity.hosted = replaced
-            authority.charter = replaced.charter
-            effects.append(.send(.charterUpdate(CharterUpdate(charter: replaced.charter))))
-            effects.append(.event(.linksChanged(listenLink: replaced.listenLink.text, speakLink: replaced.speakLink.text)))
-        } catch {
-            effects.append(refusal("internal", "could not sign the new links: \(error)"))
+        let linkKey = target.credential?.linkKey
+        if identity.isHost {
+            effects += banned(target.key, admittedBy: linkKey, now: now)
+        } else if let host = roster.all.first(where: { $0.role == .host }), let linkKey,
+                  let sealed = try? SealedBox.seal(target.key + linkKey, to: host.boxKey),
+                  let blob = try? MetadataBox.seal(sealed, kind: .banNotice, metadataKey: identity.keys.metadataKey) {
+            authority.banned.insert(target.key)
+            effects.append(.send(.blobSend(BlobSend(blob: blob))))
+        } else {
+            authority.banned.insert(target.key)
         }
         return effects
+    }
+
+    /// Never seals to `memberKey` again and, on the host, replaces the link `linkKey` when it is
+    /// one of the room's current links: a new charter to the relay, the new links to the faces.
+    mutating func banned(_ memberKey: [UInt8], admittedBy linkKey: [UInt8]?, now: UInt64) -> [Effect] {
+        authority.banned.insert(memberKey)
+        authority.admitted.remove(memberKey)
+        guard let hosted = identity.hosted, let linkKey else { return [] }
+        do {
+            guard let replaced = try hosted.replacing(linkKey: linkKey, now: now) else { return [] }
+            identity.hosted = replaced
+            authority.charter = replaced.charter
+            return [.send(.charterUpdate(CharterUpdate(charter: replaced.charter))),
+                    .event(.linksChanged(listenLink: replaced.listenLink.text, speakLink: replaced.speakLink.text))]
+        } catch {
+            return [refusal("internal", "could not sign the new links: \(error)")]
+        }
     }
 
     /// Signs a grant for the member and sends it sealed to that member alone (docs/PROTOCOL.md
@@ -109,8 +127,12 @@ extension RoomSession {
 
     /// A blob from the room: a stage invitation is opened if it is for this member. Someone
     /// who raised a hand asked to come up, so the invitation is accepted at once; otherwise the
-    /// face is told and `accept_invite` accepts it.
-    mutating func blobDelivered(_ delivery: BlobDelivery) -> [Effect] {
+    /// face is told and `accept_invite` accepts it. On the host, a moderator's ban notice
+    /// replaces the banned member's link.
+    mutating func blobDelivered(_ delivery: BlobDelivery, now: UInt64) -> [Effect] {
+        if identity.isHost, let sealed = try? MetadataBox.open(delivery.blob, kind: .banNotice, metadataKey: identity.keys.metadataKey) {
+            return banNoticeReceived(sealed, from: delivery.memberKey, now: now)
+        }
         guard let me,
               let sealed = try? MetadataBox.open(delivery.blob, kind: .stageInvitation, metadataKey: identity.keys.metadataKey),
               let encoded = try? SealedBox.open(sealed, with: boxKey),
@@ -120,5 +142,17 @@ extension RoomSession {
         if me.handRaised { return accept(grant) }
         invitation = grant
         return [.event(.invitedToStage(by: from, role: grant.role))]
+    }
+
+    /// A moderator banned someone: the host takes it as its own ban when the sender is a moderator
+    /// it can see (the notice opens only with the host's box key, so nobody else learns of it).
+    private mutating func banNoticeReceived(_ sealed: [UInt8], from sender: [UInt8]?, now: UInt64) -> [Effect] {
+        guard let opened = try? SealedBox.open(sealed, with: boxKey), opened.count == 64 else {
+            return refuse("ban_notice", "a ban notice that does not open")
+        }
+        guard let sender, roster.participant(key: sender)?.role == .moderator else {
+            return refuse("ban_notice", "a ban notice from someone who is not a moderator")
+        }
+        return banned(Array(opened[0..<32]), admittedBy: Array(opened[32..<64]), now: now)
     }
 }

@@ -12,11 +12,11 @@ import ParlorProtocol
 /// never holds a key to what was said before it came, beyond that batching.
 extension RoomSession {
     /// Entries per `key_delivery`: 100 × (32 + 80 + framing) + a statement stays under the 16 KiB bucket.
-    static let secretsPerDelivery = 100
+    public static let secretsPerDelivery = 100
 
     /// Seconds a keeper lets pass between two epochs when members join: newcomers wait at most
     /// this long for their keys, and a crowd arriving at once costs one rekey per interval.
-    static func rekeyInterval(members: Int) -> UInt64 {
+    public static func rekeyInterval(members: Int) -> UInt64 {
         members < 100 ? 1 : members < 1_000 ? 2 : 10
     }
 

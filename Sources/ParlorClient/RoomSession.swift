@@ -124,7 +124,7 @@ public struct RoomSession: Sendable {
         case .moderation(let m): return moderated(m)
         case .keyDelivery(let k): return keysDelivered(k, now: now)
         case .charterUpdate(let c): return charterReceived(c.charter)
-        case .blobDelivery(let b): return blobDelivered(b)
+        case .blobDelivery(let b): return blobDelivered(b, now: now)
         case .error(let e): return relayError(e)
         default: return []
         }

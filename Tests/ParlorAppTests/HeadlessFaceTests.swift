@@ -67,10 +67,11 @@ import Testing
         #expect(Self.events(listener).contains { $0["event"] as? String == "speaking_started" })
 
         let link = try InviteLink.parse(listenLink)
-        let keys = try RoomKeys(roomSecret: link.roomSecret)
+        let keys = try RoomKeys(roomSecret: link.roomSecret, hostKey: link.hostKey)
         var needles: [(String, [UInt8])] = [("title", Array(Self.title.utf8))]
         for name in Self.names { needles.append(("name \(name)", Array(name.utf8))) }
-        for (what, bytes) in [("room secret", keys.roomSecret), ("room id", keys.roomID), ("metadata key", keys.metadataKey)] {
+        for (what, bytes) in [("room secret", keys.roomSecret), ("room id", keys.roomID), ("metadata key", keys.metadataKey),
+                              ("host key", keys.hostKey), ("listen link key", link.admission.linkKey.publicKey)] {
             needles.append((what, bytes))
             needles.append((what + " (hex)", Array(bytes.map { String(format: "%02x", $0) }.joined().utf8)))
             needles.append((what + " (base64url)", Array(RelayKeyText.encode(bytes).utf8)))

@@ -51,6 +51,33 @@ import Testing
         #expect(bob.epochs.current != host.epochs.current)
     }
 
+    /// Only the host can sign links, so a moderator's ban reaches it sealed to its box key, and the
+    /// host replaces the banned member's link as if it had banned them itself.
+    @Test func aModeratorsBanReplacesTheLinkThroughTheHost() throws {
+        var host = fixture.host()
+        var moderator = RoomSession(identity: try RoomIdentity(link: room.listenLink, name: "Mo"))
+        _ = moderator.connected(handshakeHash: [UInt8](repeating: 3, count: 64))
+        let eve = try fixture.guest("Eve", slot: 4)
+        _ = moderator.receive(.joined(Joined(memberIndex: 1, senderSlot: 3, role: .moderator, epoch: 0,
+                                             roster: [fixture.hostEntry(of: host), eve.entry])), now: now)
+        fixture.admit(&moderator, slot: 3, into: &host)
+        _ = host.receive(.memberJoined(MemberJoined(member: eve.entry)), now: now + 1)
+
+        let ban = sent(moderator.perform(.ban(eve.id), now: now + 2))
+        guard ban.count == 2, case .blobSend(let notice) = ban[1] else {
+            Issue.record("no ban notice: \(ban)")
+            return
+        }
+        let stranger = host.receive(.blobDelivery(BlobDelivery(memberKey: eve.key.publicKey, blob: notice.blob)), now: now + 2)
+        #expect(refusals(stranger) == ["ban_notice"], "only a moderator's notice counts")
+        let taken = host.receive(.blobDelivery(BlobDelivery(memberKey: moderator.identity.memberKey.publicKey, blob: notice.blob)), now: now + 2)
+        #expect(sent(taken).contains { if case .charterUpdate(let c) = $0 { c.charter.version == 2 } else { false } })
+        #expect(events(taken).contains { $0.name == "links_changed" })
+        // Nobody else can read the notice: it is sealed to the host's box key inside the room's metadata key.
+        let opened = try MetadataBox.open(notice.blob, kind: .banNotice, metadataKey: room.keys.metadataKey)
+        #expect((try? SealedBox.open(opened, with: .generate())) == nil)
+    }
+
     /// Epoch secrets are random and sealed; none derives from the link. A newcomer gets the epoch
     /// made for its arrival, never the one before it.
     @Test func aNewcomerCannotOpenWhatWasSaidBeforeItCame() throws {

@@ -152,4 +152,18 @@ import Testing
         #expect(try ProfileCard.open(blob, metadataKey: room.keys.metadataKey) == card)
         #expect((try? ProfileCard.open(blob, metadataKey: RoomKeys.generate(hostKey: Ed25519SigningKey.generate().publicKey).metadataKey)) == nil)
     }
+
+    /// A sealed profile is as long for "Al" as for a 64-byte name: the relay learns no name's length.
+    @Test func profilesArePaddedToOneSize() throws {
+        let key = room.keys.metadataKey
+        let short = try ProfileCard(name: "Al").sealed(metadataKey: key)
+        let long = try ProfileCard(name: String(repeating: "x", count: 64), listed: true).sealed(metadataKey: key)
+        let none = try ProfileCard(name: nil).sealed(metadataKey: key)
+        #expect(Set([short.count, long.count, none.count]).count == 1)
+        #expect(short.count == 24 + ProfileCard.paddedBytes + 16)
+        let titled = [try ProfileCard(name: "A", title: "T").sealed(metadataKey: key),
+                      try ProfileCard(name: String(repeating: "n", count: 64), title: String(repeating: "t", count: 200)).sealed(metadataKey: key)]
+        #expect(titled.map(\.count) == [24 + ProfileCard.paddedBytesWithTitle + 16, 24 + ProfileCard.paddedBytesWithTitle + 16])
+        #expect(try ProfileCard.open(short, metadataKey: key) == ProfileCard(name: "Al"))
+    }
 }

@@ -3,12 +3,15 @@ import Testing
 
 @Suite struct RoomKeysTests {
     let host = Ed25519SigningKey.generate()
-    var keys: RoomKeys { RoomKeys.generate(hostKey: host.publicKey) }
+    let keys: RoomKeys
+
+    init() {
+        keys = RoomKeys.generate(hostKey: host.publicKey)
+    }
     /// An epoch secret fixed for the pinned values below.
     static let epochSecret = [UInt8](repeating: 0x42, count: 32)
 
     @Test func derivationsAreDistinctDeterministicAndLabelled() throws {
-        let keys = self.keys
         let again = try RoomKeys(roomSecret: keys.roomSecret, hostKey: host.publicKey)
         #expect(again == keys)
         #expect(Set([keys.roomSecret, keys.roomID, keys.metadataKey]).count == 3)
@@ -83,7 +86,6 @@ import Testing
     }
 
     @Test func safetyCodeIsFourGroupsOfFiveDigitsAndCoversSecretRelayKeeperAndHolders() throws {
-        let keys = self.keys
         let relay = X25519KeyPair.generate().publicKey
         let secret = RoomKeys.newEpochSecret()
         let holders = (0..<3).map { _ in (memberKey: Ed25519SigningKey.generate().publicKey, boxKey: X25519KeyPair.generate().publicKey) }

@@ -12,6 +12,9 @@ public enum MetadataBox {
         case directoryTitle = 5
         /// A moderator's invitation to the stage: the 169-byte grant for the invitee, sent to it alone.
         case stageInvitation = 6
+        /// A moderator's ban, told to the host alone: the banned member key and its link key, sealed
+        /// to the host's box key, so that the host replaces that link.
+        case banNotice = 7
     }
 
     static let directoryLabel = Array("parlor/1 directory".utf8)

@@ -1,13 +1,17 @@
 import ParlorCrypto
 
 /// What a member says about itself, inside its sealed `profile` blob (docs/PROTOCOL.md §7.3):
-/// a TLV record of `1: name text`, `2: title text` (the host's only: the room title) and
-/// `3: listed bool` (a listener who agrees to be named in the audience). The relay sees only
-/// the sealed blob.
+/// a TLV record of `1: name text`, `2: title text` (the host's only: the room title),
+/// `3: listed bool` (a listener who agrees to be named in the audience) and `4: padding` (zeros)
+/// that brings every card to one size — 96 bytes, 320 with a title — so the sealed blob's length
+/// tells the relay nothing about the name. The relay sees only the sealed blob.
 public struct ProfileCard: TLVRecord {
     /// Longest name and title, in bytes of UTF-8; longer ones are cut at a character boundary.
     public static let maximumNameBytes = 64
     public static let maximumTitleBytes = 200
+    /// The size every card's plaintext is padded to, without and with a title.
+    public static let paddedBytes = 96
+    public static let paddedBytesWithTitle = 320
 
     public var name: String?
     public var title: String?
@@ -46,8 +50,18 @@ public struct ProfileCard: TLVRecord {
         try ProfileCard(fields: TLVFields(plaintext, context: "profile card"))
     }
 
-    /// The plaintext that `sealed` seals.
-    public var encoded: [UInt8] { encodedFields }
+    /// The plaintext that `sealed` seals: the fields, then padding to the card's fixed size.
+    public var encoded: [UInt8] {
+        let fields = encodedFields
+        let target = title == nil ? Self.paddedBytes : Self.paddedBytesWithTitle
+        // The padding field's own tag and length take 2 bytes (3 once its length needs a second varint byte).
+        var padding = target - fields.count - 2
+        if padding >= 128 { padding -= 1 }
+        guard padding >= 0 else { return fields }
+        var writer = TLVWriter()
+        writer.bytes(4, [UInt8](repeating: 0, count: padding))
+        return fields + writer.bytes
+    }
 
     static func truncated(_ text: String, to bytes: Int) -> String {
         var result = ""
