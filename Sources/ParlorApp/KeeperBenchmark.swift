@@ -22,7 +22,7 @@ public enum KeeperBenchmark {
     }
 
     static func measure(members count: Int) throws -> Figure {
-        let relay = try RelayAddress.parse("127.0.0.1:7700")
+        let relay = RelayAddress(host: .ipv4("127.0.0.1"), port: 7700)
         let now = UInt64(Date().timeIntervalSince1970)
         let room = try HostedRoom(relay: relay, relayPublicKey: X25519KeyPair.generate().publicKey, now: now)
         var host = RoomSession(identity: RoomIdentity(hosting: room, name: "Host", title: "Bench", listed: false))
