@@ -280,6 +280,8 @@ final class RelayCore {
     /// The host signs a new charter (after a ban, with the banned member's link replaced).
     private func updateCharter(_ charter: RoomCharter, from id: SessionID) throws {
         let room = try roomOrRefuse(id)
+        // Only the host's session (the room table checks it; checked here first so nobody else
+        // costs a signature check).
         guard room.members[id]?.role == .host else { throw RoomRefusal.forbidden }
         do {
             try charter.verify(roomID: room.id.bytes, hostKey: room.hostKey.bytes)

@@ -238,4 +238,32 @@ import Testing
         #expect(try client(relay).join(room: room).epoch == 5)
         await relay.stop()
     }
+
+    /// Every roster entry carries its member's credential (297 bytes): a moderator joining a room
+    /// of dozens still gets a `joined` that fits the largest padding bucket, and the rest as
+    /// `member_joined`s, each credential unchanged.
+    @Test func aBigRosterWithCredentialsArrivesInPieces() async throws {
+        let relay = try await start()
+        let host = try host(relay)
+        let listeners = try (0..<50).map { _ in
+            let listener = try client(relay)
+            _ = try listener.join(room: room)
+            return listener
+        }
+        let moderatorKey = Ed25519SigningKey.generate()
+        let moderator = try client(relay, member: moderatorKey)
+        let grant = try Grant(roomID: room.roomID, memberKey: moderatorKey.publicKey, role: .moderator, expiry: now + 3600, signer: room.host)
+        let joined = try moderator.join(room: room, grant: grant)
+        #expect(joined.roster.count < 52, "the roster did not fit one joined")
+        var entries = joined.roster
+        while entries.count < 52, let message = try? moderator.receive(within: 2) {
+            if case .memberJoined(let joinedLater) = message { entries.append(joinedLater.member) }
+        }
+        #expect(Set(entries.map(\.memberKey)) == Set(listeners.map(\.memberKey) + [host.memberKey, moderatorKey.publicKey]))
+        for entry in entries {
+            #expect(try entry.credential.verify(roomID: room.roomID, hostKey: room.host.publicKey, memberKey: entry.memberKey,
+                                                boxKey: entry.boxKey, now: now) >= .listener)
+        }
+        await relay.stop()
+    }
 }
