@@ -235,6 +235,11 @@ import Testing
         _ = try listener.receive { if case .keyDelivery(let delivery) = $0, delivery.epoch == 5 { true } else { nil } }
         try host.send(.keyDelivery(try deliver(4)))
         #expect(try host.receiveError().code == ErrorMessage.Code.notAllowed.rawValue)
+        // A delivery whose epoch is not the one its statement vouches for is malformed.
+        var mismatched = try deliver(6)
+        mismatched.epoch = 7
+        try host.send(.keyDelivery(mismatched))
+        #expect(try host.receiveError().code == ErrorMessage.Code.malformedMessage.rawValue)
         #expect(try client(relay).join(room: room).epoch == 5)
         await relay.stop()
     }
