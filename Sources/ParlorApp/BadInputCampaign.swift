@@ -5,7 +5,8 @@ import ParlorProtocol
 
 /// A campaign of bad input against a relay, from sessions of a room of its own: malformed and
 /// mispinned handshakes, replayed, stale and tampered datagrams, datagrams for nobody, oversize
-/// datagrams and control frames, replayed control frames, forged grants, a session flooding
+/// datagrams and control frames, replayed control frames, forged grants, a `create_room` for
+/// another host's room, a join with a forged link credential, a session flooding
 /// control messages and media, and a member that stops reading. Each attack is tried, then the relay's metrics are read until the
 /// drop counter for its reason has moved (`metricsText` reads them: the endpoint of a relay
 /// process, or an in-process relay's `RelayMetrics`). Every attacking session is closed at the end.
@@ -144,6 +145,27 @@ public struct BadInputCampaign {
                 let forged = try Grant(roomID: room.roomID, memberKey: member.memberKey, role: .speaker,
                                        expiry: UInt64(Date().timeIntervalSince1970) + 3600, signer: Ed25519SigningKey.generate())
                 try member.send(.grantPresent(GrantPresent(grant: forged)))
+                _ = try member.receive { if case .error(let e) = $0 { e } else { nil } }
+            }
+        }
+        try attack("create_room for another host's room", "unauthenticated") {
+            for _ in 0..<Self.triesEach {
+                let impostorKey = Ed25519SigningKey.generate()
+                let impostor = try RelaySocketSession(port: port, relayKey: relayKey, member: impostorKey)
+                held.append(impostor)
+                let charter = try RoomCharter(roomID: room.roomID, version: 1, linkKeys: [], host: impostorKey)
+                try impostor.send(.createRoom(CreateRoom(roomID: room.roomID, hostKey: impostorKey.publicKey, charter: charter)))
+                _ = try impostor.receive { if case .error(let e) = $0 { e } else { nil } }
+            }
+        }
+        try attack("join with a forged link credential", "unauthenticated") {
+            for _ in 0..<Self.triesEach {
+                let member = try RelaySocketSession(port: port, relayKey: relayKey)
+                held.append(member)
+                // A link the host never granted: its grant is signed by someone else.
+                let forged = try BenchRoom.link(roomID: room.roomID, host: .generate(), role: .speaker,
+                                                expiry: UInt64(Date().timeIntervalSince1970) + 3600)
+                try member.send(.join(member.joinMessage(roomID: room.roomID, link: forged)))
                 _ = try member.receive { if case .error(let e) = $0 { e } else { nil } }
             }
         }

@@ -280,6 +280,8 @@ final class RelayCore {
     /// The host signs a new charter (after a ban, with the banned member's link replaced).
     private func updateCharter(_ charter: RoomCharter, from id: SessionID) throws {
         let room = try roomOrRefuse(id)
+        // Only the host's session (the room table checks it; checked here first so nobody else
+        // costs a signature check).
         guard room.members[id]?.role == .host else { throw RoomRefusal.forbidden }
         do {
             try charter.verify(roomID: room.id.bytes, hostKey: room.hostKey.bytes)
@@ -357,6 +359,8 @@ final class RelayCore {
     private func deliverKeys(_ delivery: KeyDelivery, from id: SessionID) throws {
         let room = try roomOrRefuse(id)
         guard room.members[id]?.role.canModerate == true else { throw RoomRefusal.forbidden }
+        // The epoch the relay records and passes on is the one the statement vouches for.
+        guard delivery.epoch == delivery.statement.epoch else { throw ErrorMessage.Code.malformedMessage }
         // Members learn the room's epoch from `joined`: nobody may move it back. The same epoch
         // again is the keeper handing the current secret to a newcomer.
         if let last = epochs[room.id], delivery.epoch < last { throw RoomRefusal.stale }

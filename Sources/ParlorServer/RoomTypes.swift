@@ -8,8 +8,8 @@ public struct SessionID: Hashable, Sendable, Comparable, CustomStringConvertible
     public var description: String { "s\(value)" }
 }
 
-/// A 32-byte value the relay routes by but cannot interpret: a room id (keyed BLAKE2b of the room
-/// secret) or a member's per-room Ed25519 public key.
+/// A 32-byte value the relay routes by: a room id (BLAKE2b of the host key, which the relay checks
+/// at `create_room`) or a member's per-room Ed25519 public key.
 public struct OpaqueKey: Hashable, Sendable {
     public let bytes: [UInt8]
     public init?(_ bytes: [UInt8]) {

@@ -7,10 +7,12 @@ import Testing
             # a small relay
             max_members_per_room = 5_000
               handshakes_per_second=200   # cookies above this
+            joins_per_second = 2
 
             """)
         #expect(limits.maxMembersPerRoom == 5_000)
         #expect(limits.handshakesPerSecond == 200)
+        #expect(limits.joinsPerSecond == 2 && limits.joinBurst == 3)
         #expect(limits.maxRooms == RelayLimits().maxRooms)
     }
 
