@@ -81,6 +81,22 @@ import Testing
         #expect(heard.batchesVerified == 9)
     }
 
+    /// Counters from 2^62 are malformed: counted and dropped before SFrame's window.
+    @Test func countersFromTwoToTheSixtyTwoAreCountedAndDropped() throws {
+        let room = try MediaRoom()
+        let spoken = try room.speak(12)
+        let listener = try room.listener()
+        var forger = try room.forger()
+        for counter: UInt64 in [1 << 62, UInt64.max - 10, UInt64.max] {
+            listener.pipeline.receive(try forger.frame(counter: counter, stampedSlot: room.victim.slot), arrival: 0)
+        }
+        for (index, payload) in spoken.enumerated() { listener.pipeline.receive(payload, arrival: Int64(index) * Self.frame) }
+        listener.pipeline.tick(now: 12 * Self.frame)
+        let heard = listener.pipeline.snapshot
+        #expect(heard.countersOutOfRange == 3 && heard.packetsRejected == 3)
+        #expect(heard.batchesVerified == 2)
+    }
+
     @Test func lossMakesBatchesUnverifiableButNeverForged() throws {
         let room = try MediaRoom()
         let spoken = try room.speak(500)
