@@ -146,3 +146,40 @@ import ParlorCrypto
         }
     }
 }
+
+extension FrameAuthenticationTests {
+    /// Chunks made by an independent implementation (Python's `cryptography` Ed25519 and
+    /// hashlib's BLAKE2b-256, from PROTOCOL §6.4's text) for frames 0–11 of KID 0x10002, member
+    /// key seed 07 × 32, frame c being the 20 bytes (31c + i) mod 256: batches 0 and 1 verify,
+    /// and Parlor's signer makes the same chunks (Ed25519 is deterministic).
+    @Test func chunksFromAnIndependentImplementationVerify() throws {
+        let key = try Ed25519SigningKey(seed: [UInt8](repeating: 7, count: 32))
+        let keyID: UInt64 = 0x1_0002
+        let chunks = [
+            "00000000000000000000000000000000",
+            "00000000000000000000000000000000",
+            "00000000000000000000000000000000",
+            "00000000000000000000000000000000",
+            "021171e48dc68e02fb5134d00bf93682",
+            "6dd9f76a971e8cddb3f7c67fc7c95c60",
+            "113a3580a06be4f6aaefbd4e0566d6b7",
+            "21c4f0e16e77a179fd7c5fbe8f475501",
+            "0d3f7505e74dde3780a05a602f68b4b8",
+            "6fbbeeb3326efb82a7f4734659e13879",
+            "86b0e413c124a4e5069b5a77d70d334d",
+            "f716d58dbe0520204a54405052b9e408",
+        ].map { [UInt8](hex: $0) }
+        let verifier = try FrameVerifier(keyID: keyID, publicKey: key.publicKey)
+        let signer = FrameSigner(signingKey: key)
+        for counter in UInt64(0)..<12 {
+            let opus = (0..<20).map { UInt8(truncatingIfNeeded: counter &* 31 &+ UInt64($0)) }
+            var ours = [UInt8](repeating: 0xee, count: 16)
+            opus.withUnsafeBufferPointer { opus in
+                ours.withUnsafeMutableBufferPointer { signer.authenticate(keyID: keyID, counter: counter, opus: opus, chunk: $0) }
+            }
+            #expect(ours == chunks[Int(counter)], "frame \(counter)")
+            Self.deliver(SignedFrame(counter: counter, chunk: chunks[Int(counter)], opus: opus), to: verifier)
+        }
+        #expect(verifier.totals == FrameVerifier.Resolutions(verified: 2))
+    }
+}
