@@ -44,7 +44,7 @@ public enum AudioBenchmark {
         /// A speaker signing its frames, and a listener verifying one speaker's, per frame.
         public var frameSignMicroseconds: Double
         public var frameVerifyMicroseconds: Double
-        /// Allocations per frame of signing (the signature, once a batch) and of verifying.
+        /// Allocations per frame of signing and of verifying (both 0).
         public var frameSignAllocationsPerFrame: Double
         public var frameVerifyAllocationsPerFrame: Double
 

@@ -47,7 +47,7 @@ public enum FrameAuthentication {
     /// Fills `message` (`messageLength` bytes) with the label, KID and batch; the digest goes
     /// after them, at `digestOffset`.
     static func prepareMessage(_ message: UnsafeMutablePointer<UInt8>, keyID: UInt64, batch: UInt64) {
-        for (index, byte) in label.enumerated() { message[index] = byte }
+        label.withUnsafeBufferPointer { message.update(from: $0.baseAddress!, count: $0.count) }
         storeBigEndian(keyID, width: 8, at: message + label.count)
         storeBigEndian(batch, width: 8, at: message + label.count + 8)
     }

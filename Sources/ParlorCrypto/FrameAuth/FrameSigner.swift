@@ -4,7 +4,7 @@
 ///
 /// Counters must come in order, as an SFrame sender's do. A batch fed out of order (a skipped
 /// counter) is not signed, and the next batch carries zero chunks. A new KID starts afresh.
-/// Allocates only the signature, once a batch.
+/// Allocates nothing after `init`.
 public final class FrameSigner {
     private let signingKey: Ed25519SigningKey
     private let digest = BatchDigest()
@@ -16,7 +16,7 @@ public final class FrameSigner {
     /// A frame of `batch` came out of order or too long: it will not be signed.
     private var broken = false
     /// The last signature made, and the batch it covers.
-    private var signature: [UInt8] = []
+    private let signature = UnsafeMutablePointer<UInt8>.allocate(capacity: Ed25519SigningKey.signatureLength)
     private var signedBatch: UInt64?
 
     /// A signer with this member's per-room key.
@@ -24,7 +24,10 @@ public final class FrameSigner {
         self.signingKey = signingKey
     }
 
-    deinit { message.deallocate() }
+    deinit {
+        message.deallocate()
+        signature.deallocate()
+    }
 
     /// Records frame `counter` of `keyID` and writes its auth chunk into `chunk` (whose first
     /// `FrameAuthentication.chunkLength` bytes it fills).
@@ -69,7 +72,7 @@ public final class FrameSigner {
     private func sign(keyID: UInt64, batch: UInt64) {
         FrameAuthentication.prepareMessage(message, keyID: keyID, batch: batch)
         digest.finish(into: message + FrameAuthentication.digestOffset)
-        signature = signingKey.sign(Array(UnsafeBufferPointer(start: message, count: FrameAuthentication.messageLength)))
+        signingKey.sign(UnsafeBufferPointer(start: message, count: FrameAuthentication.messageLength), into: signature)
         signedBatch = batch
     }
 }

@@ -118,8 +118,9 @@ public final class FrameVerifier {
     private func storeFrame(_ opus: UnsafeBufferPointer<UInt8>, slot: Int, position: Int) {
         let index = slot * Self.frames + position
         guard !framePresent[index], opus.count <= FrameAuthentication.maximumFrameLength else { return }
-        let base = frameBytes + index * FrameAuthentication.maximumFrameLength
-        for offset in 0..<opus.count { base[offset] = opus[offset] }
+        if let source = opus.baseAddress {
+            (frameBytes + index * FrameAuthentication.maximumFrameLength).update(from: source, count: opus.count)
+        }
         frameLength[index] = opus.count
         framePresent[index] = true
     }
@@ -127,8 +128,9 @@ public final class FrameVerifier {
     private func storeChunk(_ chunk: UnsafeBufferPointer<UInt8>, slot: Int, position: Int) {
         let index = slot * Self.frames + position
         guard !chunkPresent[index] else { return }
-        let base = signatures + slot * Self.signatureLength + position * FrameAuthentication.chunkLength
-        for offset in 0..<FrameAuthentication.chunkLength { base[offset] = chunk[offset] }
+        guard let source = chunk.baseAddress else { return }
+        (signatures + slot * Self.signatureLength + position * FrameAuthentication.chunkLength)
+            .update(from: source, count: FrameAuthentication.chunkLength)
         chunkPresent[index] = true
     }
 
