@@ -77,7 +77,7 @@ clean:
 # coverage it turns on) and libFuzzer's no-main runtime, and call its driver themselves.
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 15
-FUZZ_TARGETS := InviteLink ControlMessage MediaDatagram SFrameHeader
+FUZZ_TARGETS := InviteLink ControlMessage MediaDatagram SFrameHeader FrameAuthentication
 FUZZ_SCRATCH := $(CURDIR)/.build-fuzz
 FUZZ_WORK ?= $(FUZZ_SCRATCH)/corpus
 FUZZ_RUNTIME = $(shell dirname $$(readlink -f $$(command -v $(SWIFT))))/../lib/clang/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a

@@ -16,5 +16,6 @@ let package = Package(
         .executableTarget(name: "FuzzControlMessage", dependencies: ["CFuzzer", "ParlorProtocol"]),
         .executableTarget(name: "FuzzMediaDatagram", dependencies: ["CFuzzer", "ParlorProtocol"]),
         .executableTarget(name: "FuzzSFrameHeader", dependencies: ["CFuzzer", "ParlorCrypto"]),
+        .executableTarget(name: "FuzzFrameAuthentication", dependencies: ["CFuzzer", "ParlorCrypto"]),
     ]
 )

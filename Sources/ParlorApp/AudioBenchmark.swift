@@ -9,6 +9,10 @@ import ParlorCrypto
 /// libopus's own 1 encode + 4 decodes measured in the same run. Allocations on the path are
 /// counted by interposing malloc for the benchmark's thread (CAllocationCounter).
 ///
+/// Frame signatures (docs/PROTOCOL.md §6.4) are measured apart from the path: a `FrameSigner`
+/// fed a speaker's frames (one Ed25519 signature per 4) and a `FrameVerifier` checking them
+/// (one verification per 4), per frame, with the bytes they add to each frame.
+///
 /// The crypto is libsodium's ChaCha20-Poly1305 (RFC 8439) called into buffers made beforehand:
 /// ParlorCrypto's `ChaCha20Poly1305` returns new arrays, which the real-time path cannot afford.
 public enum AudioBenchmark {
@@ -35,6 +39,14 @@ public enum AudioBenchmark {
         public var audioThreadAllocationsPerPeriod: Double
         /// The devices the audio thread's period was measured on.
         public var audioThreadDevices: String
+        /// Bytes each frame carries for the speaker's signature (the auth chunk).
+        public var frameSignatureBytes: Int
+        /// A speaker signing its frames, and a listener verifying one speaker's, per frame.
+        public var frameSignMicroseconds: Double
+        public var frameVerifyMicroseconds: Double
+        /// Allocations per frame of signing and of verifying (both 0).
+        public var frameSignAllocationsPerFrame: Double
+        public var frameVerifyAllocationsPerFrame: Double
 
         /// The figures, one a line.
         public var text: String {
@@ -52,6 +64,10 @@ public enum AudioBenchmark {
                   allocations per frame on the path \(String(format: "%6.2f", allocationsPerFrame))
                   audio thread period (\(audioThreadDevices)) \(us(audioThreadMicroseconds))
                   allocations per audio thread period \(String(format: "%6.2f", audioThreadAllocationsPerPeriod))
+                  frame signatures: +\(frameSignatureBytes) bytes/frame
+                    sign µs/frame (1 Ed25519 per 4)  \(us(frameSignMicroseconds))
+                    verify µs/frame (1 per 4)        \(us(frameVerifyMicroseconds))
+                    allocations per frame: sign \(String(format: "%.2f", frameSignAllocationsPerFrame)), verify \(String(format: "%.2f", frameVerifyAllocationsPerFrame))
                 """
         }
 
@@ -72,7 +88,9 @@ public enum AudioBenchmark {
                             mixMicroseconds: 0, cryptoMicroseconds: 0, opusBaselineMicroseconds: 0,
                             clientPathMicroseconds: 0, clientPathRatio: 0, allocationsPerFrame: 0,
                             audioThreadMicroseconds: 0, audioThreadAllocationsPerPeriod: 0,
-                            audioThreadDevices: setup.engineDevices)
+                            audioThreadDevices: setup.engineDevices, frameSignatureBytes: FrameAuthentication.chunkLength,
+                            frameSignMicroseconds: 0, frameVerifyMicroseconds: 0,
+                            frameSignAllocationsPerFrame: 0, frameVerifyAllocationsPerFrame: 0)
         // The client path first, so that a long run with `wavPath` starts writing at once.
         var allocations: UInt = 0
         report.clientPathMicroseconds = try setup.perFrame(countingAllocations: &allocations) { f in
@@ -92,6 +110,14 @@ public enum AudioBenchmark {
         var engineAllocations: UInt = 0
         report.audioThreadMicroseconds = setup.perFrame(countingAllocations: &engineAllocations) { _ in setup.enginePeriod() }
         report.audioThreadAllocationsPerPeriod = Double(engineAllocations) / Double(setup.frames)
+        var signAllocations: UInt = 0, verifyAllocations: UInt = 0
+        report.frameSignMicroseconds = setup.perFrame(countingAllocations: &signAllocations) { f in setup.signFrame(f) }
+        report.frameVerifyMicroseconds = setup.perFrame(countingAllocations: &verifyAllocations) { f in setup.verifyFrame(f) }
+        guard setup.verifier.totals.forged == 0, setup.verifier.totals.verified > 0 else {
+            throw CryptoError.badSignature
+        }
+        report.frameSignAllocationsPerFrame = Double(signAllocations) / Double(setup.frames)
+        report.frameVerifyAllocationsPerFrame = Double(verifyAllocations) / Double(setup.frames)
         return report
     }
 
@@ -122,6 +148,13 @@ public enum AudioBenchmark {
         var plaintext = [UInt8](repeating: 0, count: OpusSettings.maxPacketBytes)
         var decoded: [Int16]
         static let cycle = 250
+        /// A speaker's frame signer and a listener's verifier of its KID, with the auth chunks
+        /// of every frame the verification loop feeds (counters 0 up, as `perFrame` numbers them).
+        static let keyID = SFrameContext.keyID(epoch: 1, senderSlot: 2)
+        let signer: FrameSigner
+        let verifier: FrameVerifier
+        let chunks: [[UInt8]]
+        var chunk = [UInt8](repeating: 0, count: FrameAuthentication.chunkLength)
 
         init(frames: Int) throws {
             guard Sodium.initialize() else { throw CryptoError.libraryUnavailable }
@@ -154,6 +187,17 @@ public enum AudioBenchmark {
             frame = [Int16](repeating: 0, count: settings.frameSamples)
             mixed = frame
             decoded = frame
+            let memberKey = Ed25519SigningKey.generate()
+            signer = FrameSigner(signingKey: memberKey)
+            verifier = try FrameVerifier(keyID: Setup.keyID, publicKey: memberKey.publicKey)
+            let speaker = FrameSigner(signingKey: memberKey)
+            chunks = (0..<frames + Setup.warmUpFrames).map { f in
+                var chunk = [UInt8](repeating: 0, count: FrameAuthentication.chunkLength)
+                packets[f % Setup.cycle].withUnsafeBufferPointer { opus in
+                    chunk.withUnsafeMutableBufferPointer { speaker.authenticate(keyID: Setup.keyID, counter: UInt64(f), opus: opus, chunk: $0) }
+                }
+                return chunk
+            }
         }
 
         /// A vowel-like signal: harmonics of a wavering 130 Hz voice, syllables at 4 Hz, a little noise.
@@ -219,6 +263,9 @@ public enum AudioBenchmark {
             return Int(written)
         }
 
+        /// Frames each measurement runs before it is timed.
+        static let warmUpFrames = 50
+
         static let nonces: [[UInt8]] = (0..<cycle).map { nonce(for: UInt64($0)) }
 
         /// One frame of the whole client path: capture ring → encode → seal; for each speaker
@@ -249,6 +296,20 @@ public enum AudioBenchmark {
 
         /// One audio thread period with the other sides' work around it: the mixer's frame
         /// pushed to the playback ring, the period, the captured frame popped for the encoder.
+        /// The speaker's side: the auth chunk of frame `f` (a signature when a batch completes).
+        func signFrame(_ f: Int) {
+            packets[f % Setup.cycle].withUnsafeBufferPointer { opus in
+                chunk.withUnsafeMutableBufferPointer { signer.authenticate(keyID: Setup.keyID, counter: UInt64(f), opus: opus, chunk: $0) }
+            }
+        }
+
+        /// A listener's side: frame `f` into the verifier (a verification when a batch is whole).
+        func verifyFrame(_ f: Int) {
+            chunks[f].withUnsafeBufferPointer { chunk in
+                _ = packets[f % Setup.cycle].withUnsafeBufferPointer { verifier.receive(counter: UInt64(f), chunk: chunk, opus: $0) }
+            }
+        }
+
         func enginePeriod() {
             _ = mixed.withUnsafeBufferPointer { engine.toPlay.push($0) }
             engine.runPeriod()
@@ -262,14 +323,14 @@ public enum AudioBenchmark {
         }
 
         func perFrame(countingAllocations allocations: inout UInt, _ body: (Int) throws -> Void) rethrows -> Double {
-            for f in 0..<min(50, frames) { loadFrame(f); try body(f) } // warm up: first-use allocations
+            for f in 0..<min(Setup.warmUpFrames, frames) { loadFrame(f); try body(f) } // warm up: first-use allocations
             var cpu: Double = 0
             var counted: UInt = 0
             for f in 0..<frames {
                 loadFrame(f)
                 let start = Setup.threadCPU()
                 parlor_allocations_begin()
-                try body(f + 50)
+                try body(f + Setup.warmUpFrames)
                 counted += parlor_allocations_end()
                 cpu += Setup.threadCPU() - start
             }

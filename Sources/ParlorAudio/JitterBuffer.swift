@@ -196,7 +196,8 @@ public final class JitterBuffer {
             counters.late += 1
             return .late(sequence: sequence)
         }
-        if started, sequence >= playing + UInt64(configuration.slots) { return .tooFarAhead(sequence: sequence) }
+        // Here sequence ≥ playing, so the difference cannot wrap (a sum could: counters are the sender's).
+        if started, sequence - playing >= UInt64(configuration.slots) { return .tooFarAhead(sequence: sequence) }
         let slot = Int(sequence % UInt64(configuration.slots))
         if slotFull[slot] {
             if slotSequence[slot] == sequence {
@@ -260,7 +261,7 @@ public final class JitterBuffer {
         if holds(playing) {
             emptyTicks = 0
             let overCeiling = delay > configuration.maximumDelay
-            let excess = delay - target
+            let excess = Self.saturating(delay, minus: target)
             let frameTime = configuration.frameNanoseconds
             // While warming up the base delay is still being found (each faster packet lowers it
             // and so raises the measured delay): only the ceiling is enforced then, and the
@@ -269,10 +270,11 @@ public final class JitterBuffer {
             if !settled { ticksSinceShrink = 0 }
             let inSpeech = settled && excess > 2 * frameTime && ticksSinceShrink >= configuration.speechShrinkSpacing
             let inPause = settled && quiet && excess > frameTime && ticksSinceShrink >= configuration.quietShrinkSpacing
-            if holds(playing + 1), overCeiling || inSpeech || (inPause && mayDropInPause(playing)) {
+            if let after = Self.successor(of: playing), holds(after),
+               overCeiling || inSpeech || (inPause && mayDropInPause(playing)) {
                 frame.dropped = playing
                 consume(playing)
-                playing += 1
+                playing = after
                 shrunk = true
                 ticksSinceShrink = 0
                 counters.shrunk += 1
@@ -280,7 +282,7 @@ public final class JitterBuffer {
             frame.kind = .decode
             frame.sequence = playing
             consume(playing)
-            playing += 1
+            advance()
         } else if buffered == 0 && emptyTicks + 1 >= configuration.endFrames {
             // The sender stopped: one last faded concealment, then silence and a fresh stream.
             frame.kind = .conceal
@@ -299,15 +301,15 @@ public final class JitterBuffer {
         } else {
             emptyTicks += buffered == 0 ? 1 : 0
             counters.lost += 1
-            if holds(playing + 1) {
+            if let after = Self.successor(of: playing), holds(after) {
                 frame.kind = .fec
-                frame.sequence = playing + 1
+                frame.sequence = after
                 counters.recoveredByFEC += 1
             } else {
                 frame.kind = .conceal
                 counters.concealed += 1
             }
-            playing += 1
+            advance()
         }
         record(now: now, frame: frame, delay: delay, stretched: stretched, shrunk: shrunk)
         return frame
@@ -331,6 +333,25 @@ public final class JitterBuffer {
     }
 
     // MARK: - Internals
+
+    /// The sequence after `sequence`; the last one has none. Sequences are the sender's SFrame
+    /// counters: receivers refuse those ≥ 2^62, but the buffer must not trap on any input.
+    private static func successor(of sequence: UInt64) -> UInt64? {
+        sequence == UInt64.max ? nil : sequence + 1
+    }
+
+    /// Moves playout on one frame; it stays on the last sequence once there.
+    private func advance() {
+        playing = Self.successor(of: playing) ?? playing
+    }
+
+    /// `a − b`, held at the ends of Int64: transit offsets come from the sender's sequence
+    /// numbers and can be anywhere in the range.
+    private static func saturating(_ a: Int64, minus b: Int64) -> Int64 {
+        let (difference, overflow) = a.subtractingReportingOverflow(b)
+        guard overflow else { return difference }
+        return b < 0 ? Int64.max : Int64.min
+    }
 
     private func holds(_ sequence: UInt64) -> Bool {
         let slot = Int(sequence % UInt64(configuration.slots))
@@ -388,7 +409,7 @@ public final class JitterBuffer {
         let k = max(1, Int((Double(offsetCount) * (1 - configuration.percentile)).rounded(.up)))
         var kept = 0
         for i in 0..<offsetCount {
-            let lateness = offsets[i] - base
+            let lateness = Self.saturating(offsets[i], minus: base)
             var at = kept
             while at > 0 && topScratch[at - 1] < lateness {
                 if at < k { topScratch[at] = topScratch[at - 1] }
@@ -399,7 +420,7 @@ public final class JitterBuffer {
                 kept = min(kept + 1, k)
             }
         }
-        var estimate = topScratch[max(kept - 1, 0)] + configuration.frameNanoseconds
+        var estimate = Self.saturating(topScratch[max(kept - 1, 0)], minus: -configuration.frameNanoseconds)
         if offsetCount < configuration.warmUpPackets { estimate = max(estimate, configuration.startDelay) }
         target = min(max(estimate, configuration.minimumDelay), configuration.maximumDelay)
     }

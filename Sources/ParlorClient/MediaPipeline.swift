@@ -5,8 +5,15 @@ import ParlorProtocol
 
 /// The media side of a room client, once a frame period (`tick`) and once a packet (`receive`):
 ///
-///     source → Opus encode → SFrame protect → media payload → transmit (UDP or TCP)
-///     payload → SFrame unprotect → per-speaker jitter buffer and decoder → mixer → sinks
+///     source → Opus encode → auth chunk → SFrame protect → media payload → transmit (UDP or TCP)
+///     payload → KID slot = stamped slot? → SFrame unprotect → frame signature check
+///             → per-speaker jitter buffer and decoder → mixer → sinks
+///
+/// Every frame carries a quarter of the speaker's signature over the previous batch of four
+/// (docs/PROTOCOL.md §6.4): a `FrameSigner` with this member's key makes them, and one
+/// `SpeakerVerification` per speaker KID checks them against the member key the roster gives
+/// that slot. Frames play as they arrive; a KID whose batch fails is reported (`audioForged`)
+/// and silenced until a later batch of it verifies.
 ///
 /// It knows members only by slot and id, keys only through `SFrameKeyring`, and sockets only
 /// through the `transmit` closure, so tests can run it with no network. Talking indicators come
@@ -43,16 +50,25 @@ final class MediaPipeline: @unchecked Sendable {
         let member: MemberID
     }
 
+    /// A stage member as the roster gives its slot.
+    private struct StageMember {
+        let id: MemberID
+        let key: [UInt8]
+    }
+
     private let configuration: Configuration
     private let lock = NSLock()
     private var keyring: SFrameKeyring
     private let encoder: OpusEncoder
     private let frame: UnsafeMutableBufferPointer<Int16>
     private let mixed: UnsafeMutableBufferPointer<Int16>
+    /// `auth chunk ‖ Opus frame`: the SFrame plaintext this client sends.
     private let packet: UnsafeMutableBufferPointer<UInt8>
+    private let signer: FrameSigner
     private let mixer: Mixer
     private var speakers: [UInt64: Speaker] = [:]
-    private var members: [UInt16: MemberID] = [:]
+    private var verifications: [UInt64: SpeakerVerification] = [:]
+    private var members: [UInt16: StageMember] = [:]
     private var sending: Sending?
     private var talking: [MemberID: Int] = [:]
     /// Each speaker's playback gain as the listener set it (1 when never set).
@@ -74,17 +90,28 @@ final class MediaPipeline: @unchecked Sendable {
     var transmit: @Sendable ([UInt8]) -> Void = { _ in }
     /// A member started (true) or stopped (false) talking.
     var speaking: @Sendable (MemberID, Bool) -> Void = { _, _ in }
+    /// Frames under a member's KID carried a batch whose signature does not verify under its
+    /// member key: someone else (another member who knows the epoch secret, with the relay's
+    /// help) spoke as it. Its frames are silenced until a later batch verifies.
+    var audioForged: @Sendable (MemberID) -> Void = { _ in }
+    /// A member's frames have arrived for 5 s without one batch verifying (a relay dropping
+    /// frames so that no batch is whole can make forged audio unverifiable). Not silenced:
+    /// heavy loss does the same.
+    var audioUnverified: @Sendable (MemberID) -> Void = { _ in }
 
-    init(configuration: Configuration, suite: SFrameSuite) throws {
+    /// A pipeline that signs what it sends with `signingKey`, this client's member key in the
+    /// room (`RoomIdentity.memberKey`, the key in its roster entry).
+    init(configuration: Configuration, suite: SFrameSuite, signingKey: Ed25519SigningKey) throws {
         self.configuration = configuration
         keyring = try SFrameKeyring(suite: suite)
+        signer = FrameSigner(signingKey: signingKey)
         encoder = try OpusEncoder(settings: configuration.settings)
         let samples = configuration.settings.frameSamples
         frame = .allocate(capacity: samples)
         frame.initialize(repeating: 0)
         mixed = .allocate(capacity: samples)
         mixed.initialize(repeating: 0)
-        packet = .allocate(capacity: OpusSettings.maxPacketBytes)
+        packet = .allocate(capacity: FrameAuthentication.chunkLength + OpusSettings.maxPacketBytes)
         packet.initialize(repeating: 0)
         mixer = Mixer(frameSamples: samples)
         recorder = try configuration.perSpeakerDirectory.map { try RoomRecorder(folder: $0, frameSamples: samples) }
@@ -103,10 +130,13 @@ final class MediaPipeline: @unchecked Sendable {
             var senders = stage.map { SFrameKeyring.Sender(slot: $0.slot, boxKey: $0.boxKey) }
             if let me { senders.append(SFrameKeyring.Sender(slot: me.slot, boxKey: me.boxKey)) }
             keyring.update(epochs: epochs, senders: senders)
-            members = Dictionary(stage.map { ($0.slot, $0.id) }, uniquingKeysWith: { a, _ in a })
+            members = Dictionary(stage.map { ($0.slot, StageMember(id: $0.id, key: $0.key)) }, uniquingKeysWith: { a, _ in a })
             self.sending = sending
-            for (keyID, speaker) in speakers where members[UInt16(truncatingIfNeeded: keyID)] != speaker.member {
+            for (keyID, speaker) in speakers where members[UInt16(truncatingIfNeeded: keyID)]?.id != speaker.member {
                 speakers[keyID] = nil
+            }
+            for (keyID, verification) in verifications where members[UInt16(truncatingIfNeeded: keyID)]?.id != verification.member {
+                verifications[keyID] = nil
             }
         }
     }
@@ -114,23 +144,75 @@ final class MediaPipeline: @unchecked Sendable {
     // MARK: - Receiving
 
     /// A media payload from the relay (by UDP or inside `media_over_tcp`), already hop-decrypted.
+    ///
+    /// In order: the payload's layout; the KID's slot against the slot the relay stamped (a
+    /// member's frames under another's KID are dropped here); SFrame (counter below 2^62, not
+    /// replayed, tag); the auth chunk; then the speaker's signature check, which may withhold it.
     func receive(_ bytes: [UInt8], arrival: Int64) {
         lock.withLock {
             statistics.packetsReceived += 1
-            guard let payload = try? MediaPayload.decode(bytes),
-                  let (header, opus) = try? keyring.unprotect(payload.sframe) else {
+            guard let payload = try? MediaPayload.decode(bytes), let (clear, _) = try? SFrameHeader.decode(payload.sframe) else {
                 statistics.packetsRejected += 1
                 return
             }
-            let slot = UInt16(truncatingIfNeeded: header.keyID)
-            guard configuration.decode, let member = members[slot] else { return }
+            let slot = UInt16(truncatingIfNeeded: clear.keyID)
+            guard slot == payload.senderSlot else {
+                statistics.packetsRejected += 1
+                statistics.slotMismatches += 1
+                return
+            }
+            let header: SFrameHeader, plaintext: [UInt8]
+            do {
+                (header, plaintext) = try keyring.unprotect(payload.sframe)
+            } catch CryptoError.counterOutOfRange {
+                statistics.packetsRejected += 1
+                statistics.countersOutOfRange += 1
+                return
+            } catch {
+                statistics.packetsRejected += 1
+                return
+            }
+            guard let (chunk, opus) = FrameAuthentication.split(plaintext) else {
+                statistics.packetsRejected += 1
+                return
+            }
+            guard let member = members[slot] else { return }
+            guard verify(keyID: header.keyID, counter: header.counter, member: member, chunk: chunk, opus: opus, arrival: arrival) else {
+                statistics.framesWithheld += 1
+                return
+            }
+            guard configuration.decode else { return }
             if speakers[header.keyID] == nil {
                 guard let stream = try? SpeakerStream(settings: configuration.settings, jitter: configuration.jitter) else { return }
-                stream.gain = gains[member] ?? 1
-                speakers[header.keyID] = Speaker(stream: stream, member: member)
+                stream.gain = gains[member.id] ?? 1
+                speakers[header.keyID] = Speaker(stream: stream, member: member.id)
             }
             opus.withUnsafeBufferPointer { _ = speakers[header.keyID]!.stream.receive(sequence: header.counter, payload: $0, arrival: arrival) }
         }
+    }
+
+    /// Feeds a frame to its KID's signature check; returns whether it may play.
+    private func verify(keyID: UInt64, counter: UInt64, member: StageMember, chunk: ArraySlice<UInt8>,
+                        opus: ArraySlice<UInt8>, arrival: Int64) -> Bool {
+        if verifications[keyID] == nil {
+            guard let verification = try? SpeakerVerification(member: member.id, keyID: keyID, memberKey: member.key,
+                                                                arrival: arrival) else { return false }
+            verifications[keyID] = verification
+        }
+        let check = chunk.withUnsafeBufferPointer { chunk in
+            opus.withUnsafeBufferPointer { opus in
+                verifications[keyID]!.receive(counter: counter, chunk: chunk, opus: opus, arrival: arrival)
+            }
+        }
+        statistics.batchesVerified += check.resolutions.verified
+        statistics.batchesUnverifiable += check.resolutions.unverifiable
+        statistics.batchesForged += check.resolutions.forged
+        if check.forged { audioForged(member.id) }
+        if check.unverified {
+            statistics.unverifiedReports += 1
+            audioUnverified(member.id)
+        }
+        return check.play
     }
 
     /// Plays `member` at `gain` (1 as sent, 0 silent) from now on, also after it leaves and
@@ -159,8 +241,14 @@ final class MediaPipeline: @unchecked Sendable {
         guard let sending, let source = configuration.source, source.read(into: frame) else { return }
         micLevel.measure(UnsafeBufferPointer(frame))
         do {
-            let length = try encoder.encode(UnsafeBufferPointer(frame), into: packet)
-            let sframe = try keyring.protect(Array(packet.prefix(length)), keyID: sending.keyID)
+            let chunkLength = FrameAuthentication.chunkLength
+            let opus = UnsafeMutableBufferPointer(rebasing: packet[chunkLength...])
+            let length = try encoder.encode(UnsafeBufferPointer(frame), into: opus)
+            let counter = try keyring.nextCounter(keyID: sending.keyID)
+            signer.authenticate(keyID: sending.keyID, counter: counter,
+                                opus: UnsafeBufferPointer(rebasing: opus[..<length]),
+                                chunk: UnsafeMutableBufferPointer(rebasing: packet[..<chunkLength]))
+            let sframe = try keyring.protect(Array(packet.prefix(chunkLength + length)), keyID: sending.keyID)
             transmit(try MediaPayload(senderSlot: sending.slot, sframe: sframe).encoded())
             statistics.packetsSent += 1
         } catch {

@@ -4,6 +4,20 @@ public struct MediaStatistics: Sendable, Equatable {
     public var packetsReceived = 0
     /// Payloads that did not decode or decrypt (no key for their epoch, replayed, forged).
     public var packetsRejected = 0
+    /// Of those: payloads whose SFrame KID names another slot than the one the relay stamped.
+    public var slotMismatches = 0
+    /// Of those: SFrame counters at or above 2^62, which no sender reaches.
+    public var countersOutOfRange = 0
+    /// Batches of 4 frames whose speaker signature verified (docs/PROTOCOL.md §6.4).
+    public var batchesVerified = 0
+    /// Batches that could not be checked because a frame or a signature chunk was lost.
+    public var batchesUnverifiable = 0
+    /// Batches whose pieces all came and whose signature does not verify: forged audio.
+    public var batchesForged = 0
+    /// Authenticated frames not played because their KID's last checked batch was forged.
+    public var framesWithheld = 0
+    /// Times a speaker was reported for 5 s of frames without a verified batch.
+    public var unverifiedReports = 0
     public var sendErrors = 0
     /// Frames not sent because the TCP fallback was backed up (a partition): late audio is
     /// dropped, not queued.

@@ -64,7 +64,7 @@ public final class RoomClient: @unchecked Sendable {
             settings: configuration.settings, jitter: configuration.jitter, source: media.source,
             mixSinks: media.mixSinks, perSpeakerDirectory: media.perSpeakerDirectory, decode: media.decode,
             adaptiveFEC: configuration.adaptiveFEC),
-            suite: identity.link.suite)
+            suite: identity.link.suite, signingKey: identity.memberKey)
         pipeline.speaking = { [weak self] member, talking in
             guard let self else { return }
             queue.async { self.speakingChanged(member, talking) }

@@ -2,7 +2,10 @@ import ParlorCrypto
 
 /// The SFrame keys a client holds: one per (epoch, stage member), derived from the epoch secret,
 /// the member's slot and its box key (docs/PROTOCOL.md §7.1). `update` installs what is new and
-/// forgets what is gone, leaving existing keys (and their counters and replay windows) alone.
+/// removes what is gone, leaving existing keys (and their counters and replay windows) alone.
+/// A key removed and installed again in an epoch still held resumes its counters (the context
+/// remembers them), so roster churn — real or announced by a lying relay — never replays a
+/// recorded frame nor restarts this client's own send counter (§6.4).
 struct SFrameKeyring {
     /// A sender this client should be able to hear (or, for itself, to send as).
     struct Sender: Hashable {
@@ -10,27 +13,42 @@ struct SFrameKeyring {
         let boxKey: [UInt8]
     }
 
+    /// What a key was derived from.
+    private struct Source: Equatable {
+        let sender: Sender
+        let secret: [UInt8]
+    }
+
     private(set) var context: SFrameContext
-    private var installed: [UInt64: Sender] = [:]
+    private var installed: [UInt64: Source] = [:]
 
     init(suite: SFrameSuite) throws {
         context = try SFrameContext(suite: suite)
     }
 
     mutating func update(epochs: EpochKeys, senders: [Sender]) {
-        var wanted: [UInt64: (Sender, [UInt8])] = [:]
+        var wanted: [UInt64: Source] = [:]
         for (epoch, secret) in epochs.secrets {
-            for sender in senders { wanted[SFrameContext.keyID(epoch: epoch, senderSlot: sender.slot)] = (sender, secret) }
+            for sender in senders {
+                wanted[SFrameContext.keyID(epoch: epoch, senderSlot: sender.slot)] = Source(sender: sender, secret: secret)
+            }
         }
-        for (keyID, sender) in installed where wanted[keyID]?.0 != sender {
+        for (keyID, source) in installed where wanted[keyID] != source {
             context.removeKey(keyID: keyID)
             installed[keyID] = nil
         }
-        for (keyID, (sender, secret)) in wanted where installed[keyID] == nil {
-            guard let base = try? RoomKeys.senderKey(epochSecret: secret, senderSlot: sender.slot, boxKey: sender.boxKey),
+        context.forgetEpochs(keeping: Set(epochs.secrets.keys))
+        for (keyID, source) in wanted where installed[keyID] == nil {
+            guard let base = try? RoomKeys.senderKey(epochSecret: source.secret, senderSlot: source.sender.slot,
+                                                     boxKey: source.sender.boxKey),
                   (try? context.setKey(base, keyID: keyID)) != nil else { continue }
-            installed[keyID] = sender
+            installed[keyID] = source
         }
+    }
+
+    /// The counter the next frame sent under `keyID` will carry.
+    func nextCounter(keyID: UInt64) throws -> UInt64 {
+        try context.nextCounter(keyID: keyID)
     }
 
     mutating func protect(_ frame: [UInt8], keyID: UInt64) throws -> [UInt8] {

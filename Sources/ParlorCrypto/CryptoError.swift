@@ -21,6 +21,9 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
     case nonceExhausted
     /// A counter was already seen or is older than the replay window.
     case replayed(counter: UInt64)
+    /// An SFrame counter at or above `SFrameContext.counterLimit`: no sender reaches it, so the
+    /// frame is malformed (and would bring arithmetic near 2^64 to the receiver).
+    case counterOutOfRange(UInt64)
     /// An SFrame header or ciphertext could not be parsed.
     case malformedSFrame(String)
     /// No key is installed for this SFrame key id.
@@ -52,6 +55,7 @@ public enum CryptoError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .messageTooLong(length, maximum): "message of \(length) bytes exceeds \(maximum)"
         case .nonceExhausted: "the cipher state used all its nonces"
         case let .replayed(counter): "counter \(counter) was already seen or is too old"
+        case let .counterOutOfRange(counter): "SFrame counter \(counter) is not below 2^62"
         case let .malformedSFrame(what): "malformed SFrame: \(what)"
         case let .unknownKeyID(kid): "no key for SFrame key id \(kid)"
         case let .unknownSuite(suite): "unknown cipher suite 0x\(String(suite, radix: 16))"

@@ -12,8 +12,24 @@ public struct ReplayWindow: Sendable, Equatable {
     private var ring = [UInt64](repeating: 0, count: Int(ringBlocks))
     /// The newest counter accepted so far (0 before any).
     public private(set) var newest: UInt64 = 0
+    /// Whether any counter was accepted (`newest` is then meaningful).
+    private var acceptedAny = false
 
     public init() {}
+
+    /// A window that refuses every counter up to and including `counter`, and accepts every
+    /// later one: what a receiver resumes with when a key it used comes back (SFrame).
+    public init(refusingThrough counter: UInt64) {
+        ring = [UInt64](repeating: UInt64.max, count: Int(Self.ringBlocks))
+        // In the newest's block only the bits up to it are seen: later ones are still to come.
+        let position = counter % Self.bitsPerBlock
+        ring[Self.block(counter)] = position == Self.bitsPerBlock - 1 ? UInt64.max : (1 << (position + 1)) - 1
+        newest = counter
+        acceptedAny = true
+    }
+
+    /// The newest counter accepted, or nil before any.
+    public var highestAccepted: UInt64? { acceptedAny ? newest : nil }
 
     /// Whether `counter` would be accepted now, without recording it (check before decrypting).
     public func isFresh(_ counter: UInt64) -> Bool {
@@ -36,6 +52,7 @@ public struct ReplayWindow: Sendable, Equatable {
             }
             newest = counter
         }
+        acceptedAny = true
         ring[Self.block(counter)] |= Self.bit(counter)
         return true
     }

@@ -14,9 +14,10 @@ extension Parlor {
                     Prints the CPU time per 20 ms frame of Opus encode and decode, the jitter \
                     buffer, a mix of 4 speakers and ChaCha20-Poly1305; the whole client path \
                     (1 encode + 4 decodes + jitter buffers + mix + crypto) against libopus's own \
-                    1 encode + 4 decodes measured in the same run; and heap allocations per frame \
-                    on that path, counted by interposing malloc. Build with -c release for figures \
-                    that mean something.
+                    1 encode + 4 decodes measured in the same run; heap allocations per frame \
+                    on that path, counted by interposing malloc; and what speaker signatures over \
+                    frames cost: the bytes a frame carries, signing and verifying per frame. \
+                    Build with -c release for figures that mean something.
 
                     Example:
                       parlor bench audio --frames 5000 --json

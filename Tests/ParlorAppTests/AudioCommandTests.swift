@@ -38,6 +38,9 @@ import Testing
         #expect(report.frames == 100)
         #expect(report.allocationsPerFrame == 0)
         #expect(report.encodeMicroseconds > 0 && report.clientPathMicroseconds > report.encodeMicroseconds)
+        #expect(report.frameSignatureBytes == 16)
+        #expect(report.frameSignMicroseconds > 0 && report.frameVerifyMicroseconds > 0)
+        #expect(report.frameSignAllocationsPerFrame == 0 && report.frameVerifyAllocationsPerFrame == 0)
     }
 
     /// A process writing a WAV is killed with SIGTERM or Ctrl-C's SIGINT mid-write: the file it

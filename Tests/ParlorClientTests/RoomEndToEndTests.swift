@@ -44,6 +44,14 @@ import Testing
             print("PESQ-WB listener \(n): \(score) (Opus alone: \(alone))")
             #expect(score > alone - 0.2, "listener \(n) scored \(score), Opus alone \(alone)")
         }
+        // Every frame carried the speaker's signature (PROTOCOL §6.4): the batches verified
+        // under its member key, none was forged, nothing was withheld.
+        for listener in listeners {
+            let media = listener.client.statistics.media
+            #expect(media.batchesVerified > 50 && media.batchesForged == 0 && media.framesWithheld == 0,
+                    "verified \(media.batchesVerified), forged \(media.batchesForged), withheld \(media.framesWithheld)")
+            #expect(media.slotMismatches == 0 && media.countersOutOfRange == 0)
+        }
         // The listener saw the speaker on stage, with its name, and the host's title.
         let joined = listeners[0].events.all.first { $0.name == "joined" }
         if case let .joined(title, you, members, code)? = joined {

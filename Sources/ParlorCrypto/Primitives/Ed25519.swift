@@ -39,6 +39,12 @@ public struct Ed25519SigningKey: Sendable {
         return signature
     }
 
+    /// A detached signature over `message`, written to `signature` (`signatureLength` bytes)
+    /// without allocating: for the frame signatures of the media path.
+    public func sign(_ message: UnsafeBufferPointer<UInt8>, into signature: UnsafeMutablePointer<UInt8>) {
+        crypto_sign_detached(signature, nil, message.baseAddress, UInt64(message.count), secretKey)
+    }
+
     /// Whether `signature` is a valid signature of `message` under `publicKey`.
     public static func verify(_ signature: [UInt8], of message: [UInt8], publicKey: [UInt8]) -> Bool {
         guard Sodium.initialize(), signature.count == signatureLength, publicKey.count == keyLength else { return false }

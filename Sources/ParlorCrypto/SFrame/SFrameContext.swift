@@ -1,12 +1,33 @@
 /// One member's SFrame state (RFC 9605 §4.4): the keys it holds by KID, a send counter per KID
 /// it sends under, and a replay window per KID it receives from.
 ///
-/// Parlor's KID is `epoch << 16 | sender_slot` (docs/PROTOCOL.md §SFrame).
+/// Parlor's KID is `epoch << 16 | sender_slot` (docs/PROTOCOL.md §6.2). A key removed and later
+/// installed again (the same base key for the same KID) resumes its counters: the send counter
+/// where it stopped and the replay window past the newest counter received, so neither a nonce
+/// nor a recorded frame is ever used twice (§6.4). That memory lasts until `forgetEpochs`.
 public struct SFrameContext: Sendable {
+    /// Counters a receiver accepts are below 2^62, and a sender stops there: at 50 frames a
+    /// second no speaker reaches it, and nothing near 2^64 reaches the arithmetic after it.
+    public static let counterLimit: UInt64 = 1 << 62
+
+    /// A key's counters, kept after it was removed.
+    private struct Remembered: Sendable {
+        var nextSendCounter: UInt64
+        var highestReceived: UInt64?
+    }
+
+    /// A key, named by its KID and its derived key, so that a different key for the same KID
+    /// (a new session's box key) starts afresh and the old one still resumes.
+    private struct KeyName: Hashable, Sendable {
+        let keyID: UInt64
+        let key: SFrameKey
+    }
+
     public let suite: SFrameSuite
     private var keys: [UInt64: SFrameKey] = [:]
     private var sendCounters: [UInt64: UInt64] = [:]
     private var windows: [UInt64: ReplayWindow] = [:]
+    private var remembered: [KeyName: Remembered] = [:]
 
     /// A context for `suite`; throws `unavailable` if this CPU cannot run it.
     public init(suite: SFrameSuite) throws(CryptoError) {
@@ -19,24 +40,55 @@ public struct SFrameContext: Sendable {
         epoch << 16 | UInt64(senderSlot)
     }
 
-    /// Installs the base key for `keyID` (replacing any earlier one, and its counters).
-    public mutating func setKey(_ baseKey: [UInt8], keyID: UInt64) throws(CryptoError) {
-        keys[keyID] = try SFrameKey(baseKey: baseKey, keyID: keyID, suite: suite)
-        sendCounters[keyID] = 0
-        windows[keyID] = ReplayWindow()
+    /// The epoch a KID belongs to.
+    public static func epoch(of keyID: UInt64) -> UInt64 {
+        keyID >> 16
     }
 
-    /// Forgets a key (e.g. every key of an epoch the room has left).
+    /// Installs the base key for `keyID`, replacing any other one. Counters start at 0 for a key
+    /// never used, and resume for a key used before (see the type's note).
+    public mutating func setKey(_ baseKey: [UInt8], keyID: UInt64) throws(CryptoError) {
+        let key = try SFrameKey(baseKey: baseKey, keyID: keyID, suite: suite)
+        if keys[keyID] == key { return }
+        removeKey(keyID: keyID)
+        keys[keyID] = key
+        let memory = remembered.removeValue(forKey: KeyName(keyID: keyID, key: key))
+        sendCounters[keyID] = memory?.nextSendCounter ?? 0
+        windows[keyID] = memory?.highestReceived.map { ReplayWindow(refusingThrough: $0) } ?? ReplayWindow()
+    }
+
+    /// Stops using a key (e.g. its member left the stage). Its counters are remembered if it
+    /// was used, until `forgetEpochs` drops its epoch.
     public mutating func removeKey(keyID: UInt64) {
-        keys[keyID] = nil
-        sendCounters[keyID] = nil
-        windows[keyID] = nil
+        guard let key = keys.removeValue(forKey: keyID) else { return }
+        let sent = sendCounters.removeValue(forKey: keyID) ?? 0
+        let highest = windows.removeValue(forKey: keyID)?.highestAccepted
+        if sent > 0 || highest != nil {
+            remembered[KeyName(keyID: keyID, key: key)] = Remembered(nextSendCounter: sent, highestReceived: highest)
+        }
+    }
+
+    /// Forgets every key, and every remembered counter, of the epochs not in `kept` (epochs a
+    /// member no longer holds never come back).
+    public mutating func forgetEpochs(keeping kept: Set<UInt64>) {
+        for keyID in keys.keys where !kept.contains(Self.epoch(of: keyID)) {
+            keys[keyID] = nil
+            sendCounters[keyID] = nil
+            windows[keyID] = nil
+        }
+        remembered = remembered.filter { kept.contains(Self.epoch(of: $0.key.keyID)) }
+    }
+
+    /// The counter the next `protect` under `keyID` will use.
+    public func nextCounter(keyID: UInt64) throws(CryptoError) -> UInt64 {
+        guard let counter = sendCounters[keyID] else { throw CryptoError.unknownKeyID(keyID) }
+        return counter
     }
 
     /// Encrypts a frame under `keyID` with the next counter: `header ‖ ciphertext ‖ tag`.
     public mutating func protect(_ plaintext: [UInt8], keyID: UInt64, metadata: [UInt8] = []) throws(CryptoError) -> [UInt8] {
         guard let counter = sendCounters[keyID] else { throw CryptoError.unknownKeyID(keyID) }
-        guard counter != UInt64.max else { throw CryptoError.nonceExhausted }
+        guard counter < Self.counterLimit else { throw CryptoError.nonceExhausted }
         sendCounters[keyID] = counter + 1
         return try protect(plaintext, keyID: keyID, counter: counter, metadata: metadata)
     }
@@ -48,10 +100,12 @@ public struct SFrameContext: Sendable {
         return header + (try suite.seal(plaintext, key: key.key, nonce: key.nonce(counter: counter), ad: header + metadata))
     }
 
-    /// Decrypts a frame (RFC 9605 §4.4.4): parses the header, refuses a replayed or too-old counter
-    /// for that KID, checks the tag, then records the counter.
+    /// Decrypts a frame (RFC 9605 §4.4.4): parses the header, refuses a counter at or above
+    /// `counterLimit` and a replayed or too-old counter for that KID, checks the tag, then
+    /// records the counter.
     public mutating func unprotect(_ frame: [UInt8], metadata: [UInt8] = []) throws(CryptoError) -> (header: SFrameHeader, plaintext: [UInt8]) {
         let (header, headerLength) = try SFrameHeader.decode(frame)
+        guard header.counter < Self.counterLimit else { throw CryptoError.counterOutOfRange(header.counter) }
         guard let key = keys[header.keyID], var window = windows[header.keyID] else {
             throw CryptoError.unknownKeyID(header.keyID)
         }

@@ -3,7 +3,7 @@
 ///     sframe_secret = HKDF-Extract("", base_key)
 ///     sframe_key    = HKDF-Expand(sframe_secret, "SFrame 1.0 Secret key "  ‖ KID(8) ‖ suite(2), Nk)
 ///     sframe_salt   = HKDF-Expand(sframe_secret, "SFrame 1.0 Secret salt " ‖ KID(8) ‖ suite(2), Nn)
-public struct SFrameKey: Sendable, Equatable {
+public struct SFrameKey: Sendable, Hashable {
     static let keyLabel = Array("SFrame 1.0 Secret key ".utf8)
     static let saltLabel = Array("SFrame 1.0 Secret salt ".utf8)
 
