@@ -69,6 +69,14 @@ public final class RoomClient: @unchecked Sendable {
             guard let self else { return }
             queue.async { self.speakingChanged(member, talking) }
         }
+        pipeline.audioForged = { [weak self] member in
+            guard let self else { return }
+            queue.async { self.report(member) { .audioForged($0) } }
+        }
+        pipeline.audioUnverified = { [weak self] member in
+            guard let self else { return }
+            queue.async { self.report(member) { .audioUnverified($0) } }
+        }
     }
 
     /// Connects (on a background thread) and starts the frame clock.
@@ -234,8 +242,13 @@ public final class RoomClient: @unchecked Sendable {
     }
 
     private func speakingChanged(_ member: MemberID, _ talking: Bool) {
+        report(member) { talking ? .speakingStarted($0) : .speakingStopped($0) }
+    }
+
+    /// An event about a stage member the media side noticed, while this client is in the room.
+    private func report(_ member: MemberID, _ event: (MemberInfo) -> RoomEvent) {
         guard exit == nil, let info = session.roster[member]?.info else { return }
-        onEvent(talking ? .speakingStarted(info) : .speakingStopped(info))
+        onEvent(event(info))
     }
 
     private func finish(_ why: RoomExit) {

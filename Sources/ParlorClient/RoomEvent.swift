@@ -35,6 +35,12 @@ public enum RoomEvent: Sendable, Equatable {
     /// Something from the relay was refused because the room's authority did not vouch for it or
     /// it broke the room's rules (`what`: epoch_key, member, charter, joined); the room goes on.
     case refused(what: String, reason: String)
+    /// Audio under this member's name failed its signature (someone forged it, with the relay's
+    /// help): it is withheld until the member's own signed audio verifies again.
+    case audioForged(MemberInfo)
+    /// This member's audio has gone 5 s without a signature that could be checked (heavy loss, or
+    /// a relay dropping what would show a forgery); it still plays.
+    case audioUnverified(MemberInfo)
     /// The host replaced a link (after a ban): these are the links to hand out from now on.
     case linksChanged(listenLink: String, speakLink: String)
     case error(code: String, message: String)
@@ -61,6 +67,8 @@ public enum RoomEvent: Sendable, Equatable {
         case .reconnected: return "reconnected"
         case .rekeyed: return "rekeyed"
         case .refused: return "refused"
+        case .audioForged: return "audio_forged"
+        case .audioUnverified: return "audio_unverified"
         case .linksChanged: return "links_changed"
         case .error: return "error"
         }
@@ -81,7 +89,8 @@ public enum RoomEvent: Sendable, Equatable {
             line.append("members", .array(members.map(\.json)))
             line.append("safety_code", .string(code))
         case let .memberJoined(m), let .memberLeft(m), let .speakerAdded(m), let .speakerRemoved(m), let .roleChanged(m),
-             let .speakingStarted(m), let .speakingStopped(m), let .handRaised(m), let .handLowered(m):
+             let .speakingStarted(m), let .speakingStopped(m), let .handRaised(m), let .handLowered(m),
+             let .audioForged(m), let .audioUnverified(m):
             line.append("member", m.json)
         case let .invitedToStage(by, role):
             line.append("by", by.json)

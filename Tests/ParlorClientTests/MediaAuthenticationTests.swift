@@ -175,7 +175,8 @@ struct MediaRoom {
 
     init() throws {
         var epochs = EpochKeys()
-        epochs.install(epoch: 0, secret: secret)
+        let statement = try EpochStatement(roomID: SecureRandom.bytes(32), epoch: 0, secret: secret, recipients: [], signer: .generate())
+        epochs.install(epoch: 0, secret: secret, statement: statement)
         self.epochs = epochs
         victim = Participant(key: victimKey.publicKey, boxKey: SecureRandom.bytes(32), role: .speaker, slot: 2)
         forgerParticipant = Participant(key: Ed25519SigningKey.generate().publicKey, boxKey: SecureRandom.bytes(32),

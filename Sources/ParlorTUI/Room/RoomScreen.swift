@@ -293,6 +293,10 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
             // Every join and departure moves the room to a new key; the title bar shows its safety code.
             break
         case let .refused(_, reason): note("Refused: \(reason)", isError: true)
+        case .audioForged(let m):
+            talking.remove(m.id)
+            note("Audio under \(name(m))'s name failed its signature: someone forged it; held back", isError: true)
+        case .audioUnverified(let m): note("\(name(m))'s audio could not be checked for 5 s (loss, or a relay hiding a forgery)", isError: true)
         case let .linksChanged(listen, speak):
             links = RoomLinks(listen: listen, speak: speak)
             note("New invite links (the old ones admit nobody now); \(keyNames(.invite)) shows them")
