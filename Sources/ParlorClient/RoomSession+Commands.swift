@@ -74,7 +74,7 @@ extension RoomSession {
         let linkKey = target.credential?.linkKey
         if identity.isHost {
             effects += banned(target.key, admittedBy: linkKey, now: now)
-        } else if let host = roster.all.first(where: { $0.role == .host }), let linkKey,
+        } else if let host = roster[MemberID(key: identity.hostKey)], let linkKey,
                   let sealed = try? SealedBox.seal(target.key + linkKey, to: host.boxKey),
                   let blob = try? MetadataBox.seal(sealed, kind: .banNotice, metadataKey: identity.keys.metadataKey) {
             authority.banned.insert(target.key)

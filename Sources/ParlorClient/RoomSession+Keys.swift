@@ -78,7 +78,10 @@ extension RoomSession {
     /// The member who hands out epoch secrets: the host when present, else the earliest moderator.
     var isKeeper: Bool {
         guard let me, me.role >= .moderator, identity.isHost || vouchingGrant != nil else { return false }
-        let keeper = roster.all.first { $0.role == .host } ?? roster.all.first { $0.role == .moderator }
+        // Only the pinned host key can be host (`verified`), so the host is found by key, and the
+        // whole roster is walked only when it is away: a join costs the keeper O(1) here.
+        if roster[MemberID(key: identity.hostKey)] != nil { return identity.isHost }
+        let keeper = roster.order.lazy.compactMap { roster[$0] }.first { $0.role == .moderator }
         return keeper?.id == me.id
     }
 
@@ -92,7 +95,7 @@ extension RoomSession {
     /// Called about once a second: a keeper whose room changed rekeys once the interval is over.
     public mutating func tick(now: UInt64) -> [Effect] {
         guard phase == .inRoom, isKeeper, authority.newcomersWaiting else { return [] }
-        if let last = authority.lastRekey, now < last + Self.rekeyInterval(members: roster.all.count) { return [] }
+        if let last = authority.lastRekey, now < last + Self.rekeyInterval(members: roster.order.count) { return [] }
         return rekey(now: now)
     }
 

@@ -55,7 +55,7 @@ public struct RoomSession: Sendable {
     }
 
     public var title: String? {
-        identity.isHost ? identity.card.title : roster.all.first { $0.role == .host }?.card?.title
+        identity.isHost ? identity.card.title : roster[MemberID(key: identity.hostKey)]?.card?.title
     }
 
     public var safetyCode: String? {
@@ -163,7 +163,7 @@ public struct RoomSession: Sendable {
         hasJoinedBefore = true
         if selfMuted { effects.append(.send(.moderation(Moderation(action: .mute, target: mine.key)))) }
         // Everyone here came back with a fresh box key, or is new: the keeper moves the room on.
-        if isKeeper, roster.all.count > 1 { effects += membershipChanged(now: now) }
+        if isKeeper, roster.order.count > 1 { effects += membershipChanged(now: now) }
         effects.append(.mediaChanged)
         return effects
     }
