@@ -52,3 +52,14 @@ extension RelaySocketSession {
         }
     }
 }
+
+extension RelayServer {
+    /// A relay on a free loopback port for tests: it does not wait for test clients to leave when
+    /// stopped, and does not close sessions left quiet while a loaded machine sets up hundreds of others.
+    static func startForTests(key: X25519KeyPair) async throws -> RelayServer {
+        var limits = RelayLimits()
+        limits.drainSeconds = 0
+        limits.idleTimeoutSeconds = 600
+        return try await RelayServer.start(.init(host: "127.0.0.1", port: 0, key: key, limits: limits))
+    }
+}

@@ -14,10 +14,7 @@ import Testing
     var now: UInt64 { UInt64(Date().timeIntervalSince1970) }
 
     func start() async throws -> RelayServer {
-        var limits = RelayLimits()
-        limits.drainSeconds = 0
-        limits.idleTimeoutSeconds = 600
-        return try await RelayServer.start(.init(host: "127.0.0.1", port: 0, key: relayKey, limits: limits))
+        try await RelayServer.startForTests(key: relayKey)
     }
 
     func client(_ relay: RelayServer, member: Ed25519SigningKey = .generate()) throws -> RelaySocketSession {

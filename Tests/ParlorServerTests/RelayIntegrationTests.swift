@@ -11,13 +11,9 @@ import Testing
     let relayKey = X25519KeyPair.generate()
     var now: UInt64 { UInt64(Date().timeIntervalSince1970) }
 
-    /// A relay on a free loopback port; it does not wait for test clients to leave when stopped,
-    /// and does not close sessions left quiet while a loaded machine sets up hundreds of others.
+    /// A relay on a free loopback port (`startForTests`).
     func start() async throws -> RelayServer {
-        var limits = RelayLimits()
-        limits.drainSeconds = 0
-        limits.idleTimeoutSeconds = 600
-        return try await RelayServer.start(.init(host: "127.0.0.1", port: 0, key: relayKey, limits: limits))
+        try await RelayServer.startForTests(key: relayKey)
     }
 
     /// Waits for a counter the UDP path bumps asynchronously.

@@ -13,6 +13,20 @@ import Testing
         return MemberInfo(id: id, name: person.name, role: person.role)
     }
 
+    /// After a ban the host's links change: the invite overlay shows the new ones, and a refusal
+    /// of something the relay sent is a red line, never silent.
+    @Test func newLinksReplaceTheOldOnesAndRefusalsAreShown() {
+        var screen = F.hostScreen()
+        _ = screen.update(event: .room(.linksChanged(listenLink: "parlor://new-listen", speakLink: "parlor://new-speak"), screen.room))
+        #expect(screen.links == RoomLinks(listen: "parlor://new-listen", speak: "parlor://new-speak"))
+        #expect(screen.log.last?.text.contains("New invite links") == true)
+        _ = screen.update(event: .room(.refused(what: "epoch_key", reason: "epoch 9 does not follow epoch 2"), screen.room))
+        #expect(screen.log.last?.isError == true)
+        #expect(screen.render(width: 80, height: 24).text.contains("Refused: epoch 9 does not follow"))
+        _ = screen.update(event: .room(.audioForged(Self.info(F.ada)), screen.room))
+        #expect(screen.log.last?.text.contains("failed its signature") == true)
+    }
+
     @Test func enterOnTheFirstHandOpensTheMenuAndInvites() {
         var screen = F.hostScreen()
         #expect(screen.selected == F.curious, "the oldest raised hand is selected first")
