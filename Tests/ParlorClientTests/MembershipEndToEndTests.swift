@@ -69,3 +69,29 @@ extension RoomEndToEndTests {
         for member in [carol, bob, speaker, host] { member.client.stop() }
     }
 }
+
+extension RoomEndToEndTests {
+    /// Tried as issue #14 tried it: the host gives its speak link to two people. Each joins as a
+    /// member of its own, both stay on stage, and a listener hears both.
+    @Test func twoPeopleWithOneSpeakLinkAreBothOnStage() async throws {
+        let relay = try await TestRelay.start()
+        defer { Task { await relay.server.stop() } }
+        let room = try relay.hostRoom()
+        let host = try TestMember.host(room, title: "Shared link")
+        let speech = try SpeechFixture.wav().path
+        let speakers = try ["Ada", "Bea"].map {
+            try TestMember.join(RoomIdentity(link: room.speakLink, name: $0), media: MediaIO(source: WAVFileSource(path: speech, loop: true)))
+        }
+        let listener = try TestMember.join(RoomIdentity(link: room.listenLink, name: "Cy"))
+        #expect(listener.events.wait { events in
+            Set(events.compactMap { if case .speakingStarted(let m) = $0 { m.name } else { nil } }) == ["Ada", "Bea"]
+        })
+        try await Task.sleep(for: .seconds(2))
+        for speaker in speakers {
+            #expect(speaker.client.state.me?.role == .speaker)
+            #expect(!speaker.events.contains("reconnecting"), "nobody replaced anybody's session")
+        }
+        #expect(listener.client.state.roster.stage.filter { $0.role == .speaker }.count == 2)
+        for member in [listener] + speakers + [host] { member.client.stop() }
+    }
+}
