@@ -1,4 +1,5 @@
 import Foundation
+import ParlorApp
 import ParlorAudio
 import ParlorClient
 @testable import ParlorCrypto
@@ -68,6 +69,17 @@ import Testing
         let bobBox = try #require(relay.entry(of: bob.memberKey)?.boxKey, "the relay knows Bob's box key from the roster")
         let bobEpochs = bob.client.state.epochs
 
+        // 0. The room re-created by an impostor: the relay itself refuses a `create_room` for the
+        // room's id under another host key (step 5 has a deviating relay show the impostor anyway).
+        let impostor = Ed25519SigningKey.generate(), impostorBox = X25519KeyPair.generate()
+        do {
+            let probe = try RelaySocketSession(port: relay.relay.address.port, relayKey: relay.relay.key.publicKey)
+            try probe.send(.createRoom(CreateRoom(roomID: roomID, hostKey: impostor.publicKey,
+                                                  charter: try RoomCharter(roomID: roomID, version: 9, linkKeys: [], host: impostor))))
+            let refusal = try probe.receive { if case .error(let error) = $0 { error } else { nil } }
+            #expect(refusal.code == ErrorMessage.Code.roomExists.rawValue)
+        }  // the probe's connection closes here
+
         // 1. A secret of the relay's choosing, sealed to Bob's box key under a statement it signed itself.
         let chosen = RoomKeys.newEpochSecret()
         let next = (bobEpochs.current ?? 0) + 1
@@ -116,7 +128,6 @@ import Testing
         }
         let danIdentity = try RoomIdentity(link: room.room.listenLink, name: "Dan")
         let danKey = danIdentity.memberKey.publicKey
-        let impostor = Ed25519SigningKey.generate(), impostorBox = X25519KeyPair.generate()
         relay.arm { message, recipient in
             guard recipient.memberKey == danKey, case .joined(let joined) = message else { return nil }
             let roster = joined.roster.map { entry in
@@ -147,6 +158,9 @@ import Testing
         // counts the four real holders (host, speaker, Bob, Dan), and Bob is still sealed to under his own key.
         let rekeys = relay.allDeliveries.filter { $0.epoch > (bobEpochs.current ?? 0) }
         #expect(!rekeys.isEmpty && rekeys.allSatisfy { $0.statement.holders == 4 }, "holders \(rekeys.map(\.statement.holders))")
+        let holders = try [host, room.speaker, bob, dan].map { try #require(relay.entry(of: $0.memberKey)) }
+        let digest = try EpochStatement.rosterDigest(holders.map { ($0.memberKey, $0.boxKey) })
+        #expect(rekeys.allSatisfy { $0.statement.rosterDigest == digest }, "the host vouched for exactly the real members' box keys")
         #expect(relay.allDeliveries.flatMap(\.secrets).allSatisfy { $0.memberKey != phantom.publicKey })
         #expect(host.client.state.roster.members[bob.id]?.boxKey == bobBox)
         for listener in room.listeners { room.keepsWorking(listener, "after the control attacks") }
