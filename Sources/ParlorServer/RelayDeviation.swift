@@ -14,8 +14,9 @@ public struct RelayDeviation: Sendable {
     }
 
     /// Called on the relay's event loop for each control message about to be sent to a session,
-    /// `media_over_tcp` included: the messages to send instead, in order. `[message]` is the
-    /// honest relay, `[]` drops the message.
+    /// `media_over_tcp` included (not the `server_closing` of a relay that stops): the messages
+    /// to send instead, in order. `[message]` is the honest relay, `[]` drops the message. (Its
+    /// own messages, at any time, a deviating relay sends with `RelayServer.inject`.)
     public var outbound: @Sendable (ControlMessage, Recipient) -> [ControlMessage]
 
     public init(outbound: @escaping @Sendable (ControlMessage, Recipient) -> [ControlMessage]) {

@@ -56,8 +56,10 @@ public final class RelayServer: Sendable {
         do {
             // The core is made on its loop and only ever touched there.
             let core = try await loop.submit {
-                NIOLoopBound(RelayCore(limits: configuration.limits, metrics: metrics, log: configuration.log, udpPort: 0,
-                                       unixTime: { UInt64(Date().timeIntervalSince1970) }), eventLoop: loop)
+                let core = RelayCore(limits: configuration.limits, metrics: metrics, log: configuration.log, udpPort: 0,
+                                     unixTime: { UInt64(Date().timeIntervalSince1970) })
+                core.deviation = configuration.deviation
+                return NIOLoopBound(core, eventLoop: loop)
             }.get()
             let gate = try await loop.submit {
                 NIOLoopBound(HandshakeGate(relayKey: configuration.key.publicKey, limits: configuration.limits, metrics: metrics,
@@ -105,7 +107,6 @@ public final class RelayServer: Sendable {
             try await loop.submit {
                 core.value.attachUDP(udpSocket)
                 core.value.udpPort = UInt16(port)
-                core.value.deviation = configuration.deviation
             }.get()
             return RelayServer(metrics: metrics, address: tcp.localAddress!, publicKey: configuration.key.publicKey, group: group,
                                tcp: tcp, udp: udp, core: core, drainSeconds: configuration.limits.drainSeconds)
