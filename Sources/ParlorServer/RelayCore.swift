@@ -44,6 +44,8 @@ final class RelayCore {
     private var epochs: [OpaqueKey: UInt64] = [:]
     /// The wall clock in Unix seconds, for grant expiry (injectable for tests).
     let unixTime: () -> UInt64
+    /// A test seam: what a deviating relay sends instead (nil, the honest relay, in production).
+    var deviation: RelayDeviation?
 
     init(limits: RelayLimits, metrics: RelayMetrics, log: RelayLog, udpPort: UInt16, unixTime: @escaping () -> UInt64) {
         self.limits = limits
@@ -405,7 +407,12 @@ final class RelayCore {
                 continue
             }
             metrics.add(.tcpMediaForwarded)
-            channel.writeAndFlush(ControlMessage.mediaOverTCP(MediaOverTCP(payload: carried.payload)), promise: nil)
+            let message = ControlMessage.mediaOverTCP(MediaOverTCP(payload: carried.payload))
+            if deviation != nil {
+                send(message, to: carried.session)
+            } else {
+                channel.writeAndFlush(message, promise: nil)
+            }
         }
         controlMedia.removeAll(keepingCapacity: true)
     }
@@ -445,7 +452,21 @@ final class RelayCore {
     }
 
     private func send(_ message: ControlMessage, to id: SessionID) {
-        sessions[id]?.channel.writeAndFlush(message, promise: nil)
+        guard let channel = sessions[id]?.channel else { return }
+        guard let deviation else { return channel.writeAndFlush(message, promise: nil) }
+        let recipient = RelayDeviation.Recipient(session: id.value, memberKey: rooms.room(of: id)?.members[id]?.key.bytes)
+        for sent in deviation.outbound(message, recipient) { channel.write(sent, promise: nil) }
+        channel.flush()
+    }
+
+    /// A deviating relay's own messages, sent as they are to a room member's session (`RelayServer.inject`).
+    func inject(_ messages: [ControlMessage], toMember memberKey: [UInt8]) -> Bool {
+        guard deviation != nil, let key = OpaqueKey(memberKey),
+              let session = rooms.rooms.values.lazy.compactMap({ $0.session(of: key) }).first,
+              let channel = sessions[session]?.channel else { return false }
+        for message in messages { channel.write(message, promise: nil) }
+        channel.flush()
+        return true
     }
 
     private func reply(_ id: SessionID, _ code: ErrorMessage.Code, to message: ControlMessage) {

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import ParlorCrypto
+import ParlorProtocol
 
 /// A running relay: TCP control sessions and UDP media on the same port, one event loop for all
 /// of its state (see docs/ARCHITECTURE.md). Start it, read `address`, stop it with `stop()`.
@@ -13,13 +14,17 @@ public final class RelayServer: Sendable {
         public var key: X25519KeyPair
         public var limits: RelayLimits
         public var log: RelayLog
+        /// A test seam: a relay that deviates (see `RelayDeviation`). Production relays never set it.
+        public var deviation: RelayDeviation?
 
-        public init(host: String, port: Int, key: X25519KeyPair, limits: RelayLimits = RelayLimits(), log: RelayLog = .silent) {
+        public init(host: String, port: Int, key: X25519KeyPair, limits: RelayLimits = RelayLimits(), log: RelayLog = .silent,
+                    deviation: RelayDeviation? = nil) {
             self.host = host
             self.port = port
             self.key = key
             self.limits = limits
             self.log = log
+            self.deviation = deviation
         }
     }
 
@@ -51,8 +56,10 @@ public final class RelayServer: Sendable {
         do {
             // The core is made on its loop and only ever touched there.
             let core = try await loop.submit {
-                NIOLoopBound(RelayCore(limits: configuration.limits, metrics: metrics, log: configuration.log, udpPort: 0,
-                                       unixTime: { UInt64(Date().timeIntervalSince1970) }), eventLoop: loop)
+                let core = RelayCore(limits: configuration.limits, metrics: metrics, log: configuration.log, udpPort: 0,
+                                     unixTime: { UInt64(Date().timeIntervalSince1970) })
+                core.deviation = configuration.deviation
+                return NIOLoopBound(core, eventLoop: loop)
             }.get()
             let gate = try await loop.submit {
                 NIOLoopBound(HandshakeGate(relayKey: configuration.key.publicKey, limits: configuration.limits, metrics: metrics,
@@ -119,6 +126,13 @@ public final class RelayServer: Sendable {
         self.udp = udp
         self.core = core
         self.drainSeconds = drainSeconds
+    }
+
+    /// A test seam, for a relay with a `deviation` only: sends `messages` as they are to the
+    /// session of the room member whose member key is `memberKey`. False when there is no such
+    /// member, or the relay does not deviate.
+    public func inject(_ messages: [ControlMessage], toMember memberKey: [UInt8]) async -> Bool {
+        (try? await udp.eventLoop.submit { self.core.value.inject(messages, toMember: memberKey) }.get()) ?? false
     }
 
     /// Stops accepting, tells every client the relay is closing (they reconnect after a pause),
