@@ -62,10 +62,12 @@ install: release
 # latency in real time, and on two cores parallel suites starve their clock threads (PESQ fell
 # from 3.91 to 3.35 that way); serially the whole suite takes about 20 s longer.
 # As root, the network-fault tests must run (PARLOR_REQUIRE_NETNS=1): where network namespaces
-# cannot be made they fail rather than skip. Other users may skip them.
+# cannot be made they fail rather than skip; so must the CPU-starvation test, which needs real-time
+# privilege (PARLOR_REQUIRE_RT=1). Other users may skip them. See docs/TESTING.md.
 REQUIRE_NETNS ?= $(if $(filter 0,$(shell id -u)),1,0)
+REQUIRE_RT ?= $(if $(filter 0,$(shell id -u)),1,0)
 test: test-deps
-	PARLOR_REQUIRE_NETNS=$(REQUIRE_NETNS) $(SWIFT) test --no-parallel
+	PARLOR_REQUIRE_NETNS=$(REQUIRE_NETNS) PARLOR_REQUIRE_RT=$(REQUIRE_RT) $(SWIFT) test --no-parallel
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
 
 clean:

@@ -70,7 +70,13 @@ public enum HeadlessFaces {
                                     configuration: configuration) { writer.write($0) }
         // A one-shot file: leave a moment after its end, so its last frames play out.
         let ended = EndOfInput(source: source)
-        let stopWhen: (@Sendable () -> Bool)? = loop ? nil : { @Sendable in ended.check() }
+        // Says on stderr what loss Opus's FEC is prepared for, each time that changes (it follows
+        // the loss the listeners report): how a person, or a test, sees FEC come on.
+        let fec = FECReport(client: client)
+        let stopWhen: @Sendable () -> Bool = { @Sendable in
+            fec.check()
+            return !loop && ended.check()
+        }
         return HeadlessRoom.run(client, events: writer, duration: nil, stopWhen: stopWhen)
     }
 
@@ -92,6 +98,21 @@ public enum HeadlessFaces {
         } catch {
             throw HeadlessError("the link is not a Parlor invite link: \(error)")
         }
+    }
+}
+
+/// Writes "parlor: FEC prepared for N % loss" to stderr when the speaker's FEC setting changes.
+private final class FECReport: @unchecked Sendable {
+    let client: RoomClient
+    private var last = 0
+
+    init(client: RoomClient) { self.client = client }
+
+    func check() {
+        let now = client.statistics.media.fecExpectedLossPercent
+        guard now != last else { return }
+        last = now
+        FileHandle.standardError.write(Data("parlor: FEC prepared for \(now) % loss\n".utf8))
     }
 }
 

@@ -31,13 +31,24 @@ import Testing
             """)
     }
 
-    /// The benchmark's client path allocates nothing per frame, counted by the malloc interposer.
+    /// The benchmark's client path allocates nothing per frame, counted by the malloc interposer,
+    /// and costs at most the 1.25× of libopus alone that `parlor bench audio` prints as its limit.
+    /// That limit is for a release build (measured 0.99–1.05 on 2 cores); the debug build that
+    /// `swift test` runs measured 1.49–1.50, so there the bound is 1.8 (PARLOR_BIN=…/release/parlor
+    /// tests the 1.25).
     @Test func benchAudioPrintsFiguresAndCountsNoAllocations() throws {
-        let out = try Command.run([try ParlorBinary.path(), "bench", "audio", "--frames", "100", "--json"]).stdout
+        let binary = try ParlorBinary.path()
+        let out = try Command.run([binary, "bench", "audio", "--frames", "100", "--json"]).stdout
         let report = try JSONDecoder().decode(AudioBenchmark.Report.self, from: Data(out.utf8))
         #expect(report.frames == 100)
         #expect(report.allocationsPerFrame == 0)
         #expect(report.encodeMicroseconds > 0 && report.clientPathMicroseconds > report.encodeMicroseconds)
+        let limit = binary.contains("/release/") ? 1.25 : 1.8
+        #expect(abs(report.clientPathRatio - report.clientPathMicroseconds / report.opusBaselineMicroseconds) < 1e-9)
+        #expect(report.clientPathRatio > 0 && report.clientPathRatio <= limit,
+                "client path / libopus \(report.clientPathRatio), limit \(limit) (\(binary))")
+        let text = try Command.run([binary, "bench", "audio", "--frames", "20"]).stdout
+        #expect(text.contains("client path / libopus") && text.contains("(limit 1.25)"), "\(text)")
         #expect(report.frameSignatureBytes == 16)
         #expect(report.frameSignMicroseconds > 0 && report.frameVerifyMicroseconds > 0)
         #expect(report.frameSignAllocationsPerFrame == 0 && report.frameVerifyAllocationsPerFrame == 0)

@@ -20,8 +20,14 @@ import Testing
         (try? Command.run(["chrt", "-f", "99", "true"])) != nil && (try? Command.run(["taskset", "-c", "0", "true"])) != nil
     }
 
-    @Test(.enabled(if: canStarve, "needs chrt/taskset with real-time privilege"))
+    /// PARLOR_REQUIRE_RT=1 (as `make test` sets for root, and CI) demands the privilege: the test
+    /// then fails where it cannot starve the thread, rather than skip.
+    static let requiredVariable = "PARLOR_REQUIRE_RT"
+    static var required: Bool { ProcessInfo.processInfo.environment[requiredVariable] == "1" }
+
+    @Test(.enabled(if: canStarve || required, "needs chrt/taskset with real-time privilege (PARLOR_REQUIRE_RT=1 makes this a failure)"))
     func aStarvedAudioThreadIsToldAndTheRoomGoesOn() throws {
+        try #require(Self.canStarve, "\(Self.requiredVariable)=1, but chrt -f 99 / taskset cannot run here (root or CAP_SYS_NICE needed)")
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let home = dir.path("home")
@@ -71,6 +77,10 @@ import Testing
         let told = try RoomScreenInTmuxTests.expect(member, shows: "Audio dropouts: ", "the room tells of the dropouts")
         let notice = told.split(separator: "\n").first { $0.contains("Audio dropouts: ") }.map(String.init) ?? ""
         print("starvation: \(String(format: "%.1f", starvedFor)) s of bursts; the room said: \(notice.trimmingCharacters(in: .whitespaces))")
+        // What README's row claims: "Audio dropouts: 3 in the last 5 s; the machine is too busy…"
+        // (the room speaks once three dropouts fall within 5 s; a sample may bring a few at once).
+        let count = notice.firstMatch(of: /Audio dropouts: (\d+) in the last 5 s; the machine is too busy/).flatMap { Int($0.1) }
+        #expect(count.map { (3...5).contains($0) } == true, "\"Audio dropouts: 3 in the last 5 s; the machine is too busy…\": \(notice)")
 
         // …and goes on: sound keeps being played, the speaker is heard again, nobody reconnected.
         let size = { (try? FileManager.default.attributesOfItem(atPath: played)[.size] as? Int) ?? 0 }

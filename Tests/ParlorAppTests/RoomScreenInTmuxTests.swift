@@ -223,6 +223,39 @@ import Testing
         #expect(eight.range(of: "\u{1B}\\[[0-9;]*3[0-7][;m]", options: .regularExpression) != nil, "basic colours are used:\n\(eight)")
     }
 
+    /// Programs the tests start never write the person's own files: a `parlor join` started the
+    /// way every test starts one (no HOME given) keeps the room it joined in the test's temporary
+    /// HOME, and the real `$XDG_DATA_HOME/parlor/rooms.json` and its folder are as they were.
+    @Test func testsLeaveThePersonsOwnRoomsAlone() throws {
+        let real = TestHome.realRoomsFile
+        let realFolder = (real as NSString).deletingLastPathComponent
+        func snapshot() -> (Data?, Date?, [String]) {
+            let date = (try? FileManager.default.attributesOfItem(atPath: real))?[.modificationDate] as? Date
+            let listing = ((try? FileManager.default.contentsOfDirectory(atPath: realFolder)) ?? []).sorted()
+            return (FileManager.default.contents(atPath: real), date, listing)
+        }
+        let before = snapshot()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (relay, host, listenLink) = try Self.headlessRoom(in: dir)
+        defer { host.stop(); relay.stop() }
+        let member = try Tmux(command: try Self.command(["join", "--name", "Careful", listenLink]), width: 80, height: 24)
+        defer { member.stop() }
+        try Self.expect(member, shows: "You joined", "the member joins")
+        try member.send("q", literal: true)
+        try Self.expect(member, shows: "parlor exited 0", "q leaves")
+
+        let sandboxed = try #require(TestHome.sandboxed([:])["XDG_DATA_HOME"]) + "/parlor/rooms.json"
+        #expect(sandboxed.hasPrefix(TestHome.path) && !TestHome.path.hasPrefix(ProcessInfo.processInfo.environment["HOME"] ?? "/nonexistent"),
+                "the programs' HOME is a temporary folder: \(TestHome.path)")
+        let key = try #require(listenLink.split(separator: "#").last.map(String.init))
+        let saved = (try? String(contentsOfFile: sandboxed, encoding: .utf8)) ?? ""
+        #expect(saved.contains(key), "the room joined is saved in the temporary HOME: \(saved.prefix(300))")
+        let after = snapshot()
+        #expect(after.0 == before.0 && after.1 == before.1, "the person's own \(real) is untouched")
+        #expect(after.2 == before.2, "nothing was added to \(realFolder): \(after.2)")
+    }
+
     /// `parlor join` without a link opens the hallway: a pasted link joins; the room is kept
     /// (owner-only file) and offered next time, where Enter joins it again; "host a new room"
     /// asks for a title and opens it.

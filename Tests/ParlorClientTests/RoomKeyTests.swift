@@ -99,8 +99,19 @@ extension RoomEndToEndTests {
         let started = Date()
 
         await relay.server.stop()
-        let again = try await TestRelay.start(key: key, port: port)
-        defer { Task { await again.server.stop() } }
+        // The new relay takes the old one's port, as a restarted relay would. Another test may
+        // bind it for a moment in between (ports are shared by every test running): keep trying
+        // for a while rather than fail on the first refusal.
+        var again: TestRelay?
+        let bindDeadline = Date().addingTimeInterval(10)
+        while again == nil {
+            do { again = try await TestRelay.start(key: key, port: port) } catch {
+                guard Date() < bindDeadline else { throw error }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let restarted = try #require(again)
+        defer { Task { await restarted.server.stop() } }
         for member in [host, listener, speaker] {
             #expect(member.events.wait(30) { $0.contains { $0.name == "reconnected" } }, "\(member.events.all.map(\.name))")
         }

@@ -50,7 +50,9 @@ extension RoomEndToEndTests {
                   "listener lost \(stats.lostFrames) frames, FEC rebuilt \(stats.recoveredFrames)")
         }
         for room in rooms { #expect(room.path.dropped > 30, "media went through the impaired path (FEC \(room.fec))") }
-        #expect((scores[true] ?? 0) > 1.5, "speech under 10 % loss should still be intelligible")
+        // README: FEC (fixed at 6 %) on 2.21–2.63, off 1.89–2.37; the floor sits 0.21 below the
+        // lowest with FEC, above most runs without it.
+        #expect((scores[true] ?? 0) > 2.0, "speech under 10 % loss with FEC: PESQ-WB \(scores[true] ?? 0)")
         #expect((scores[true] ?? 0) > (scores[false] ?? 0), "FEC on \(scores[true] ?? 0) vs off \(scores[false] ?? 0)")
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import ParlorAudio
 
 /// Real speech for tests, made at test time (nothing is committed): espeak-ng speaks a text,
@@ -23,7 +24,14 @@ public enum SpeechFixture {
         defer { try? FileManager.default.removeItem(at: raw) }
         try Command.run(["espeak-ng", "-v", voice, "-s", "150", "-w", raw.path, text])
         try Command.run(["sox", raw.path, "-r", "48000", "-c", "1", "-b", "16", "-e", "signed-integer", tmp.path])
-        try FileManager.default.moveItem(at: tmp, to: wav)
+        // Two suites may make the same speech at once (parallel runs, several test processes): each
+        // writes its own temporary file and renames it into place, which replaces atomically, so
+        // a reader sees either no file or a whole one and neither writer fails.
+        guard rename(tmp.path, wav.path) == 0 else {
+            let code = errno
+            try? FileManager.default.removeItem(at: tmp)
+            throw Command.SpawnFailure(command: ["rename", tmp.path, wav.path], code: code)
+        }
         return wav
     }
 

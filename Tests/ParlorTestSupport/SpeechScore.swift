@@ -8,7 +8,10 @@ public enum SpeechScore {
         public let description: String
     }
 
-    /// The PESQ-WB score of `degraded` against `reference`, searching a lag of up to `maxLagSeconds`.
+    /// The PESQ-WB score of `degraded` against the whole of `reference`, after aligning it by the
+    /// lag (either sign, up to `maxLagSeconds`) that best matches them. Whatever of the reference
+    /// the recording does not carry — a lost tail, a missing head — is scored as silence, so a
+    /// recording that lost part of the speech scores lower than one that kept it all.
     public static func pesq(reference: String, degraded: String, maxLagSeconds: Double = 1) throws -> Double {
         let ref16 = degraded + ".ref16k.wav", deg16 = degraded + ".16k.wav"
         try Command.run(["sox", reference, "-r", "16000", ref16])
@@ -21,9 +24,11 @@ public enum SpeechScore {
             ref, deg = load(sys.argv[1]), load(sys.argv[2])
             n = 1 << int(np.ceil(np.log2(len(ref) + len(deg))))
             corr = np.fft.irfft(np.fft.rfft(deg, n) * np.conj(np.fft.rfft(ref, n)), n)
-            lag = int(np.argmax(corr[:int(sys.argv[3])]))
-            deg = deg[lag:lag + len(ref)]
-            ref = ref[:len(deg)]
+            most = int(sys.argv[3])
+            lags = np.concatenate([np.arange(0, most + 1), np.arange(-most, 0)])
+            lag = int(lags[np.argmax(np.concatenate([corr[:most + 1], corr[n - most:]]))])
+            deg = deg[lag:] if lag >= 0 else np.concatenate([np.zeros(-lag), deg])
+            deg = np.concatenate([deg[:len(ref)], np.zeros(max(0, len(ref) - len(deg)))])
             print(lag, pesq(16000, ref, deg, 'wb'))
             """
         let out = try Command.run(["python3", "-c", script, ref16, deg16, String(Int(maxLagSeconds * 16_000))]).stdout

@@ -17,6 +17,8 @@ public final class Tmux: @unchecked Sendable {
         socket = "parlor-test-\(UUID().uuidString.prefix(8))"
         var env = ["LANG": "C.UTF-8", "TERM": "tmux-256color"]
         env.merge(environment) { $1 }
+        // The pane's program keeps its files in a temporary HOME, never the person's (see `TestHome`).
+        env = TestHome.sandboxed(env)
         let exports = env.sorted { $0.key < $1.key }.map { "\($0.key)=\(Tmux.quote($0.value))" }.joined(separator: " ")
         try tmux(["new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)",
                   "env -u NO_COLOR -u LINES -u COLUMNS \(exports) \(command); sleep 600"])
