@@ -68,8 +68,16 @@ import Testing
 
         let link = try InviteLink.parse(listenLink)
         let keys = try RoomKeys(roomSecret: link.roomSecret, hostKey: link.hostKey)
-        var needles: [(String, [UInt8])] = [("title", Array(Self.title.utf8))]
-        for name in Self.names { needles.append(("name \(name)", Array(name.utf8))) }
+        var needles: [(String, [UInt8])] = []
+        // The title and names in every encoding they could leak in: UTF-8, UTF-16 both ways, hex, base64.
+        for (what, text) in [("title", Self.title)] + Self.names.map({ ("name \($0)", $0) }) {
+            let utf8 = Array(text.utf8)
+            needles.append((what, utf8))
+            needles.append((what + " (UTF-16LE)", text.utf16.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8($0 >> 8)] }))
+            needles.append((what + " (UTF-16BE)", text.utf16.flatMap { [UInt8($0 >> 8), UInt8(truncatingIfNeeded: $0)] }))
+            needles.append((what + " (hex)", Array(utf8.map { String(format: "%02x", $0) }.joined().utf8)))
+            needles.append((what + " (base64)", Array(Data(utf8).base64EncodedString().utf8)))
+        }
         for (what, bytes) in [("room secret", keys.roomSecret), ("room id", keys.roomID), ("metadata key", keys.metadataKey),
                               ("host key", keys.hostKey), ("listen link key", link.admission.linkKey.publicKey)] {
             needles.append((what, bytes))
