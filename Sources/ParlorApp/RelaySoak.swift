@@ -42,12 +42,18 @@ public enum RelaySoak {
         public var live = LiveRoom.Figures()
 
         /// Whether the soak held: every bad input counted, no session leaked, the live room and
-        /// the churn rooms' stable listeners within the tolerable loss.
+        /// the churn rooms' stable listeners within the tolerable loss, and the relay's heap with
+        /// no upward trend over the cycles.
         public var held: Bool {
             cycles.allSatisfy { $0.leakedSessions == 0 && $0.attacks.allSatisfy(\.isCounted)
                 && $0.churn.stableLossPercent <= options.tolerableLossPercent }
                 && live.received > 0 && live.lossPercent <= options.tolerableLossPercent
+                && heapGrowthKiB <= RelaySoak.tolerableHeapGrowthKiB
         }
+
+        /// How much the relay's heap grew over the cycles, by the trend line through the heap
+        /// after each cycle.
+        public var heapGrowthKiB: Double { RelaySoak.growth(cycles.map(\.heapKiB)) }
 
         /// The figures as a table for a person.
         public var text: String {
@@ -71,12 +77,31 @@ public enum RelaySoak {
                 ("", "churn rooms' stable listeners: worst loss \(pct(worstChurnLoss))"),
                 ("", "relay memory: baseline \(rssBaselineKiB) KiB, after each cycle \(cycles.map { "\($0.rssKiB)" }.joined(separator: ", ")) KiB"),
                 ("", "of which heap: baseline \(heapBaselineKiB) KiB, after each cycle \(cycles.map { "\($0.heapKiB)" }.joined(separator: ", ")) KiB"),
-                ("verdict", held ? "held" : "FAILED (loss above \(pct(options.tolerableLossPercent)), a session left open or a bad input not counted)"),
+                ("", String(format: "heap trend over the cycles: %+.0f KiB (a leak above %.0f)", heapGrowthKiB, RelaySoak.tolerableHeapGrowthKiB)),
+                ("verdict", held ? "held" : "FAILED (loss above \(pct(options.tolerableLossPercent)), a session left open, a bad input not counted or the heap growing)"),
             ]
             let width = rows.map(\.0.count).max() ?? 0
             return (["relay soak: \(String(format: "%.1f", seconds / 60)) minutes"]
                 + rows.map { "  " + $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }).joined(separator: "\n")
         }
+    }
+
+    /// Heap growth over a soak's cycles that counts as a leak: the relay's heap after each cycle
+    /// stays within 3.5–4.0 MiB over 22 cycles (README), so a trend of 1 MiB is no noise.
+    public static let tolerableHeapGrowthKiB = 1_024.0
+
+    /// The rise of the least-squares line through `values` (one a cycle) from the first cycle to
+    /// the last; 0 with fewer than 3 cycles, where a trend means nothing.
+    public static func growth(_ values: [Int]) -> Double {
+        guard values.count >= 3 else { return 0 }
+        let n = Double(values.count)
+        let meanX = (n - 1) / 2, meanY = Double(values.reduce(0, +)) / n
+        var covariance = 0.0, variance = 0.0
+        for (x, y) in values.enumerated() {
+            covariance += (Double(x) - meanX) * (Double(y) - meanY)
+            variance += (Double(x) - meanX) * (Double(x) - meanX)
+        }
+        return covariance / variance * (n - 1)
     }
 
     /// Loss the soak tolerates by default in the live room and on stable churn listeners.

@@ -1,4 +1,5 @@
 import Foundation
+import ParlorApp
 import ParlorTestSupport
 import Testing
 
@@ -17,5 +18,16 @@ import Testing
         }
         let verdict = try #require(result.stdout.split(separator: "\n").last)
         #expect(verdict.hasSuffix("held"), "\(result.stdout)")
+    }
+
+    /// The soak's leak check: a heap that creeps up by 100 KiB a cycle fails it, one that wanders
+    /// within the figures README gives (3.5–4.0 MiB) passes.
+    @Test func aHeapThatKeepsGrowingFailsTheSoak() {
+        let creeping = (0..<22).map { 3_600 + 100 * $0 }
+        let wandering = (0..<22).map { 3_600 + [0, 400, 150, 300, 50][$0 % 5] }
+        #expect(RelaySoak.growth(creeping) > RelaySoak.tolerableHeapGrowthKiB)
+        #expect(abs(RelaySoak.growth(wandering)) < RelaySoak.tolerableHeapGrowthKiB / 4)
+        #expect(RelaySoak.growth([3_600, 9_000]) == 0, "two cycles show no trend")
+        #expect(abs(RelaySoak.growth(creeping) - 2_100) < 1, "the line's rise from the first cycle to the last")
     }
 }

@@ -97,6 +97,8 @@ extension RoomEndToEndTests {
                                           media: MediaIO(source: WAVFileSource(path: try SpeechFixture.wav().path, loop: true)))
         #expect(listener.events.wait { $0.contains { $0.name == "speaking_started" } })
         let started = Date()
+        // The recording is valid at every moment: where it stands now is where the restart begins.
+        let restartSample = try WAVReader(path: dir.path("through.wav")).samples.count
 
         await relay.server.stop()
         // The new relay takes the old one's port, as a restarted relay would. Another test may
@@ -125,8 +127,36 @@ extension RoomEndToEndTests {
         for member in [speaker, listener, host] { member.client.stop() }
         let seconds = Double(try WAVReader(path: dir.path("through.wav")).samples.count) / 48_000
         let wall = Date().timeIntervalSince(started)
-        print(String(format: "relay restart: recording %.2f s over %.2f s of wall time since the restart began", seconds, wall))
+        // The frame clock writes a frame on every tick, silence included, so the length alone
+        // cannot show a gap: measure the longest silence after the restart began, against the
+        // longest pause in the speech itself.
+        let samples = try WAVReader(path: dir.path("through.wav")).samples
+        let gap = Self.longestSilence(samples[min(restartSample, samples.count)...])
+        let pause = Self.longestSilence(try WAVReader(path: try SpeechFixture.wav().path).samples[...])
+        print(String(format: "relay restart: recording %.2f s over %.2f s of wall time since the restart began; "
+                     + "longest silence after it %.2f s (the speech's own longest pause %.2f s)", seconds, wall, gap, pause))
         #expect(seconds > wall - 1, "the recording kept its timeline through the restart")
+        #expect(gap < Self.restartGapLimit, "the listener heard nothing for \(gap) s across the restart")
+    }
+
+    /// The longest silence across a relay restart the test accepts: relay down, clients back after
+    /// the relay's `retry_after` (1 s) and backoff, the host first, then a new epoch for the room
+    /// (measured 1.44–2.78 s).
+    static let restartGapLimit = 4.0
+
+    /// Seconds of the longest run of 20 ms frames whose RMS level is below -50 dBFS.
+    static func longestSilence(_ samples: ArraySlice<Int16>) -> Double {
+        let frame = 960
+        var longest = 0, run = 0
+        var start = samples.startIndex
+        while start + frame <= samples.endIndex {
+            let energy = samples[start..<start + frame].reduce(0.0) { $0 + Double($1) * Double($1) }
+            let quiet = (energy / Double(frame)).squareRoot() < 32_768 * 0.003_16
+            run = quiet ? run + 1 : 0
+            longest = max(longest, run)
+            start += frame
+        }
+        return Double(longest * frame) / 48_000
     }
 
     /// A relay over its handshake rate answers with cookies: clients come in on their second try.
