@@ -74,8 +74,9 @@ extension RoomSession {
         let linkKey = target.credential?.linkKey
         if identity.isHost {
             effects += banned(target.key, admittedBy: linkKey, now: now)
-        } else if let host = roster[MemberID(key: identity.hostKey)], let linkKey,
-                  let sealed = try? SealedBox.seal(target.key + linkKey, to: host.boxKey),
+        } else if let host = roster[MemberID(key: identity.hostKey)], let linkKey, let grant = vouchingGrant,
+                  let sealed = try? SealedBox.seal(Self.banNotice(banned: target.key, linkKey: linkKey, roomID: identity.keys.roomID,
+                                                                  grant: grant, signer: identity.memberKey), to: host.boxKey),
                   let blob = try? MetadataBox.seal(sealed, kind: .banNotice, metadataKey: identity.keys.metadataKey) {
             authority.banned.insert(target.key)
             effects.append(.send(.blobSend(BlobSend(blob: blob))))
@@ -131,7 +132,7 @@ extension RoomSession {
     /// replaces the banned member's link.
     mutating func blobDelivered(_ delivery: BlobDelivery, now: UInt64) -> [Effect] {
         if identity.isHost, let sealed = try? MetadataBox.open(delivery.blob, kind: .banNotice, metadataKey: identity.keys.metadataKey) {
-            return banNoticeReceived(sealed, from: delivery.memberKey, now: now)
+            return banNoticeReceived(sealed, now: now)
         }
         guard let me,
               let sealed = try? MetadataBox.open(delivery.blob, kind: .stageInvitation, metadataKey: identity.keys.metadataKey),
@@ -144,15 +145,29 @@ extension RoomSession {
         return [.event(.invitedToStage(by: from, role: grant.role))]
     }
 
-    /// A moderator banned someone: the host takes it as its own ban when the sender is a moderator
-    /// it can see (the notice opens only with the host's box key, so nobody else learns of it).
-    private mutating func banNoticeReceived(_ sealed: [UInt8], from sender: [UInt8]?, now: UInt64) -> [Effect] {
-        guard let opened = try? SealedBox.open(sealed, with: boxKey), opened.count == 64 else {
+    /// What a moderator's ban notice signs: the banned member key and the link key that admitted it.
+    static let banNoticeLabel = Array("parlor/1 ban notice".utf8)
+
+    /// `banned(32) ‖ link key(32) ‖ the moderator's grant from the host(169) ‖ its signature(64)`.
+    static func banNotice(banned: [UInt8], linkKey: [UInt8], roomID: [UInt8], grant: Grant, signer: Ed25519SigningKey) -> [UInt8] {
+        banned + linkKey + grant.encoded + signer.sign(banNoticeLabel + roomID + banned + linkKey)
+    }
+
+    /// A moderator banned someone: the host takes it as its own ban when the notice is signed by a
+    /// moderator whose grant the host key signed — never on the relay's word for who sent it or
+    /// who is a moderator. (The notice opens only with the host's box key, so nobody else learns of it.)
+    private mutating func banNoticeReceived(_ sealed: [UInt8], now: UInt64) -> [Effect] {
+        let length = 64 + Grant.encodedLength + Ed25519SigningKey.signatureLength
+        guard let opened = try? SealedBox.open(sealed, with: boxKey), opened.count == length,
+              let grant = try? Grant(encoded: opened[64..<(64 + Grant.encodedLength)]) else {
             return refuse("ban_notice", "a ban notice that does not open")
         }
-        guard let sender, roster.participant(key: sender)?.role == .moderator else {
-            return refuse("ban_notice", "a ban notice from someone who is not a moderator")
+        let banned = Array(opened[0..<32]), linkKey = Array(opened[32..<64])
+        let signature = Array(opened[(64 + Grant.encodedLength)...])
+        guard grant.role == .moderator, (try? grant.verify(roomID: identity.keys.roomID, signer: identity.hostKey, now: now)) != nil,
+              Ed25519SigningKey.verify(signature, of: Self.banNoticeLabel + identity.keys.roomID + banned + linkKey, publicKey: grant.memberKey) else {
+            return refuse("ban_notice", "a ban notice not signed by a moderator the host appointed")
         }
-        return banned(Array(opened[0..<32]), admittedBy: Array(opened[32..<64]), now: now)
+        return self.banned(banned, admittedBy: linkKey, now: now)
     }
 }

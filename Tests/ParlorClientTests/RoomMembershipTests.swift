@@ -52,10 +52,14 @@ import Testing
     }
 
     /// Only the host can sign links, so a moderator's ban reaches it sealed to its box key, and the
-    /// host replaces the banned member's link as if it had banned them itself.
+    /// host replaces the banned member's link as if it had banned them itself — on the strength of
+    /// the moderator's signature and its grant from the host, not of what the relay says.
     @Test func aModeratorsBanReplacesTheLinkThroughTheHost() throws {
         var host = fixture.host()
-        var moderator = RoomSession(identity: try RoomIdentity(link: room.listenLink, name: "Mo"))
+        var appointed = try RoomIdentity(link: room.listenLink, name: "Mo")
+        appointed.grant = try Grant(roomID: room.keys.roomID, memberKey: appointed.memberKey.publicKey, role: .moderator,
+                                    expiry: now + 3600, signer: room.hostKey)
+        var moderator = RoomSession(identity: appointed)
         _ = moderator.connected(handshakeHash: [UInt8](repeating: 3, count: 64))
         let eve = try fixture.guest("Eve", slot: 4)
         _ = moderator.receive(.joined(Joined(memberIndex: 1, senderSlot: 3, role: .moderator, epoch: 0,
@@ -68,9 +72,17 @@ import Testing
             Issue.record("no ban notice: \(ban)")
             return
         }
-        let stranger = host.receive(.blobDelivery(BlobDelivery(memberKey: eve.key.publicKey, blob: notice.blob)), now: now + 2)
-        #expect(refusals(stranger) == ["ban_notice"], "only a moderator's notice counts")
-        let taken = host.receive(.blobDelivery(BlobDelivery(memberKey: moderator.identity.memberKey.publicKey, blob: notice.blob)), now: now + 2)
+        // A member (with the relay's help, stamping a moderator as sender) that the host never
+        // appointed: a grant it signed itself.
+        let forger = Ed25519SigningKey.generate()
+        let selfGrant = try Grant(roomID: room.keys.roomID, memberKey: forger.publicKey, role: .moderator, expiry: now + 3600, signer: forger)
+        let claim = eve.key.publicKey + room.listenLink.admission.linkKey.publicKey
+        let forged = claim + selfGrant.encoded + forger.sign(Array("parlor/1 ban notice".utf8) + room.keys.roomID + claim)
+        let forgedBlob = try MetadataBox.seal(try SealedBox.seal(forged, to: host.boxKey.publicKey), kind: .banNotice,
+                                              metadataKey: room.keys.metadataKey)
+        let stranger = host.receive(.blobDelivery(BlobDelivery(memberKey: moderator.identity.memberKey.publicKey, blob: forgedBlob)), now: now + 2)
+        #expect(refusals(stranger) == ["ban_notice"], "only a moderator the host appointed counts")
+        let taken = host.receive(.blobDelivery(BlobDelivery(memberKey: nil, blob: notice.blob)), now: now + 2)
         #expect(sent(taken).contains { if case .charterUpdate(let c) = $0 { c.charter.version == 2 } else { false } })
         #expect(events(taken).contains { $0.name == "links_changed" })
         // Nobody else can read the notice: it is sealed to the host's box key inside the room's metadata key.
