@@ -74,8 +74,8 @@ import Testing
         _ = host.receive(.memberJoined(MemberJoined(member: try entry(eve, box: .generate(), role: .listener, slot: 3, name: "Eve"))),
                          now: RoomFixture.now + 1)
         let codeBefore = host.safetyCode
-        let order = sent(host.perform(.remove(MemberID(key: eve.publicKey)), now: RoomFixture.now + 2))
-        #expect(order == [.moderation(Moderation(action: .remove, target: eve.publicKey))])
+        let order = sent(host.perform(.moderate(.remove, member: MemberID(key: eve.publicKey)), now: RoomFixture.now + 2))
+        #expect(order == [.moderation(Moderation(.action(.remove), target: eve.publicKey))])
         let effects = host.receive(.memberLeft(MemberLeft(memberKey: eve.publicKey)), now: RoomFixture.now + 2)
         guard case .keyDelivery(let delivery)? = sent(effects).first else {
             Issue.record("no key delivery: \(effects)")
@@ -94,7 +94,7 @@ import Testing
         _ = bob.receive(.joined(Joined(memberIndex: 0, senderSlot: 2, role: .listener, epoch: 0, roster: [])), now: RoomFixture.now)
         let bobKey = bob.identity.memberKey
         var host = try hostWithListener(bobKey, box: bob.boxKey)
-        let invite = sent(host.perform(.inviteToStage(MemberID(key: bobKey.publicKey)), now: 1_800_000_000))
+        let invite = sent(host.perform(.moderate(.inviteToStage, member: MemberID(key: bobKey.publicKey)), now: 1_800_000_000))
         guard case .blobSend(let blob)? = invite.first else {
             Issue.record("no blob: \(invite)")
             return
@@ -118,7 +118,8 @@ import Testing
         var listener = RoomSession(identity: try RoomIdentity(link: room.listenLink, name: "Cy"))
         _ = listener.connected(handshakeHash: [UInt8](repeating: 1, count: 64))
         _ = listener.receive(.joined(Joined(memberIndex: 0, senderSlot: 2, role: .listener, epoch: 0, roster: [])), now: RoomFixture.now)
-        for command in [RoomCommand.mute, .endRoom, .remove(MemberID(key: room.hostKey.publicKey))] {
+        for command in [RoomCommand.mute, .moderate(.endRoom, member: nil),
+                        .moderate(.remove, member: MemberID(key: room.hostKey.publicKey))] {
             let effects = listener.perform(command, now: 0)
             #expect(sent(effects).isEmpty)
             #expect(events(effects).first?.name == "error")

@@ -233,7 +233,7 @@ extension RoomScreen {
             drawOverlay(Panel(title: "Invite links", lines: lines), on: &screen)
         case let .menu(target, actions, index):
             var lines = actions.enumerated().map { i, action in
-                PanelLine(action.title, group: i == index ? "selected" : "help")
+                PanelLine(action.rule.label, group: i == index ? "selected" : "help")
             }
             lines.append(PanelLine("\(keyNames(.act)) choose · Esc close", group: "dim"))
             drawOverlay(Panel(title: room.person(target)?.displayName ?? target.text, lines: lines), on: &screen, narrow: true)
@@ -259,14 +259,14 @@ extension RoomScreen {
         let width = overlayWidth(screen) - 4
         let roomForCommands = screen.height - 4 - lines.count - 3
         lines.append(PanelLine(""))
-        if roomForCommands >= SlashCommand.allCases.count + 1 {
+        if roomForCommands >= SlashCommand.all.count + 1 {
             lines.append(PanelLine("Commands after \(keyNames(.command)) (Tab completes):", group: "title"))
-            for command in SlashCommand.allCases {
-                lines.append(PanelLine([.init(text: "/" + command.rawValue.padding(toLength: 10), group: "title"),
+            for command in SlashCommand.all {
+                lines.append(PanelLine([.init(text: "/" + command.name.padding(toLength: 10), group: "title"),
                                         .init(text: command.summary, group: "help")]))
             }
         } else {
-            let names = SlashCommand.allCases.map { "/" + $0.rawValue }.joined(separator: " ")
+            let names = SlashCommand.all.map { "/" + $0.name }.joined(separator: " ")
             lines += Self.wrap("Commands (Tab completes): " + names, width: width).map { PanelLine($0, group: "help") }
         }
         if let code = room.safetyCode {
