@@ -62,6 +62,9 @@ extension RoomSession {
             return invite(target!, role: role, now: now)
         case .dismissHand:
             return [.send(.handLower(HandLower(memberKey: target!.key)))]
+        case .lowerEveryHand:
+            guard roster.all.contains(where: \.handRaised) else { return [refusal("not_allowed", "nobody has a raised hand")] }
+            return [.send(.moderation(Moderation(.action(action), target: nil)))]
         case .moveToAudience, .mute, .remove:
             return [.send(.moderation(Moderation(.action(action), target: target!.key)))]
         case .ban:

@@ -280,8 +280,8 @@ public struct RoomSession: Sendable {
         case .action(.endRoom):
             phase = .finished
             return [.event(.roomEnded(reason: "ended by a moderator")), .finish(.ended)]
-        case .action(.moveToAudience):
-            // Delivered as `role_changed`.
+        case .action(.moveToAudience), .action(.lowerEveryHand):
+            // Delivered as `role_changed` and `hand_update`.
             return []
         case .action(.inviteToStage), .action(.dismissHand), .action(.makeModerator):
             // Never a moderation message (a sealed grant, a `hand_lower`).

@@ -196,6 +196,8 @@ public struct RoomTable: Sendable {
             throw .forbidden
         case .dismissHand:
             deliveries = lowerHand(target!.session, in: &room)
+        case .lowerEveryHand:
+            for raised in room.hands { deliveries += lowerHand(raised, in: &room) }
         case .mute:
             room.members[target!.session]!.muted = true
             deliveries = broadcast(.muted(target!.key, true), in: room)

@@ -54,6 +54,7 @@ import ParlorProtocol
         #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"invite_to_stage\",\"member\":\"a10203040506\"}") == .moderate(.inviteToStage, member: alice.id))
         #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"mute\",\"member\":\"a10203040506\"}") == .moderate(.mute, member: alice.id))
         #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"mute\"}") == .mute)
+        #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"lower_every_hand\"}") == .moderate(.lowerEveryHand, member: nil))
         #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"end_room\"}") == .moderate(.endRoom, member: nil))
         #expect(RoomCommand.names.count == 6 + ModerationAction.allCases.count)
         #expect { try RoomCommand.parse(jsonLine: "raise_hand") } throws: { "\($0)".hasPrefix("not a JSON object") }

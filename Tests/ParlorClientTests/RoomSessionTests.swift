@@ -88,6 +88,20 @@ import Testing
         #expect(host.safetyCode != codeBefore)
     }
 
+    @Test func aModeratorLowersEveryHandOnlyWhenOneIsUp() throws {
+        let bob = Ed25519SigningKey.generate()
+        var host = try hostWithListener(bob, box: .generate())
+        let none = host.perform(.moderate(.lowerEveryHand, member: nil), now: RoomFixture.now)
+        #expect(sent(none).isEmpty)
+        #expect(events(none) == [.error(code: "not_allowed", message: "nobody has a raised hand")])
+        _ = host.receive(.handUpdate(HandUpdate(memberKey: bob.publicKey, raised: true)))
+        #expect(sent(host.perform(.moderate(.lowerEveryHand, member: nil), now: RoomFixture.now))
+                == [.moderation(Moderation(.action(.lowerEveryHand), target: nil))])
+        let lowered = host.receive(.handUpdate(HandUpdate(memberKey: bob.publicKey, raised: false)))
+        #expect(events(lowered).map(\.name) == ["hand_lowered"])
+        #expect(host.roster[MemberID(key: bob.publicKey)]?.handRaised == false)
+    }
+
     @Test func anInvitationReachesOnlyItsInviteeAndARaisedHandAcceptsIt() throws {
         var bob = RoomSession(identity: try RoomIdentity(link: room.listenLink, name: "Bob"))
         _ = bob.connected(handshakeHash: [UInt8](repeating: 2, count: 64))
@@ -118,7 +132,7 @@ import Testing
         var listener = RoomSession(identity: try RoomIdentity(link: room.listenLink, name: "Cy"))
         _ = listener.connected(handshakeHash: [UInt8](repeating: 1, count: 64))
         _ = listener.receive(.joined(Joined(memberIndex: 0, senderSlot: 2, role: .listener, epoch: 0, roster: [])), now: RoomFixture.now)
-        for command in [RoomCommand.mute, .moderate(.endRoom, member: nil),
+        for command in [RoomCommand.mute, .moderate(.endRoom, member: nil), .moderate(.lowerEveryHand, member: nil),
                         .moderate(.remove, member: MemberID(key: room.hostKey.publicKey))] {
             let effects = listener.perform(command, now: 0)
             #expect(sent(effects).isEmpty)

@@ -48,7 +48,7 @@ import ParlorCrypto
         .mediaSetup(MediaSetup(receiverIndex: 0xdead_beef, udpPort: 7000)), .mediaSetup(MediaSetup(receiverIndex: 1)),
         .mediaOverTCP(MediaOverTCP(payload: [UInt8](repeating: 0, count: 128))),
         .directoryRequest, .directoryListing(DirectoryListing(rooms: [DirectoryEntry(roomID: key, title: [3], listenerCount: 12)])),
-        .moderation(Moderation(.unmuteOwn, target: key)),
+        .moderation(Moderation(.unmuteOwn, target: key)), .moderation(Moderation(.action(.lowerEveryHand), target: nil)),
         .blobSend(BlobSend(blob: [1, 2])), .blobDelivery(BlobDelivery(memberKey: key, blob: [3])),
         .blobDelivery(BlobDelivery(memberKey: nil, blob: [4])),
     ]
@@ -76,7 +76,7 @@ import ParlorCrypto
         let codes = ModerationAction.allCases.compactMap { action -> UInt8? in
             if case .moderation(let code) = action.rule.wire { code } else { nil }
         }
-        #expect(codes.sorted() == [0, 1, 2, 3, 4], "5 is a member's own unmute")
+        #expect(codes.sorted() == [0, 1, 2, 3, 4, 6], "5 is a member's own unmute")
         #expect(!codes.contains(Moderation.unmuteOwnCode))
         for names in [ModerationAction.allCases.map(\.rule.headlessName), ModerationAction.allCases.map(\.rule.slashCommand),
                       ModerationAction.allCases.map(\.rule.label)] {
@@ -86,7 +86,7 @@ import ParlorCrypto
             #expect(ModerationAction(headlessName: action.rule.headlessName) == action)
             #expect(ModerationAction(slashCommand: action.rule.slashCommand) == action)
         }
-        #expect(ControlMessage.moderation(Moderation(.action(.endRoom), target: nil)).encoded == [1, 27, 1, 1, 4])
+        #expect(ControlMessage.moderation(Moderation(.action(.lowerEveryHand), target: nil)).encoded == [1, 27, 1, 1, 6])
         #expect(throws: ParlorProtocolError.self, "an action on a member needs its target") {
             try ControlMessage.decode([1, 27, 1, 1, 2])
         }
@@ -103,9 +103,9 @@ import ParlorCrypto
         #expect(ModerationAction.offered(by: .moderator, on: handUp, isMe: false) == [.inviteToStage, .dismissHand, .makeModerator, .remove, .ban])
         #expect(ModerationAction.offered(by: .moderator, on: MemberState(role: .speaker, handRaised: false, muted: true), isMe: false)
                 == [.moveToAudience, .makeModerator, .remove, .ban], "mute would change nothing")
-        #expect(ModerationAction.offered(by: .host, on: host, isMe: true) == [.endRoom])
+        #expect(ModerationAction.offered(by: .host, on: host, isMe: true) == [.lowerEveryHand, .endRoom])
         #expect(ModerationAction.remove.question(about: "Ada") == "Remove Ada from the room?")
-        #expect(ModerationAction.mute.question(about: "Ada") == nil)
+        #expect(ModerationAction.lowerEveryHand.question(about: "Ada") == nil && ModerationAction.mute.question(about: "Ada") == nil)
     }
 
     @Test func unknownFieldsAreSkippedAnywhere() throws {

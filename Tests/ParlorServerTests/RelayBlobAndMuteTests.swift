@@ -39,6 +39,28 @@ extension RelayIntegrationTests {
         await relay.stop()
     }
 
+    @Test func aModeratorLowersEveryHandAndAListenerMayNot() async throws {
+        let relay = try await start()
+        let host = try host(relay)
+        let alice = try client(relay), bob = try client(relay)
+        for listener in [alice, bob] {
+            _ = try listener.join(room: keys)
+            try listener.send(.handRaise)
+            _ = try listener.receive { if case .handUpdate(let h) = $0, h.raised { h } else { nil } }
+        }
+        try alice.send(.moderation(Moderation(.action(.lowerEveryHand), target: nil)))
+        #expect(try alice.receive { if case .error(let e) = $0 { e } else { nil } }.code == ErrorMessage.Code.notAllowed.rawValue)
+
+        try host.send(.moderation(Moderation(.action(.lowerEveryHand), target: nil)))
+        for listener in [alice, bob] {
+            let lowered = try listener.receive { if case .handUpdate(let h) = $0, !h.raised { h } else { nil } }
+            #expect(lowered.memberKey == listener.memberKey)
+        }
+        let seenByHost = try (0..<2).map { _ in try host.receive { if case .handUpdate(let h) = $0, !h.raised { h.memberKey } else { nil } } }
+        #expect(Set(seenByHost) == [alice.memberKey, bob.memberKey])
+        await relay.stop()
+    }
+
     @Test func blobsReachTheRoomAndNameAListenerOnlyToTheHost() async throws {
         let relay = try await start()
         let host = try host(relay)

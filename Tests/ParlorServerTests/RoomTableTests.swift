@@ -118,6 +118,20 @@ import Testing
         }
     }
 
+    @Test func aModeratorLowersEveryHandAndEachOwnerHearsOfIt() throws {
+        var t = try table()
+        _ = try t.setHand(session: s2, raised: true)
+        _ = try t.setHand(session: s3, raised: true)
+        #expect(throws: RoomRefusal.forbidden, "a listener may not") { try t.moderate(session: s2, action: .lowerEveryHand, target: nil) }
+        let out = try t.moderate(session: s1, action: .lowerEveryHand, target: nil)
+        #expect(out == [Delivery(to: s1, notice: .handLowered(alice)), Delivery(to: s2, notice: .handLowered(alice)),
+                        Delivery(to: s1, notice: .handLowered(bob)), Delivery(to: s3, notice: .handLowered(bob))],
+                "the moderators and each owner; no listener hears of another")
+        #expect(t.room(of: s1)!.hands.isEmpty)
+        #expect(t.room(of: s1)!.members.values.allSatisfy { !$0.handRaised })
+        #expect(try t.moderate(session: s1, action: .lowerEveryHand, target: nil).isEmpty, "with no hand up it does nothing")
+    }
+
     @Test func aHandItsOwnerLoweredFirstIsDismissedQuietly() throws {
         var t = try table()
         _ = try t.setHand(session: s2, raised: true)

@@ -72,7 +72,8 @@ import Testing
         _ = screen.update(key: .down)
         #expect(screen.selected == F.host)
         _ = screen.update(key: .enter)
-        #expect(screen.overlay == .menu(target: F.host, actions: [.endRoom], selected: 0))
+        #expect(screen.overlay == .menu(target: F.host, actions: [.lowerEveryHand, .endRoom], selected: 0))
+        _ = screen.update(key: .down)
         _ = screen.update(key: .enter)
         #expect(screen.update(key: .enter) == [.perform(.moderate(.endRoom, member: nil))])
     }
@@ -192,6 +193,8 @@ import Testing
         #expect(screen.run("silence ルーム") == [.perform(.moderate(.mute, member: F.kenji))], "the start of a wide name is enough")
         #expect(screen.run("remove bo").isEmpty)
         #expect(screen.update(key: .character("y")) == [.perform(.moderate(.remove, member: F.bo))])
+        #expect(screen.run("lowerall") == [.perform(.moderate(.lowerEveryHand, member: nil))], "an action on the room takes no name")
+        #expect(screen.complete("lowera") == "lowerall")
         #expect(screen.run("end").isEmpty, "ending the room asks first")
         #expect(screen.update(key: .character("y")) == [.perform(.moderate(.endRoom, member: nil))])
         #expect(screen.run("fly").isEmpty)

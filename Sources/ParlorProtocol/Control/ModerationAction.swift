@@ -16,6 +16,7 @@ public enum ModerationAction: Sendable, Equatable, Hashable, CaseIterable {
     case makeModerator
     case remove
     case ban
+    case lowerEveryHand
     case endRoom
 
     /// How an action reaches the others.
@@ -84,6 +85,9 @@ public enum ModerationAction: Sendable, Equatable, Hashable, CaseIterable {
             Rule(wire: .moderation(code: 3), actor: .moderator, whom: .member(.anyone), pointlessWhen: nil,
                  confirmation: "Ban {name} from the room for good?", headlessName: "ban", slashCommand: "ban",
                  label: "Ban from the room")
+        case .lowerEveryHand:
+            Rule(wire: .moderation(code: 6), actor: .moderator, whom: .room, pointlessWhen: nil,
+                 confirmation: nil, headlessName: "lower_every_hand", slashCommand: "lowerall", label: "Lower every hand")
         case .endRoom:
             Rule(wire: .moderation(code: 4), actor: .moderator, whom: .room, pointlessWhen: nil,
                  confirmation: "End the room for everyone?", headlessName: "end_room", slashCommand: "end",
