@@ -171,14 +171,11 @@ public final class RelaySocketSession {
         return try join(joinMessage(roomID: room.roomID, link: nil))
     }
 
-    static let createRoomType: UInt8 = 10
-    static let joinType: UInt8 = 11
-
     private func receiveJoined() throws -> Joined {
         try receive { message throws -> Joined? in
             switch message {
             case .joined(let joined): return joined
-            case .error(let error) where error.inReplyTo == Self.createRoomType || error.inReplyTo == Self.joinType:
+            case .error(let error) where error.inReplyToType == .createRoom || error.inReplyToType == .join:
                 throw Refusal(error: error)
             default: return nil
             }

@@ -298,7 +298,7 @@ public struct RoomSession: Sendable {
             return [.retryLater]
         }
         // Any other refused create or join ends the stay: retrying would be refused again.
-        if phase == .joining, let type = error.inReplyTo, type == 10 || type == 11 {
+        if phase == .joining, error.inReplyToType == .createRoom || error.inReplyToType == .join {
             phase = .finished
             effects.append(.finish(.failed("the relay refused to let this client in: \(error.text) (\(name))")))
         }

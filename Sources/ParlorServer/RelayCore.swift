@@ -464,8 +464,8 @@ final class RelayCore {
     }
 
     private func reply(_ id: SessionID, _ code: ErrorMessage.Code, to message: ControlMessage) {
-        log.debug("\(id): \(ControlMessage.names[message.type] ?? "message") refused with error \(code.rawValue)")
-        send(.error(ErrorMessage(code: code.rawValue, text: code.text, inReplyTo: message.type)), to: id)
+        log.debug("\(id): \(message.type.name) refused with error \(code.rawValue)")
+        send(.error(ErrorMessage(code: code.rawValue, text: code.text, inReplyTo: message.type.rawValue)), to: id)
     }
 
     /// The largest sealed profile the relay keeps (a name and a few fields, sealed).

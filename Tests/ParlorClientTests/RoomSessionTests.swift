@@ -26,7 +26,7 @@ import Testing
     func hostWithListener(_ bob: Ed25519SigningKey, box: X25519KeyPair) throws -> RoomSession {
         var host = RoomSession(identity: RoomIdentity(hosting: room, name: "Ana", title: "Tea", listed: false))
         let hello = host.connected(handshakeHash: [UInt8](repeating: 7, count: 64))
-        #expect(sent(hello).map(\.type) == [10, 11], "create_room, then join")
+        #expect(sent(hello).map(\.type) == [.createRoom, .join])
         _ = host.receive(.joined(Joined(memberIndex: 0, senderSlot: 1, role: .host, epoch: 0, roster: [])), now: RoomFixture.now)
         _ = host.receive(.memberJoined(MemberJoined(member: try entry(bob, box: box, role: .listener, slot: 2, name: "Bob"))), now: RoomFixture.now)
         return host
