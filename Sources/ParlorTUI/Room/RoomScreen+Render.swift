@@ -1,3 +1,4 @@
+import ParlorAudio
 import ParlorClient
 import ParlorCrypto
 
@@ -17,8 +18,6 @@ extension RoomScreen {
     static let speakerMeterCells = 5
     /// The quietest level a meter shows, in dBFS.
     static let meterFloor: Float = -60
-    /// The level above which this client's own microphone counts as talking (as `LevelMeter` has it).
-    static let talkingThreshold: Float = -45
 
     public func render(width: Int, height: Int) -> Screen {
         var screen = Screen(width: width, height: height)
@@ -108,7 +107,7 @@ extension RoomScreen {
         let (filled, peak) = Self.meter(quality.microphone, cells: Self.microphoneMeterCells)
         put(String(repeating: "█", count: filled), peak ? "meter-peak" : "meter")
         put(String(repeating: "░", count: Self.microphoneMeterCells - filled), "dim")
-        put(" \(Int(max(quality.microphone, LinkQuality.silence).rounded())) dB")
+        put(" \(Int(max(quality.microphone, LevelMeter.floor).rounded())) dB")
     }
 
     static func oneDecimal(_ value: Double) -> String {
@@ -155,9 +154,9 @@ extension RoomScreen {
     private var stagePanel: Panel {
         let lines = room.stage.map { person -> PanelLine in
             var segments: [PanelLine.Segment] = []
-            let level = person.id == room.me ? quality.microphone : (quality.levels[person.id] ?? LinkQuality.silence)
+            let level = person.id == room.me ? quality.microphone : (quality.levels[person.id] ?? LevelMeter.floor)
             let isTalking = !person.muted && (person.id == room.me
-                ? !room.isMuted && quality.microphone > Self.talkingThreshold
+                ? !room.isMuted && quality.microphone > LevelMeter.talkingThreshold
                 : talking.contains(person.id))
             if person.muted || (person.id == room.me && room.isMuted) {
                 segments.append(.init(text: "× ", group: "muted"))
