@@ -185,8 +185,6 @@ public struct RoomTable: Sendable {
             // A target not in the state the action needs is, as far as it goes, not there: muting a
             // listener, for one, would only reveal it.
             guard condition.holds(for: member.state) else { throw .noSuchMember }
-            // What would change nothing (a hand its owner lowered first) does nothing.
-            if action.rule.pointlessWhen?.holds(for: member.state) == true { return [] }
             target = member
         }
         var deliveries: [Delivery] = []
@@ -195,7 +193,8 @@ public struct RoomTable: Sendable {
             // Grants travel sealed to their member; the relay sees them only when presented.
             throw .forbidden
         case .dismissHand:
-            deliveries = lowerHand(target!.session, in: &room)
+            // A hand its owner lowered first stays down, unannounced.
+            if target!.handRaised { deliveries = lowerHand(target!.session, in: &room) }
         case .lowerEveryHand:
             for raised in room.hands { deliveries += lowerHand(raised, in: &room) }
         case .mute:

@@ -45,8 +45,9 @@ public enum ModerationAction: Sendable, Equatable, Hashable, CaseIterable {
         /// The least role that may do it.
         public let actor: Role
         public let whom: Whom
-        /// A member state in which the action would change nothing: the menus leave it out, the
-        /// session refuses it with a clear error, and the relay (where a race brings one) does nothing.
+        /// A member state in which the action would change nothing: the menus leave it out and the
+        /// session refuses it with a clear error. (The relay carries it out as any other: a
+        /// dismissed hand already down stays down, a mute is announced again.)
         public let pointlessWhen: MemberCondition?
         /// The question the faces ask before doing it, or nil when they do it at once; `{name}`
         /// stands for the target's display name.
