@@ -72,7 +72,7 @@ final class TerminalRoom: Sendable {
             return .failure(error)
         }
         feed.start(client: client, engine: engine, intervalMilliseconds: Self.qualityIntervalMilliseconds)
-        let signals = SignalWatch { runner.post(.interrupted) }
+        let signals = ProcessSignals.subscribe { _, count in if count == 1 { runner.post(.interrupted) } else { ProcessSignals.endNow() } }
         client.start()
 
         let terminal = terminal ?? takeTerminal()
