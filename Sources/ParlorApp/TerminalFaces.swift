@@ -61,7 +61,7 @@ public enum TerminalFaces {
             do {
                 listed = try RelayDirectory.fetch(relay: relay.address, relayKey: relay.publicKey)
             } catch {
-                throw HeadlessError("--server \(server): cannot read the relay's public rooms: \(error)")
+                throw FaceError("--server \(server): cannot read the relay's public rooms: \(error)", status: .unavailable)
             }
         }
         let room = try TerminalRoom(options: options)

@@ -69,12 +69,12 @@ extension Parlor {
                 options.events = events
                 options.device = device
                 options.demoSpeech = demo
-                throw ExitCode(await HeadlessError.exitCode {
+                throw ExitCode(await FaceError.exitStatus {
                     try await TerminalFaces.host(server: server, relayKey: relayKey, title: title, options: options)
                 })
             }
             guard demo == nil else { throw ValidationError("--demo is for the terminal face; drop --headless") }
-            throw ExitCode(await HeadlessError.exitCode {
+            throw ExitCode(await FaceError.exitStatus {
                 try await HeadlessFaces.host(server: server, relayKey: relayKey, title: title, name: name,
                                              listed: `public`, events: events, duration: duration)
             })

@@ -56,12 +56,12 @@ extension Parlor {
             options.events = events
             options.device = device
             guard let link else {
-                throw ExitCode(await HeadlessError.exitCode {
+                throw ExitCode(await FaceError.exitStatus {
                     try await TerminalFaces.hallway(options: options, server: server, relayKey: relayKey)
                 })
             }
             guard server == nil else { throw ValidationError("--server is for the hallway; a link already names its relay") }
-            throw ExitCode(HeadlessError.exitCode { try TerminalFaces.join(link: link, options: options) })
+            throw ExitCode(FaceError.exitStatus { try TerminalFaces.join(link: link, options: options) })
         }
     }
 }

@@ -45,7 +45,7 @@ extension Parlor {
         var noAudio = false
 
         func run() throws {
-            throw ExitCode(HeadlessError.exitCode {
+            throw ExitCode(FaceError.exitStatus {
                 try HeadlessFaces.listen(link: link, name: name, out: out, perSpeaker: perSpeaker, events: events,
                                          duration: duration, noAudio: noAudio)
             })

@@ -47,7 +47,7 @@ extension Parlor {
             audio.bitrate = bitrate
             audio.fec = fec
             audio.expectedLossPercent = expectedLoss
-            throw ExitCode(HeadlessError.exitCode { try HeadlessFaces.speak(link: link, input: input, name: name, loop: loop, audio: audio) })
+            throw ExitCode(FaceError.exitStatus { try HeadlessFaces.speak(link: link, input: input, name: name, loop: loop, audio: audio) })
         }
     }
 }

@@ -7,7 +7,7 @@ import ParlorClient
 /// SIGINT or SIGTERM (the client leaves, files are finalised). Returns the exit code.
 ///
 /// Exit codes (docs/HEADLESS.md): 0 left, ended or duration reached; 3 removed or banned;
-/// 4 could not join or lost the relay for good; 64 bad options or link (before joining).
+/// 4 could not join or lost the relay for good; before joining, `FaceError.Status`'s (64 and up).
 public enum HeadlessRoom {
     public static func run(_ client: RoomClient, events: EventWriter, duration: Double?,
                            stopWhen: (@Sendable () -> Bool)? = nil) -> Int32 {
