@@ -43,7 +43,7 @@ extension RoomSession {
     private mutating func moderate(_ action: ModerationAction, _ id: MemberID?, now: UInt64) -> [Effect] {
         let rule = action.rule
         guard let me, me.role >= rule.actor else {
-            return [refusal("not_allowed", "only moderators can \(rule.label.prefix(1).lowercased() + rule.label.dropFirst())")]
+            return [refusal("not_allowed", "only moderators can \(action.phrase)")]
         }
         var target: Participant?
         if case .member(let condition) = rule.whom {

@@ -127,6 +127,9 @@ public enum ModerationAction: Sendable, Equatable, Hashable, CaseIterable {
         }
     }
 
+    /// The label as the rest of a sentence ("only moderators can invite to the stage").
+    public var phrase: String { rule.label.prefix(1).lowercased() + rule.label.dropFirst() }
+
     /// The confirmation question about the member called `name`, or nil when none is asked.
     public func question(about name: String) -> String? {
         rule.confirmation?.replacing("{name}", with: name)

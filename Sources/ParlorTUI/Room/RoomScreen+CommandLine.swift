@@ -93,7 +93,7 @@ extension RoomScreen {
         case .moderate(let action):
             // An action on the room (one on a person takes a name, and comes through `run(_:)`).
             guard let me = room.me, room.isModerator else {
-                note("Only moderators can \(action.rule.label.prefix(1).lowercased() + action.rule.label.dropFirst())", isError: true)
+                note("Only moderators can \(action.phrase)", isError: true)
                 return []
             }
             return choose(action, on: me)

@@ -62,8 +62,7 @@ public enum SlashCommand: Sendable, Equatable {
         case .help: return "show the help"
         case .leave: return "leave the room"
         case .moderate(let action):
-            let label = action.rule.label.prefix(1).lowercased() + action.rule.label.dropFirst()
-            return (argument == .person ? "NAME: " : "") + label + " (moderators)"
+            return (argument == .person ? "NAME: " : "") + action.phrase + " (moderators)"
         }
     }
 }
