@@ -1,7 +1,7 @@
 import ParlorCrypto
 
-/// What the room table tells a session; `RelayCore` turns each into its control message
-/// (`RelayCore.controlMessage(for:)`) and sends it.
+/// What the room table tells a session; `RoomRules` turns each into its control message
+/// (`RoomRules.controlMessage(for:)`) and `RelayCore` sends it.
 public enum RoomNotice: Sendable, Equatable {
     /// To a member that just joined (or created): who it is and who is there.
     case joined(you: RoomMember, roster: [RoomMember])
