@@ -15,11 +15,12 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
-        // The four C libraries, each behind a shim header (see the shims for what each adds).
+        // The five C libraries, each behind a shim header (see the shims for what each adds).
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CNATS", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
 
         // Pure logic: no sockets, no devices, no terminal.
         .target(name: "ParlorCrypto", dependencies: ["CSodium"]),
@@ -35,7 +36,7 @@ let package = Package(
 
         // The blind relay: SwiftNIO, one process, no database.
         .target(name: "ParlorServer", dependencies: [
-            "ParlorProtocol", "ParlorCrypto", "CDatagramBatch", "CMemory",
+            "ParlorProtocol", "ParlorCrypto", "CDatagramBatch", "CMemory", "CNATS",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
