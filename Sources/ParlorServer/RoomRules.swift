@@ -79,6 +79,18 @@ struct RoomRules {
         rooms.rooms.values.lazy.compactMap { $0.session(of: key) }.first
     }
 
+    /// What of room `id` must outlive this authority, or nil when there is no such room.
+    func invariants(of id: OpaqueKey) -> RoomInvariants? {
+        rooms.invariants(of: id, epoch: epochs[id] ?? 0)
+    }
+
+    /// Takes on room `id`'s invariants from the authority before this one: slots go on where it
+    /// left them and the epoch never moves back (`RoomTable.restore`).
+    mutating func restore(room id: OpaqueKey, _ invariants: RoomInvariants) throws(RoomRefusal) {
+        try rooms.restore(room: id, invariants)
+        if invariants.epoch > 0 { epochs[id] = max(epochs[id] ?? 0, invariants.epoch) }
+    }
+
     /// A session closed: it leaves its room and everything kept for it goes.
     mutating func close(_ session: SessionID) -> Outcome {
         pendingCreates[session] = nil

@@ -318,6 +318,36 @@ public struct RoomTable: Sendable {
         }
     }
 
+    /// What of room `id` must outlive this table (`RoomInvariants`), with `epoch`, the room's
+    /// current epoch as its rules hold it; nil when there is no such room.
+    func invariants(of id: OpaqueKey, epoch: UInt64) -> RoomInvariants? {
+        guard let room = rooms[id] else { return nil }
+        return RoomInvariants(hostKey: room.hostKey, charter: room.charter, nextSlot: room.nextSlot, epoch: epoch,
+                              banned: room.banned, demoted: room.demoted, admitted: room.admitted, revokedGrants: room.revokedGrants)
+    }
+
+    /// Takes on a room's invariants from the authority before this one (`RoomInvariants`): the
+    /// room is made if absent, empty, for its host and members to join again; if present, slots
+    /// go on from the higher of the two next slots, the sets are joined and the newer charter
+    /// kept, so nothing the room promised is forgotten. A room with another host key is refused.
+    mutating func restore(room id: OpaqueKey, _ invariants: RoomInvariants) throws(RoomRefusal) {
+        var room: Room
+        if let existing = rooms[id] {
+            guard existing.hostKey == invariants.hostKey else { throw .roomExists }
+            room = existing
+        } else {
+            guard rooms.count < limits.maxRooms else { throw .tooManyRooms }
+            room = Room(id: id, hostKey: invariants.hostKey, charter: invariants.charter)
+        }
+        if invariants.charter.version > room.charter.version { room.charter = invariants.charter }
+        room.nextSlot = max(room.nextSlot, invariants.nextSlot)
+        room.banned.formUnion(invariants.banned)
+        room.demoted.formUnion(invariants.demoted)
+        room.admitted.formUnion(invariants.admitted)
+        room.revokedGrants.formUnion(invariants.revokedGrants)
+        rooms[id] = room
+    }
+
     /// The rooms deleted (emptied or ended) since the last call, so that what others keep per
     /// room (the relay's epochs, the media fan-outs) can go with them.
     public mutating func takeEndedRooms() -> [OpaqueKey] {
