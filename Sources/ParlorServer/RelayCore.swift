@@ -39,6 +39,15 @@ final class RelayCore {
     private var controlMedia: [MediaPlane.ControlMedia] = []
     /// A test seam: what a deviating relay sends instead (nil, the honest relay, in production).
     var deviation: RelayDeviation?
+    /// The cluster this relay is a node of (`parlor serve --cluster`), or nil: a relay on its own,
+    /// the authority over every room on it.
+    private var cluster: RelayCluster?
+    /// In a cluster: the rooms this node holds the lease of, so applies their rules.
+    private var led: Set<OpaqueKey> = []
+    /// In a cluster: joins waiting while this node asks to become their room's authority.
+    private var claiming: [OpaqueKey: [(session: SessionID, join: Join)]] = [:]
+    /// In a cluster: each led room's invariants as last handed to the cluster to record.
+    private var recorded: [OpaqueKey: RoomInvariants] = [:]
 
     init(limits: RelayLimits, metrics: RelayMetrics, log: RelayLog, udpPort: UInt16, unixTime: @escaping () -> UInt64) {
         self.limits = limits
@@ -50,6 +59,13 @@ final class RelayCore {
     }
 
     var sessionCount: Int { sessions.count }
+
+    /// Makes this relay a node of `cluster`; `loop` is the loop this core lives on.
+    func join(_ cluster: RelayCluster, on loop: any EventLoop) {
+        self.cluster = cluster
+        let core = NIOLoopBound(self, eventLoop: loop)
+        cluster.start { room in loop.execute { core.value.lost(room) } }
+    }
 
     // MARK: - Sessions
 
@@ -131,8 +147,14 @@ final class RelayCore {
             return
         }
         sessions[id] = session
+        answer(message, from: id) { try handle(message, from: id, now: now) }
+    }
+
+    /// Runs `body`, the handling of `message`, and answers a refusal with its error.
+    private func answer(_ message: ControlMessage, from id: SessionID, _ body: () throws -> Void) {
         do {
-            try handle(message, from: id, now: now)
+            try body()
+            if let cluster, let room = rules.rooms.room(of: id)?.id { record(room, in: cluster) }
         } catch let refusal as RoomRefusal {
             metrics.dropped(.forbidden)
             reply(id, ErrorMessage.Code(refusal), to: message)
@@ -160,6 +182,10 @@ final class RelayCore {
                 throw ErrorMessage.Code.rateLimited
             }
             try checkProof(of: join, from: id)
+            if cluster != nil, let room = OpaqueKey(join.roomID), !led.contains(room) {
+                claim(room, for: join, from: id)
+                return
+            }
             carry(try rules.apply(.join(join), from: id))
         case .charterUpdate(let update):
             carry(try rules.apply(.charterUpdate(update.charter), from: id))
@@ -197,6 +223,62 @@ final class RelayCore {
              .roleChanged, .handUpdate, .directoryListing, .blobDelivery:
             // Messages only the relay sends.
             throw ErrorMessage.Code.unknownMessage
+        }
+    }
+
+    // MARK: - Cluster
+
+    /// Parks a join to a room this node does not lead and, for the first such join, asks the
+    /// cluster for the room's authority; the joins go on in `claimed`.
+    private func claim(_ room: OpaqueKey, for join: Join, from id: SessionID) {
+        claiming[room, default: []].append((id, join))
+        guard claiming[room]!.count == 1, let cluster, let loop = sessions[id]?.channel.eventLoop else { return }
+        let core = NIOLoopBound(self, eventLoop: loop)
+        cluster.claim(room) { claim in loop.execute { core.value.claimed(room, claim) } }
+    }
+
+    /// The cluster answered a claim: as the authority, this node takes on what the last one
+    /// recorded (slots skipping ahead, `RelayCluster.slotsSkippedAtTakeover`, when the lease
+    /// came from elsewhere) and lets the waiting joins in; otherwise they are told the room is
+    /// not here (clients try again).
+    private func claimed(_ room: OpaqueKey, _ claim: RelayCluster.Claim) {
+        let waiting = claiming.removeValue(forKey: room) ?? []
+        var restored = true
+        if case .held(let invariants, let taken) = claim {
+            if var invariants {
+                if taken {
+                    invariants.nextSlot = invariants.nextSlot > UInt16.max - RelayCluster.slotsSkippedAtTakeover
+                        ? UInt16.max : invariants.nextSlot + RelayCluster.slotsSkippedAtTakeover
+                }
+                restored = (try? rules.restore(room: room, invariants)) != nil
+                recorded[room] = rules.invariants(of: room)
+            }
+            if restored { led.insert(room) }
+        }
+        for (session, join) in waiting where sessions[session] != nil {
+            answer(.join(join), from: session) {
+                guard led.contains(room) else { throw RoomRefusal.noSuchRoom }
+                carry(try rules.apply(.join(join), from: session))
+            }
+        }
+    }
+
+    /// Hands `room`'s invariants to the cluster when they changed since last recorded.
+    private func record(_ room: OpaqueKey, in cluster: RelayCluster) {
+        guard led.contains(room), let invariants = rules.invariants(of: room), invariants != recorded[room] else { return }
+        recorded[room] = invariants
+        cluster.record(invariants, for: room)
+    }
+
+    /// This node is no longer `room`'s authority (its lease could not be renewed, or another node
+    /// took over): its members here are closed, to join again where the room now is.
+    private func lost(_ room: OpaqueKey) {
+        guard led.remove(room) != nil else { return }
+        recorded[room] = nil
+        log.info(.authorityLost)
+        for session in rules.rooms.rooms[room]?.joinOrder ?? [] {
+            send(.serverClosing(ServerClosing(reason: "room moved to another relay", retryAfterSeconds: 1)), to: session)
+            sessions[session]?.channel.close(promise: nil)
         }
     }
 
@@ -295,7 +377,13 @@ final class RelayCore {
         for (to, message) in outcome.messages { send(message, to: to) }
         for session in outcome.closing { sessions[session]?.channel.close(promise: nil) }
         for session in outcome.mediaStopped { media.unregister(session: session) }
-        for ended in outcome.endedRooms { media.roomEnded(ended) }
+        for ended in outcome.endedRooms {
+            media.roomEnded(ended)
+            if let cluster, led.remove(ended) != nil {
+                recorded[ended] = nil
+                cluster.emptied(ended)
+            }
+        }
         let open = rules.rooms.rooms.count
         let change = open - metrics.value(.roomsOpen)
         guard change != 0 else { return }

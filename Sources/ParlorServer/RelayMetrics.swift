@@ -25,6 +25,9 @@ public final class RelayMetrics: Sendable {
         case roomsOpen = "rooms_open"
         case sessionsOpen = "sessions_open"
         case membersJoined = "members_joined_total"
+        /// In a cluster: rooms this node is the authority for, and how often that changed.
+        case roomsLed = "cluster_rooms_led"
+        case leaseChanges = "cluster_lease_changes_total"
     }
 
     /// `Atomic` cannot be copied into an array, so each lives in a small class of its own.

@@ -1,0 +1,103 @@
+import Foundation
+import ParlorBench
+import ParlorCrypto
+import ParlorProtocol
+import ParlorTestSupport
+import Testing
+@testable import ParlorServer
+
+/// Relays as nodes of a cluster: two real relays on loopback, each a node of a real `nats-server`
+/// of the test's own, with clients speaking the wire protocol.
+@Suite(.serialized) struct ClusterRelayTests {
+    let room = try! BenchRoom()
+    let relayKey = X25519KeyPair.generate()
+    var now: UInt64 { UInt64(Date().timeIntervalSince1970) }
+
+    func node(_ name: String, _ server: NATSServerProcess) async throws -> (RelayServer, RelayCluster) {
+        let metrics = RelayMetrics()
+        let cluster = try RelayCluster(servers: [server.url], node: name, secret: relayKey.privateKeyForStorage, metrics: metrics)
+        var limits = RelayLimits()
+        limits.drainSeconds = 0
+        limits.idleTimeoutSeconds = 600
+        let relay = try await RelayServer.start(.init(host: "127.0.0.1", port: 0, key: relayKey, limits: limits, cluster: cluster),
+                                                metrics: metrics)
+        return (relay, cluster)
+    }
+
+    func client(_ relay: RelayServer, member: Ed25519SigningKey = .generate()) throws -> RelaySocketSession {
+        try RelaySocketSession(port: UInt16(relay.address.port!), relayKey: relay.publicKey, member: member)
+    }
+
+    /// The host's key delivery for `epoch`, to `recipients`.
+    func delivery(_ epoch: UInt64, to recipients: [RelaySocketSession]) throws -> KeyDelivery {
+        let statement = try EpochStatement(roomID: room.roomID, epoch: epoch, secret: RoomKeys.newEpochSecret(),
+                                           recipients: recipients.map { ($0.memberKey, $0.boxKey) }, signer: room.host)
+        let authority = try Grant(roomID: room.roomID, memberKey: room.host.publicKey, role: .moderator, expiry: now + 60, signer: room.host)
+        return KeyDelivery(epoch: epoch, secrets: recipients.map { SealedEpochSecret(memberKey: $0.memberKey, sealedSecret: [UInt8](repeating: 1, count: 80)) },
+                           statement: statement, authority: authority)
+    }
+
+    @Test func aRoomHasOneAuthorityAndMovesWithItsSlotsAndEpochWhenItsNodeDies() async throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let (relayA, clusterA) = try await node("a", server)
+        let (relayB, clusterB) = try await node("b", server)
+
+        // The room on A: host (slot 1), a listener (slot 2), epoch 3.
+        let host = try client(relayA, member: room.host)
+        #expect(try host.create(room: room).senderSlot == 1)
+        let listener = try client(relayA)
+        #expect(try listener.join(room: room).senderSlot == 2)
+        try host.send(.keyDelivery(try delivery(3, to: [host, listener])))
+        _ = try listener.receive { if case .keyDelivery(let delivery) = $0, delivery.epoch == 3 { true } else { nil } }
+        #expect(relayA.metrics.value(.roomsLed) == 1)
+
+        // While A leads the room, B does not take it: a join there is told the room is not here.
+        let elsewhere = try client(relayB)
+        #expect(throws: RelaySocketSession.Refusal.self) { try elsewhere.join(room: room) }
+        #expect(relayB.metrics.value(.roomsLed) == 0)
+
+        // A's node dies: it renews nothing more.
+        try await Task.sleep(for: .milliseconds(200))
+        let died = ContinuousClock.now
+        clusterA.stop()
+        await relayA.stop()
+
+        // The host comes back through B, on a new connection each time it hears "not here", as a
+        // client does.
+        var joined: Joined?
+        var attempts = 0
+        var hostAgain: RelaySocketSession?
+        while joined == nil, ContinuousClock.now - died < .seconds(6) {
+            attempts += 1
+            let attempt = try client(relayB, member: room.host)
+            do {
+                joined = try attempt.create(room: room)
+                hostAgain = attempt
+            } catch let refusal as RelaySocketSession.Refusal where refusal.code == .noSuchRoom {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let back = try #require(joined, "the room never came back on B")
+        let takeover = ContinuousClock.now - died
+        print("room back on another node \(takeover) after its node died (\(attempts) attempts)")
+        #expect(takeover < .seconds(3))
+        #expect(back.senderSlot > 2, "no slot reused: \(back.senderSlot)")
+        #expect(back.epoch == 3, "no epoch lost")
+        var newcomer: RelaySocketSession? = try client(relayB)
+        let newcomerSlot = try newcomer!.join(room: room).senderSlot
+        #expect(newcomerSlot == back.senderSlot + 1)
+        #expect(relayB.metrics.value(.roomsLed) == 1)
+        #expect(relayB.metrics.value(.leaseChanges) == 1)
+
+        // Everyone leaves and the host comes straight back: B kept the lease, so the room goes on
+        // from where it was, without skipping slots again.
+        hostAgain = nil
+        newcomer = nil
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(relayB.metrics.value(.roomsOpen) == 0)
+        #expect(try client(relayB, member: room.host).create(room: room).senderSlot == newcomerSlot + 1)
+        clusterB.stop()
+        await relayB.stop()
+    }
+}
