@@ -42,12 +42,23 @@ final class RelayCore {
     /// The cluster this relay is a node of (`parlor serve --cluster`), or nil: a relay on its own,
     /// the authority over every room on it.
     private var cluster: RelayCluster?
+    /// The loop this core lives on, in a cluster (where NATS threads hand work back to it).
+    private var loop: (any EventLoop)?
     /// In a cluster: the rooms this node holds the lease of, so applies their rules.
     private var led: Set<OpaqueKey> = []
     /// In a cluster: joins waiting while this node asks to become their room's authority.
     private var claiming: [OpaqueKey: [(session: SessionID, join: Join)]] = [:]
     /// In a cluster: each led room's invariants as last handed to the cluster to record.
     private var recorded: [OpaqueKey: RoomInvariants] = [:]
+    /// In a cluster: joins passed to another node's authority and not yet answered.
+    private var forwardedJoins: [SessionID: (room: OpaqueKey, join: Join)] = [:]
+    /// In a cluster: the subscriptions this node holds for each room with members here (its media
+    /// from other nodes; requests from other nodes too where it leads the room), and its own inbox.
+    private var roomSubscriptions: [OpaqueKey: [NATSSubscription]] = [:]
+    private var inbox: NATSSubscription?
+    /// How long a join passed to another node waits for an answer before the member is told the
+    /// room is not here (the authority it was passed to may have died): it then tries again.
+    static let forwardedJoinTimeout = TimeAmount.milliseconds(500)
 
     init(limits: RelayLimits, metrics: RelayMetrics, log: RelayLog, udpPort: UInt16, unixTime: @escaping () -> UInt64) {
         self.limits = limits
@@ -61,9 +72,13 @@ final class RelayCore {
     var sessionCount: Int { sessions.count }
 
     /// Makes this relay a node of `cluster`; `loop` is the loop this core lives on.
-    func join(_ cluster: RelayCluster, on loop: any EventLoop) {
+    func join(_ cluster: RelayCluster, on loop: any EventLoop) throws {
         self.cluster = cluster
+        self.loop = loop
+        nextSession = UInt64(cluster.number) << 48 | 1
         let core = NIOLoopBound(self, eventLoop: loop)
+        inbox = try cluster.listen { inbound in loop.execute { core.value.received(inbound) } }
+        media.otherNodes = { room, payload in cluster.publishMedia(payload, room: room) }
         cluster.start { room in loop.execute { core.value.lost(room) } }
     }
 
@@ -98,7 +113,13 @@ final class RelayCore {
         log.debug("\(id) closed")
         metrics.add(.sessionsOpen, -1)
         media.unregister(session: id)
-        carry(rules.close(id))
+        if let cluster, let room = forwardedJoins.removeValue(forKey: id)?.room ?? remoteRoom(of: id) {
+            // Its authority is elsewhere: it hears the member left; here only the shadow goes.
+            cluster.forward(.leave, from: id, to: room)
+            carrySilently(rules.close(id))
+        } else {
+            carry(rules.close(id))
+        }
         if sessionsHighWater >= Self.sessionsWorthReturningMemory, sessions.count * 4 <= sessionsHighWater {
             returnMemorySoon(on: closed.channel.eventLoop)
         }
@@ -188,21 +209,21 @@ final class RelayCore {
             }
             carry(try rules.apply(.join(join), from: id))
         case .charterUpdate(let update):
-            carry(try rules.apply(.charterUpdate(update.charter), from: id))
+            try route(.charterUpdate(update.charter), message, from: id)
         case .leave:
-            carry(try rules.apply(.leave, from: id))
+            try route(.leave, message, from: id)
         case .profileSet(let profile):
-            carry(try rules.apply(.profileSet(profile.blob), from: id))
+            try route(.profileSet(profile.blob), message, from: id)
         case .grantPresent(let present):
-            carry(try rules.apply(.grantPresent(present.grant), from: id))
+            try route(.grantPresent(present.grant), message, from: id)
         case .handRaise:
-            carry(try rules.apply(.handRaise, from: id))
+            try route(.handRaise, message, from: id)
         case .handLower(let lower):
-            carry(try rules.apply(.handLower(lower.memberKey), from: id))
+            try route(.handLower(lower.memberKey), message, from: id)
         case .moderation(let moderation):
-            carry(try rules.apply(.moderation(moderation), from: id))
+            try route(.moderation(moderation), message, from: id)
         case .keyDelivery(let delivery):
-            carry(try rules.apply(.keyDelivery(delivery), from: id))
+            try route(.keyDelivery(delivery), message, from: id)
         case .blobSend(let send):
             // Chat or a reaction: passed to the rest of the room as §4.4 allows, within the
             // session's blob rate (taken only from a member of a room).
@@ -212,7 +233,7 @@ final class RelayCore {
                 metrics.dropped(.rateLimited)
                 throw ErrorMessage.Code.rateLimited
             }
-            carry(try rules.apply(.blob(send.blob), from: id))
+            try route(.blob(send.blob), message, from: id)
         case .mediaOverTCP(let carried):
             media.receive(tcpPayload: carried.payload, from: id, now: now, rooms: rules.rooms, metrics: metrics,
                           batch: datagrams, control: &controlMedia)
@@ -226,7 +247,102 @@ final class RelayCore {
         }
     }
 
+    /// Applies a request about the session's room here, or, in a cluster, passes it to the
+    /// room's authority on another node (a leave also takes the member out of this node's shadow).
+    private func route(_ request: RoomRules.Request, _ message: ControlMessage, from id: SessionID) throws {
+        guard let cluster, let room = remoteRoom(of: id) else { return carry(try rules.apply(request, from: id)) }
+        cluster.forward(message, from: id, to: room)
+        if case .leave = request { carrySilently(try rules.apply(.leave, from: id)) }
+    }
+
     // MARK: - Cluster
+
+    /// The room of `id`, in a cluster, when another node is its authority (this node keeps a shadow).
+    private func remoteRoom(of id: SessionID) -> OpaqueKey? {
+        guard cluster != nil, let room = rules.rooms.room(of: id)?.id, !led.contains(room) else { return nil }
+        return room
+    }
+
+    /// What the rules decided about a shadow room: its messages are the authority's to send, so
+    /// only what this node keeps for ended rooms is let go.
+    private func carrySilently(_ outcome: RoomRules.Outcome) {
+        var kept = RoomRules.Outcome()
+        kept.endedRooms = outcome.endedRooms
+        carry(kept)
+    }
+
+    /// What another node sent this one.
+    private func received(_ inbound: RelayCluster.Inbound) {
+        switch inbound {
+        case .close(let session):
+            sessions[session]?.channel.close(promise: nil)
+        case .message(let session, let message):
+            guard sessions[session] != nil else { return }
+            shadow(message, to: session)
+            send(message, to: session)
+        }
+    }
+
+    /// Keeps this node's shadow of a room led elsewhere in step with what its authority tells
+    /// this node's members: their admission (slot and role), role changes and microphones.
+    private func shadow(_ message: ControlMessage, to session: SessionID) {
+        switch message {
+        case .joined(let joined):
+            guard let (room, join) = forwardedJoins.removeValue(forKey: session),
+                  let key = OpaqueKey(join.memberKey), let box = OpaqueKey(join.boxKey),
+                  let host = joined.roster.first(where: { $0.role == .host }).flatMap({ OpaqueKey($0.memberKey) }),
+                  let charter = joined.charter else { return }
+            let fresh = rules.rooms.rooms[room] == nil
+            rules.shadow(RoomMember(session: session, key: key, boxKey: box, role: joined.role, senderSlot: joined.senderSlot,
+                                    credential: join.credential), in: room, hostKey: host, charter: charter)
+            if fresh { subscribe(room, requests: false) }
+            carry(RoomRules.Outcome())
+        case .error(let error) where error.inReplyToType == .join || error.inReplyToType == .createRoom:
+            forwardedJoins[session] = nil
+        case .roleChanged(let change) where change.memberKey == rules.memberKey(of: session)?.bytes:
+            rules.shadowUpdate(session: session, role: change.role)
+        case .moderation(let moderation) where moderation.target == rules.memberKey(of: session)?.bytes:
+            switch moderation.act {
+            case .action(.mute): rules.shadowUpdate(session: session, muted: true)
+            case .unmuteOwn: rules.shadowUpdate(session: session, muted: false)
+            default: break
+            }
+        default: break
+        }
+    }
+
+    /// A request another node passed to `room`'s authority, from a session on that node.
+    private func forwarded(_ message: ControlMessage, from session: SessionID, room: OpaqueKey) {
+        guard led.contains(room), let request = RoomRules.Request(message) else { return metrics.dropped(.forbidden) }
+        answer(message, from: session) { carry(try rules.apply(request, from: session)) }
+    }
+
+    /// Subscribes to `room`'s media from other nodes and, where this node leads it, to the
+    /// requests they pass on.
+    private func subscribe(_ room: OpaqueKey, requests: Bool) {
+        guard let cluster, let loop else { return }
+        let core = NIOLoopBound(self, eventLoop: loop)
+        do {
+            if roomSubscriptions[room] == nil {
+                roomSubscriptions[room] = [try cluster.media(for: room) { payload in
+                    loop.execute { core.value.mediaFromOtherNode(payload, room: room) }
+                }]
+            }
+            if requests {
+                roomSubscriptions[room]!.append(try cluster.requests(for: room) { session, message in
+                    loop.execute { core.value.forwarded(message, from: session, room: room) }
+                })
+            }
+        } catch {
+            metrics.dropped(.sendFailed)
+        }
+    }
+
+    private func mediaFromOtherNode(_ payload: [UInt8], room: OpaqueKey) {
+        media.receive(fromOtherNode: payload, room: room, now: Monotonic.nanoseconds, rooms: rules.rooms, metrics: metrics,
+                      batch: datagrams, control: &controlMedia)
+        flushOutputs()
+    }
 
     /// Parks a join to a room this node does not lead and, for the first such join, asks the
     /// cluster for the room's authority; the joins go on in `claimed`.
@@ -253,13 +369,35 @@ final class RelayCore {
                 restored = (try? rules.restore(room: room, invariants)) != nil
                 recorded[room] = rules.invariants(of: room)
             }
-            if restored { led.insert(room) }
+            if restored {
+                led.insert(room)
+                subscribe(room, requests: true)
+            }
         }
         for (session, join) in waiting where sessions[session] != nil {
-            answer(.join(join), from: session) {
-                guard led.contains(room) else { throw RoomRefusal.noSuchRoom }
-                carry(try rules.apply(.join(join), from: session))
+            guard led.contains(room) else {
+                passOn(join, from: session, to: room)
+                continue
             }
+            answer(.join(join), from: session) { carry(try rules.apply(.join(join), from: session)) }
+        }
+    }
+
+    /// Passes a join (and the `create_room` before it, if any) to the room's authority on another
+    /// node; without an answer in `forwardedJoinTimeout` the member hears `no_such_room`.
+    private func passOn(_ join: Join, from session: SessionID, to room: OpaqueKey) {
+        guard let cluster, let loop else { return }
+        if let create = rules.pendingCreate(of: session), create.roomID == join.roomID {
+            cluster.forward(.createRoom(create), from: session, to: room)
+        }
+        cluster.forward(.join(join), from: session, to: room)
+        forwardedJoins[session] = (room, join)
+        let core = NIOLoopBound(self, eventLoop: loop)
+        loop.scheduleTask(in: Self.forwardedJoinTimeout) {
+            let core = core.value
+            guard core.forwardedJoins[session]?.join == join else { return }
+            core.forwardedJoins[session] = nil
+            core.reply(session, .noSuchRoom, to: .join(join))
         }
     }
 
@@ -278,7 +416,11 @@ final class RelayCore {
         log.info(.authorityLost)
         for session in rules.rooms.rooms[room]?.joinOrder ?? [] {
             send(.serverClosing(ServerClosing(reason: "room moved to another relay", retryAfterSeconds: 1)), to: session)
-            sessions[session]?.channel.close(promise: nil)
+            if let cluster, RelayCluster.node(of: session) != cluster.number {
+                cluster.close(session)
+            } else {
+                sessions[session]?.channel.close(promise: nil)
+            }
         }
     }
 
@@ -348,6 +490,7 @@ final class RelayCore {
     // MARK: - Helpers
 
     private func send(_ message: ControlMessage, to id: SessionID) {
+        if let cluster, RelayCluster.node(of: id) != cluster.number { return cluster.deliver(message, to: id) }
         guard let channel = sessions[id]?.channel else { return }
         guard let deviation else { return channel.writeAndFlush(message, promise: nil) }
         let recipient = RelayDeviation.Recipient(session: id.value, memberKey: rules.memberKey(of: id)?.bytes)
@@ -375,10 +518,17 @@ final class RelayCore {
     /// open-rooms gauge (logging the change as a count only).
     private func carry(_ outcome: RoomRules.Outcome) {
         for (to, message) in outcome.messages { send(message, to: to) }
-        for session in outcome.closing { sessions[session]?.channel.close(promise: nil) }
+        for session in outcome.closing {
+            if let cluster, RelayCluster.node(of: session) != cluster.number {
+                cluster.close(session)
+            } else {
+                sessions[session]?.channel.close(promise: nil)
+            }
+        }
         for session in outcome.mediaStopped { media.unregister(session: session) }
         for ended in outcome.endedRooms {
             media.roomEnded(ended)
+            for subscription in roomSubscriptions.removeValue(forKey: ended) ?? [] { subscription.cancel() }
             if let cluster, led.remove(ended) != nil {
                 recorded[ended] = nil
                 cluster.emptied(ended)

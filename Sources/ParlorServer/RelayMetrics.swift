@@ -28,6 +28,9 @@ public final class RelayMetrics: Sendable {
         /// In a cluster: rooms this node is the authority for, and how often that changed.
         case roomsLed = "cluster_rooms_led"
         case leaseChanges = "cluster_lease_changes_total"
+        /// In a cluster: media payloads this node published for other nodes, and received from them.
+        case interNodePacketsSent = "cluster_media_sent_total"
+        case interNodePacketsReceived = "cluster_media_received_total"
     }
 
     /// `Atomic` cannot be copied into an array, so each lives in a small class of its own.

@@ -62,7 +62,7 @@ public final class RelayServer: Sendable {
                 let core = RelayCore(limits: configuration.limits, metrics: metrics, log: configuration.log, udpPort: 0,
                                      unixTime: { UInt64(Date().timeIntervalSince1970) })
                 core.deviation = configuration.deviation
-                if let cluster = configuration.cluster { core.join(cluster, on: loop) }
+                if let cluster = configuration.cluster { try core.join(cluster, on: loop) }
                 return NIOLoopBound(core, eventLoop: loop)
             }.get()
             let gate = try await loop.submit {

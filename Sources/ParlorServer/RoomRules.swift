@@ -30,6 +30,25 @@ struct RoomRules {
         /// Chat or a reaction, already within the session's blob rate.
         case blob([UInt8])
         case directory
+
+        /// The request a control message another node passed on makes (its node checked the
+        /// session's join proof and rates); nil for one that is not about a room.
+        init?(_ message: ControlMessage) {
+            switch message {
+            case .createRoom(let create): self = .createRoom(create)
+            case .join(let join): self = .join(join)
+            case .leave: self = .leave
+            case .charterUpdate(let update): self = .charterUpdate(update.charter)
+            case .profileSet(let profile): self = .profileSet(profile.blob)
+            case .grantPresent(let present): self = .grantPresent(present.grant)
+            case .handRaise: self = .handRaise
+            case .handLower(let lower): self = .handLower(lower.memberKey)
+            case .moderation(let moderation): self = .moderation(moderation)
+            case .keyDelivery(let delivery): self = .keyDelivery(delivery)
+            case .blobSend(let send): self = .blob(send.blob)
+            default: return nil
+            }
+        }
     }
 
     /// What one request (or a closed session) produced, for local delivery to carry out in order.
@@ -89,6 +108,20 @@ struct RoomRules {
     mutating func restore(room id: OpaqueKey, _ invariants: RoomInvariants) throws(RoomRefusal) {
         try rooms.restore(room: id, invariants)
         if invariants.epoch > 0 { epochs[id] = max(epochs[id] ?? 0, invariants.epoch) }
+    }
+
+    /// The `create_room` `session` sent and has not yet followed with its `join`.
+    func pendingCreate(of session: SessionID) -> CreateRoom? { pendingCreates[session] }
+
+    /// In a cluster, on a node that is not room `id`'s authority: this node's member as the
+    /// authority admitted it (`RoomTable.shadow`), for the media path.
+    mutating func shadow(_ member: RoomMember, in id: OpaqueKey, hostKey: OpaqueKey, charter: RoomCharter) {
+        rooms.shadow(member, in: id, hostKey: hostKey, charter: charter)
+    }
+
+    /// A shadowed member's role or microphone changed, as the authority told it.
+    mutating func shadowUpdate(session: SessionID, role: Role? = nil, muted: Bool? = nil) {
+        rooms.shadowUpdate(session: session, role: role, muted: muted)
     }
 
     /// A session closed: it leaves its room and everything kept for it goes.

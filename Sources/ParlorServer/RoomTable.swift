@@ -348,6 +348,27 @@ public struct RoomTable: Sendable {
         rooms[id] = room
     }
 
+    /// In a cluster, on a node that is not the room's authority: the room as far as this node's
+    /// media needs it — its members on this node, with the slots and roles the authority gave
+    /// them. Nothing here applies the room's rules (the authority does) or tells anyone anything;
+    /// `leave` takes a member out as usual.
+    mutating func shadow(_ member: RoomMember, in id: OpaqueKey, hostKey: OpaqueKey, charter: RoomCharter) {
+        guard roomOfSession[member.session] == nil || roomOfSession[member.session] == id else { return }
+        var room = rooms[id] ?? Room(id: id, hostKey: hostKey, charter: charter)
+        if room.members.updateValue(member, forKey: member.session) == nil { room.joinOrder.append(member.session) }
+        membershipChanges += 1
+        room.membershipVersion = membershipChanges
+        rooms[id] = room
+        roomOfSession[member.session] = id
+    }
+
+    /// A shadowed member's role or microphone, as the authority told it.
+    mutating func shadowUpdate(session: SessionID, role: Role? = nil, muted: Bool? = nil) {
+        guard let id = roomOfSession[session], rooms[id]?.members[session] != nil else { return }
+        if let role { rooms[id]!.members[session]!.role = role }
+        if let muted { rooms[id]!.members[session]!.muted = muted }
+    }
+
     /// The rooms deleted (emptied or ended) since the last call, so that what others keep per
     /// room (the relay's epochs, the media fan-outs) can go with them.
     public mutating func takeEndedRooms() -> [OpaqueKey] {

@@ -16,8 +16,9 @@ public final class NATSConnection: @unchecked Sendable {
     public static let reconnectWaitMilliseconds: Int64 = 100
 
     /// Connects to the first server of `servers` (`nats://HOST:PORT`) that answers, under the
-    /// client name `name` (what NATS's monitoring shows).
-    public init(servers: [String], name: String) throws(NATSError) {
+    /// client name `name` (what NATS's monitoring shows). Without `echo`, this connection's
+    /// subscriptions never receive what it published itself.
+    public init(servers: [String], name: String, echo: Bool = true) throws(NATSError) {
         var options: OpaquePointer?
         try NATSError.check(natsOptions_Create(&options))
         defer { natsOptions_Destroy(options) }
@@ -28,6 +29,7 @@ public final class NATSConnection: @unchecked Sendable {
         try NATSError.check(natsOptions_SetTimeout(options, Self.timeoutMilliseconds))
         try NATSError.check(natsOptions_SetMaxReconnect(options, -1))
         try NATSError.check(natsOptions_SetReconnectWait(options, Self.reconnectWaitMilliseconds))
+        try NATSError.check(natsOptions_SetNoEcho(options, !echo))
         var connection: OpaquePointer?
         try NATSError.check(natsConnection_Connect(&connection, options))
         handle = connection!

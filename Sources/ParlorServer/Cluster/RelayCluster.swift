@@ -1,5 +1,6 @@
 import Dispatch
 import ParlorCrypto
+import ParlorProtocol
 
 /// A relay's membership of a NATS cluster: which rooms it is the authority for (`RoomLease`),
 /// and the rooms' invariants it reads on taking one and records as they change
@@ -28,6 +29,9 @@ public final class RelayCluster: @unchecked Sendable {
 
     /// This node's name, written in the leases it holds.
     public let node: String
+    /// This node's number: the high 16 bits of the session ids it gives out, so a session id
+    /// names its node across the cluster (a hash of the name; never 0, a relay on its own).
+    let number: UInt16
     private let clusterKey: [UInt8]
     private let connection: NATSConnection
     private let leaseStore: NATSKeyValue
@@ -47,7 +51,10 @@ public final class RelayCluster: @unchecked Sendable {
         self.node = node
         self.metrics = metrics
         clusterKey = try! BLAKE2b.hash(Array("parlor cluster room names".utf8) + secret, outputLength: ClusterRoomName.keyLength)
-        connection = try NATSConnection(servers: servers, name: "parlor relay \(node)")
+        let hash = try! BLAKE2b.hash(Array(node.utf8), outputLength: 16)
+        number = max(1, UInt16(hash[0]) << 8 | UInt16(hash[1]))
+        // A node never hears its own media or requests back.
+        connection = try NATSConnection(servers: servers, name: "parlor relay \(node)", echo: false)
         leaseStore = try NATSKeyValue(connection: connection, bucket: "parlor-leases", ttlMilliseconds: RoomLease.ttlMilliseconds)
         states = RoomStateStore(store: try NATSKeyValue(connection: connection, bucket: "parlor-rooms", ttlMilliseconds: 0))
     }
@@ -63,6 +70,92 @@ public final class RelayCluster: @unchecked Sendable {
             timer.resume()
             self.timer = timer
         }
+    }
+
+    // MARK: - Between nodes
+
+    /// The node a session is on (the high bits of its id).
+    static func node(of session: SessionID) -> UInt16 { UInt16(truncatingIfNeeded: session.value >> 48) }
+
+    /// What one node tells another, on the receiving node's subject.
+    enum Inbound {
+        /// A control message from a room's authority for a session on this node.
+        case message(SessionID, ControlMessage)
+        /// The authority closes a session on this node (removed, banned, replaced).
+        case close(SessionID)
+    }
+
+    /// Calls `handler` (on a NATS thread) with what other nodes send this node.
+    func listen(_ handler: @escaping @Sendable (Inbound) -> Void) throws(NATSError) -> NATSSubscription {
+        try connection.subscribe("parlor.node.\(number)") { [metrics] _, bytes in
+            guard bytes.count >= 9 else { return metrics.dropped(.malformed) }
+            let session = SessionID(bytes[1..<9].reduce(0) { $0 << 8 | UInt64($1) })
+            switch bytes[0] {
+            case Self.messageKind:
+                guard let message = try? ControlMessage.decode(bytes[9...]) else { return metrics.dropped(.malformed) }
+                handler(.message(session, message))
+            case Self.closeKind: handler(.close(session))
+            default: metrics.dropped(.malformed)
+            }
+        }
+    }
+
+    private static let messageKind: UInt8 = 0
+    private static let closeKind: UInt8 = 1
+
+    /// Sends `message` to `session` on its node.
+    func deliver(_ message: ControlMessage, to session: SessionID) {
+        publish([Self.messageKind] + Self.bytes(session) + message.encoded, on: "parlor.node.\(Self.node(of: session))")
+    }
+
+    /// Has `session`'s node close it.
+    func close(_ session: SessionID) {
+        publish([Self.closeKind] + Self.bytes(session), on: "parlor.node.\(Self.node(of: session))")
+    }
+
+    /// Calls `handler` (on a NATS thread) with each request another node passes to `room`'s
+    /// authority: the session it is from and the message.
+    func requests(for room: OpaqueKey, _ handler: @escaping @Sendable (SessionID, ControlMessage) -> Void) throws(NATSError) -> NATSSubscription {
+        try connection.subscribe(subject(room, "rules")) { [metrics] _, bytes in
+            guard bytes.count > 8, let message = try? ControlMessage.decode(bytes[8...]) else { return metrics.dropped(.malformed) }
+            handler(SessionID(bytes[0..<8].reduce(0) { $0 << 8 | UInt64($1) }), message)
+        }
+    }
+
+    /// Passes `message` from `session` (on this node) to `room`'s authority.
+    func forward(_ message: ControlMessage, from session: SessionID, to room: OpaqueKey) {
+        publish(Self.bytes(session) + message.encoded, on: subject(room, "rules"))
+    }
+
+    /// Calls `handler` (on a NATS thread) with each media payload other nodes publish for `room`:
+    /// stamped with its sender's slot, SFrame-encrypted end to end.
+    func media(for room: OpaqueKey, _ handler: @escaping @Sendable ([UInt8]) -> Void) throws(NATSError) -> NATSSubscription {
+        try connection.subscribe(subject(room, "media")) { [metrics] _, payload in
+            metrics.add(.interNodePacketsReceived)
+            handler(payload)
+        }
+    }
+
+    /// Publishes a stamped media payload of `room` once, for every other node with members of it.
+    func publishMedia(_ payload: [UInt8], room: OpaqueKey) {
+        metrics.add(.interNodePacketsSent)
+        publish(payload, on: subject(room, "media"))
+    }
+
+    private func subject(_ room: OpaqueKey, _ kind: String) -> String {
+        "parlor.room.\(ClusterRoomName(room: room, clusterKey: clusterKey)).\(kind)"
+    }
+
+    private func publish(_ bytes: [UInt8], on subject: String) {
+        do {
+            try connection.publish(bytes, on: subject)
+        } catch {
+            metrics.dropped(.sendFailed)
+        }
+    }
+
+    private static func bytes(_ session: SessionID) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: session.value >> (56 - 8 * UInt64($0))) }
     }
 
     /// Stops renewing and leaves the cluster (the leases expire by themselves).
