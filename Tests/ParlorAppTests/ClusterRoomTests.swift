@@ -122,9 +122,8 @@ import Testing
         }
         let wire = [UInt8](try Data(contentsOf: URL(fileURLWithPath: capture)))
         #expect(wire.count > 100_000, "the capture holds the room's inter-node traffic (\(wire.count) bytes)")
-        for (what, needle) in needles {
-            #expect(!HeadlessFaceTests.contains(wire, needle), "\(what) crossed between the nodes")
-        }
-        print("cluster privacy: \(needles.count) needles, none in \(wire.count) bytes of inter-node capture")
+        let found = needles.filter { HeadlessFaceTests.contains(wire, $0.1) }.map(\.0)
+        #expect(found.isEmpty, "crossed between the nodes: \(found)")
+        print("cluster privacy: \(needles.count) needles, \(found.count) found in \(wire.count) bytes of inter-node capture")
     }
 }
