@@ -326,6 +326,8 @@ final class RelayCore {
             if roomSubscriptions[room] == nil {
                 roomSubscriptions[room] = [try cluster.media(for: room) { payload in
                     loop.execute { core.value.mediaFromOtherNode(payload, room: room) }
+                }, try cluster.moves(of: room) {
+                    loop.execute { core.value.authorityMoved(room) }
                 }]
             }
             if requests {
@@ -335,6 +337,17 @@ final class RelayCore {
             }
         } catch {
             metrics.dropped(.sendFailed)
+        }
+    }
+
+    /// Another node took over `room`'s authority: it does not know the members the last one
+    /// admitted here, so they are told to reconnect (`server_closing`) and join again through it.
+    private func authorityMoved(_ room: OpaqueKey) {
+        guard !led.contains(room) else { return }
+        log.info(.authorityLost)
+        for session in rules.rooms.rooms[room]?.joinOrder ?? [] {
+            send(.serverClosing(ServerClosing(reason: "room moved to another relay", retryAfterSeconds: 1)), to: session)
+            sessions[session]?.channel.close(promise: nil)
         }
     }
 
@@ -372,6 +385,7 @@ final class RelayCore {
             if restored {
                 led.insert(room)
                 subscribe(room, requests: true)
+                if case .held(.some, taken: true) = claim { cluster?.announceMove(of: room) }
             }
         }
         for (session, join) in waiting where sessions[session] != nil {

@@ -14,7 +14,8 @@ public struct RelayLog: Sendable {
     public enum Event: Sendable, Equatable {
         case roomOpened(roomsOpen: Int)
         case roomClosed(roomsOpen: Int)
-        /// In a cluster: this node stopped being a room's authority (its members here reconnect).
+        /// In a cluster: this node stopped being a room's authority, or learnt another node took a
+        /// room's authority over (its members here reconnect).
         case authorityLost
 
         var text: String {

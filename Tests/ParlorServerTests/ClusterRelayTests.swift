@@ -42,6 +42,7 @@ import Testing
         defer { server.stop() }
         let (relayA, clusterA) = try await node("a", server)
         let (relayB, clusterB) = try await node("b", server)
+        let (relayC, clusterC) = try await node("c", server)
 
         // The room on A: host (slot 1), a listener (slot 2), epoch 3.
         let host = try client(relayA, member: room.host)
@@ -56,6 +57,8 @@ import Testing
         var elsewhere: RelaySocketSession? = try client(relayB)
         #expect(try elsewhere!.join(room: room).senderSlot == 3)
         #expect(relayB.metrics.value(.roomsLed) == 0)
+        let onC = try client(relayC)
+        #expect(try onC.join(room: room).senderSlot == 4)
 
         // A's node dies: it renews nothing more.
         try await Task.sleep(for: .milliseconds(200))
@@ -82,7 +85,7 @@ import Testing
         let takeover = ContinuousClock.now - died
         print("room back on another node \(takeover) after its node died (\(attempts) attempts)")
         #expect(takeover < .seconds(3))
-        #expect(back.senderSlot > 3, "no slot reused: \(back.senderSlot)")
+        #expect(back.senderSlot > 4, "no slot reused: \(back.senderSlot)")
         #expect(back.epoch == 3, "no epoch lost")
         var newcomer: RelaySocketSession? = try client(relayB)
         let newcomerSlot = try newcomer!.join(room: room).senderSlot
@@ -90,16 +93,27 @@ import Testing
         #expect(relayB.metrics.value(.roomsLed) == 1)
         #expect(relayB.metrics.value(.leaseChanges) == 1)
 
+        // C admitted its member through A: told the room moved, it reconnects and joins through B.
+        let closing = try onC.receive(within: 3) { if case .serverClosing(let closing) = $0 { closing } else { nil } }
+        #expect(closing.retryAfterSeconds == 1)
+        var onCAgain: RelaySocketSession? = try client(relayC)
+        let rejoined = try onCAgain!.join(room: room)
+        #expect(rejoined.senderSlot == newcomerSlot + 1 && rejoined.epoch == 3)
+        #expect(rejoined.roster.contains { $0.memberKey == room.host.publicKey }, "the roster from the new authority has the host")
+
         // Everyone leaves and the host comes straight back: B kept the lease, so the room goes on
         // from where it was, without skipping slots again.
         hostAgain = nil
         newcomer = nil
         elsewhere = nil
-        try await Task.sleep(for: .milliseconds(200))
+        onCAgain = nil
+        try await Task.sleep(for: .milliseconds(300))
         #expect(relayB.metrics.value(.roomsOpen) == 0)
-        #expect(try client(relayB, member: room.host).create(room: room).senderSlot == newcomerSlot + 1)
-        clusterB.stop()
-        await relayB.stop()
+        #expect(try client(relayB, member: room.host).create(room: room).senderSlot == newcomerSlot + 2)
+        for (relay, cluster) in [(relayB, clusterB), (relayC, clusterC)] {
+            cluster.stop()
+            await relay.stop()
+        }
     }
 
     @Test func aRoomSpansThreeNodesAndEachFrameCrossesToEachOtherNodeOnce() async throws {

@@ -142,6 +142,17 @@ public final class RelayCluster: @unchecked Sendable {
         publish(payload, on: subject(room, "media"))
     }
 
+    /// Calls `handler` (on a NATS thread) when a node takes `room`'s authority over from another.
+    func moves(of room: OpaqueKey, _ handler: @escaping @Sendable () -> Void) throws(NATSError) -> NATSSubscription {
+        try connection.subscribe(subject(room, "moved")) { _, _ in handler() }
+    }
+
+    /// Tells the nodes with members of `room` that this node took its authority over: the
+    /// members they admitted through the last authority join again here.
+    func announceMove(of room: OpaqueKey) {
+        publish([], on: subject(room, "moved"))
+    }
+
     private func subject(_ room: OpaqueKey, _ kind: String) -> String {
         "parlor.room.\(ClusterRoomName(room: room, clusterKey: clusterKey)).\(kind)"
     }
