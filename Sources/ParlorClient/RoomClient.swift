@@ -130,9 +130,12 @@ public final class RoomClient: @unchecked Sendable {
     private func connect() {
         guard exit == nil else { return }
         let identity = session.identity
+        // A link naming several nodes of a cluster: each reconnection tries the next.
+        let relays = identity.link.relays
+        let address = relays[attempt % relays.count]
         DispatchQueue.global().async { [self] in
             do {
-                let control = try ControlConnection(address: identity.link.relay, relayKey: identity.link.relayPublicKey)
+                let control = try ControlConnection(address: address, relayKey: identity.link.relayPublicKey)
                 queue.async { self.connected(RelayLink(control: control)) }
             } catch {
                 queue.async { self.connectionFailed("\(error)") }

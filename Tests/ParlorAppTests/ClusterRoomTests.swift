@@ -126,4 +126,56 @@ import Testing
         #expect(found.isEmpty, "crossed between the nodes: \(found)")
         print("cluster privacy: \(needles.count) needles, \(found.count) found in \(wire.count) bytes of inter-node capture")
     }
+
+    /// A speaker whose link names two nodes (B, then C) loses B to SIGKILL: it reconnects to C by
+    /// itself, joins again through the room's authority on A as a speaker, and a listener on C
+    /// hears it again within 3 s.
+    @Test func aSpeakerWhoseNodeDiesMovesToTheNextNodeOfItsLinkAndIsHeardAgainWithinThreeSeconds() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let parlor = try ParlorBinary.path()
+        let nats = try NATSServerProcess()
+        defer { nats.stop() }
+        let keyFile = dir.path("relay.key")
+        let a = try Node("a", nats: nats, keyFile: keyFile, in: dir)
+        let b = try Node("b", nats: nats, keyFile: keyFile, in: dir)
+        let c = try Node("c", nats: nats, keyFile: keyFile, in: dir)
+        defer { for node in [a, b, c] { node.process.stop() } }
+        let host = try BackgroundProcess([parlor, "host", "--headless", "--server", "127.0.0.1:\(a.port)", "--relay-key", a.key,
+                                          "--title", Self.title, "--name", Self.names[0]], in: dir, withInput: true)
+        defer { host.stop() }
+        let created = try HeadlessFaceTests.json(try host.waitForLine(containing: "\"room_created\""))
+        _ = try host.waitForLine(containing: "\"joined\"")
+        let listener = try BackgroundProcess([parlor, "listen", try c.link(try #require(created["listen_link"] as? String)),
+                                              "--name", Self.names[2]], in: dir)
+        defer { listener.stop() }
+        _ = try listener.waitForLine(containing: "\"joined\"")
+        // The speaker's link names B first, then C.
+        var speakLink = try InviteLink.parse(try b.link(try #require(created["speak_link"] as? String)))
+        speakLink.otherRelays = [try InviteLink.parse(try c.link(speakLink.text)).relay]
+        let speaker = try BackgroundProcess([parlor, "speak", speakLink.text, "--input", try SpeechFixture.wav().path, "--loop",
+                                             "--name", Self.names[3]], in: dir)
+        defer { speaker.stop() }
+        _ = try listener.waitForLine(containing: "\"speaking_started\"", timeout: 20)
+        Thread.sleep(forTimeInterval: 2)
+
+        let killed = Date()
+        #expect(b.process.stop(signal: SIGKILL) == 128 + SIGKILL)
+        var heardAgain: Date?
+        while heardAgain == nil, Date().timeIntervalSince(killed) < 10 {
+            heardAgain = HeadlessFaceTests.events(listener)
+                .filter { $0["event"] as? String == "speaking_started" }
+                .map { Date(timeIntervalSince1970: Double($0["time"] as? Int ?? 0) / 1000) }
+                .first { $0 > killed.addingTimeInterval(0.3) }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let back = try #require(heardAgain, "the speaker was not heard again: \(speaker.output.suffix(2000))")
+        let seconds = back.timeIntervalSince(killed)
+        print("speaker's node killed: heard again through another node after \(String(format: "%.2f", seconds)) s")
+        #expect(seconds < 3)
+        let events = HeadlessFaceTests.events(speaker)
+        #expect(events.contains { $0["event"] as? String == "reconnecting" })
+        #expect(events.contains { $0["event"] as? String == "reconnected" }, "back in the room with the same role")
+        #expect(try c.metric("sessions_open") >= 2, "the speaker is now on C with the listener")
+    }
 }
