@@ -28,7 +28,7 @@ extension Parlor {
         @Flag(help: "Run without a screen: JSON-lines events on stdout, commands on stdin.")
         var headless = false
 
-        @Option(help: "The relay to host on, HOST:PORT (default: a relay in this process).")
+        @Option(help: "The relay to host on, HOST:PORT (default: a relay in this process); HOST:PORT,HOST:PORT… for nodes of a relay cluster, all named in the links.")
         var server: String?
 
         // Keys are base64url and may start with '-': take the next word whatever it looks like.

@@ -31,10 +31,11 @@ import Testing
             return Int(line.split(separator: " ").last!)!
         }
 
-        /// `link` naming this node instead (every node has the same key, so the link's pin holds).
+        /// `link` naming this node only (every node has the same key, so the link's pin holds).
         func link(_ link: String) throws -> String {
             var parsed = try InviteLink.parse(link)
             parsed.relay = RelayAddress(host: .ipv4("127.0.0.1"), port: UInt16(port)!)
+            parsed.otherRelays = []
             return parsed.text
         }
     }
@@ -59,12 +60,14 @@ import Testing
         let c = try Node("c", nats: nats, keyFile: keyFile, in: dir)
         #expect(a.key == b.key && b.key == c.key)
 
-        let host = try BackgroundProcess([parlor, "host", "--headless", "--server", "127.0.0.1:\(a.port)", "--relay-key", a.key,
-                                          "--title", Self.title, "--name", Self.names[0]], in: dir, withInput: true)
+        // The host names every node: it uses A, and its links name A, B and C.
+        let host = try BackgroundProcess([parlor, "host", "--headless", "--server", [a, b, c].map { "127.0.0.1:\($0.port)" }.joined(separator: ","),
+                                          "--relay-key", a.key, "--title", Self.title, "--name", Self.names[0]], in: dir, withInput: true)
         let created = try HeadlessFaceTests.json(try host.waitForLine(containing: "\"room_created\""))
         _ = try host.waitForLine(containing: "\"joined\"")
         let listenLink = try #require(created["listen_link"] as? String)
         let speakLink = try #require(created["speak_link"] as? String)
+        #expect(try InviteLink.parse(listenLink).relays.map { String($0.port) } == [a.port, b.port, c.port])
         let listenerA = try BackgroundProcess([parlor, "listen", listenLink, "--name", Self.names[1], "--out", dir.path("a.wav"),
                                                "--duration", "16"], in: dir)
         let listenerC = try BackgroundProcess([parlor, "listen", try c.link(listenLink), "--name", Self.names[2],
