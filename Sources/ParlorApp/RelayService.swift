@@ -95,7 +95,7 @@ public enum RelayService {
         output("relay stopping: telling clients, draining for up to \(limits.drainSeconds) s")
         await metricsServer?.stop()
         await relay.stop()
-        cluster?.stop()
+        cluster?.leave()
         try? await metricsGroup.shutdownGracefully()
         output("relay stopped")
     }

@@ -171,4 +171,27 @@ import Testing
             await relay.stop()
         }
     }
+
+    @Test func aNodeLeavingGracefullyHandsItsRoomsOnAtOnce() async throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let (relayA, clusterA) = try await node("a", server)
+        let (relayB, clusterB) = try await node("b", server)
+        let host = try client(relayA, member: room.host)
+        #expect(try host.create(room: room).senderSlot == 1)
+        try await Task.sleep(for: .milliseconds(100))
+
+        // A drains and leaves: its lease goes with it, so B takes the room at the first join.
+        let left = ContinuousClock.now
+        await relayA.stop()
+        clusterA.leave()
+        let back = try client(relayB, member: room.host).create(room: room)
+        let takeover = ContinuousClock.now - left
+        print("room back on another node \(takeover) after its node left")
+        #expect(takeover < .milliseconds(500), "no wait for the lease to expire")
+        #expect(back.senderSlot > 1)
+        #expect(relayB.metrics.value(.roomsLed) == 1)
+        clusterB.stop()
+        await relayB.stop()
+    }
 }

@@ -169,7 +169,21 @@ public final class RelayCluster: @unchecked Sendable {
         (0..<8).map { UInt8(truncatingIfNeeded: session.value >> (56 - 8 * UInt64($0))) }
     }
 
-    /// Stops renewing and leaves the cluster (the leases expire by themselves).
+    /// Leaves the cluster gracefully: gives up the leases this node holds, so the next node to be
+    /// asked takes each room over at once (with its recorded invariants) rather than after the
+    /// lease expires, then stops. Call it after the relay drained (`RelayServer.stop`): the
+    /// rooms' last changes are recorded first.
+    public func leave() {
+        queue.sync {
+            let now = Monotonic.nanoseconds
+            for lease in leases.values { lease.release(now: now) }
+            leases = [:]
+        }
+        stop()
+    }
+
+    /// Stops renewing and closes the connection, keeping nothing: the leases this node held
+    /// expire by themselves, as when a node dies.
     public func stop() {
         queue.sync {
             timer?.cancel()

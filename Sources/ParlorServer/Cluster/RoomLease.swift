@@ -36,6 +36,19 @@ final class RoomLease {
     /// Whether this node acts as the room's authority at `now`.
     func isHeld(at now: UInt64) -> Bool { revision != nil && now < heldUntil }
 
+    /// Gives the lease up at once (a node leaving the cluster), so the next node need not wait for
+    /// it to expire; only while this node holds it.
+    func release(now: UInt64) {
+        guard isHeld(at: now) else { return }
+        revision = nil
+        heldUntil = 0
+        do throws(NATSError) {
+            try store.delete(key)
+        } catch {
+            lastError = error
+        }
+    }
+
     /// Takes the lease if it is free, or renews it if this node holds it; `now` is the monotonic
     /// time before the call. Returns whether this node holds it afterwards. When the cluster
     /// cannot be reached, nothing is extended: a holder keeps it until `heldUntil`, then not.
