@@ -80,7 +80,11 @@ final class RelayCore {
         inbox = try cluster.listen { inbound in loop.execute { core.value.received(inbound) } }
         media.otherNodes = { room, payload in cluster.publishMedia(payload, room: room) }
         cluster.start { room in loop.execute { core.value.lost(room) } }
+        loop.scheduleRepeatedTask(initialDelay: Self.deadNodeSweep, delay: Self.deadNodeSweep) { _ in core.value.sweepDeadNodes() }
     }
+
+    /// How often an authority asks whether the nodes its rooms' members are on still live.
+    static let deadNodeSweep = TimeAmount.seconds(2)
 
     // MARK: - Sessions
 
@@ -308,6 +312,28 @@ final class RelayCore {
             default: break
             }
         default: break
+        }
+    }
+
+    /// As an authority: asks which nodes that members of its rooms are on have died (their
+    /// `node.<number>` lease expired), then takes those members out, as if they had left.
+    private func sweepDeadNodes() {
+        guard let cluster, let loop else { return }
+        let sessionsElsewhere = led.flatMap { rules.rooms.rooms[$0]?.joinOrder ?? [] }.filter { RelayCluster.node(of: $0) != cluster.number }
+        let nodes = Set(sessionsElsewhere.map(RelayCluster.node(of:)))
+        guard !nodes.isEmpty else { return }
+        let core = NIOLoopBound(self, eventLoop: loop)
+        cluster.deadNodes(among: nodes) { dead in
+            guard !dead.isEmpty else { return }
+            loop.execute { core.value.forgetSessions(onNodes: dead) }
+        }
+    }
+
+    private func forgetSessions(onNodes dead: Set<UInt16>) {
+        for room in led {
+            for session in rules.rooms.rooms[room]?.joinOrder ?? [] where dead.contains(RelayCluster.node(of: session)) {
+                carry(rules.close(session))
+            }
         }
     }
 

@@ -194,4 +194,28 @@ import Testing
         clusterB.stop()
         await relayB.stop()
     }
+
+    @Test func membersOfANodeThatDiedLeaveTheRoster() async throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let (relayA, clusterA) = try await node("a", server)
+        let (relayC, clusterC) = try await node("c", server)
+        let host = try client(relayA, member: room.host)
+        _ = try host.create(room: room)
+        let listener = try client(relayC)
+        _ = try listener.join(room: room)
+        _ = try host.receive { if case .memberJoined(let joined) = $0, joined.member.memberKey == listener.memberKey { true } else { nil } }
+
+        // C dies: its NATS connection goes first, so nothing it does afterwards reaches A.
+        let died = ContinuousClock.now
+        clusterC.stop()
+        await relayC.stop()
+        let left = try host.receive(within: 8) { if case .memberLeft(let left) = $0, left.memberKey == listener.memberKey { true } else { nil } }
+        let after = ContinuousClock.now - died
+        print("members of a dead node left the roster \(after) after it died")
+        #expect(left)
+        #expect(after < .seconds(5), "lease expiry (2 s) plus one sweep (2 s)")
+        clusterA.stop()
+        await relayA.stop()
+    }
 }

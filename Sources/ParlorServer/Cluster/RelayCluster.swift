@@ -43,6 +43,9 @@ public final class RelayCluster: @unchecked Sendable {
     /// When each lease of an emptied room is let go (monotonic nanoseconds).
     private var releaseAt: [OpaqueKey: UInt64] = [:]
     private var onLost: @Sendable (OpaqueKey) -> Void = { _ in }
+    /// This node's own lease, `node.<number>`, renewed with the rooms': while it lives, the
+    /// authorities of rooms with members here keep them.
+    private var alive: RoomLease?
     private var timer: (any DispatchSourceTimer)?
 
     /// Joins the cluster at `servers` (`nats://HOST:PORT`) as `node`. Every node of a cluster
@@ -64,6 +67,7 @@ public final class RelayCluster: @unchecked Sendable {
     func start(lost: @escaping @Sendable (OpaqueKey) -> Void) {
         queue.sync {
             onLost = lost
+            alive = RoomLease(store: leaseStore, key: Self.aliveKey(number), node: node)
             let timer = DispatchSource.makeTimerSource(queue: queue)
             timer.schedule(deadline: .now(), repeating: .nanoseconds(Int(RoomLease.renewInterval)))
             timer.setEventHandler { [unowned self] in renewAll() }
@@ -230,8 +234,21 @@ public final class RelayCluster: @unchecked Sendable {
         }
     }
 
+    private static func aliveKey(_ number: UInt16) -> String { "node.\(number)" }
+
+    /// Which of the nodes `numbers` are dead (their lease expired); `completion` runs on the
+    /// cluster's queue. A node the cluster cannot be asked about counts as alive.
+    func deadNodes(among numbers: Set<UInt16>, completion: @escaping @Sendable (Set<UInt16>) -> Void) {
+        queue.async { [self] in
+            completion(numbers.filter { number in
+                do { return try leaseStore.get(Self.aliveKey(number)) == nil } catch { return false }
+            })
+        }
+    }
+
     private func renewAll() {
         let now = Monotonic.nanoseconds
+        alive?.refresh(now: now)
         for (room, lease) in leases {
             if let release = releaseAt[room], now >= release {
                 leases[room] = nil

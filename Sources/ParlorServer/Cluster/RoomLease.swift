@@ -1,4 +1,5 @@
-/// One room's authority lease on the cluster: a key in a JetStream key-value bucket whose
+/// One room's authority lease on the cluster (or a node's lease on being alive): a key in a
+/// JetStream key-value bucket whose
 /// entries expire `ttl` after their last write (by the NATS server's clock), written only by
 /// compare-and-set. A node takes the lease by creating the key (which fails while another holds
 /// it) and keeps it by updating it from the revision it last wrote, every `renewInterval`.
@@ -27,9 +28,14 @@ final class RoomLease {
     private(set) var lastError: NATSError?
 
     /// The lease of room `room` in `store` (a bucket whose ttl is `ttlMilliseconds`), for the node `node`.
-    init(store: NATSKeyValue, room: ClusterRoomName, node: String) {
+    convenience init(store: NATSKeyValue, room: ClusterRoomName, node: String) {
+        self.init(store: store, key: "lease.\(room.text)", node: node)
+    }
+
+    /// The lease under `key` in `store`, for the node `node`.
+    init(store: NATSKeyValue, key: String, node: String) {
         self.store = store
-        key = "lease.\(room.text)"
+        self.key = key
         holder = Array(node.utf8)
     }
 
