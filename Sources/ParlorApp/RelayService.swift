@@ -102,7 +102,8 @@ public enum RelayService {
 
     /// With `--cluster`, connects to the NATS servers as the node `--node` (which it needs);
     /// without, nil. Every node of a cluster uses the same relay key file: the key is the one
-    /// links pin, and room names on NATS are keyed by it.
+    /// links pin, and room names on NATS are keyed by it. Given three servers or more, the
+    /// cluster's key-value buckets keep three copies, so losing one server loses no lease.
     static func joinCluster(_ options: Options, secret: [UInt8], metrics: RelayMetrics) throws -> RelayCluster? {
         guard let servers = options.cluster else {
             guard options.node == nil else { throw OptionError(description: "--node needs --cluster") }
@@ -116,7 +117,7 @@ public enum RelayService {
             throw OptionError(description: "--cluster needs --node NAME (letters, digits, - and _), this node's name in the cluster")
         }
         do {
-            return try RelayCluster(servers: urls, node: node, secret: secret, metrics: metrics)
+            return try RelayCluster(servers: urls, node: node, secret: secret, replicas: min(3, urls.count), metrics: metrics)
         } catch {
             throw OptionError(description: "--cluster \(servers): cannot join the cluster: \(error)")
         }

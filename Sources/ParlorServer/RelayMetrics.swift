@@ -31,6 +31,8 @@ public final class RelayMetrics: Sendable {
         /// In a cluster: media payloads this node published for other nodes, and received from them.
         case interNodePacketsSent = "cluster_media_sent_total"
         case interNodePacketsReceived = "cluster_media_received_total"
+        /// In a cluster: times this node's NATS connection moved to another server.
+        case natsReconnects = "cluster_nats_reconnects_total"
     }
 
     /// `Atomic` cannot be copied into an array, so each lives in a small class of its own.

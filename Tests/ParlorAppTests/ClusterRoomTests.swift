@@ -1,6 +1,7 @@
 import Foundation
 import ParlorCrypto
 import ParlorProtocol
+import ParlorServer
 import ParlorTestSupport
 import Testing
 
@@ -17,9 +18,9 @@ import Testing
         let key: String
         let metricsURL: String
 
-        init(_ name: String, nats: NATSServerProcess, keyFile: String, in dir: TemporaryDirectory) throws {
+        init(_ name: String, nats servers: String, keyFile: String, in dir: TemporaryDirectory) throws {
             process = try BackgroundProcess([try ParlorBinary.path(), "serve", "--listen", "127.0.0.1:0", "--key-file", keyFile,
-                                             "--metrics", "127.0.0.1:0", "--cluster", nats.url, "--node", name], in: dir)
+                                             "--metrics", "127.0.0.1:0", "--cluster", servers, "--node", name], in: dir)
             key = try process.waitForLine(startingWith: "relay key: ")
             metricsURL = try process.waitForLine(startingWith: "metrics: ")
             port = try process.waitForLine(startingWith: "relay ready: 127.0.0.1:")
@@ -55,9 +56,9 @@ import Testing
         #expect(tcpdump.errors.contains("listening on"), "tcpdump runs (it needs CAP_NET_RAW): \(tcpdump.errors)")
 
         let keyFile = dir.path("relay.key")
-        let a = try Node("a", nats: nats, keyFile: keyFile, in: dir)
-        let b = try Node("b", nats: nats, keyFile: keyFile, in: dir)
-        let c = try Node("c", nats: nats, keyFile: keyFile, in: dir)
+        let a = try Node("a", nats: nats.url, keyFile: keyFile, in: dir)
+        let b = try Node("b", nats: nats.url, keyFile: keyFile, in: dir)
+        let c = try Node("c", nats: nats.url, keyFile: keyFile, in: dir)
         #expect(a.key == b.key && b.key == c.key)
 
         // The host names every node: it uses A, and its links name A, B and C.
@@ -140,9 +141,9 @@ import Testing
         let nats = try NATSServerProcess()
         defer { nats.stop() }
         let keyFile = dir.path("relay.key")
-        let a = try Node("a", nats: nats, keyFile: keyFile, in: dir)
-        let b = try Node("b", nats: nats, keyFile: keyFile, in: dir)
-        let c = try Node("c", nats: nats, keyFile: keyFile, in: dir)
+        let a = try Node("a", nats: nats.url, keyFile: keyFile, in: dir)
+        let b = try Node("b", nats: nats.url, keyFile: keyFile, in: dir)
+        let c = try Node("c", nats: nats.url, keyFile: keyFile, in: dir)
         defer { for node in [a, b, c] { node.process.stop() } }
         let host = try BackgroundProcess([parlor, "host", "--headless", "--server", "127.0.0.1:\(a.port)", "--relay-key", a.key,
                                           "--title", Self.title, "--name", Self.names[0]], in: dir, withInput: true)
@@ -180,5 +181,62 @@ import Testing
         #expect(events.contains { $0["event"] as? String == "reconnecting" })
         #expect(events.contains { $0["event"] as? String == "reconnected" }, "back in the room with the same role")
         #expect(try c.metric("sessions_open") >= 2, "the speaker is now on C with the listener")
+    }
+
+    /// Three NATS servers clustered, every node's list starting with the first: SIGKILL that one
+    /// mid-speech. Every node reconnects to another server by itself; no member reconnects, and
+    /// the listener on C misses at most 200 ms of the speaker's frames.
+    @Test func oneNATSServerOfThreeDiesAndNoMemberReconnects() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let parlor = try ParlorBinary.path()
+        let servers = try NATSServerProcess.cluster(of: 3)
+        defer { for server in servers { server.stop() } }
+        let urls = servers.map(\.url).joined(separator: ",")
+        // JetStream elects its leader after the servers meet: make the buckets (three copies) once it has.
+        let ready = Date()
+        var made = false
+        while !made, Date().timeIntervalSince(ready) < 30 {
+            if let connection = try? NATSConnection(servers: servers.map(\.url), name: "test"),
+               (try? NATSKeyValue(connection: connection, bucket: "parlor-leases", ttlMilliseconds: 2_000, replicas: 3)) != nil,
+               (try? NATSKeyValue(connection: connection, bucket: "parlor-rooms", ttlMilliseconds: 0, replicas: 3)) != nil {
+                made = true
+                connection.close()
+            } else {
+                Thread.sleep(forTimeInterval: 0.5)
+            }
+        }
+        try #require(made, "the NATS cluster never offered JetStream")
+        let keyFile = dir.path("relay.key")
+        let a = try Node("a", nats: urls, keyFile: keyFile, in: dir)
+        let b = try Node("b", nats: urls, keyFile: keyFile, in: dir)
+        let c = try Node("c", nats: urls, keyFile: keyFile, in: dir)
+        defer { for node in [a, b, c] { node.process.stop() } }
+        let host = try BackgroundProcess([parlor, "host", "--headless", "--server", "127.0.0.1:\(a.port)", "--relay-key", a.key,
+                                          "--title", Self.title, "--name", Self.names[0]], in: dir, withInput: true)
+        defer { host.stop() }
+        let created = try HeadlessFaceTests.json(try host.waitForLine(containing: "\"room_created\""))
+        _ = try host.waitForLine(containing: "\"joined\"")
+        let listener = try BackgroundProcess([parlor, "listen", try c.link(try #require(created["listen_link"] as? String)),
+                                              "--name", Self.names[2]], in: dir)
+        defer { listener.stop() }
+        _ = try listener.waitForLine(containing: "\"joined\"")
+        let speaker = try BackgroundProcess([parlor, "speak", try b.link(try #require(created["speak_link"] as? String)),
+                                             "--input", try SpeechFixture.wav().path, "--name", Self.names[3]], in: dir)
+        _ = try listener.waitForLine(containing: "\"speaking_started\"", timeout: 20)
+        Thread.sleep(forTimeInterval: 1)
+        #expect(servers[0].stop(signal: SIGKILL) == 128 + SIGKILL)
+        #expect(speaker.waitForExit(timeout: 40) == 0, "\(speaker.errors)")
+        Thread.sleep(forTimeInterval: 1)
+
+        let sent = try b.metric("cluster_media_sent_total"), received = try c.metric("cluster_media_received_total")
+        print("one NATS server of three killed: B published \(sent) frames, C received \(received) (\(sent - received) lost, \(20 * (sent - received)) ms)")
+        #expect(sent > 300)
+        #expect(sent - received <= 10, "at most 200 ms of frames lost between the nodes")
+        for member in [host, listener, speaker] {
+            #expect(!HeadlessFaceTests.events(member).contains { $0["event"] as? String == "reconnecting" }, "a member reconnected")
+        }
+        #expect(try a.metric("cluster_rooms_led") == 1 && a.metric("cluster_lease_changes_total") == 1, "the authority held its lease")
+        for node in [a, b, c] { #expect(try node.metric("cluster_nats_reconnects_total") == 1, "every node moved to another server") }
     }
 }

@@ -9,16 +9,21 @@ import Glibc
 public final class NATSConnection: @unchecked Sendable {
     /// The C client's `natsConnection`.
     let handle: OpaquePointer
+    /// What runs each time the client reconnected, kept alive as long as the connection.
+    private let reconnected: Unmanaged<NATSSubscription.Reconnected>?
 
     /// How long a connection attempt, a flush or a request may take.
     public static let timeoutMilliseconds: Int64 = 2_000
     /// The pause between attempts while reconnecting to the cluster.
     public static let reconnectWaitMilliseconds: Int64 = 100
 
-    /// Connects to the first server of `servers` (`nats://HOST:PORT`) that answers, under the
-    /// client name `name` (what NATS's monitoring shows). Without `echo`, this connection's
+    /// Connects to the first server of `servers` (`nats://HOST:PORT`) that answers, in the order
+    /// given (so an operator spreads nodes over servers by ordering their lists), under the client
+    /// name `name` (what NATS's monitoring shows). Without `echo`, this connection's
     /// subscriptions never receive what it published itself.
-    public init(servers: [String], name: String, echo: Bool = true) throws(NATSError) {
+    /// `reconnected` runs (on a thread of the client's) each time it connected again after losing
+    /// its server.
+    public init(servers: [String], name: String, echo: Bool = true, reconnected: (@Sendable () -> Void)? = nil) throws(NATSError) {
         var options: OpaquePointer?
         try NATSError.check(natsOptions_Create(&options))
         defer { natsOptions_Destroy(options) }
@@ -30,13 +35,26 @@ public final class NATSConnection: @unchecked Sendable {
         try NATSError.check(natsOptions_SetMaxReconnect(options, -1))
         try NATSError.check(natsOptions_SetReconnectWait(options, Self.reconnectWaitMilliseconds))
         try NATSError.check(natsOptions_SetNoEcho(options, !echo))
+        try NATSError.check(natsOptions_SetNoRandomize(options, true))
+        let box = reconnected.map { Unmanaged.passRetained(NATSSubscription.Reconnected($0)) }
+        if let box {
+            try NATSError.check(natsOptions_SetReconnectedCB(options, { _, closure in
+                Unmanaged<NATSSubscription.Reconnected>.fromOpaque(closure!).takeUnretainedValue().body()
+            }, box.toOpaque()))
+        }
         var connection: OpaquePointer?
-        try NATSError.check(natsConnection_Connect(&connection, options))
-        handle = connection!
+        let status = natsConnection_Connect(&connection, options)
+        guard status == NATS_OK, let connection else {
+            box?.release()
+            throw NATSError(status)
+        }
+        handle = connection
+        self.reconnected = box
     }
 
     deinit {
         natsConnection_Destroy(handle)
+        reconnected?.release()
     }
 
     /// Closes the connection: its subscriptions end and nothing more is sent.
@@ -85,6 +103,12 @@ public final class NATSSubscription: @unchecked Sendable {
     final class Handler {
         let body: @Sendable (String, [UInt8]) -> Void
         init(_ body: @escaping @Sendable (String, [UInt8]) -> Void) { self.body = body }
+    }
+
+    /// What the connection's reconnected callback calls.
+    final class Reconnected {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
     }
 
     private let handle: OpaquePointer

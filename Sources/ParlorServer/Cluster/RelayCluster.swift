@@ -49,17 +49,23 @@ public final class RelayCluster: @unchecked Sendable {
     private var timer: (any DispatchSourceTimer)?
 
     /// Joins the cluster at `servers` (`nats://HOST:PORT`) as `node`. Every node of a cluster
-    /// shares `secret` (their common relay key): room names on NATS are keyed by it.
-    public init(servers: [String], node: String, secret: [UInt8], metrics: RelayMetrics) throws(NATSError) {
+    /// shares `secret` (their common relay key): room names on NATS are keyed by it. The
+    /// key-value buckets, made by the first node, keep `replicas` copies (at most the number of
+    /// NATS servers with JetStream).
+    public init(servers: [String], node: String, secret: [UInt8], replicas: Int = 1, metrics: RelayMetrics) throws(NATSError) {
         self.node = node
         self.metrics = metrics
         clusterKey = try! BLAKE2b.hash(Array("parlor cluster room names".utf8) + secret, outputLength: ClusterRoomName.keyLength)
         let hash = try! BLAKE2b.hash(Array(node.utf8), outputLength: 16)
         number = max(1, UInt16(hash[0]) << 8 | UInt16(hash[1]))
         // A node never hears its own media or requests back.
-        connection = try NATSConnection(servers: servers, name: "parlor relay \(node)", echo: false)
-        leaseStore = try NATSKeyValue(connection: connection, bucket: "parlor-leases", ttlMilliseconds: RoomLease.ttlMilliseconds)
-        states = RoomStateStore(store: try NATSKeyValue(connection: connection, bucket: "parlor-rooms", ttlMilliseconds: 0))
+        connection = try NATSConnection(servers: servers, name: "parlor relay \(node)", echo: false) { [metrics] in
+            metrics.add(.natsReconnects)
+        }
+        leaseStore = try NATSKeyValue(connection: connection, bucket: "parlor-leases", ttlMilliseconds: RoomLease.ttlMilliseconds,
+                                      replicas: replicas)
+        states = RoomStateStore(store: try NATSKeyValue(connection: connection, bucket: "parlor-rooms", ttlMilliseconds: 0,
+                                                        replicas: replicas))
     }
 
     /// Starts renewing leases; `lost` is called (on the cluster's queue) with each room whose
