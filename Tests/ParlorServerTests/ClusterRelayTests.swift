@@ -103,6 +103,7 @@ import Testing
 
         // Everyone leaves and the host comes straight back: B kept the lease, so the room goes on
         // from where it was, without skipping slots again.
+        #expect(hostAgain != nil, "the host's session on B stayed open until now")
         hostAgain = nil
         newcomer = nil
         elsewhere = nil
