@@ -294,7 +294,7 @@ final class RelayCore {
         case .joined(let joined):
             guard let (room, join) = forwardedJoins.removeValue(forKey: session),
                   let key = OpaqueKey(join.memberKey), let box = OpaqueKey(join.boxKey),
-                  let host = joined.roster.first(where: { $0.role == .host }).flatMap({ OpaqueKey($0.memberKey) }),
+                  let host = Self.hostKey(of: room, roster: joined.roster, join: join),
                   let charter = joined.charter else { return }
             let fresh = rules.rooms.rooms[room] == nil
             rules.shadow(RoomMember(session: session, key: key, boxKey: box, role: joined.role, senderSlot: joined.senderSlot,
@@ -335,6 +335,13 @@ final class RelayCore {
                 carry(rules.close(session))
             }
         }
+    }
+
+    /// The host key of `room` as a member's admission shows it: the host's roster entry, or, with
+    /// the host away, the signer of the member's link grant — taken only if it names the room.
+    private static func hostKey(of room: OpaqueKey, roster: [MemberEntry], join: Join) -> OpaqueKey? {
+        let candidates = roster.filter { $0.role == .host }.map(\.memberKey) + [join.memberKey, join.credential.linkGrant?.signerKey].compactMap { $0 }
+        return candidates.first { (try? RoomKeys.roomID(hostKey: $0)) == room.bytes }.flatMap(OpaqueKey.init)
     }
 
     /// A request another node passed to `room`'s authority, from a session on that node.

@@ -219,4 +219,30 @@ import Testing
         clusterA.stop()
         await relayA.stop()
     }
+
+    @Test func aListenerJoiningThroughAnotherNodeWhileTheHostIsAwayHearsTheStage() async throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let (relayA, clusterA) = try await node("a", server)
+        let (relayC, clusterC) = try await node("c", server)
+        var host: RelaySocketSession? = try client(relayA, member: room.host)
+        _ = try host!.create(room: room)
+        let speaker = try client(relayA)
+        _ = try speaker.join(room: room, as: .speaker)
+        try speaker.setUpMedia()
+        // The host leaves; the room goes on with its speaker. A listener comes through C.
+        host = nil
+        _ = try speaker.receive { if case .memberLeft(let left) = $0, left.memberKey == room.host.publicKey { true } else { nil } }
+        let listener = try client(relayC)
+        let joined = try listener.join(room: room)
+        #expect(!joined.roster.contains { $0.role == .host }, "the host is away")
+        try listener.setUpMedia()
+        try await Task.sleep(for: .milliseconds(200))
+        try speaker.sendMedia([5, 6, 7])
+        #expect(try listener.receiveMedia()?.sframe == [5, 6, 7], "C knows the room from the link grant's signer, and fans out")
+        for (relay, cluster) in [(relayA, clusterA), (relayC, clusterC)] {
+            cluster.stop()
+            await relay.stop()
+        }
+    }
 }
