@@ -46,8 +46,9 @@ final class RelayCore {
     private var loop: (any EventLoop)?
     /// In a cluster: the rooms this node holds the lease of, so applies their rules.
     private var led: Set<OpaqueKey> = []
-    /// In a cluster: joins waiting while this node asks to become their room's authority.
-    private var claiming: [OpaqueKey: [(session: SessionID, join: Join)]] = [:]
+    /// In a cluster: joins waiting while this node asks to become their room's authority, each
+    /// with the number of its attempt (`forwardedJoinAttempts`).
+    private var claiming: [OpaqueKey: [(session: SessionID, join: Join, attempt: Int)]] = [:]
     /// In a cluster: each led room's invariants as last handed to the cluster to record.
     private var recorded: [OpaqueKey: RoomInvariants] = [:]
     /// In a cluster: joins passed to another node's authority and not yet answered.
@@ -56,9 +57,13 @@ final class RelayCore {
     /// from other nodes; requests from other nodes too where it leads the room), and its own inbox.
     private var roomSubscriptions: [OpaqueKey: [NATSSubscription]] = [:]
     private var inbox: NATSSubscription?
-    /// How long a join passed to another node waits for an answer before the member is told the
-    /// room is not here (the authority it was passed to may have died): it then tries again.
+    /// How long a join passed to another node waits for an answer before this node asks for the
+    /// room's lease again (the authority it was passed to may have died, its lease not yet run
+    /// out), and how many times: 6 × 0.5 s outlasts a dead authority's 2 s lease, so a member
+    /// arriving just after the authority died gets in, through whichever node takes the room
+    /// over; after that it is told the room is not here (and tries again itself).
     static let forwardedJoinTimeout = TimeAmount.milliseconds(500)
+    static let forwardedJoinAttempts = 6
 
     init(limits: RelayLimits, metrics: RelayMetrics, log: RelayLog, udpPort: UInt16, unixTime: @escaping () -> UInt64) {
         self.limits = limits
@@ -392,8 +397,8 @@ final class RelayCore {
 
     /// Parks a join to a room this node does not lead and, for the first such join, asks the
     /// cluster for the room's authority; the joins go on in `claimed`.
-    private func claim(_ room: OpaqueKey, for join: Join, from id: SessionID) {
-        claiming[room, default: []].append((id, join))
+    private func claim(_ room: OpaqueKey, for join: Join, from id: SessionID, attempt: Int = 1) {
+        claiming[room, default: []].append((id, join, attempt))
         guard claiming[room]!.count == 1, let cluster, let loop = sessions[id]?.channel.eventLoop else { return }
         let core = NIOLoopBound(self, eventLoop: loop)
         cluster.claim(room) { claim in loop.execute { core.value.claimed(room, claim) } }
@@ -421,9 +426,9 @@ final class RelayCore {
                 if case .held(.some, taken: true) = claim { cluster?.announceMove(of: room) }
             }
         }
-        for (session, join) in waiting where sessions[session] != nil {
+        for (session, join, attempt) in waiting where sessions[session] != nil {
             guard led.contains(room) else {
-                passOn(join, from: session, to: room)
+                passOn(join, from: session, to: room, attempt: attempt)
                 continue
             }
             answer(.join(join), from: session) { carry(try rules.apply(.join(join), from: session)) }
@@ -431,8 +436,9 @@ final class RelayCore {
     }
 
     /// Passes a join (and the `create_room` before it, if any) to the room's authority on another
-    /// node; without an answer in `forwardedJoinTimeout` the member hears `no_such_room`.
-    private func passOn(_ join: Join, from session: SessionID, to room: OpaqueKey) {
+    /// node; without an answer in `forwardedJoinTimeout` this node claims the room again, up to
+    /// `forwardedJoinAttempts` times, then the member hears `no_such_room`.
+    private func passOn(_ join: Join, from session: SessionID, to room: OpaqueKey, attempt: Int) {
         guard let cluster, let loop else { return }
         if let create = rules.pendingCreate(of: session), create.roomID == join.roomID {
             cluster.forward(.createRoom(create), from: session, to: room)
@@ -444,7 +450,11 @@ final class RelayCore {
             let core = core.value
             guard core.forwardedJoins[session]?.join == join else { return }
             core.forwardedJoins[session] = nil
-            core.reply(session, .noSuchRoom, to: .join(join))
+            if attempt < Self.forwardedJoinAttempts {
+                core.claim(room, for: join, from: session, attempt: attempt + 1)
+            } else {
+                core.reply(session, .noSuchRoom, to: .join(join))
+            }
         }
     }
 
