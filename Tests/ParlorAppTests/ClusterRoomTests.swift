@@ -239,4 +239,60 @@ import Testing
         #expect(try a.metric("cluster_rooms_led") == 1 && a.metric("cluster_lease_changes_total") == 1, "the authority held its lease")
         for node in [a, b, c] { #expect(try node.metric("cluster_nats_reconnects_total") == 1, "every node moved to another server") }
     }
+
+    /// The room's authority is SIGKILLed with the host on it: the host, whose link names every
+    /// node, reconnects to the next; that node takes the room over within 3 s; members admitted
+    /// through the dead authority on the other node are moved to the new one, and the listener
+    /// hears the speaker again.
+    @Test func theAuthoritysNodeDiesAndAnotherTakesTheRoomOverWithinThreeSeconds() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let parlor = try ParlorBinary.path()
+        let nats = try NATSServerProcess()
+        defer { nats.stop() }
+        let keyFile = dir.path("relay.key")
+        let a = try Node("a", nats: nats.url, keyFile: keyFile, in: dir)
+        let b = try Node("b", nats: nats.url, keyFile: keyFile, in: dir)
+        let c = try Node("c", nats: nats.url, keyFile: keyFile, in: dir)
+        defer { for node in [a, b, c] { node.process.stop() } }
+        let host = try BackgroundProcess([parlor, "host", "--headless", "--server", [a, b, c].map { "127.0.0.1:\($0.port)" }.joined(separator: ","),
+                                          "--relay-key", a.key, "--title", Self.title, "--name", Self.names[0]], in: dir, withInput: true)
+        defer { host.stop() }
+        let created = try HeadlessFaceTests.json(try host.waitForLine(containing: "\"room_created\""))
+        _ = try host.waitForLine(containing: "\"joined\"")
+        let listener = try BackgroundProcess([parlor, "listen", try c.link(try #require(created["listen_link"] as? String)),
+                                              "--name", Self.names[2]], in: dir)
+        defer { listener.stop() }
+        _ = try listener.waitForLine(containing: "\"joined\"")
+        let speaker = try BackgroundProcess([parlor, "speak", try b.link(try #require(created["speak_link"] as? String)),
+                                             "--input", try SpeechFixture.wav().path, "--loop", "--name", Self.names[3]], in: dir)
+        defer { speaker.stop() }
+        _ = try listener.waitForLine(containing: "\"speaking_started\"", timeout: 20)
+        #expect(try a.metric("cluster_rooms_led") == 1)
+        Thread.sleep(forTimeInterval: 1)
+
+        let killed = Date()
+        #expect(a.process.stop(signal: SIGKILL) == 128 + SIGKILL)
+        var takenOver: Date?
+        while takenOver == nil, Date().timeIntervalSince(killed) < 10 {
+            if (try? b.metric("cluster_rooms_led")) == 1 || (try? c.metric("cluster_rooms_led")) == 1 { takenOver = Date() }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let takeover = try #require(takenOver, "no node took the room over").timeIntervalSince(killed)
+        var heardAgain: Date?
+        while heardAgain == nil, Date().timeIntervalSince(killed) < 15 {
+            heardAgain = HeadlessFaceTests.events(listener)
+                .filter { $0["event"] as? String == "speaking_started" }
+                .map { Date(timeIntervalSince1970: Double($0["time"] as? Int ?? 0) / 1000) }
+                .first { $0 > killed.addingTimeInterval(0.3) }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let heard = try #require(heardAgain, "the listener never heard the speaker again").timeIntervalSince(killed)
+        print("authority's node killed: room taken over after \(String(format: "%.2f", takeover)) s, speaker heard on C again after \(String(format: "%.2f", heard)) s")
+        #expect(takeover < 3)
+        #expect(HeadlessFaceTests.events(host).contains { $0["event"] as? String == "reconnected" }, "the host is back, as host")
+        // The speaker is heard again: back on stage through the new authority (or kept by it, when
+        // the node that took over is its own).
+        #expect(heard < 6)
+    }
 }
