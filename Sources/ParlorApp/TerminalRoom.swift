@@ -80,6 +80,7 @@ final class TerminalRoom: Sendable {
             switch effect {
             case .perform(let command): client.perform(command)
             case let .setVolume(member, gain): client.setVolume(gain, for: member)
+            case .terminal(let request): terminal.send(request)
             }
         }
         terminal.stop()

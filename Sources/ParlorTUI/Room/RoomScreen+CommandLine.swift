@@ -96,7 +96,7 @@ extension RoomScreen {
             }
             return choose(.endRoom, on: me)
         case .links:
-            if links == nil { note("No invite link to show yet", isError: true) } else { overlay = .links }
+            if links == nil { note("No invite link to show yet", isError: true) } else { overlay = .links(selected: 0) }
         case .help: overlay = .help
         case .leave: return leave()
         default: break

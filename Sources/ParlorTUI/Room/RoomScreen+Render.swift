@@ -217,20 +217,7 @@ extension RoomScreen {
         switch overlay {
         case .none, .commandLine: return
         case .help: renderHelp(on: &screen)
-        case .links:
-            var lines: [PanelLine] = []
-            if let links {
-                lines.append(PanelLine("Listen link (anyone with it can listen):", group: "title"))
-                lines += Self.wrap(links.listen, width: overlayWidth(screen) - 4).map { PanelLine($0, group: "help") }
-                if let speak = links.speak {
-                    lines.append(PanelLine(""))
-                    lines.append(PanelLine("Speak link (joins straight onto the stage):", group: "title"))
-                    lines += Self.wrap(speak, width: overlayWidth(screen) - 4).map { PanelLine($0, group: "help") }
-                }
-            }
-            lines.append(PanelLine(""))
-            lines.append(PanelLine("Any key closes", group: "dim"))
-            drawOverlay(Panel(title: "Invite links", lines: lines), on: &screen)
+        case .links(let selected): renderLinks(selected: selected, on: &screen)
         case let .menu(target, actions, index):
             var lines = actions.enumerated().map { i, action in
                 PanelLine(action.title, group: i == index ? "selected" : "help")

@@ -80,9 +80,11 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
         guard key != .resize else { return [] }
         switch overlay {
         case .none: return act(on: key)
-        case .help, .links:
+        case .help:
             overlay = nil
             return []
+        case .links(let selected):
+            return linksKey(key, selected: selected)
         case .ended:
             isFinished = true
             return []
@@ -113,7 +115,7 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
         case .down: moveSelection(by: 1)
         case .act: return actOnSelection()
         case .invite:
-            if links == nil { note("No invite link to show yet", isError: true) } else { overlay = .links }
+            if links == nil { note("No invite link to show yet", isError: true) } else { overlay = .links(selected: 0) }
         case .help: overlay = .help
         case .command: overlay = .commandLine("")
         case .quit: return leave()
