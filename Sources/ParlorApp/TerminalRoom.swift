@@ -17,6 +17,7 @@ final class TerminalRoom: Sendable {
     let options: TerminalFaces.Options
     let theme: Theme
     let keymap: Keymap
+    let faceSettings: FaceSettings
     let events: EventWriter?
 
     init(options: TerminalFaces.Options) throws {
@@ -28,6 +29,7 @@ final class TerminalRoom: Sendable {
         }
         theme = try ThemeLibrary.standard().load(options.theme)
         keymap = try Keymap.load()
+        faceSettings = try FaceSettings.load()
         events = try options.events.map { try EventWriter(target: $0) }
         self.options = options
     }
@@ -76,7 +78,9 @@ final class TerminalRoom: Sendable {
         client.start()
 
         let terminal = terminal ?? takeTerminal()
-        let final = runner.run(RoomScreen(keymap: keymap, links: links), on: terminal) { effect in
+        var screen = RoomScreen(keymap: keymap, links: links)
+        screen.bell = faceSettings.bell
+        let final = runner.run(screen, on: terminal) { effect in
             switch effect {
             case .perform(let command): client.perform(command)
             case let .setVolume(member, gain): client.setVolume(gain, for: member)

@@ -17,6 +17,8 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
     static let volumeRange: ClosedRange<Float> = 0...2
 
     public let keymap: Keymap
+    /// Whether to ring the terminal bell for invitations and hands (config.toml's `bell`).
+    public var bell = true
     /// The room as the client last reported it.
     public private(set) var room: RoomSnapshot
     public private(set) var links: RoomLinks?
@@ -232,8 +234,9 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
     public mutating func update(event: Event) -> [Effect] {
         switch event {
         case let .room(roomEvent, snapshot):
+            let before = room
             room = snapshot
-            return received(roomEvent)
+            return received(roomEvent) + notifications(for: roomEvent, before: before)
         case .quality(let q):
             quality = q
         case .notice(let text):
