@@ -61,11 +61,13 @@ final class TerminalRoom: Sendable {
         if let warning = engine.realtimeWarning { runner.post(.notice(warning)) }
 
         let feed = RoomFeed(runner: runner)
+        let visit = VisitErrors()
         let client: RoomClient
         do {
             client = try RoomClient(identity: identity, media: MediaIO(source: CaptureRingSource(ring: engine.captured),
                                                                      mixSinks: [PlaybackRingSink(ring: engine.toPlay)])) { [events] event in
                 events?.write(event)
+                visit.observe(event)
                 feed.forward(event)
                 if case .joined = event { whenJoined?() }
             }
@@ -95,6 +97,8 @@ final class TerminalRoom: Sendable {
         let exit = client.wait()
         if final.hasJoined, !identity.isHost {
             try? SavedRoomStore.standard().remember(SavedRoom(title: final.room.title ?? Hallway.defaultTitle, link: identity.link.text))
+        } else if !identity.isHost {
+            try? SavedRoomStore.standard().record(SavedRoomMark.after(joined: false, errorCodes: visit.all, exit: exit), link: identity.link.text)
         }
         if case .failed(let why) = exit { FileHandle.standardError.write(Data("parlor: \(why)\n".utf8)) }
         return .success(exit.exitCode)
