@@ -7,6 +7,8 @@ public enum RoomCommand: Sendable, Equatable {
     case inviteToStage(MemberID), moveToAudience(MemberID), makeModerator(MemberID)
     case muteMember(MemberID), dismissHand(MemberID), remove(MemberID), ban(MemberID)
     case endRoom, leave
+    /// Chat and reactions (RoomSession+Chat.swift).
+    case chat(ChatCommand)
 
     /// A command line that cannot be carried out, and why; answered with an `error` event.
     public struct ParseError: Error, Equatable, CustomStringConvertible {
@@ -17,7 +19,7 @@ public enum RoomCommand: Sendable, Equatable {
     /// Every command name, for error messages and completion.
     public static let names = ["raise_hand", "lower_hand", "mute", "unmute", "accept_invite", "invite_to_stage",
                                "move_to_audience", "make_moderator", "mute_member", "dismiss_hand", "remove", "ban",
-                               "end_room", "leave"]
+                               "end_room", "leave"] + ChatCommand.names
 
     /// Parses one JSON line.
     public static func parse(jsonLine line: String) throws(ParseError) -> RoomCommand {
@@ -27,6 +29,7 @@ public enum RoomCommand: Sendable, Equatable {
         guard let name = object["command"] as? String else {
             throw ParseError(message: "missing \"command\" (one of \(names.joined(separator: ", ")))")
         }
+        if let chat = try ChatCommand.parse(name: name, object: object) { return .chat(chat) }
         return try parse(name: name, member: object["member"])
     }
 

@@ -44,6 +44,8 @@ public enum RoomEvent: Sendable, Equatable {
     /// The host replaced a link (after a ban): these are the links to hand out from now on.
     case linksChanged(listenLink: String, speakLink: String)
     case error(code: String, message: String)
+    /// Chat and reactions (RoomSession+Chat.swift).
+    case chat(ChatEvent)
 
     /// The event's name in JSON lines.
     public var name: String {
@@ -71,6 +73,7 @@ public enum RoomEvent: Sendable, Equatable {
         case .audioUnverified: return "audio_unverified"
         case .linksChanged: return "links_changed"
         case .error: return "error"
+        case .chat(let event): return event.name
         }
     }
 
@@ -119,6 +122,8 @@ public enum RoomEvent: Sendable, Equatable {
         case let .error(code, message):
             line.append("code", .string(code))
             line.append("message", .string(message))
+        case .chat(let event):
+            event.append(to: &line)
         }
         return line
     }

@@ -45,6 +45,8 @@ public struct RoomSession: Sendable {
     public internal(set) var refusals = 0
     /// A moderator's invitation not yet accepted.
     public internal(set) var invitation: Grant?
+    /// Chat messages seen and the sending budget (RoomSession+Chat.swift).
+    var chat = ChatState()
     private var hasJoinedBefore = false
     /// A newcomer whose profile has not arrived yet.
     private var unannounced: MemberID?

@@ -56,6 +56,7 @@ extension RoomScreen {
         guard !trimmed.isEmpty else { return [] }
         let name = String(trimmed.prefix { $0 != " " })
         let rest = String(trimmed.dropFirst(name.count)).trimmingCharacters(in: .whitespaces)
+        if let effects = runChatCommand(name.lowercased(), rest) { return effects }
         guard let command = SlashCommand(rawValue: name.lowercased()) else {
             note("Unknown command /\(name); commands: \(SlashCommand.allCases.map(\.rawValue).joined(separator: ", "))", isError: true)
             return []

@@ -19,6 +19,8 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
     public let keymap: Keymap
     /// Whether to ring the terminal bell for invitations and hands (config.toml's `bell`).
     public var bell = true
+    /// The chat pane and reactions on show (RoomScreen+Chat.swift).
+    public internal(set) var chat = ChatPane()
     /// The room as the client last reported it.
     public private(set) var room: RoomSnapshot
     public private(set) var links: RoomLinks?
@@ -81,7 +83,7 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
     public mutating func update(key: Key) -> [Effect] {
         guard key != .resize else { return [] }
         switch overlay {
-        case .none: return act(on: key)
+        case .none: return chatDraftKey(key) ?? chatKey(key) ?? act(on: key)
         case .help:
             overlay = nil
             return []
@@ -123,6 +125,7 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
         case .quit: return leave()
         case .volumeUp: return changeVolume(by: Self.volumeStep)
         case .volumeDown: return changeVolume(by: -Self.volumeStep)
+        case .chat: startWriting()
         }
         return []
     }
@@ -306,6 +309,7 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
             links = RoomLinks(listen: listen, speak: speak)
             note("New invite links (the old ones admit nobody now); \(keyNames(.invite)) shows them")
         case let .error(_, message): note(message, isError: true)
+        case .chat(let chatEvent): chatReceived(chatEvent)
         }
         return []
     }
@@ -326,6 +330,7 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
 
     public mutating func tick(milliseconds: Int) -> [Effect] {
         sinceLastEvent = min(sinceLastEvent + milliseconds, Self.freshEventMilliseconds)
+        chat.tick(milliseconds: milliseconds)
         return []
     }
 }
