@@ -6,12 +6,13 @@ import COggOpus
 /// The mix is coded for speech in wideband (up to 8 kHz) at `defaultBitrate`, variable bit rate
 /// (a file, unlike the wire, leaks nothing by its packet sizes): re-encoding the decoded room
 /// costs little there — PESQ-WB of espeak speech decoded through Parlor's 32 kbit/s CBR and then
-/// this: 4.01 → 3.97 at 44 kbit/s (3.72 at 40 kbit/s full band); in a room 0.040–0.046 below the WAV mix — and an hour of continuous
-/// speech stays under 20 MB. libopusenc writes a page at least every `muxingDelay` samples, so a
+/// this: 4.01 → 3.97 at 48 kbit/s (3.72 at 40 kbit/s full band); in a room 0.019–0.023 below the
+/// WAV mix at 48 kbit/s, 0.040–0.063 at 44 — and an hour stays under 20 MB (15.6 MB of a room,
+/// 18.2 MB of continuous speech). libopusenc writes a page at least every `muxingDelay` samples, so a
 /// process that dies loses at most that much; `close()` drains the encoder and ends the stream.
 public final class OggOpusEncoderWriter {
     /// The target bit rate of the mix, bit/s.
-    public static let defaultBitrate: Int32 = 44_000
+    public static let defaultBitrate: Int32 = 48_000
     /// The longest audio libopusenc holds before writing a page: one second.
     public static let muxingDelay: Int32 = OpusSettings.sampleRate
 
