@@ -55,11 +55,16 @@ let package = Package(
 
         // What the subcommands run.
         .target(name: "ParlorApp", dependencies: [
-            "ParlorCrypto", "ParlorProtocol", "ParlorAudio", "ParlorTUI", "ParlorServer", "ParlorClient", "CSodium",
+            "ParlorCrypto", "ParlorProtocol", "ParlorAudio", "ParlorTUI", "ParlorServer", "ParlorClient",
+        ]),
+        // The benchmarks, the soak and the attack campaigns (`parlor bench …`), with the bench client
+        // they drive the relay through.
+        .target(name: "ParlorBench", dependencies: [
+            "ParlorCrypto", "ParlorProtocol", "ParlorAudio", "ParlorServer", "ParlorClient", "CSodium",
             "CAllocationCounter", "CDatagramBatch",
         ]),
         .executableTarget(name: "parlor", dependencies: [
-            "ParlorApp",
+            "ParlorApp", "ParlorBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -71,10 +76,14 @@ let package = Package(
         .testTarget(name: "ParlorAudioTests", dependencies: ["ParlorAudio", "ParlorTestSupport"]),
         .testTarget(name: "ParlorTUITests", dependencies: ["ParlorTUI", "ParlorClient", "ParlorCrypto", "ParlorTestSupport"]),
         .testTarget(name: "ParlorServerTests", dependencies: [
-            "ParlorServer", "ParlorApp", "ParlorTestSupport",
+            "ParlorServer", "ParlorBench", "ParlorTestSupport",
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
-        .testTarget(name: "ParlorClientTests", dependencies: ["ParlorClient", "ParlorServer", "ParlorApp", "ParlorTestSupport"]),
-        .testTarget(name: "ParlorAppTests", dependencies: ["ParlorApp", "ParlorClient", "ParlorServer", "ParlorTestSupport"]),
+        .testTarget(name: "ParlorClientTests", dependencies: [
+            "ParlorClient", "ParlorServer", "ParlorBench", "ParlorTestSupport",
+        ]),
+        .testTarget(name: "ParlorAppTests", dependencies: [
+            "ParlorApp", "ParlorBench", "ParlorClient", "ParlorServer", "ParlorTestSupport",
+        ]),
     ]
 )
