@@ -183,8 +183,9 @@ final class MediaPipeline: @unchecked Sendable {
                 statistics.framesWithheld += 1
                 return
             }
-            opus.withUnsafeBufferPointer { configuration.receivedFrames?.received(speaker: member.id.text, keyID: header.keyID,
-                                                                                  counter: header.counter, opus: $0, arrival: arrival) }
+            if let tap = configuration.receivedFrames {
+                opus.withUnsafeBufferPointer { tap.received(speaker: member.id.text, keyID: header.keyID, counter: header.counter, opus: $0, arrival: arrival) }
+            }
             guard configuration.decode else { return }
             if speakers[header.keyID] == nil {
                 guard let stream = try? SpeakerStream(settings: configuration.settings, jitter: configuration.jitter) else { return }

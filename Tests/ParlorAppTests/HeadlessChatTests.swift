@@ -33,5 +33,14 @@ import Testing
         #expect(refused["event"] as? String == "error")
         listener.send("{\"command\":\"react\",\"reaction\":\"shrug\"}")
         _ = try listener.waitForLine(containing: "react needs")
+        // The relay took the host's new charter (its chat byte included) and hands it to a newcomer
+        // in `joined`: the newcomer, too, may not write.
+        #expect(!host.output.contains("\"event\":\"error\""), "the relay refused nothing of the host's: \(host.output.suffix(500))")
+        let late = try BackgroundProcess([try ParlorBinary.path(), "listen", try #require(created["listen_link"] as? String),
+                                          "--name", "Late", "--no-audio"], in: dir, withInput: true)
+        defer { late.stop() }
+        _ = try late.waitForLine(containing: "\"joined\"")
+        late.send("{\"command\":\"say\",\"text\":\"hello?\"}")
+        _ = try late.waitForLine(containing: "only people on stage")
     }
 }
