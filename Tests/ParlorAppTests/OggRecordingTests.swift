@@ -23,10 +23,11 @@ import Testing
         let folder = dir.path("speakers")
         // One listener records the mix both ways (Ogg Opus to --out, WAV as mix.wav of the WAV
         // per-speaker folder), so that the two differ by the Ogg Opus encoding alone; another
-        // records each speaker's frames.
+        // records each speaker's frames, and its own mix to line them up against.
         let wavListener = try BackgroundProcess([parlor, "listen", listenLink, "--out", dir.path("heard.opus"),
                                                  "--per-speaker", dir.path("wav"), "--per-speaker-format", "wav"], in: dir)
-        let oggListener = try BackgroundProcess([parlor, "listen", listenLink, "--per-speaker", folder], in: dir)
+        let oggListener = try BackgroundProcess([parlor, "listen", listenLink, "--per-speaker", folder,
+                                                 "--out", dir.path("own-mix.wav")], in: dir)
         _ = try wavListener.waitForLine(containing: "\"joined\"")
         _ = try oggListener.waitForLine(containing: "\"joined\"")
         let speaker = try BackgroundProcess([parlor, "speak", speakLink, "--input", reference, "--name", "Ada",
@@ -64,6 +65,11 @@ import Testing
         try Command.run(["opusdec", "--quiet", "--rate", "48000", track, dir.path("track-decoded.wav")])
         let trackSeconds = Double(try WAVReader(path: dir.path("track-decoded.wav")).samples.count) / 48_000
         #expect(abs(trackSeconds - mixSeconds) < 0.5, "track \(trackSeconds) s, mix \(mixSeconds) s")
+        // On one timeline: the speaker's track lines up with the same listener's mix (which plays
+        // each frame after the jitter buffer's delay, 40–70 ms; the track has it where it arrived).
+        let lag = try Self.lagSeconds(of: dir.path("own-mix.wav"), behind: dir.path("track-decoded.wav"))
+        print("ogg per-speaker: the mix lags the track by \(lag) s")
+        #expect(lag > 0 && lag < 0.1, "the track and the mix line up (measured 0.027–0.047 s): lag \(lag) s")
         let trackScore = try SpeechScore.pesq(reference: reference, degraded: dir.path("track-decoded.wav"), maxLagSeconds: Self.maxLag)
         #expect(trackScore > wavScore - 0.1, "the speaker's own track \(trackScore), WAV mix \(wavScore)")
 
@@ -93,6 +99,23 @@ import Testing
         print("ogg per-speaker: \(received.count) frames as sent, \(fillers.count) silence packets; "
               + "\(try size(track)) bytes for \(trackSeconds) s; an hour of speech \(trackPerHour / 1e6) MB")
         #expect(trackPerHour < 20e6)
+    }
+
+    /// How far `later` lags `earlier` (seconds, negative: leads), by cross-correlation at 8 kHz.
+    static func lagSeconds(of later: String, behind earlier: String) throws -> Double {
+        let script = """
+            import sys, subprocess, wave, numpy as np
+            def load(p):
+                subprocess.run(["sox", p, "-r", "8000", p + ".8k.wav"], check=True)
+                with wave.open(p + ".8k.wav") as w: return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).astype(np.float64)
+            a, b = load(sys.argv[1]), load(sys.argv[2])
+            n = 1 << int(np.ceil(np.log2(len(a) + len(b))))
+            corr = np.fft.irfft(np.fft.rfft(a, n) * np.conj(np.fft.rfft(b, n)), n)
+            lag = int(np.argmax(corr))
+            print((lag if lag < n // 2 else lag - n) / 8000)
+            """
+        let out = try Command.run(["python3", "-c", script, later, earlier]).stdout
+        return try #require(Double(out.trimmingCharacters(in: .whitespacesAndNewlines)), "\(out)")
     }
 
     func size(_ path: String) throws -> Int {
