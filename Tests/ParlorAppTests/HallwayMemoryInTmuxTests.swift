@@ -15,7 +15,9 @@ import Testing
         let roomsFile = data + "/parlor/rooms.json"
 
         // A room whose relay will be gone.
-        let gone = try RoomScreenInTmuxTests.headlessRoom(in: try TemporaryDirectory("parlor-gone"))
+        let goneDir = try TemporaryDirectory("parlor-gone")
+        defer { goneDir.remove() }
+        let gone = try RoomScreenInTmuxTests.headlessRoom(in: goneDir)
         let goneLink = gone.listenLink
         gone.host.stop()
         gone.relay.stop()

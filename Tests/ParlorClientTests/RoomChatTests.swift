@@ -124,6 +124,17 @@ import Testing
         #expect(events(bob.perform(.chat(.say("again")), now: now + 2)).map(\.name) == ["error"], "the face hears no at once")
         #expect(chats(host.receive(.blobDelivery(BlobDelivery(memberKey: bob.identity.memberKey.publicKey, blob: before)), now: now + 2)).isEmpty,
                 "a listener's message is not shown while only the stage may write")
+        // A moderator gets the new charter from the relay too (charter_update) and is told once.
+        var appointed = try RoomIdentity(link: room.listenLink, name: "Mo")
+        appointed.grant = try Grant(roomID: room.keys.roomID, memberKey: appointed.memberKey.publicKey, role: .moderator,
+                                    expiry: now + 3600, signer: room.hostKey)
+        var moderator = RoomSession(identity: appointed)
+        _ = moderator.connected(handshakeHash: [UInt8](repeating: 3, count: 64))
+        _ = moderator.receive(.joined(Joined(memberIndex: 1, senderSlot: 3, role: .moderator, epoch: 0,
+                                             roster: [fixture.hostEntry(of: host)])), now: now)
+        let update = try #require(sent(set).compactMap { if case .charterUpdate(let c) = $0 { c } else { nil } }.first)
+        #expect(chats(moderator.receive(.charterUpdate(update), now: now + 1)) == [.policy(.stage)])
+        #expect(chats(moderator.receive(.blobDelivery(BlobDelivery(memberKey: room.hostKey.publicKey, blob: try blob(set))), now: now + 1)).isEmpty)
         // A charter signed by anyone but the host changes nothing.
         let forger = Ed25519SigningKey.generate()
         let forged = try RoomCharter(roomID: room.keys.roomID, version: 9, linkKeys: [], chatPolicy: .everyone, host: forger)

@@ -137,10 +137,16 @@ extension RoomSession {
             let by = roster.participant(key: moderator)?.info ?? MemberInfo(id: MemberID(key: moderator), name: nil, role: byHost ? .host : .moderator)
             return [.event(.chat(.deleted(id: Self.hex(id), by: by)))]
         case .charter(let charter):
-            let before = chatPolicy
-            let effects = charterReceived(charter)
-            return effects + (chatPolicy != before ? [.event(.chat(.policy(chatPolicy)))] : [])
+            return charterWithChatReceived(charter)
         }
+    }
+
+    /// A charter from the relay (`charter_update`, for moderators) or from the host's chat blob:
+    /// taken as any charter is, and the faces told when it changes who may write.
+    mutating func charterWithChatReceived(_ charter: RoomCharter) -> [Effect] {
+        let before = chatPolicy
+        let effects = charterReceived(charter)
+        return effects + (chatPolicy != before ? [.event(.chat(.policy(chatPolicy)))] : [])
     }
 
     /// The member who made `signature`: the one the relay named, if its key made it. With no
