@@ -47,7 +47,7 @@ let package = Package(
 
         // The terminal face: model–update–view over the room client's events; ncurses only draws.
         .target(name: "ParlorTUI", dependencies: [
-            "CNCurses", "ParlorClient", "ParlorCrypto", .product(name: "TOMLKit", package: "TOMLKit"),
+            "CNCurses", "ParlorClient", "ParlorProtocol", "ParlorAudio", "ParlorCrypto", .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
 
         // Counts one thread's heap allocations for `parlor bench audio` (interposes malloc).

@@ -15,7 +15,7 @@ public enum RecordingFormat: String, CaseIterable, Sendable {
         switch suffix {
         case "opus", "ogg", "oga": return .opus
         case "wav": return .wav
-        default: throw HeadlessError("--out \(path): name the file .opus (Ogg Opus) or .wav (WAV)")
+        default: throw FaceError("--out \(path): name the file .opus (Ogg Opus) or .wav (WAV)")
         }
     }
 

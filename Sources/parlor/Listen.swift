@@ -28,8 +28,7 @@ extension Parlor {
         @Argument(help: "The room's invite link (parlor://…).")
         var link: String
 
-        @Option(help: "Your display name, sealed so only the room can read it.")
-        var name: String?
+        @OptionGroup var name: NameOption
 
         @Option(help: "Write what you hear (the mix) to this file: FILE.opus (Ogg Opus) or FILE.wav (48 kHz mono).")
         var out: String?
@@ -40,8 +39,7 @@ extension Parlor {
         @Option(help: "opus: each speaker's frames as received (Ogg Opus); wav: decoded, plus mix.wav.")
         var perSpeakerFormat: RecordingFormat = .opus
 
-        @Option(help: "Write events to this file instead of stdout ('-' is stdout).")
-        var events: String?
+        @OptionGroup var events: EventsOption
 
         @Option(help: "Leave after this many seconds.")
         var duration: Double?
@@ -50,9 +48,9 @@ extension Parlor {
         var noAudio = false
 
         func run() throws {
-            throw ExitCode(HeadlessError.exitCode {
-                try HeadlessFaces.listen(link: link, name: name, out: out, perSpeaker: perSpeaker,
-                                         perSpeakerFormat: perSpeakerFormat, events: events,
+            throw ExitCode(FaceError.exitStatus {
+                try HeadlessFaces.listen(link: link, name: name.name, out: out, perSpeaker: perSpeaker,
+                                         perSpeakerFormat: perSpeakerFormat, events: events.events,
                                          duration: duration, noAudio: noAudio)
             })
         }
