@@ -8,8 +8,12 @@ public struct MediaIO {
     public var perSpeakerDirectory: String?
     /// False: media is received and counted but not decoded (events only).
     public var decode: Bool
+    /// Every verified frame as received, before decoding (per-speaker Ogg Opus files).
+    public var receivedFrames: (any ReceivedFrameSink)?
 
-    public init(source: (any FrameSource)? = nil, mixSinks: [any FrameSink] = [], perSpeakerDirectory: String? = nil, decode: Bool = true) {
+    public init(source: (any FrameSource)? = nil, mixSinks: [any FrameSink] = [], perSpeakerDirectory: String? = nil, decode: Bool = true,
+                receivedFrames: (any ReceivedFrameSink)? = nil) {
+        self.receivedFrames = receivedFrames
         self.source = source
         self.mixSinks = mixSinks
         self.perSpeakerDirectory = perSpeakerDirectory

@@ -29,6 +29,8 @@ final class MediaPipeline: @unchecked Sendable {
         var perSpeakerDirectory: String?
         /// False: packets are counted but not decoded (a listener that only follows events).
         var decode = true
+        /// Every verified frame as received, before decoding.
+        var receivedFrames: (any ReceivedFrameSink)?
         /// Let Opus FEC follow loss: the larger of what this client measures on what it hears
         /// and what its listeners report through the relay; false keeps the setting.
         var adaptiveFEC = true
@@ -180,6 +182,9 @@ final class MediaPipeline: @unchecked Sendable {
             guard verify(keyID: header.keyID, counter: header.counter, member: member, chunk: chunk, opus: opus, arrival: arrival) else {
                 statistics.framesWithheld += 1
                 return
+            }
+            if let tap = configuration.receivedFrames {
+                opus.withUnsafeBufferPointer { tap.received(speaker: member.id.text, keyID: header.keyID, counter: header.counter, opus: $0, arrival: arrival) }
             }
             guard configuration.decode else { return }
             if speakers[header.keyID] == nil {
@@ -344,6 +349,7 @@ final class MediaPipeline: @unchecked Sendable {
         lock.withLock {
             for sink in configuration.mixSinks { sink.close() }
             recorder?.close()
+            configuration.receivedFrames?.close(at: MonotonicAudioClock().now())
         }
     }
 }

@@ -63,7 +63,7 @@ public final class RoomClient: @unchecked Sendable {
         pipeline = try MediaPipeline(configuration: MediaPipeline.Configuration(
             settings: configuration.settings, jitter: configuration.jitter, source: media.source,
             mixSinks: media.mixSinks, perSpeakerDirectory: media.perSpeakerDirectory, decode: media.decode,
-            adaptiveFEC: configuration.adaptiveFEC),
+            receivedFrames: media.receivedFrames, adaptiveFEC: configuration.adaptiveFEC),
             suite: identity.link.suite, signingKey: identity.memberKey)
         pipeline.speaking = { [weak self] member, talking in
             guard let self else { return }
