@@ -19,6 +19,9 @@ import ParlorProtocol
 /// through the `transmit` closure, so tests can run it with no network. Talking indicators come
 /// from each speaker's level after decryption, never from anything the relay could see.
 /// One lock guards the state: the receive thread and the clock thread both take it briefly.
+/// Neither direction allocates once a speaker is known: payloads are parsed and decrypted where
+/// they lie, and this client's frame is encoded, signed, protected and framed in buffers made in
+/// `init` (`parlor bench audio` counts it).
 final class MediaPipeline: @unchecked Sendable {
     struct Configuration {
         var settings = OpusSettings()
@@ -48,6 +51,21 @@ final class MediaPipeline: @unchecked Sendable {
     private struct Speaker {
         let stream: SpeakerStream
         let member: MemberID
+        let talker: Talker
+    }
+
+    /// One stage member as this client hears it, across its KIDs: what it sounded like this
+    /// tick (its loudest stream), and whether it shows as talking. A class, so that a tick
+    /// updates it without touching the dictionary that holds it.
+    private final class Talker {
+        let member: MemberID
+        var heard = false
+        var level = LevelMeter()
+        var frame = UnsafeBufferPointer<Int16>(start: nil, count: 0)
+        var talking = false
+        var quietTicks = 0
+
+        init(member: MemberID) { self.member = member }
     }
 
     /// A stage member as the roster gives its slot.
@@ -64,13 +82,18 @@ final class MediaPipeline: @unchecked Sendable {
     private let mixed: UnsafeMutableBufferPointer<Int16>
     /// `auth chunk ‖ Opus frame`: the SFrame plaintext this client sends.
     private let packet: UnsafeMutableBufferPointer<UInt8>
+    /// The media payload this client sends, framed around its SFrame ciphertext in place.
+    private let payload: UnsafeMutableRawBufferPointer
     private let signer: FrameSigner
     private let mixer: Mixer
     private var speakers: [UInt64: Speaker] = [:]
+    /// The same speakers in an array, walked by index once a tick (no iterator, no dictionary).
+    private var speakerList: [Speaker] = []
+    private var talkers: [MemberID: Talker] = [:]
+    private var talkerList: [Talker] = []
     private var verifications: [UInt64: SpeakerVerification] = [:]
     private var members: [UInt16: StageMember] = [:]
     private var sending: Sending?
-    private var talking: [MemberID: Int] = [:]
     /// Each speaker's playback gain as the listener set it (1 when never set).
     private var gains: [MemberID: Float] = [:]
     private let recorder: RoomRecorder?
@@ -83,11 +106,15 @@ final class MediaPipeline: @unchecked Sendable {
     private var listenersLoss: (fraction: Double, at: Int64)?
     /// How long a listeners' figure counts: a few keepalive answers (they come every 2 s).
     static let listenersLossFreshness: Int64 = 10_000_000_000
-    private var micLevel = LevelMeter()
-    private(set) var statistics = MediaStatistics()
+    private var statistics = MediaStatistics()
 
-    /// Sends an encoded media payload; set by the client.
-    var transmit: @Sendable ([UInt8]) -> Void = { _ in }
+    /// Where this client's media payloads go (the relay link, by UDP or TCP); nil: nowhere yet.
+    /// Called on the media loop with a payload valid for the call only.
+    var uplink: (any MediaUplink)? {
+        get { lock.withLock { currentUplink } }
+        set { lock.withLock { currentUplink = newValue } }
+    }
+    private var currentUplink: (any MediaUplink)?
     /// A member started (true) or stopped (false) talking.
     var speaking: @Sendable (MemberID, Bool) -> Void = { _, _ in }
     /// Frames under a member's KID carried a batch whose signature does not verify under its
@@ -113,6 +140,8 @@ final class MediaPipeline: @unchecked Sendable {
         mixed.initialize(repeating: 0)
         packet = .allocate(capacity: FrameAuthentication.chunkLength + OpusSettings.maxPacketBytes)
         packet.initialize(repeating: 0)
+        payload = .allocate(byteCount: MediaPayload.maximumLength, alignment: 8)
+        payload.initializeMemory(as: UInt8.self, repeating: 0)
         mixer = Mixer(frameSamples: samples)
         recorder = try configuration.perSpeakerDirectory.map { try RoomRecorder(folder: $0, frameSamples: samples) }
     }
@@ -121,15 +150,21 @@ final class MediaPipeline: @unchecked Sendable {
         frame.deallocate()
         mixed.deallocate()
         packet.deallocate()
+        payload.deallocate()
     }
 
     /// Installs the keys and the stage after a change in the room: who may be heard (by slot),
     /// and what this client sends as (nil: it stays silent — a listener, muted, or without a key).
     func configure(epochs: EpochKeys, stage: [Participant], sending: Sending?, me: Participant?) {
+        configure(secrets: epochs.secrets, stage: stage, sending: sending, me: me)
+    }
+
+    /// The same with the epoch secrets by epoch (`EpochKeys.secrets`).
+    func configure(secrets: [UInt64: [UInt8]], stage: [Participant], sending: Sending?, me: Participant?) {
         lock.withLock {
             var senders = stage.map { SFrameKeyring.Sender(slot: $0.slot, boxKey: $0.boxKey) }
             if let me { senders.append(SFrameKeyring.Sender(slot: me.slot, boxKey: me.boxKey)) }
-            keyring.update(epochs: epochs, senders: senders)
+            keyring.update(secrets: secrets, senders: senders)
             members = Dictionary(stage.map { ($0.slot, StageMember(id: $0.id, key: $0.key)) }, uniquingKeysWith: { a, _ in a })
             self.sending = sending
             for (keyID, speaker) in speakers where members[UInt16(truncatingIfNeeded: keyID)]?.id != speaker.member {
@@ -138,44 +173,65 @@ final class MediaPipeline: @unchecked Sendable {
             for (keyID, verification) in verifications where members[UInt16(truncatingIfNeeded: keyID)]?.id != verification.member {
                 verifications[keyID] = nil
             }
+            listSpeakers()
         }
+    }
+
+    /// Rebuilds the lists a tick walks after the speakers changed; a member no stream is left
+    /// for stays only until it has stopped talking.
+    private func listSpeakers() {
+        speakerList = Array(speakers.values)
+        let heard = Set(speakerList.map(\.member))
+        for (member, talker) in talkers where !heard.contains(member) && !talker.talking { talkers[member] = nil }
+        talkerList = Array(talkers.values)
     }
 
     // MARK: - Receiving
 
-    /// A media payload from the relay (by UDP or inside `media_over_tcp`), already hop-decrypted.
+    /// A media payload from the relay (by UDP or inside `media_over_tcp`), already hop-decrypted,
+    /// decrypted here where it lies (the caller's buffer is overwritten). Allocates nothing.
     ///
     /// In order: the payload's layout; the KID's slot against the slot the relay stamped (a
     /// member's frames under another's KID are dropped here); SFrame (counter below 2^62, not
     /// replayed, tag); the auth chunk; then the speaker's signature check, which may withhold it.
-    func receive(_ bytes: [UInt8], arrival: Int64) {
+    func receive(_ bytes: UnsafeMutableRawBufferPointer, arrival: Int64) {
         lock.withLock {
             statistics.packetsReceived += 1
-            guard let payload = try? MediaPayload.decode(bytes), let (clear, _) = try? SFrameHeader.decode(payload.sframe) else {
+            guard let (senderSlot, range) = try? MediaPayload.parse(UnsafeRawBufferPointer(bytes)) else {
+                statistics.packetsRejected += 1
+                return
+            }
+            let sframe = UnsafeMutableRawBufferPointer(rebasing: bytes[range])
+            guard let (clear, _) = try? SFrameHeader.decode(UnsafeRawBufferPointer(sframe)) else {
                 statistics.packetsRejected += 1
                 return
             }
             let slot = UInt16(truncatingIfNeeded: clear.keyID)
-            guard slot == payload.senderSlot else {
+            guard slot == senderSlot else {
                 statistics.packetsRejected += 1
                 statistics.slotMismatches += 1
                 return
             }
-            let header: SFrameHeader, plaintext: [UInt8]
-            do {
-                (header, plaintext) = try keyring.unprotect(payload.sframe)
-            } catch CryptoError.counterOutOfRange {
+            let header: SFrameHeader, plaintext: UnsafeMutableBufferPointer<UInt8>
+            switch keyring.unprotect(in: sframe) {
+            case .success(let opened):
+                header = opened.header
+                plaintext = UnsafeMutableRawBufferPointer(rebasing: sframe[opened.plaintext]).bindMemory(to: UInt8.self)
+            case .failure(.counterOutOfRange):
                 statistics.packetsRejected += 1
                 statistics.countersOutOfRange += 1
                 return
-            } catch {
+            case .failure:
                 statistics.packetsRejected += 1
                 return
             }
-            guard let (chunk, opus) = FrameAuthentication.split(plaintext) else {
+            let chunkLength = FrameAuthentication.chunkLength
+            guard plaintext.count > chunkLength else {
                 statistics.packetsRejected += 1
                 return
             }
+            let chunk = UnsafeBufferPointer(rebasing: plaintext[..<chunkLength])
+            let opus = UnsafeBufferPointer(rebasing: plaintext[chunkLength...])
             guard let member = members[slot] else { return }
             guard verify(keyID: header.keyID, counter: header.counter, member: member, chunk: chunk, opus: opus, arrival: arrival) else {
                 statistics.framesWithheld += 1
@@ -185,25 +241,30 @@ final class MediaPipeline: @unchecked Sendable {
             if speakers[header.keyID] == nil {
                 guard let stream = try? SpeakerStream(settings: configuration.settings, jitter: configuration.jitter) else { return }
                 stream.gain = gains[member.id] ?? 1
-                speakers[header.keyID] = Speaker(stream: stream, member: member.id)
+                let talker = talkers[member.id] ?? Talker(member: member.id)
+                talkers[member.id] = talker
+                speakers[header.keyID] = Speaker(stream: stream, member: member.id, talker: talker)
+                listSpeakers()
             }
-            opus.withUnsafeBufferPointer { _ = speakers[header.keyID]!.stream.receive(sequence: header.counter, payload: $0, arrival: arrival) }
+            speakers[header.keyID]!.stream.receive(sequence: header.counter, payload: opus, arrival: arrival)
         }
     }
 
+    /// The same for a payload in an array (one that came inside `media_over_tcp`).
+    func receive(_ bytes: [UInt8], arrival: Int64) {
+        var bytes = bytes
+        bytes.withUnsafeMutableBytes { receive($0, arrival: arrival) }
+    }
+
     /// Feeds a frame to its KID's signature check; returns whether it may play.
-    private func verify(keyID: UInt64, counter: UInt64, member: StageMember, chunk: ArraySlice<UInt8>,
-                        opus: ArraySlice<UInt8>, arrival: Int64) -> Bool {
+    private func verify(keyID: UInt64, counter: UInt64, member: StageMember, chunk: UnsafeBufferPointer<UInt8>,
+                        opus: UnsafeBufferPointer<UInt8>, arrival: Int64) -> Bool {
         if verifications[keyID] == nil {
             guard let verification = try? SpeakerVerification(member: member.id, keyID: keyID, memberKey: member.key,
                                                                 arrival: arrival) else { return false }
             verifications[keyID] = verification
         }
-        let check = chunk.withUnsafeBufferPointer { chunk in
-            opus.withUnsafeBufferPointer { opus in
-                verifications[keyID]!.receive(counter: counter, chunk: chunk, opus: opus, arrival: arrival)
-            }
-        }
+        let check = verifications[keyID]!.receive(counter: counter, chunk: chunk, opus: opus, arrival: arrival)
         statistics.batchesVerified += check.resolutions.verified
         statistics.batchesUnverifiable += check.resolutions.unverifiable
         statistics.batchesForged += check.resolutions.forged
@@ -239,7 +300,6 @@ final class MediaPipeline: @unchecked Sendable {
     private func sendFrame() {
         // A file waits for the stage; a microphone's ring keeps only its newest frames meanwhile.
         guard let sending, let source = configuration.source, source.read(into: frame) else { return }
-        micLevel.measure(UnsafeBufferPointer(frame))
         do {
             let chunkLength = FrameAuthentication.chunkLength
             let opus = UnsafeMutableBufferPointer(rebasing: packet[chunkLength...])
@@ -248,9 +308,13 @@ final class MediaPipeline: @unchecked Sendable {
             signer.authenticate(keyID: sending.keyID, counter: counter,
                                 opus: UnsafeBufferPointer(rebasing: opus[..<length]),
                                 chunk: UnsafeMutableBufferPointer(rebasing: packet[..<chunkLength]))
-            let sframe = try keyring.protect(Array(packet.prefix(chunkLength + length)), keyID: sending.keyID)
-            transmit(try MediaPayload(senderSlot: sending.slot, sframe: sframe).encoded())
+            let plaintext = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: packet[..<(chunkLength + length)]))
+            let sframe = UnsafeMutableRawBufferPointer(rebasing: payload[MediaPayload.sframeOffset...])
+            let sframeLength = try keyring.protect(plaintext, keyID: sending.keyID, into: sframe).get()
+            let payloadLength = try MediaPayload.frame(senderSlot: sending.slot, sframeLength: sframeLength, in: payload)
+            guard let currentUplink else { return }
             statistics.packetsSent += 1
+            if !currentUplink.send(payload: UnsafeRawBufferPointer(rebasing: payload[..<payloadLength])) { statistics.droppedBehindTCP += 1 }
         } catch {
             statistics.sendErrors += 1
         }
@@ -258,47 +322,54 @@ final class MediaPipeline: @unchecked Sendable {
 
     private func playFrame(now: Int64) {
         mixer.begin()
-        var heard: [MemberID: (level: LevelMeter, frame: UnsafeBufferPointer<Int16>)] = [:]
-        for speaker in speakers.values {
+        for index in 0..<talkerList.count { talkerList[index].heard = false }
+        for index in 0..<speakerList.count {
+            let speaker = speakerList[index]
             let rendered = speaker.stream.render(now: now)
             mixer.add(rendered, gain: speaker.stream.gain)
-            if heard[speaker.member] == nil || speaker.stream.level.isTalking {
-                heard[speaker.member] = (speaker.stream.level, rendered)
+            let talker = speaker.talker
+            if !talker.heard || speaker.stream.level.isTalking {
+                talker.heard = true
+                talker.level = speaker.stream.level
+                talker.frame = rendered
             }
         }
         mixer.finish(into: mixed)
-        for sink in configuration.mixSinks { sink.write(UnsafeBufferPointer(mixed)) }
+        let sinks = configuration.mixSinks
+        for index in 0..<sinks.count { sinks[index].write(UnsafeBufferPointer(mixed)) }
         if let recorder {
-            for (member, output) in heard { try? recorder.record(speaker: member.text, output.frame) }
+            for index in 0..<talkerList.count where talkerList[index].heard {
+                try? recorder.record(speaker: talkerList[index].member.text, talkerList[index].frame)
+            }
             try? recorder.recordMix(UnsafeBufferPointer(mixed))
         }
-        updateTalking(heard.mapValues(\.level))
+        updateTalking()
     }
 
-    private func updateTalking(_ levels: [MemberID: LevelMeter]) {
-        for (member, level) in levels where level.isTalking {
-            if talking[member] == nil { speaking(member, true) }
-            talking[member] = 0
-        }
-        for (member, quiet) in talking where levels[member]?.isTalking != true {
-            if quiet + 1 >= Self.speakingHangoverTicks {
-                talking[member] = nil
-                speaking(member, false)
-            } else {
-                talking[member] = quiet + 1
+    private func updateTalking() {
+        for index in 0..<talkerList.count {
+            let talker = talkerList[index]
+            if talker.heard, talker.level.isTalking {
+                if !talker.talking { speaking(talker.member, true) }
+                talker.talking = true
+                talker.quietTicks = 0
+            } else if talker.talking {
+                talker.quietTicks += 1
+                if talker.quietTicks >= Self.speakingHangoverTicks {
+                    talker.talking = false
+                    speaking(talker.member, false)
+                }
             }
         }
-        statistics.levels = levels.mapValues(\.rms)
-        statistics.micLevel = micLevel.rms
-        statistics.jitterDelayMilliseconds = speakers.values.map { Double($0.stream.jitter.target) / 1e6 }.max() ?? 0
-        statistics.lostFrames = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.lost }
-        statistics.recoveredFrames = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.recoveredByFEC }
     }
 
     /// Every 2 s: measures the loss on what this client heard in the window, then adapts FEC.
     private func adaptFEC(now: Int64) {
-        let heard = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.received }
-        let lost = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.lost }
+        var heard = 0, lost = 0
+        for index in 0..<speakerList.count {
+            heard += speakerList[index].stream.jitter.counters.received
+            lost += speakerList[index].stream.jitter.counters.lost
+        }
         let newHeard = heard - lossMark.heard, newLost = lost - lossMark.lost
         lossMark = (heard, lost)
         heardLoss = newHeard > 0 && newLost >= 0 ? Double(newLost) / Double(newHeard + newLost) : nil
@@ -310,8 +381,11 @@ final class MediaPipeline: @unchecked Sendable {
     /// redundancy). With neither, the setting stays.
     private func followLoss(now: Int64) {
         guard configuration.adaptiveFEC, configuration.settings.inbandFEC else { return }
-        let listeners = listenersLoss.flatMap { now - $0.at < Self.listenersLossFreshness ? $0.fraction : nil }
-        guard let loss = [heardLoss, listeners].compactMap({ $0 }).max() else { return }
+        var loss = heardLoss
+        if let listenersLoss, now - listenersLoss.at < Self.listenersLossFreshness {
+            loss = max(loss ?? 0, listenersLoss.fraction)
+        }
+        guard let loss else { return }
         try? encoder.adapt(toMeasuredLoss: loss)
     }
 
@@ -335,6 +409,13 @@ final class MediaPipeline: @unchecked Sendable {
         lock.withLock {
             var snapshot = statistics
             snapshot.fecExpectedLossPercent = Int(encoder.expectedLossPercent)
+            for talker in talkerList where talker.heard { snapshot.levels[talker.member] = talker.level.rms }
+            for speaker in speakerList {
+                let jitter = speaker.stream.jitter
+                snapshot.jitterDelayMilliseconds = max(snapshot.jitterDelayMilliseconds, Double(jitter.target) / 1e6)
+                snapshot.lostFrames += jitter.counters.lost
+                snapshot.recoveredFrames += jitter.counters.recoveredByFEC
+            }
             return snapshot
         }
     }

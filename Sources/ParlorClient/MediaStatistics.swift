@@ -20,7 +20,7 @@ public struct MediaStatistics: Sendable, Equatable {
     public var unverifiedReports = 0
     public var sendErrors = 0
     /// Frames not sent because the TCP fallback was backed up (a partition): late audio is
-    /// dropped, not queued.
+    /// dropped, not queued. Counted by the media loop as the uplink refuses them.
     public var droppedBehindTCP = 0
     /// The loss, in percent, Opus FEC is prepared for: what this client heard or its listeners
     /// reported, whichever is larger (0 on a clean line).
@@ -30,9 +30,8 @@ public struct MediaStatistics: Sendable, Equatable {
     public var recoveredFrames = 0
     /// The largest jitter-buffer target delay among the speakers heard.
     public var jitterDelayMilliseconds = 0.0
-    /// Each speaker's level (dBFS RMS) in the last frame, and this client's microphone.
+    /// Each speaker's level (dBFS RMS) in the last frame.
     public var levels: [MemberID: Float] = [:]
-    public var micLevel: Float = -96
 
     public init() {}
 }

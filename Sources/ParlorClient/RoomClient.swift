@@ -41,7 +41,10 @@ public final class RoomClient: @unchecked Sendable {
     private let pipeline: MediaPipeline
     private let configuration: Configuration
     private let onEvent: @Sendable (RoomEvent) -> Void
-    private var link: RelayLink?
+    /// The current connection; the media loop sends through it (nil: its frames go nowhere).
+    private var link: RelayLink? {
+        didSet { pipeline.uplink = link }
+    }
     private var attempt = 0
     private var disconnectedSince: Date?
     private var exit: RoomExit?
@@ -51,8 +54,6 @@ public final class RoomClient: @unchecked Sendable {
     /// When the current connection last delivered a control message.
     private var lastHeard = Date()
     private var roundTrip: Double?
-    /// Media frames dropped because the TCP fallback was backed up (see `RelayLink.sendMedia`).
-    private var mediaDroppedBehindTCP = 0
 
     /// A client for `identity`, with `media` as its sources and sinks. Nothing happens until `start`.
     public init(identity: RoomIdentity, media: MediaIO, configuration: Configuration = Configuration(),
@@ -118,11 +119,8 @@ public final class RoomClient: @unchecked Sendable {
 
     /// Media counters, levels and the last round trip, for status lines.
     public var statistics: (media: MediaStatistics, roundTripMilliseconds: Double?, udp: Bool) {
-        var media = pipeline.snapshot
-        return queue.sync {
-            media.droppedBehindTCP = mediaDroppedBehindTCP
-            return (media, roundTrip, link?.udpWorks ?? false)
-        }
+        let media = pipeline.snapshot
+        return queue.sync { (media, roundTrip, link?.udpWorks ?? false) }
     }
 
     // MARK: - Connecting
@@ -291,10 +289,6 @@ public final class RoomClient: @unchecked Sendable {
         }
         thread.name = "parlor-frame-clock"
         thread.qualityOfService = .userInteractive
-        pipeline.transmit = { [weak self] payload in
-            guard let self else { return }
-            queue.async { if self.link?.sendMedia(payload) == false { self.mediaDroppedBehindTCP += 1 } }
-        }
         thread.start()
     }
 
