@@ -6,8 +6,10 @@ import ParlorProtocol
 /// the product's `MediaPipeline` and `MediaHop`, keyed and signed as in a room, with the room's
 /// default SFrame suite.
 ///
-/// Each period the remote speakers' own pipelines encode, sign and protect a frame, and a relay's
-/// `MediaSender` seals each for the listener (`prepare`, not timed). Then `period` runs what the
+/// The remote speakers' own pipelines encode, sign and protect their frames, and a relay's
+/// `MediaSender` seals each for the listener (`prepare`, not timed; `preparedPeriods` at a time,
+/// so that their codecs do not evict the listener's from the cache every period, which a real
+/// listener's machine does not suffer). Then `period` runs what the
 /// listener's client runs once a period: each datagram opened by the hop, unprotected, verified
 /// and put in its speaker's jitter buffer; then the tick, which encodes, signs, protects and
 /// frames the listener's own captured frame, seals it into a datagram, and decodes and mixes
@@ -30,9 +32,14 @@ public final class MediaBenchmarkRoom {
     private let remotes: [MediaPipeline]
     private let remoteOutputs: [PayloadCatcher]
     private var relay: MediaSender
-    /// The datagrams the relay sealed for the listener this period, and their lengths.
+    /// Periods the remote side prepares at once.
+    public static let preparedPeriods = 50
+    /// The datagrams the relay sealed for the listener, `speakers` a period, and their lengths.
     private let incoming: [UnsafeMutableRawBufferPointer]
     private var incomingLengths: [Int]
+    /// Periods prepared and periods run.
+    private var prepared = 0
+    private var ran = 0
     /// The listener's own datagram as it left (bytes sent).
     public private(set) var bytesSent = 0
 
@@ -87,12 +94,12 @@ public final class MediaBenchmarkRoom {
         }
         self.remotes = remotes
         remoteOutputs = outputs
-        incoming = (0..<speakers).map { _ in
+        incoming = (0..<speakers * Self.preparedPeriods).map { _ in
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: MediaDatagram.maximumLength, alignment: 8)
             buffer.initializeMemory(as: UInt8.self, repeating: 0)
             return buffer
         }
-        incomingLengths = [Int](repeating: 0, count: speakers)
+        incomingLengths = [Int](repeating: 0, count: speakers * Self.preparedPeriods)
         captured = .allocate(capacity: settings.frameSamples)
         captured.initialize(repeating: 0)
         played = .allocate(capacity: settings.frameSamples)
@@ -108,28 +115,38 @@ public final class MediaBenchmarkRoom {
         played.deallocate()
     }
 
-    /// The remote side of period `now`: each speaker's pipeline sends a frame, and the relay
-    /// seals each for the listener. Not part of the listener's path.
+    /// The remote side of the next period: when none is left prepared, each speaker's pipeline
+    /// sends `preparedPeriods` frames and the relay seals each for the listener. Not part of the
+    /// listener's path.
     public func prepare(now: Int64) throws {
-        for index in 0..<speakers {
-            remotes[index].tick(now: now)
-            let payload = remoteOutputs[index].payload
-            incomingLengths[index] = try relay.seal(UnsafeRawBufferPointer(payload), into: incoming[index])
+        guard prepared == ran else { return }
+        for period in 0..<Self.preparedPeriods {
+            for index in 0..<speakers {
+                remotes[index].tick(now: now + Int64(period) * Int64(frameSamples) * 1_000_000_000 / Int64(OpusSettings.sampleRate))
+                let slot = period * speakers + index
+                incomingLengths[slot] = try relay.seal(UnsafeRawBufferPointer(remoteOutputs[index].payload), into: incoming[slot])
+            }
         }
+        prepared += Self.preparedPeriods
     }
 
     /// One period of the listener's client: the speakers' datagrams in, its own frame out, the
     /// mix played. Allocates nothing once every speaker has been heard.
     public func period(now: Int64) {
-        for index in 0..<speakers {
-            let datagram = UnsafeMutableRawBufferPointer(rebasing: incoming[index][..<incomingLengths[index]])
+        let first = (ran % Self.preparedPeriods) * speakers
+        for slot in first..<first + speakers where ran < prepared {
+            let datagram = UnsafeMutableRawBufferPointer(rebasing: incoming[slot][..<incomingLengths[slot]])
             if let opened = hop.open(datagram), opened.kind == .media { listener.receive(opened.payload, arrival: now) }
         }
+        ran += 1
         captureRing.push(UnsafeBufferPointer(captured))
         listener.tick(now: now)
         playRing.pop(into: played)
         bytesSent = sent.count
     }
+
+    /// Each speaker's jitter-buffer counters at the listener.
+    public var jitterCounters: [JitterBuffer.Counters] { listener.jitterCounters }
 
     /// What the listener's pipeline counted.
     public var statistics: MediaStatistics { listener.snapshot }

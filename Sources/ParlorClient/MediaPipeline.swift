@@ -420,6 +420,11 @@ final class MediaPipeline: @unchecked Sendable {
         }
     }
 
+    /// Each heard speaker's jitter-buffer counters (for the benchmark's checks).
+    var jitterCounters: [JitterBuffer.Counters] {
+        lock.withLock { speakerList.map(\.stream.jitter.counters) }
+    }
+
     /// Finalises every file.
     func close() {
         lock.withLock {
