@@ -61,8 +61,7 @@ final class TerminalRoom: Sendable {
         let feed = RoomFeed(runner: runner)
         let client: RoomClient
         do {
-            client = try RoomClient(identity: identity, media: MediaIO(source: CaptureRingSource(ring: engine.captured),
-                                                                     mixSinks: [PlaybackRingSink(ring: engine.toPlay)])) { [events] event in
+            client = try RoomClient(identity: identity, media: MediaIO(engine: engine)) { [events] event in
                 events?.write(event)
                 feed.forward(event)
                 if case .joined = event { whenJoined?() }

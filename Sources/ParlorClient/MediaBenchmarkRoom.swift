@@ -9,11 +9,11 @@ import ParlorProtocol
 /// The remote speakers' own pipelines encode, sign and protect their frames, and a relay's
 /// `MediaSender` seals each for the listener (`prepare`, not timed; `preparedPeriods` at a time,
 /// so that their codecs do not evict the listener's from the cache every period, which a real
-/// listener's machine does not suffer). Then `period` runs what the
-/// listener's client runs once a period: each datagram opened by the hop, unprotected, verified
-/// and put in its speaker's jitter buffer; then the tick, which encodes, signs, protects and
-/// frames the listener's own captured frame, seals it into a datagram, and decodes and mixes
-/// every speaker into the playback ring.
+/// listener's machine does not suffer). Then `period` runs what the listener's client runs once
+/// a period: the socket's reader opens each datagram with the hop and delivers its payload to the
+/// loop's inbox; the loop's period (what the audio thread calls) unprotects, verifies and buffers
+/// each, encodes, signs, protects and frames the captured frame, seals it into a datagram for the
+/// socket, and decodes and mixes every speaker into the frame to play.
 public final class MediaBenchmarkRoom {
     /// The speakers the listener hears.
     public let speakers: Int
@@ -27,8 +27,6 @@ public final class MediaBenchmarkRoom {
 
     private let listener: MediaPipeline
     private let hop: MediaHop
-    private let captureRing: SPSCRing
-    private let playRing: SPSCRing
     private let remotes: [MediaPipeline]
     private let remoteOutputs: [PayloadCatcher]
     private var relay: MediaSender
@@ -58,10 +56,6 @@ public final class MediaBenchmarkRoom {
         }
         var configuration = MediaPipeline.Configuration()
         configuration.settings = settings
-        captureRing = SPSCRing(frameSamples: settings.frameSamples, capacity: 8)
-        playRing = SPSCRing(frameSamples: settings.frameSamples, capacity: 8)
-        configuration.source = CaptureRingSource(ring: captureRing)
-        configuration.mixSinks = [PlaybackRingSink(ring: playRing)]
         configuration.adaptiveFEC = false
         let listener = try MediaPipeline(configuration: configuration, suite: suite, signingKey: keys[speakers])
         self.listener = listener
@@ -136,12 +130,10 @@ public final class MediaBenchmarkRoom {
         let first = (ran % Self.preparedPeriods) * speakers
         for slot in first..<first + speakers where ran < prepared {
             let datagram = UnsafeMutableRawBufferPointer(rebasing: incoming[slot][..<incomingLengths[slot]])
-            if let opened = hop.open(datagram), opened.kind == .media { listener.receive(opened.payload, arrival: now) }
+            if let opened = hop.open(datagram), opened.kind == .media { listener.deliver(UnsafeRawBufferPointer(opened.payload), arrival: now) }
         }
         ran += 1
-        captureRing.push(UnsafeBufferPointer(captured))
-        listener.tick(now: now)
-        playRing.pop(into: played)
+        listener.period(captured: UnsafeBufferPointer(captured), play: played, now: now)
         bytesSent = sent.count
     }
 

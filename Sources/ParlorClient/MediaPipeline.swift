@@ -22,7 +22,7 @@ import ParlorProtocol
 /// Neither direction allocates once a speaker is known: payloads are parsed and decrypted where
 /// they lie, and this client's frame is encoded, signed, protected and framed in buffers made in
 /// `init` (`parlor bench audio` counts it).
-final class MediaPipeline: @unchecked Sendable {
+final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
     struct Configuration {
         var settings = OpusSettings()
         var jitter: JitterBuffer.Configuration?
@@ -64,8 +64,13 @@ final class MediaPipeline: @unchecked Sendable {
         var frame = UnsafeBufferPointer<Int16>(start: nil, count: 0)
         var talking = false
         var quietTicks = 0
+        /// Its frames' tag for the recorder.
+        let tag: Int16
 
-        init(member: MemberID) { self.member = member }
+        init(member: MemberID, tag: Int16) {
+            self.member = member
+            self.tag = tag
+        }
     }
 
     /// A stage member as the roster gives its slot.
@@ -96,7 +101,13 @@ final class MediaPipeline: @unchecked Sendable {
     private var sending: Sending?
     /// Each speaker's playback gain as the listener set it (1 when never set).
     private var gains: [MemberID: Float] = [:]
-    private let recorder: RoomRecorder?
+    /// The files the loop's frames go to, written on a thread of their own (nil: none).
+    private let outputs: MediaOutputs?
+    /// A frame and its tag, on its way to `outputs`.
+    private let outputFrame: UnsafeMutableBufferPointer<Int16>
+    /// Payloads from the network, waiting for the next period.
+    private let inbox = MediaInbox()
+    private var closed = false
     private var ticks = 0
     /// Frames heard and lost at the last FEC adaptation.
     private var lossMark = (heard: 0, lost: 0)
@@ -143,12 +154,16 @@ final class MediaPipeline: @unchecked Sendable {
         payload = .allocate(byteCount: MediaPayload.maximumLength, alignment: 8)
         payload.initializeMemory(as: UInt8.self, repeating: 0)
         mixer = Mixer(frameSamples: samples)
-        recorder = try configuration.perSpeakerDirectory.map { try RoomRecorder(folder: $0, frameSamples: samples) }
+        let recorder = try configuration.perSpeakerDirectory.map { try RoomRecorder(folder: $0, frameSamples: samples) }
+        outputs = MediaOutputs(sinks: configuration.mixSinks, recorder: recorder, frameSamples: samples)
+        outputFrame = .allocate(capacity: samples + 1)
+        outputFrame.initialize(repeating: 0)
     }
 
     deinit {
         frame.deallocate()
         mixed.deallocate()
+        outputFrame.deallocate()
         packet.deallocate()
         payload.deallocate()
     }
@@ -195,7 +210,17 @@ final class MediaPipeline: @unchecked Sendable {
     /// member's frames under another's KID are dropped here); SFrame (counter below 2^62, not
     /// replayed, tag); the auth chunk; then the speaker's signature check, which may withhold it.
     func receive(_ bytes: UnsafeMutableRawBufferPointer, arrival: Int64) {
-        lock.withLock {
+        lock.withLock { receiveLocked(bytes, arrival: arrival) }
+    }
+
+    /// Queues a payload for the media loop, which takes it at the start of its next period (the
+    /// network's side: the socket's reader and the session queue never take the loop's lock).
+    func deliver(_ bytes: UnsafeRawBufferPointer, arrival: Int64) {
+        inbox.push(bytes, arrival: arrival)
+    }
+
+    private func receiveLocked(_ bytes: UnsafeMutableRawBufferPointer, arrival: Int64) {
+        do {
             statistics.packetsReceived += 1
             guard let (senderSlot, range) = try? MediaPayload.parse(UnsafeRawBufferPointer(bytes)) else {
                 statistics.packetsRejected += 1
@@ -241,7 +266,7 @@ final class MediaPipeline: @unchecked Sendable {
             if speakers[header.keyID] == nil {
                 guard let stream = try? SpeakerStream(settings: configuration.settings, jitter: configuration.jitter) else { return }
                 stream.gain = gains[member.id] ?? 1
-                let talker = talkers[member.id] ?? Talker(member: member.id)
+                let talker = talkers[member.id] ?? Talker(member: member.id, tag: outputs?.tag(for: member.id) ?? 0)
                 talkers[member.id] = talker
                 speakers[header.keyID] = Speaker(stream: stream, member: member.id, talker: talker)
                 listSpeakers()
@@ -285,21 +310,38 @@ final class MediaPipeline: @unchecked Sendable {
         }
     }
 
-    // MARK: - The frame clock
+    // MARK: - The media loop
 
-    /// One frame period: send this client's frame, play everyone else's.
-    func tick(now: Int64) {
+    /// One period of the media loop, on the audio thread (`AudioEngine`): the payloads the
+    /// network delivered since the last period are opened into their jitter buffers; this
+    /// client's frame — `captured`, or the configured source's — is encoded, protected, sealed
+    /// and sent; every speaker is decoded and mixed into `play`. Files get their frames through
+    /// `MediaOutputs`, off this thread. Allocates nothing once its speakers are known.
+    func period(captured: UnsafeBufferPointer<Int16>?, play: UnsafeMutableBufferPointer<Int16>, now: Int64) {
         lock.withLock {
+            guard !closed else { return play.update(repeating: 0) }
+            inbox.drain { bytes, arrival in receiveLocked(bytes, arrival: arrival) }
             ticks += 1
-            sendFrame()
-            playFrame(now: now)
+            sendFrame(captured: captured)
+            playFrame(now: now, into: play)
             if ticks % Self.fecAdaptationTicks == 0 { adaptFEC(now: now) }
         }
     }
 
-    private func sendFrame() {
-        // A file waits for the stage; a microphone's ring keeps only its newest frames meanwhile.
-        guard let sending, let source = configuration.source, source.read(into: frame) else { return }
+    /// One period with no sound device: the configured source speaks, the mix goes to the sinks.
+    func tick(now: Int64) {
+        period(captured: nil, play: mixed, now: now)
+    }
+
+    private func sendFrame(captured: UnsafeBufferPointer<Int16>?) {
+        // A file waits for the stage.
+        guard let sending else { return }
+        if let source = configuration.source {
+            guard source.read(into: frame) else { return }
+        } else {
+            guard let captured, captured.count == frame.count else { return }
+            _ = frame.update(fromContentsOf: captured)
+        }
         do {
             let chunkLength = FrameAuthentication.chunkLength
             let opus = UnsafeMutableBufferPointer(rebasing: packet[chunkLength...])
@@ -320,7 +362,7 @@ final class MediaPipeline: @unchecked Sendable {
         }
     }
 
-    private func playFrame(now: Int64) {
+    private func playFrame(now: Int64, into mixed: UnsafeMutableBufferPointer<Int16>) {
         mixer.begin()
         for index in 0..<talkerList.count { talkerList[index].heard = false }
         for index in 0..<speakerList.count {
@@ -335,13 +377,13 @@ final class MediaPipeline: @unchecked Sendable {
             }
         }
         mixer.finish(into: mixed)
-        let sinks = configuration.mixSinks
-        for index in 0..<sinks.count { sinks[index].write(UnsafeBufferPointer(mixed)) }
-        if let recorder {
-            for index in 0..<talkerList.count where talkerList[index].heard {
-                try? recorder.record(speaker: talkerList[index].member.text, talkerList[index].frame)
+        if let outputs {
+            if outputs.recordsSpeakers {
+                for index in 0..<talkerList.count where talkerList[index].heard {
+                    outputs.push(talkerList[index].frame, tag: talkerList[index].tag, scratch: outputFrame)
+                }
             }
-            try? recorder.recordMix(UnsafeBufferPointer(mixed))
+            outputs.push(UnsafeBufferPointer(mixed), tag: MediaOutputs.mixTag, scratch: outputFrame)
         }
         updateTalking()
     }
@@ -408,6 +450,8 @@ final class MediaPipeline: @unchecked Sendable {
     var snapshot: MediaStatistics {
         lock.withLock {
             var snapshot = statistics
+            snapshot.inboxOverflows = inbox.overflows
+            snapshot.outputOverflows = outputs?.overflows ?? 0
             snapshot.fecExpectedLossPercent = Int(encoder.expectedLossPercent)
             for talker in talkerList where talker.heard { snapshot.levels[talker.member] = talker.level.rms }
             for speaker in speakerList {
@@ -425,11 +469,9 @@ final class MediaPipeline: @unchecked Sendable {
         lock.withLock { speakerList.map(\.stream.jitter.counters) }
     }
 
-    /// Finalises every file.
+    /// Stops the loop's work and finalises every file (what is queued for them is written).
     func close() {
-        lock.withLock {
-            for sink in configuration.mixSinks { sink.close() }
-            recorder?.close()
-        }
+        lock.withLock { closed = true }
+        outputs?.close()
     }
 }

@@ -22,6 +22,15 @@ public struct MediaStatistics: Sendable, Equatable {
     /// Frames not sent because the TCP fallback was backed up (a partition): late audio is
     /// dropped, not queued. Counted by the media loop as the uplink refuses them.
     public var droppedBehindTCP = 0
+    /// Payloads dropped on their way into the media loop because it had stalled (its inbox was
+    /// full), and frames dropped on their way to files because the disk had (`MediaOutputs`).
+    public var inboxOverflows = 0
+    public var outputOverflows = 0
+    /// The audio thread's device trouble: xruns recovered (a capture overrun or a playback
+    /// underrun each), and periods the machine did not run it in time (filled in by `RoomClient`
+    /// from its `AudioEngine`).
+    public var audioXruns = 0
+    public var audioLateWakeups = 0
     /// The loss, in percent, Opus FEC is prepared for: what this client heard or its listeners
     /// reported, whichever is larger (0 on a clean line).
     public var fecExpectedLossPercent = 0
