@@ -57,6 +57,7 @@ public final class MediaBenchmarkRoom {
         var configuration = MediaPipeline.Configuration()
         configuration.settings = settings
         configuration.adaptiveFEC = false
+        configuration.speaksCaptured = true
         let listener = try MediaPipeline(configuration: configuration, suite: suite, signingKey: keys[speakers])
         self.listener = listener
         let me = people[speakers]

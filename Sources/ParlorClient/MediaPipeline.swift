@@ -27,6 +27,9 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
         var settings = OpusSettings()
         var jitter: JitterBuffer.Configuration?
         var source: (any FrameSource)?
+        /// Without a source, speak what the audio thread captures (the client was given a sound
+        /// card's engine); false: a client without a source never speaks.
+        var speaksCaptured = false
         var mixSinks: [any FrameSink] = []
         /// One WAV per speaker and the mix, on one timeline (`RoomRecorder`).
         var perSpeakerDirectory: String?
@@ -339,7 +342,7 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
         if let source = configuration.source {
             guard source.read(into: frame) else { return }
         } else {
-            guard let captured, captured.count == frame.count else { return }
+            guard configuration.speaksCaptured, let captured, captured.count == frame.count else { return }
             _ = frame.update(fromContentsOf: captured)
         }
         do {

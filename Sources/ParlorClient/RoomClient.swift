@@ -72,8 +72,8 @@ public final class RoomClient: @unchecked Sendable {
         self.onEvent = onEvent
         pipeline = try MediaPipeline(configuration: MediaPipeline.Configuration(
             settings: configuration.settings, jitter: configuration.jitter, source: media.source,
-            mixSinks: media.mixSinks, perSpeakerDirectory: media.perSpeakerDirectory, decode: media.decode,
-            adaptiveFEC: configuration.adaptiveFEC),
+            speaksCaptured: media.engine != nil, mixSinks: media.mixSinks, perSpeakerDirectory: media.perSpeakerDirectory,
+            decode: media.decode, adaptiveFEC: configuration.adaptiveFEC),
             suite: identity.link.suite, signingKey: identity.memberKey)
         let samples = configuration.settings.frameSamples
         ownsEngine = media.engine == nil
