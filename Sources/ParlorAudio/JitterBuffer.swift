@@ -9,9 +9,10 @@
 /// plays: `now − playing × frame − base`. A packet is on time when the playout delay is at least
 /// its lateness, so the target delay is a high percentile (95th) of recent lateness plus a
 /// headroom, in the spirit of WebRTC NetEQ's inter-arrival histogram: one frame while packets
-/// are being lost (so that when one is lost the next, which carries its FEC, is usually there),
-/// `cleanHeadroom` (4 ms) on a line that lost nothing in the window, where a frame of waiting
-/// would only add latency. It is clamped to [4, 200] ms and is at least `startDelay` (40 ms) at
+/// are being lost (so that when one is lost the next, which carries its FEC, is usually there)
+/// or lateness exceeds half a frame (a jittery line, whose late packets come in bursts), and
+/// `cleanHeadroom` (4 ms) on a steady line that lost nothing in the window, where a frame of
+/// waiting would only add latency (loopback: mouth-to-playback 39 ms instead of 61). It is clamped to [4, 200] ms and is at least `startDelay` (40 ms) at
 /// the start of a stream until the window has half a second of packets. Playout moves by whole
 /// frames, so the delay sits between the target and a frame above it.
 /// The start is measured from the fastest of the first few packets, which is usually some way
@@ -276,7 +277,10 @@ public final class JitterBuffer {
             // spacing starts once it is found, so that the first shrink may wait for a pause.
             let settled = offsetCount >= configuration.warmUpPackets
             if !settled { ticksSinceShrink = 0 }
-            let inSpeech = settled && excess > 2 * frameTime && ticksSinceShrink >= configuration.speechShrinkSpacing
+            // In speech only what a stream's start would not explain: a fresh stream starts up to
+            // a frame above `startDelay`, and that is left to the pauses to take back.
+            let inSpeech = settled && excess > 2 * frameTime && delay > configuration.startDelay + frameTime
+                && ticksSinceShrink >= configuration.speechShrinkSpacing
             let inPause = settled && quiet && excess > frameTime && ticksSinceShrink >= configuration.quietShrinkSpacing
             if let after = Self.successor(of: playing), holds(after),
                overCeiling || inSpeech || (inPause && mayDropInPause(playing)) {
@@ -429,9 +433,10 @@ public final class JitterBuffer {
                 kept = min(kept + 1, k)
             }
         }
-        let lossy = ticksSinceLoss < configuration.window
-        let headroom = lossy ? configuration.frameNanoseconds : configuration.cleanHeadroom
-        var estimate = Self.saturating(topScratch[max(kept - 1, 0)], minus: -headroom)
+        let lateness = topScratch[max(kept - 1, 0)]
+        let clean = ticksSinceLoss >= configuration.window && lateness <= configuration.frameNanoseconds / 2
+        let headroom = clean ? configuration.cleanHeadroom : configuration.frameNanoseconds
+        var estimate = Self.saturating(lateness, minus: -headroom)
         if offsetCount < configuration.warmUpPackets { estimate = max(estimate, configuration.startDelay) }
         target = min(max(estimate, configuration.minimumDelay), configuration.maximumDelay)
     }
