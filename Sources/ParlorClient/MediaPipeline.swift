@@ -462,6 +462,8 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
                 snapshot.jitterDelayMilliseconds = max(snapshot.jitterDelayMilliseconds, Double(jitter.target) / 1e6)
                 snapshot.lostFrames += jitter.counters.lost
                 snapshot.recoveredFrames += jitter.counters.recoveredByFEC
+                snapshot.stretchedFrames += jitter.counters.stretched
+                snapshot.shrunkFrames += jitter.counters.shrunk
             }
             return snapshot
         }

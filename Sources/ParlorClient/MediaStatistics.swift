@@ -37,6 +37,10 @@ public struct MediaStatistics: Sendable, Equatable {
     /// Frames the jitter buffers found missing, and how many of those FEC rebuilt.
     public var lostFrames = 0
     public var recoveredFrames = 0
+    /// Frames the jitter buffers waited out for a late packet (stretching the delay) and
+    /// dropped to shrink it.
+    public var stretchedFrames = 0
+    public var shrunkFrames = 0
     /// The largest jitter-buffer target delay among the speakers heard.
     public var jitterDelayMilliseconds = 0.0
     /// Each speaker's level (dBFS RMS) in the last frame.
