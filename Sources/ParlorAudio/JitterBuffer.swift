@@ -22,6 +22,10 @@
 /// **Growing** is fast and lazy: when the packet due is missing while the delay is below target
 /// the buffer conceals one frame without advancing (it stretches), so the delay rises by a frame
 /// a tick exactly when packets are late, within a few hundred milliseconds of a jitter rise.
+/// In a pause it also stretches before that, as soon as the delay is below target with the
+/// packet there: a speaker whose sound card runs slow against the listener's (±300 ppm is 0.3 ms
+/// a second) drains the buffer slowly, and the frame is added where nobody hears it. A fast one
+/// fills it, and the pauses' drops take that back (`JitterBufferDriftTests`).
 ///
 /// **Shrinking** happens in speech as well as in silence: when the delay exceeds the target by
 /// more than a frame while the speaker is quiet (the caller says so, from the level of what it
@@ -267,7 +271,17 @@ public final class JitterBuffer {
         ticksSinceShrink += 1
         ticksSinceLoss += 1
         let delay = playoutDelay(of: playing, now: now)
-        if holds(playing) {
+        let settledWindow = offsetCount >= configuration.warmUpPackets
+        if holds(playing), settledWindow, quiet, delay < target, ticksSinceShrink >= configuration.quietShrinkSpacing {
+            // Below target in a pause (a speaker whose clock runs slow drains the buffer): wait
+            // a frame now, inaudibly, rather than run dry in the middle of a word.
+            emptyTicks = 0
+            frame.kind = .conceal
+            stretched = true
+            ticksSinceShrink = 0
+            counters.stretched += 1
+            counters.concealed += 1
+        } else if holds(playing) {
             emptyTicks = 0
             let overCeiling = delay > configuration.maximumDelay
             let excess = Self.saturating(delay, minus: target)
