@@ -28,8 +28,8 @@
 /// fills it, and the pauses' drops take that back (`JitterBufferDriftTests`).
 ///
 /// **Shrinking** happens in speech as well as in silence: when the delay exceeds the target by
-/// more than a frame while the speaker is quiet (the caller says so, from the level of what it
-/// last played) and the frame to drop is quiet too (the caller decodes it to check, see
+/// more than a frame while the speaker has been quiet for `pauseTicks` (100 ms; the caller says
+/// so, from the level of what it last played) and the frame to drop is quiet too (the caller decodes it to check, see
 /// `next(now:quiet:mayDropInPause:)`), or by more than two frames during speech, one whole frame
 /// is dropped: every `quietShrinkSpacing` ticks in pauses, every `speechShrinkSpacing` ticks in
 /// speech, and every tick while the delay is above the ceiling; only the ceiling while the
@@ -65,6 +65,9 @@ public final class JitterBuffer {
         public var warmUpPackets = 25
         /// Ticks between two dropped frames while shrinking in a pause (40 ms).
         public var quietShrinkSpacing = 2
+        /// Quiet ticks in a row before the delay is corrected in a pause (100 ms): a gap between
+        /// words is left alone, a pause between phrases is used.
+        public var pauseTicks = 5
         /// Ticks between two dropped frames while shrinking during speech (400 ms).
         public var speechShrinkSpacing = 20
         /// Ticks without packets after which the stream ends (200 ms: longer than any delay it waits out).
@@ -82,6 +85,7 @@ public final class JitterBuffer {
             window *= scale
             warmUpPackets *= scale
             quietShrinkSpacing *= scale
+            pauseTicks *= scale
             speechShrinkSpacing *= scale
             endFrames *= scale
             slots *= scale
@@ -171,6 +175,8 @@ public final class JitterBuffer {
     private var everStarted = false
     private var emptyTicks = 0
     private var ticksSinceShrink = 0
+    /// Quiet ticks in a row, as the caller reported them.
+    private var quietRun = 0
     /// Ticks since a frame was last given up for lost (loss in the window buys FEC headroom).
     private var ticksSinceLoss = Int.max / 2
     private var traceEntries: [TraceEntry]
@@ -270,9 +276,11 @@ public final class JitterBuffer {
         }
         ticksSinceShrink += 1
         ticksSinceLoss += 1
+        quietRun = quiet ? quietRun + 1 : 0
+        let inAPause = quietRun >= configuration.pauseTicks
         let delay = playoutDelay(of: playing, now: now)
         let settledWindow = offsetCount >= configuration.warmUpPackets
-        if holds(playing), settledWindow, quiet, delay < target, ticksSinceShrink >= configuration.quietShrinkSpacing {
+        if holds(playing), settledWindow, inAPause, delay < target, ticksSinceShrink >= configuration.quietShrinkSpacing {
             // Below target in a pause (a speaker whose clock runs slow drains the buffer): wait
             // a frame now, inaudibly, rather than run dry in the middle of a word.
             emptyTicks = 0
@@ -295,7 +303,7 @@ public final class JitterBuffer {
             // a frame above `startDelay`, and that is left to the pauses to take back.
             let inSpeech = settled && excess > 2 * frameTime && delay > configuration.startDelay + frameTime
                 && ticksSinceShrink >= configuration.speechShrinkSpacing
-            let inPause = settled && quiet && excess > frameTime && ticksSinceShrink >= configuration.quietShrinkSpacing
+            let inPause = settled && inAPause && excess > frameTime && ticksSinceShrink >= configuration.quietShrinkSpacing
             if let after = Self.successor(of: playing), holds(after),
                overCeiling || inSpeech || (inPause && mayDropInPause(playing)) {
                 frame.dropped = playing
