@@ -3,11 +3,14 @@ import ParlorAudio
 import ParlorCrypto
 import ParlorProtocol
 
-/// The media side of a room client, once a frame period (`tick`) and once a packet (`receive`):
+/// The media side of a room client: the media loop the audio thread runs once a period
+/// (`period`; `tick` without a sound device), fed by the network through an inbox (`deliver`):
 ///
-///     source → Opus encode → auth chunk → SFrame protect → media payload → transmit (UDP or TCP)
-///     payload → KID slot = stamped slot? → SFrame unprotect → frame signature check
-///             → per-speaker jitter buffer and decoder → mixer → sinks
+///     inbox → payload → KID slot = stamped slot? → SFrame unprotect → frame signature check
+///           → per-speaker jitter buffer
+///     captured frame (or source) → Opus encode → auth chunk → SFrame protect → media payload
+///           → uplink (hop seal and UDP send, or TCP)
+///     jitter buffers → decoders → mixer → the frame to play; mix and speakers → files (off the loop)
 ///
 /// Every frame carries a quarter of the speaker's signature over the previous batch of four
 /// (docs/PROTOCOL.md §6.4): a `FrameSigner` with this member's key makes them, and one
@@ -16,9 +19,10 @@ import ParlorProtocol
 /// and silenced until a later batch of it verifies.
 ///
 /// It knows members only by slot and id, keys only through `SFrameKeyring`, and sockets only
-/// through the `transmit` closure, so tests can run it with no network. Talking indicators come
-/// from each speaker's level after decryption, never from anything the relay could see.
-/// One lock guards the state: the receive thread and the clock thread both take it briefly.
+/// through its `uplink`, so tests can run it with no network. Talking indicators come from each
+/// speaker's level after decryption, never from anything the relay could see.
+/// One lock guards the state: the loop holds it for its period; the session queue takes it
+/// briefly (a roster change, a volume, a snapshot); the network never does (`MediaInbox`).
 /// Neither direction allocates once a speaker is known: payloads are parsed and decrypted where
 /// they lie, and this client's frame is encoded, signed, protected and framed in buffers made in
 /// `init` (`parlor bench audio` counts it).
