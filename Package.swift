@@ -45,7 +45,7 @@ let package = Package(
 
         // The terminal face: model–update–view over the room client's events; ncurses only draws.
         .target(name: "ParlorTUI", dependencies: [
-            "CNCurses", "ParlorClient", "ParlorCrypto", .product(name: "TOMLKit", package: "TOMLKit"),
+            "CNCurses", "ParlorClient", "ParlorProtocol", "ParlorAudio", "ParlorCrypto", .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
 
         // Counts one thread's heap allocations for `parlor bench audio` (interposes malloc).
@@ -53,11 +53,16 @@ let package = Package(
 
         // What the subcommands run.
         .target(name: "ParlorApp", dependencies: [
-            "ParlorCrypto", "ParlorProtocol", "ParlorAudio", "ParlorTUI", "ParlorServer", "ParlorClient", "CSodium",
+            "ParlorCrypto", "ParlorProtocol", "ParlorAudio", "ParlorTUI", "ParlorServer", "ParlorClient",
+        ]),
+        // The benchmarks, the soak and the attack campaigns (`parlor bench …`), with the bench client
+        // they drive the relay through.
+        .target(name: "ParlorBench", dependencies: [
+            "ParlorCrypto", "ParlorProtocol", "ParlorAudio", "ParlorServer", "ParlorClient", "CSodium",
             "CAllocationCounter", "CDatagramBatch",
         ]),
         .executableTarget(name: "parlor", dependencies: [
-            "ParlorApp",
+            "ParlorApp", "ParlorBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -69,10 +74,14 @@ let package = Package(
         .testTarget(name: "ParlorAudioTests", dependencies: ["ParlorAudio", "ParlorTestSupport"]),
         .testTarget(name: "ParlorTUITests", dependencies: ["ParlorTUI", "ParlorClient", "ParlorCrypto", "ParlorTestSupport"]),
         .testTarget(name: "ParlorServerTests", dependencies: [
-            "ParlorServer", "ParlorApp", "ParlorTestSupport",
+            "ParlorServer", "ParlorBench", "ParlorTestSupport",
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
-        .testTarget(name: "ParlorClientTests", dependencies: ["ParlorClient", "ParlorServer", "ParlorApp", "ParlorTestSupport"]),
-        .testTarget(name: "ParlorAppTests", dependencies: ["ParlorApp", "ParlorClient", "ParlorServer", "ParlorTestSupport"]),
+        .testTarget(name: "ParlorClientTests", dependencies: [
+            "ParlorClient", "ParlorServer", "ParlorBench", "ParlorTestSupport",
+        ]),
+        .testTarget(name: "ParlorAppTests", dependencies: [
+            "ParlorApp", "ParlorBench", "ParlorClient", "ParlorServer", "ParlorTestSupport",
+        ]),
     ]
 )

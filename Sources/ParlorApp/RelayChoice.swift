@@ -22,18 +22,18 @@ struct RelayChoice {
         do {
             address = try RelayAddress(parsing: server)
         } catch {
-            throw HeadlessError("--server \(server): \(error) (expected HOST:PORT, e.g. relay.example.org:7700)")
+            throw FaceError("--server \(server): \(error) (expected HOST:PORT, e.g. relay.example.org:7700)")
         }
         if let relayKey {
             do {
                 return RelayChoice(address: address, publicKey: try RelayKeyText.decode(relayKey), embedded: nil)
             } catch {
-                throw HeadlessError("--relay-key: \(error) (copy the `relay key:` line that parlor serve printed)")
+                throw FaceError("--relay-key: \(error) (copy the `relay key:` line that parlor serve printed)")
             }
         }
         let file = RelayService.defaultKeyFile
         guard FileManager.default.fileExists(atPath: file), let (key, _) = try? RelayKeyFile.loadOrCreate(at: file) else {
-            throw HeadlessError("--server needs --relay-key KEY: the `relay key:` line that parlor serve printed")
+            throw FaceError("--server needs --relay-key KEY: the `relay key:` line that parlor serve printed")
         }
         return RelayChoice(address: address, publicKey: key.publicKey, embedded: nil)
     }

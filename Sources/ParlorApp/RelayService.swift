@@ -101,30 +101,25 @@ public enum RelayService {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
-    /// Returns once SIGTERM or SIGINT arrives (their default actions are turned off first).
+    /// Returns once SIGTERM or SIGINT arrives (`ProcessSignals`); a second one, while the relay
+    /// drains, is ignored as before.
     static func waitForTermination() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let once = SignalOnce(continuation)
-            for sig in [SIGTERM, SIGINT] {
-                signal(sig, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-                source.setEventHandler { once.fire() }
-                source.resume()
-                once.keep(source)
-            }
+            once.keep(ProcessSignals.subscribe { _, count in if count == 1 { once.fire() } })
         }
     }
 }
 
-/// Resumes a continuation on the first signal only, and keeps the signal sources alive.
+/// Resumes a continuation on the first signal only, and keeps the subscription alive.
 private final class SignalOnce: @unchecked Sendable {
     private let lock = NSLock()
     private var continuation: CheckedContinuation<Void, Never>?
-    private var sources: [any DispatchSourceSignal] = []
+    private var subscription: ProcessSignals.Subscription?
 
     init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
 
-    func keep(_ source: any DispatchSourceSignal) { lock.withLock { sources.append(source) } }
+    func keep(_ subscription: ProcessSignals.Subscription) { lock.withLock { self.subscription = subscription } }
 
     func fire() {
         let c = lock.withLock { () -> CheckedContinuation<Void, Never>? in

@@ -31,7 +31,7 @@ struct SavedRoomStore: Sendable {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let data = try JSONEncoder().encode(Array(rooms.prefix(Self.capacity)))
         guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: Self.fileMode]) else {
-            throw HeadlessError("cannot write \(path)")
+            throw FaceError("cannot write \(path)", status: .ioError)
         }
     }
 }

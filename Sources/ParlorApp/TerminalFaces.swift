@@ -16,14 +16,19 @@ public enum TerminalFaces {
         public var name: String?
         /// Agree to be named in the audience (members); list the room in the relay's directory (host).
         public var listed = false
-        public var theme = ThemeLibrary.defaultThemeName
+        public var theme = Self.defaultTheme
         /// A file for the room's events as JSON lines (the screen owns stdout).
         public var events: String?
         /// The ALSA device to capture from and play to.
-        public var device = TerminalRoom.defaultDevice
+        public var device = Self.defaultDevice
         /// Host only: bring in `DemoGuests` speaking this WAV file (what `make demo` does).
         public var demoSpeech: String?
         public init() {}
+
+        /// The theme when none is named: the built-in one.
+        public static var defaultTheme: String { ThemeLibrary.defaultThemeName }
+        /// The device when none is named: ALSA's default.
+        public static var defaultDevice: String { TerminalRoom.defaultDevice }
     }
 
     /// `parlor host`: with no server, a relay starts in this process on loopback.
@@ -61,7 +66,7 @@ public enum TerminalFaces {
             do {
                 listed = try RelayDirectory.fetch(relay: relay.address, relayKey: relay.publicKey)
             } catch {
-                throw HeadlessError("--server \(server): cannot read the relay's public rooms: \(error)")
+                throw FaceError("--server \(server): cannot read the relay's public rooms: \(error)", status: .unavailable)
             }
         }
         let room = try TerminalRoom(options: options)

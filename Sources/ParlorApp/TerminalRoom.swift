@@ -21,10 +21,10 @@ final class TerminalRoom: Sendable {
 
     init(options: TerminalFaces.Options) throws {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
-            throw HeadlessError("the room screen needs a terminal; for scripts use --headless, `parlor listen` or `parlor speak`")
+            throw FaceError("the room screen needs a terminal; for scripts use --headless, `parlor listen` or `parlor speak`")
         }
         if options.events == "-" || options.events == "" {
-            throw HeadlessError("--events needs a file: the screen uses stdout")
+            throw FaceError("--events needs a file: the screen uses stdout")
         }
         theme = try ThemeLibrary.standard().load(options.theme)
         keymap = try Keymap.load()
@@ -71,7 +71,7 @@ final class TerminalRoom: Sendable {
             return .failure(error)
         }
         feed.start(client: client, engine: engine, intervalMilliseconds: Self.qualityIntervalMilliseconds)
-        let signals = SignalWatch { runner.post(.interrupted) }
+        let signals = ProcessSignals.subscribe { _, count in if count == 1 { runner.post(.interrupted) } else { ProcessSignals.endNow() } }
         client.start()
 
         let terminal = terminal ?? takeTerminal()

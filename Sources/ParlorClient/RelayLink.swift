@@ -8,12 +8,6 @@ import ParlorProtocol
 /// probes and keepalives prove the path both ways) and inside `media_over_tcp` otherwise — at
 /// the start, and whenever UDP is blocked in either direction (docs/PROTOCOL.md §4.3, §5, §6.3).
 final class RelayLink: MediaUplink, @unchecked Sendable {
-    /// UDP counts as working this long after the relay's last datagram: three keepalive answers
-    /// missed (keepalives go every 2 s).
-    static let udpFreshNanoseconds: Int64 = 6_000_000_000
-    /// Keepalives go this often while UDP works; while it does not, a probe goes at every call
-    /// of `sendKeepalive` (every 0.5 s), so media is back on UDP soon after a path returns.
-    static let keepaliveNanoseconds: Int64 = 2_000_000_000
     /// Unsent bytes on the control connection above which media is dropped rather than queued
     /// there (about 0.3 s of frames). Late media is worth nothing, and a stream backed up by a
     /// partition would otherwise make writes block the session queue and the probes behind them.
@@ -61,10 +55,11 @@ final class RelayLink: MediaUplink, @unchecked Sendable {
     }
 
     var udpWorks: Bool {
-        lock.withLock { lastDatagram.map { clock.now() - $0 < Self.udpFreshNanoseconds } ?? false }
+        lock.withLock { lastDatagram.map { clock.now() - $0 < ProtocolConstants.clientUDPFreshness } ?? false }
     }
 
-    /// Called every 0.5 s. While the relay's datagrams reach us: a keepalive every 2 s, which
+    /// Called every 0.5 s (`RoomClient.keepaliveTicks`). While the relay's datagrams reach us
+    /// (`ProtocolConstants.clientUDPFreshness`): a keepalive every `keepaliveInterval`, which
     /// keeps media coming by UDP and carries `lossReport`, the share of media this client lost
     /// lately (`Keepalive.lossFigure`); the relay answers a speaker with its
     /// listeners' figure. Otherwise a probe at each call, which the relay answers without
@@ -74,7 +69,7 @@ final class RelayLink: MediaUplink, @unchecked Sendable {
         let works = udpWorks
         let now = clock.now()
         lock.withLock {
-            if works, let last = lastKeepalive, now - last < Self.keepaliveNanoseconds { return }
+            if works, let last = lastKeepalive, now - last < ProtocolConstants.keepaliveInterval { return }
             guard let hop else { return }
             let body = works ? [lossReport] : (0..<Keepalive.probeLength).map { _ in UInt8.random(in: 0...255) }
             lastKeepalive = now

@@ -34,7 +34,7 @@ public final class RoomClient: @unchecked Sendable {
     /// The timer fires every 0.5 s (in frame periods) and asks the link each time: it sends
     /// keepalives every 2 s while UDP works (the relay falls back to TCP after 15 s without one),
     /// and probes every 0.5 s while it does not.
-    static let timerTicks = 25
+    static let keepaliveTicks = 25
     /// Frame periods between two of the session's clock ticks (1 s at 20 ms): the keeper's batched rekeys.
     static let sessionTicks = 50
     /// A relay silent this long (pings go every 5 s and are answered) is gone: reconnect.
@@ -282,15 +282,15 @@ public final class RoomClient: @unchecked Sendable {
         engine.attach(pipeline)
         if ownsEngine { _ = try? engine.start() }
         let timer = DispatchSource.makeTimerSource(queue: queue)
-        let interval = Self.timerTicks * configuration.settings.frameMilliseconds
+        let interval = Self.keepaliveTicks * configuration.settings.frameMilliseconds
         timer.schedule(deadline: .now() + .milliseconds(interval), repeating: .milliseconds(interval))
         var fired = 0
         timer.setEventHandler { [weak self] in
             guard let self else { return }
             fired += 1
             link?.sendKeepalive(lossReport: pipeline.lossReport)
-            if fired % (Self.pingTicks / Self.timerTicks) == 0 { ping() }
-            if fired % (Self.sessionTicks / Self.timerTicks) == 0, exit == nil {
+            if fired % (Self.pingTicks / Self.keepaliveTicks) == 0 { ping() }
+            if fired % (Self.sessionTicks / Self.keepaliveTicks) == 0, exit == nil {
                 apply(session.tick(now: UInt64(Date().timeIntervalSince1970)))
             }
         }

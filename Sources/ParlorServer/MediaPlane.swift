@@ -16,7 +16,7 @@ import ParlorProtocol
 /// the outgoing `DatagramBatch` to an address converted when the member's address last changed.
 struct MediaPlane {
     /// How long an address stays usable after the last authenticated datagram from it.
-    static let udpFreshness: UInt64 = 15_000_000_000
+    static let udpFreshness = UInt64(ProtocolConstants.relayUDPFreshness)
     /// How long a member's loss report counts towards its room's figure.
     static let lossReportFreshness: UInt64 = 10_000_000_000
     /// How long the room's figure told to a speaker stands before it is worked out again: the

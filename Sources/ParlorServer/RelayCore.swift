@@ -318,10 +318,7 @@ final class RelayCore {
             return
         }
         // Dismissing someone else's hand is moderation.
-        let room = try roomOrRefuse(id)
-        guard room.members[id]?.role.canModerate == true else { throw RoomRefusal.forbidden }
-        guard let key = OpaqueKey(target), let session = room.session(of: key) else { throw RoomRefusal.noSuchMember }
-        deliver(try rooms.setHand(session: session, raised: false))
+        deliver(try rooms.moderate(session: id, action: .dismissHand, target: OpaqueKey(target)))
     }
 
     private func moderate(_ moderation: Moderation, from id: SessionID) throws {
@@ -330,19 +327,16 @@ final class RelayCore {
         // A member's own microphone is not moderation: any stage member may mute itself, and
         // unmute only itself (nobody turns on someone else's microphone).
         let action: ModerationAction
-        switch moderation.action {
-        case .mute where target == own:
-            deliver(try rooms.setMuted(session: id, muted: true))
-            return
-        case .unmute:
+        switch moderation.act {
+        case .unmuteOwn:
             guard target == own else { throw RoomRefusal.forbidden }
             deliver(try rooms.setMuted(session: id, muted: false))
             return
-        case .mute: action = .mute
-        case .moveToAudience: action = .moveToAudience
-        case .remove: action = .remove
-        case .ban: action = .ban
-        case .endRoom: action = .end
+        case .action(.mute) where target == own:
+            deliver(try rooms.setMuted(session: id, muted: true))
+            return
+        case .action(let requested):
+            action = requested
         }
         let room = try roomOrRefuse(id)
         let targetSession = target.flatMap { room.session(of: $0) }
@@ -470,8 +464,8 @@ final class RelayCore {
     }
 
     private func reply(_ id: SessionID, _ code: ErrorMessage.Code, to message: ControlMessage) {
-        log.debug("\(id): \(ControlMessage.names[message.type] ?? "message") refused with error \(code.rawValue)")
-        send(.error(ErrorMessage(code: code.rawValue, text: code.text, inReplyTo: message.type)), to: id)
+        log.debug("\(id): \(message.type.name) refused with error \(code.rawValue)")
+        send(.error(ErrorMessage(code: code.rawValue, text: code.text, inReplyTo: message.type.rawValue)), to: id)
     }
 
     /// The largest sealed profile the relay keeps (a name and a few fields, sealed).
@@ -524,13 +518,13 @@ final class RelayCore {
         case let .handRaised(key): return .handUpdate(HandUpdate(memberKey: key.bytes, raised: true))
         case let .handLowered(key): return .handUpdate(HandUpdate(memberKey: key.bytes, raised: false))
         case let .muted(key, muted):
-            return .moderation(Moderation(action: muted ? .mute : .unmute, target: key.bytes))
+            return .moderation(Moderation(muted ? .action(.mute) : .unmuteOwn, target: key.bytes))
         case let .profile(key, blob): return .profileDelivery(Profile(memberKey: key.bytes, blob: blob))
         case let .blob(from, blob): return .blobDelivery(BlobDelivery(memberKey: from?.bytes, blob: blob))
         case .replaced: return nil
         case let .removed(key, banned, actor):
-            return .moderation(Moderation(action: banned ? .ban : .remove, target: key.bytes, actor: actor.bytes))
-        case let .roomEnded(actor): return .moderation(Moderation(action: .endRoom, target: actor.bytes, actor: actor.bytes))
+            return .moderation(Moderation(.action(banned ? .ban : .remove), target: key.bytes, actor: actor.bytes))
+        case let .roomEnded(actor): return .moderation(Moderation(.action(.endRoom), target: actor.bytes, actor: actor.bytes))
         case let .charter(charter): return .charterUpdate(CharterUpdate(charter: charter))
         }
     }

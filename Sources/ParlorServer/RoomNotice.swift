@@ -1,6 +1,7 @@
 import ParlorCrypto
 
-/// What the room table tells a session; the control handler encodes each as a wire message.
+/// What the room table tells a session; `RelayCore` turns each into its control message
+/// (`RelayCore.controlMessage(for:)`) and sends it.
 public enum RoomNotice: Sendable, Equatable {
     /// To a member that just joined (or created): who it is and who is there.
     case joined(you: RoomMember, roster: [RoomMember])

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ParlorApp
+import ParlorBench
 
 extension Parlor.Bench {
     struct Relay: ParsableCommand {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import ParlorApp
+import ParlorBench
 
 extension Parlor.Bench {
     struct Sendmmsg: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ParlorApp
+import ParlorBench
 
 extension Parlor.Bench {
     struct Soak: ParsableCommand {

@@ -26,8 +26,7 @@ extension Parlor {
         @Argument(help: "The room's invite link (parlor://…).")
         var link: String
 
-        @Option(help: "Your display name, sealed so only the room can read it.")
-        var name: String?
+        @OptionGroup var name: NameOption
 
         @Option(help: "Write what you hear (the mix) to this WAV file (48 kHz mono).")
         var out: String?
@@ -35,8 +34,7 @@ extension Parlor {
         @Option(help: "Write one WAV per speaker into this folder, named by member id.")
         var perSpeaker: String?
 
-        @Option(help: "Write events to this file instead of stdout ('-' is stdout).")
-        var events: String?
+        @OptionGroup var events: EventsOption
 
         @Option(help: "Leave after this many seconds.")
         var duration: Double?
@@ -45,8 +43,8 @@ extension Parlor {
         var noAudio = false
 
         func run() throws {
-            throw ExitCode(HeadlessError.exitCode {
-                try HeadlessFaces.listen(link: link, name: name, out: out, perSpeaker: perSpeaker, events: events,
+            throw ExitCode(FaceError.exitStatus {
+                try HeadlessFaces.listen(link: link, name: name.name, out: out, perSpeaker: perSpeaker, events: events.events,
                                          duration: duration, noAudio: noAudio)
             })
         }

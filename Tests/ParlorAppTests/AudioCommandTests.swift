@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import ParlorApp
+import ParlorBench
 import ParlorAudio
 import ParlorCrypto
 import ParlorTestSupport

@@ -148,7 +148,8 @@ import Testing
             #expect(stopped, "the partition silenced the speaker")
             #expect(dropped > 100, "the partition dropped the room's packets")
             let media = try #require(mediaBack, "speech never came back")
-            #expect(media < 2, "speech back \(media) s after the path")
+            // README: 0.07–0.54 s over 10 partitions.
+            #expect(media < 1, "speech back \(media) s after the path")
             let control = try #require(controlBack, "the host never saw the listener's hand")
             #expect(control < 10, "a command through \(control) s after the path")
             #expect(departures.isEmpty, "nobody lost from the roster: \(departures)")

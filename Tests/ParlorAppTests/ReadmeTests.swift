@@ -20,6 +20,37 @@ import Testing
         return blocks
     }
 
+    /// Every row of the figure tables (those with a "held by" column) names the command that
+    /// prints its figure and what keeps it true: a CI test with the bound it asserts, whose
+    /// `--filter` finds a test in this package, or a run by hand with its date.
+    @Test func everyFigureNamesItsCommandAndWhatHoldsIt() throws {
+        let readme = try String(contentsOf: ParlorBinary.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let tests = try FileManager.default.subpathsOfDirectory(atPath: ParlorBinary.packageRoot.appendingPathComponent("Tests").path)
+            .filter { $0.hasSuffix(".swift") }
+            .map { try String(contentsOf: ParlorBinary.packageRoot.appendingPathComponent("Tests/\($0)"), encoding: .utf8) }
+            .joined(separator: "\n")
+        var inFigures = false, rows = 0
+        for line in readme.split(separator: "\n") {
+            guard line.hasPrefix("|") else { inFigures = false; continue }
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false).dropFirst().dropLast()
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+            if cells.last == "held by" { inFigures = true; continue }
+            guard inFigures, !cells.allSatisfy({ $0.allSatisfy { $0 == "-" } }) else { continue }
+            rows += 1
+            #expect(cells.count == 4, "a figure row has four cells: \(line)")
+            let how = cells.count > 2 ? cells[2] : "", held = cells.last ?? ""
+            #expect(how.contains("`swift test") || how.contains("`parlor ") || how.contains("`make "), "no command: \(line)")
+            let byHand = held.range(of: #"^by hand, 20\d\d-\d\d-\d\d"#, options: .regularExpression) != nil
+            #expect(byHand || held.hasPrefix("CI: "), "neither a CI bound nor a dated run by hand: \(line)")
+            if held.hasPrefix("CI: "), let filter = how.range(of: #"--filter [A-Za-z/]+"#, options: .regularExpression) {
+                for name in how[filter].dropFirst("--filter ".count).split(separator: "/") {
+                    #expect(tests.contains(String(name)), "`--filter \(name)` finds no test: \(line)")
+                }
+            }
+        }
+        #expect(rows >= 20, "the figure tables were found: \(rows) rows")
+    }
+
     /// Every option a README command uses is one its subcommand has.
     @Test func everyOptionInTheReadmeExists() throws {
         let parlor = try ParlorBinary.path()

@@ -6,9 +6,10 @@ import Testing
 /// relay must end with no session open and the listeners that stayed must hear the speaker.
 /// (`make soak` and `parlor bench churn --listeners 2000` give the figures.)
 @Suite struct RelayChurnTests {
-    /// Loss allowed on the stable listeners here: the target is 0.1 %, but a loaded 2-core
-    /// machine running a debug build and other suites may starve the relay for a moment.
-    static let tolerableLossPercent = 2.0
+    /// Loss allowed on the stable listeners here: frames each heard against the frames sent
+    /// while it was in the room. Measured 0.000 % (25,132 and 25,719 of as many, debug build, both
+    /// cores busy with builds); the bound is the relay's target.
+    static let tolerableLossPercent = 0.1
     /// The share of the heap the room took that the relay must give back once everyone left.
     /// Measured (debug build, 200 listeners, 2-core machine, 3 runs idle and 2 with both cores
     /// busy): the room took 3,260–3,468 KiB and 72–75 % came back (the rest: allocator
@@ -25,6 +26,7 @@ import Testing
         #expect(figures["sessions_open_peak"] as? Int == 201, "200 listeners and the host: \(last)")
         let received = try #require(figures["stable_received"] as? Int)
         #expect(received > 0, "the stable listeners heard nothing: \(last)")
+        #expect(figures["stable_surplus"] as? Int == 0, "frames heard twice: \(last)")
         let loss = try #require(figures["stable_loss_pct"] as? Double)
         #expect(loss <= Self.tolerableLossPercent, "\(last)")
         for key in ["rss_baseline_kib", "rss_peak_kib", "rss_after_kib"] {

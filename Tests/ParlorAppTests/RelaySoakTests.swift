@@ -1,5 +1,5 @@
 import Foundation
-import ParlorApp
+import ParlorBench
 import ParlorTestSupport
 import Testing
 

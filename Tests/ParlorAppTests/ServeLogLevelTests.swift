@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import ParlorApp
+import ParlorBench
 import ParlorCrypto
 import ParlorProtocol
 import ParlorTestSupport

@@ -1,5 +1,5 @@
 import Foundation
-import ParlorApp
+import ParlorBench
 import ParlorAudio
 import ParlorClient
 @testable import ParlorCrypto

@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import ParlorApp
+import ParlorBench
 import ParlorProtocol
 import ParlorServer
 

@@ -1,5 +1,5 @@
 import Foundation
-import ParlorApp
+import ParlorBench
 import ParlorAudio
 import ParlorClient
 import ParlorCrypto
@@ -24,7 +24,7 @@ extension RoomEndToEndTests {
         for member in [bob, mallory] { #expect(member.events.wait { $0.contains { $0.name == "speaking_started" } }) }
 
         let banned = Date()
-        host.client.perform(.ban(mallory.id))
+        host.client.perform(.moderate(.ban, member: mallory.id))
         #expect(mallory.client.wait() == .removed(banned: true))
         // The old link dies at the relay as soon as the host's new charter reaches it.
         let oldLink = room.listenLink
@@ -39,6 +39,8 @@ extension RoomEndToEndTests {
         }
         let deadAfter = try #require(dead, "the old link still admitted someone 5 s after the ban")
         print(String(format: "ban: the old link was refused %.0f ms after the host pressed ban", deadAfter * 1000))
+        // README: 15 ms on loopback (measured 10–19 ms, debug build, both cores busy).
+        #expect(deadAfter < 0.1, "the old link was refused \(deadAfter) s after the ban")
         let newLinks = host.events.all.compactMap { event -> (String, String)? in
             if case let .linksChanged(listen, speak) = event { return (listen, speak) }
             return nil

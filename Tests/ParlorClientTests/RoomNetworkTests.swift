@@ -50,10 +50,13 @@ extension RoomEndToEndTests {
                   "listener lost \(stats.lostFrames) frames, FEC rebuilt \(stats.recoveredFrames)")
         }
         for room in rooms { #expect(room.path.dropped > 30, "media went through the impaired path (FEC \(room.fec))") }
-        // README: FEC (fixed at 6 %) on 2.21–2.63, off 1.89–2.37; the floor sits 0.21 below the
-        // lowest with FEC, above most runs without it.
-        #expect((scores[true] ?? 0) > 2.0, "speech under 10 % loss with FEC: PESQ-WB \(scores[true] ?? 0)")
-        #expect((scores[true] ?? 0) > (scores[false] ?? 0), "FEC on \(scores[true] ?? 0) vs off \(scores[false] ?? 0)")
+        // README: FEC (fixed at 6 %) on 2.21–2.68, off 1.89–2.43; the floor sits just below the
+        // lowest with FEC. Over the same seeded losses FEC gained 0.25 on average (−0.03 to 0.47 over
+        // 6 pairs): one pair of runs through real sockets is too noisy to rank them, so it only must
+        // not lose by more than that noise. That FEC beats concealment is asserted without a network,
+        // where it is deterministic (SpeechQualityTests.pesqCleanAndWithLossWithAndWithoutFEC).
+        #expect((scores[true] ?? 0) > 2.15, "speech under 10 % loss with FEC: PESQ-WB \(scores[true] ?? 0)")
+        #expect((scores[true] ?? 0) > (scores[false] ?? 0) - 0.05, "FEC on \(scores[true] ?? 0) vs off \(scores[false] ?? 0)")
     }
 
     /// A listener whose network drops every UDP datagram, or only those coming in, still hears

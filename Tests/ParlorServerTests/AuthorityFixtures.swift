@@ -1,5 +1,5 @@
 import Foundation
-import ParlorApp
+import ParlorBench
 import ParlorCrypto
 import ParlorProtocol
 @testable import ParlorServer

@@ -1,5 +1,5 @@
 import Foundation
-import ParlorApp
+import ParlorBench
 import ParlorCrypto
 import ParlorProtocol
 import Testing
@@ -77,6 +77,8 @@ import Testing
         // README: "the other room heard every frame". Measured 2,272–2,392 of as many in 6 runs
         // (3 with both cores of this 2-core machine busy with other work).
         #expect(heard.received == heard.expected, "live room lost \(heard.expected - heard.received) of \(heard.expected)")
+        #expect(heard.expected == heard.framesSent * Self.liveListeners, "every listener was owed every frame: \(heard)")
+        #expect(heard.surplus == 0, "frames heard twice: \(heard.surplus)")
         for _ in 0..<250 where relay.metrics.value(.sessionsOpen) != 0 { try await Task.sleep(for: .milliseconds(20)) }
         #expect(relay.metrics.value(.sessionsOpen) == 0)
         await relay.stop()

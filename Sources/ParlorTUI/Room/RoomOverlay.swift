@@ -1,4 +1,5 @@
 import ParlorClient
+import ParlorProtocol
 
 /// What sits on top of the room, taking the keys while it is open.
 public enum RoomOverlay: Sendable, Equatable {
@@ -7,7 +8,7 @@ public enum RoomOverlay: Sendable, Equatable {
     /// The invite links.
     case links
     /// A moderator's actions on one person; `selected` indexes `actions`.
-    case menu(target: MemberID, actions: [PersonAction], selected: Int)
+    case menu(target: MemberID, actions: [ModerationAction], selected: Int)
     /// A yes/no question; `yes` is done on y or Enter.
     case confirm(question: String, yes: [RoomScreenEffect], thenLeave: Bool)
     /// The `/` command line as typed so far.

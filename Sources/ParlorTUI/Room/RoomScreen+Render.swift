@@ -1,3 +1,4 @@
+import ParlorAudio
 import ParlorClient
 import ParlorCrypto
 
@@ -17,8 +18,6 @@ extension RoomScreen {
     static let speakerMeterCells = 5
     /// The quietest level a meter shows, in dBFS.
     static let meterFloor: Float = -60
-    /// The level above which this client's own microphone counts as talking (as `LevelMeter` has it).
-    static let talkingThreshold: Float = -45
 
     public func render(width: Int, height: Int) -> Screen {
         var screen = Screen(width: width, height: height)
@@ -108,7 +107,7 @@ extension RoomScreen {
         let (filled, peak) = Self.meter(quality.microphone, cells: Self.microphoneMeterCells)
         put(String(repeating: "█", count: filled), peak ? "meter-peak" : "meter")
         put(String(repeating: "░", count: Self.microphoneMeterCells - filled), "dim")
-        put(" \(Int(max(quality.microphone, LinkQuality.silence).rounded())) dB")
+        put(" \(Int(max(quality.microphone, LevelMeter.floor).rounded())) dB")
     }
 
     static func oneDecimal(_ value: Double) -> String {
@@ -155,9 +154,9 @@ extension RoomScreen {
     private var stagePanel: Panel {
         let lines = room.stage.map { person -> PanelLine in
             var segments: [PanelLine.Segment] = []
-            let level = person.id == room.me ? quality.microphone : (quality.levels[person.id] ?? LinkQuality.silence)
+            let level = person.id == room.me ? quality.microphone : (quality.levels[person.id] ?? LevelMeter.floor)
             let isTalking = !person.muted && (person.id == room.me
-                ? !room.isMuted && quality.microphone > Self.talkingThreshold
+                ? !room.isMuted && quality.microphone > LevelMeter.talkingThreshold
                 : talking.contains(person.id))
             if person.muted || (person.id == room.me && room.isMuted) {
                 segments.append(.init(text: "× ", group: "muted"))
@@ -233,7 +232,7 @@ extension RoomScreen {
             drawOverlay(Panel(title: "Invite links", lines: lines), on: &screen)
         case let .menu(target, actions, index):
             var lines = actions.enumerated().map { i, action in
-                PanelLine(action.title, group: i == index ? "selected" : "help")
+                PanelLine(action.rule.label, group: i == index ? "selected" : "help")
             }
             lines.append(PanelLine("\(keyNames(.act)) choose · Esc close", group: "dim"))
             drawOverlay(Panel(title: room.person(target)?.displayName ?? target.text, lines: lines), on: &screen, narrow: true)
@@ -259,14 +258,14 @@ extension RoomScreen {
         let width = overlayWidth(screen) - 4
         let roomForCommands = screen.height - 4 - lines.count - 3
         lines.append(PanelLine(""))
-        if roomForCommands >= SlashCommand.allCases.count + 1 {
+        if roomForCommands >= SlashCommand.all.count + 1 {
             lines.append(PanelLine("Commands after \(keyNames(.command)) (Tab completes):", group: "title"))
-            for command in SlashCommand.allCases {
-                lines.append(PanelLine([.init(text: "/" + command.rawValue.padding(toLength: 10), group: "title"),
+            for command in SlashCommand.all {
+                lines.append(PanelLine([.init(text: "/" + command.name.padding(toLength: 10), group: "title"),
                                         .init(text: command.summary, group: "help")]))
             }
         } else {
-            let names = SlashCommand.allCases.map { "/" + $0.rawValue }.joined(separator: " ")
+            let names = SlashCommand.all.map { "/" + $0.name }.joined(separator: " ")
             lines += Self.wrap("Commands (Tab completes): " + names, width: width).map { PanelLine($0, group: "help") }
         }
         if let code = room.safetyCode {

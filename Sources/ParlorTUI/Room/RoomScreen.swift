@@ -1,5 +1,6 @@
 import ParlorClient
 import ParlorCrypto
+import ParlorProtocol
 
 /// The room as the terminal shows it, Elm-style: this value is the whole state; `update` turns a
 /// key or a room event into a new state plus effects (room commands, volumes); `render` (in
@@ -144,7 +145,7 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
         guard let target = selected, let person = room.person(target) else { return [] }
         let isMe = target == room.me
         if room.isModerator {
-            let actions = PersonAction.available(on: person, isMe: isMe)
+            let actions = ModerationAction.offered(by: room.myself?.role ?? .listener, on: person.state, isMe: isMe)
             if !actions.isEmpty {
                 overlay = .menu(target: target, actions: actions, selected: 0)
                 return []
@@ -156,7 +157,7 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
         return []
     }
 
-    private mutating func menuKey(_ key: Key, target: MemberID, actions: [PersonAction], selected index: Int) -> [Effect] {
+    private mutating func menuKey(_ key: Key, target: MemberID, actions: [ModerationAction], selected index: Int) -> [Effect] {
         switch key == .escape ? .quit : keymap.action(for: key) {
         case .up: overlay = .menu(target: target, actions: actions, selected: max(index - 1, 0))
         case .down: overlay = .menu(target: target, actions: actions, selected: min(index + 1, actions.count - 1))
@@ -167,17 +168,19 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
         return []
     }
 
-    mutating func choose(_ action: PersonAction, on target: MemberID) -> [Effect] {
+    /// A moderator's action on `target` (ignored for an action on the room), asked first when
+    /// the moderation table says so.
+    mutating func choose(_ action: ModerationAction, on target: MemberID) -> [Effect] {
         overlay = nil
-        let name = room.person(target)?.displayName ?? target.text
-        guard action.needsConfirmation else { return [.perform(action.command(for: target))] }
-        let question: String
-        switch action {
-        case .remove: question = "Remove \(name) from the room?"
-        case .ban: question = "Ban \(name) from the room for good?"
-        default: question = "End the room for everyone?"
+        let command: RoomCommand
+        switch action.rule.whom {
+        case .room: command = .moderate(action, member: nil)
+        case .member: command = .moderate(action, member: target)
         }
-        overlay = .confirm(question: question, yes: [.perform(action.command(for: target))], thenLeave: false)
+        guard let question = action.question(about: room.person(target)?.displayName ?? target.text) else {
+            return [.perform(command)]
+        }
+        overlay = .confirm(question: question, yes: [.perform(command)], thenLeave: false)
         return []
     }
 

@@ -9,7 +9,8 @@ import ParlorServer
 /// with a `leave` message, half by just closing — and joins again as a new session, over
 /// `churnSeconds`; then everyone leaves. Measures the relay's memory at its baseline, at its peak
 /// and after everyone left, the sessions its metrics still count open at the end, and the loss on
-/// the listeners that never churned (`HopCounterTally`).
+/// the listeners that never churned: the frames each heard of those sent while it was in the
+/// room (`HeardFrameTally`).
 public enum RelayChurnBenchmark {
     public struct Options: Sendable {
         public var listeners: Int
@@ -30,6 +31,8 @@ public enum RelayChurnBenchmark {
         public var heapBaselineKiB = 0, heapPeakKiB = 0, heapAfterKiB = 0
         public var sessionsOpenAtPeak = 0, sessionsOpenAtEnd = 0
         public var stableExpected = 0, stableReceived = 0
+        /// Frames a stable listener heard twice: none, or the relay forwarded something twice.
+        public var stableSurplus = 0
         public var framesSent = 0
         public var stableLossPercent: Double {
             stableExpected > 0 ? Double(max(stableExpected - stableReceived, 0)) * 100 / Double(stableExpected) : 0
@@ -43,7 +46,7 @@ public enum RelayChurnBenchmark {
                 + "\"rss_baseline_kib\":\(rssBaselineKiB),\"rss_peak_kib\":\(rssPeakKiB),\"rss_after_kib\":\(rssAfterKiB),"
                 + "\"heap_baseline_kib\":\(heapBaselineKiB),\"heap_peak_kib\":\(heapPeakKiB),\"heap_after_kib\":\(heapAfterKiB),"
                 + "\"sessions_open_peak\":\(sessionsOpenAtPeak),\"sessions_open_end\":\(sessionsOpenAtEnd),"
-                + "\"frames_sent\":\(framesSent),\"stable_expected\":\(stableExpected),\"stable_received\":\(stableReceived),"
+                + "\"frames_sent\":\(framesSent),\"stable_expected\":\(stableExpected),\"stable_received\":\(stableReceived),\"stable_surplus\":\(stableSurplus),"
                 + "\"stable_loss_pct\":\(f(stableLossPercent))}"
         }
 
@@ -54,7 +57,7 @@ public enum RelayChurnBenchmark {
               relay memory:        baseline \(rssBaselineKiB) KiB, peak \(rssPeakKiB) KiB, after everyone left \(rssAfterKiB) KiB
               of which heap:       baseline \(heapBaselineKiB) KiB, peak \(heapPeakKiB) KiB, after everyone left \(heapAfterKiB) KiB
               sessions open:       \(sessionsOpenAtPeak) at the peak, \(sessionsOpenAtEnd) after everyone left
-              stable listeners:    \(stableListeners), loss \(String(format: "%.3f", stableLossPercent)) % (\(stableReceived) of \(stableExpected) datagrams)
+              stable listeners:    \(stableListeners), loss \(String(format: "%.3f", stableLossPercent)) % (heard \(stableReceived) of the \(stableExpected) frames owed them, \(stableSurplus) twice)
             """
         }
     }
@@ -109,7 +112,7 @@ public enum RelayChurnBenchmark {
         var heapPeak = relay.heapKiB()
         let room = try BenchRoom()
         let speaker = PacedSpeaker(try host(room: room, port: relay.port, relayKey: relay.key))
-        let tally = HopCounterTally()
+        let tally = HeardFrameTally()
         speaker.start()
         tally.start()
 
@@ -145,7 +148,7 @@ public enum RelayChurnBenchmark {
         // Listeners join; the even ones stay to the end and are counted.
         result.joinSeconds = try paced(options.listeners, over: options.joinSeconds) { i in
             let listener = try join()
-            if i % 2 == 0 { tally.add(listener.udp) }
+            if i % 2 == 0 { tally.add(listener, speaker: speaker) }
             listeners.append(listener)
         }
         result.stableListeners = (options.listeners + 1) / 2
@@ -166,9 +169,10 @@ public enum RelayChurnBenchmark {
         result.heapPeakKiB = max(heapPeak, relay.heapKiB())
 
         result.framesSent = speaker.stop()
-        let figures = tally.finish()
+        let figures = tally.finish(framesSent: result.framesSent)
         result.stableExpected = figures.expected
         result.stableReceived = figures.received
+        result.stableSurplus = figures.surplus
 
         // Everyone leaves: the relay must close every session; its memory is read after.
         listeners.removeAll()

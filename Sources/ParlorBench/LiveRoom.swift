@@ -3,20 +3,22 @@ import ParlorProtocol
 
 /// A room that stays live while something else happens to its relay (a bad-input campaign,
 /// churn in another room): a host speaking 50 frames a second and listeners whose loss is
-/// counted from the relay's hop counters (`HopCounterTally`).
+/// counted as the frames each heard of those sent (`HeardFrameTally`).
 public final class LiveRoom {
     /// What the room's listeners heard.
     public struct Figures: Sendable {
         public var framesSent = 0
         public var expected = 0
         public var received = 0
+        /// Frames heard twice: none, or the relay forwarded something twice.
+        public var surplus = 0
         public var lossPercent: Double {
             expected > 0 ? Double(max(expected - received, 0)) * 100 / Double(expected) : 0
         }
     }
 
     private let speaker: PacedSpeaker
-    private let tally = HopCounterTally()
+    private let tally = HeardFrameTally()
     /// Kept open until `finish`; the speaker's thread sends their keepalives.
     private var listeners: [RelaySocketSession]
 
@@ -31,8 +33,8 @@ public final class LiveRoom {
             try listener.setUpMedia()
             return listener
         }
-        for listener in listeners { tally.add(listener.udp) }
         speaker = PacedSpeaker(host, keepingAlive: listeners)
+        for listener in listeners { tally.add(listener, speaker: speaker) }
         tally.start()
         speaker.start()
     }
@@ -42,9 +44,10 @@ public final class LiveRoom {
     public func finish() -> Figures {
         var figures = Figures()
         figures.framesSent = speaker.stop()
-        let heard = tally.finish()
+        let heard = tally.finish(framesSent: figures.framesSent)
         figures.expected = heard.expected
         figures.received = heard.received
+        figures.surplus = heard.surplus
         listeners.removeAll()
         return figures
     }

@@ -25,13 +25,13 @@ public enum HeadlessFaces {
                               duration: Double?, noAudio: Bool) throws -> Int32 {
         let link = try parseLink(text)
         if noAudio, out != nil || perSpeaker != nil {
-            throw HeadlessError("--no-audio records nothing: drop --out and --per-speaker, or --no-audio")
+            throw FaceError("--no-audio records nothing: drop --out and --per-speaker, or --no-audio")
         }
         if let perSpeaker {
             do {
                 try FileManager.default.createDirectory(atPath: perSpeaker, withIntermediateDirectories: true)
             } catch {
-                throw HeadlessError("--per-speaker \(perSpeaker): cannot create the folder")
+                throw FaceError("--per-speaker \(perSpeaker): cannot create the folder", status: .cannotCreate)
             }
         }
         var sinks: [any FrameSink] = []
@@ -39,7 +39,7 @@ public enum HeadlessFaces {
             do {
                 sinks.append(try WAVFileSink(path: out))
             } catch {
-                throw HeadlessError("--out \(out): cannot create the file (\(error))")
+                throw FaceError("--out \(out): cannot create the file (\(error))", status: .cannotCreate)
             }
         }
         let writer = try EventWriter(target: events)
@@ -52,15 +52,17 @@ public enum HeadlessFaces {
     public static func speak(link text: String, input: String, name: String?, loop: Bool, audio: AudioOptions) throws -> Int32 {
         let link = try parseLink(text)
         guard link.role >= .speaker else {
-            throw HeadlessError("this is a listen link; `parlor speak` needs a speak link (the host's speak_link)")
+            throw FaceError("this is a listen link; `parlor speak` needs a speak link (the host's speak_link)")
         }
         let source: WAVFileSource
         do {
             source = try WAVFileSource(path: input, loop: loop)
         } catch let mismatch as WAVFormatMismatch {
-            throw HeadlessError("--input: \(mismatch)")
+            throw FaceError("--input: \(mismatch)", status: .dataError)
+        } catch WAVError.cannotOpen {
+            throw FaceError("--input \(input): cannot open the file", status: .noInput)
         } catch {
-            throw HeadlessError("--input \(input): \(error)")
+            throw FaceError("--input \(input): \(error)", status: .dataError)
         }
         let writer = try EventWriter(target: nil)
         var configuration = RoomClient.Configuration()
@@ -96,7 +98,7 @@ public enum HeadlessFaces {
         do {
             return try InviteLink.parse(text)
         } catch {
-            throw HeadlessError("the link is not a Parlor invite link: \(error)")
+            throw FaceError("the link is not a Parlor invite link: \(error)")
         }
     }
 }

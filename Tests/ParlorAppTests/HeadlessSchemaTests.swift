@@ -1,7 +1,9 @@
 import Foundation
 import ParlorCrypto
 import Testing
-@testable import ParlorClient
+import ParlorClient
+@testable import ParlorApp
+import ParlorProtocol
 
 @Suite struct HeadlessSchemaTests {
     let alice = MemberInfo(id: MemberID(key: [0xA1, 0x02, 0x03, 0x04, 0x05, 0x06] + [UInt8](repeating: 9, count: 26)),
@@ -49,9 +51,12 @@ import Testing
 
     @Test func commandsParseAndMistakesSayWhy() throws {
         #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"raise_hand\"}") == .raiseHand)
-        #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"invite_to_stage\",\"member\":\"a10203040506\"}") == .inviteToStage(alice.id))
-        #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"mute\",\"member\":\"a10203040506\"}") == .muteMember(alice.id))
+        #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"invite_to_stage\",\"member\":\"a10203040506\"}") == .moderate(.inviteToStage, member: alice.id))
+        #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"mute\",\"member\":\"a10203040506\"}") == .moderate(.mute, member: alice.id))
         #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"mute\"}") == .mute)
+        #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"lower_every_hand\"}") == .moderate(.lowerEveryHand, member: nil))
+        #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"end_room\"}") == .moderate(.endRoom, member: nil))
+        #expect(RoomCommand.names.count == 6 + ModerationAction.allCases.count)
         #expect { try RoomCommand.parse(jsonLine: "raise_hand") } throws: { "\($0)".hasPrefix("not a JSON object") }
         #expect { try RoomCommand.parse(jsonLine: "{\"cmd\":\"x\"}") } throws: { "\($0)".hasPrefix("missing \"command\"") }
         #expect { try RoomCommand.parse(jsonLine: "{\"command\":\"dance\"}") } throws: { "\($0)".hasPrefix("unknown command \"dance\"") }
