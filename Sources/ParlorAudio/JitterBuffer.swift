@@ -164,11 +164,6 @@ public final class JitterBuffer {
     public private(set) var counters = Counters()
     /// The delay the buffer aims for now.
     public private(set) var target: Int64
-    /// The bottom of the band pauses keep the delay in (a frame wide): the target, or on a clean
-    /// line half the clean headroom below it (2 ms above the lateness percentile: what a slow
-    /// sound card drains in a few seconds of speech), so that whole-frame corrections keep the
-    /// delay nearer the target instead of up to a frame above it.
-    private var lowWater: Int64
 
     private let payloads: UnsafeMutableBufferPointer<UInt8>
     private var slotSequence: [UInt64]
@@ -196,7 +191,6 @@ public final class JitterBuffer {
     public init(configuration: Configuration = Configuration(), traceCapacity: Int = 3_000) {
         self.configuration = configuration
         target = configuration.startDelay
-        lowWater = configuration.startDelay
         payloads = .allocate(capacity: configuration.slots * OpusSettings.maxPacketBytes)
         payloads.initialize(repeating: 0)
         slotSequence = Array(repeating: 0, count: configuration.slots)
@@ -290,7 +284,7 @@ public final class JitterBuffer {
         let inAPause = quietRun >= configuration.pauseTicks
         let delay = playoutDelay(of: playing, now: now)
         let settledWindow = offsetCount >= configuration.warmUpPackets
-        if holds(playing), settledWindow, inAPause, delay < lowWater, ticksSinceShrink >= configuration.quietShrinkSpacing {
+        if holds(playing), settledWindow, inAPause, delay < target, ticksSinceShrink >= configuration.quietShrinkSpacing {
             // Below target in a pause (a speaker whose clock runs slow drains the buffer): wait
             // a frame now, inaudibly, rather than run dry in the middle of a word.
             emptyTicks = 0
@@ -313,7 +307,7 @@ public final class JitterBuffer {
             // a frame above `startDelay`, and that is left to the pauses to take back.
             let inSpeech = settled && excess > 2 * frameTime && delay > configuration.startDelay + frameTime
                 && ticksSinceShrink >= configuration.speechShrinkSpacing
-            let inPause = settled && inAPause && delay > lowWater + frameTime && ticksSinceShrink >= configuration.quietShrinkSpacing
+            let inPause = settled && inAPause && excess > frameTime && ticksSinceShrink >= configuration.quietShrinkSpacing
             if let after = Self.successor(of: playing), holds(after),
                overCeiling || inSpeech || (inPause && mayDropInPause(playing)) {
                 frame.dropped = playing
@@ -335,7 +329,6 @@ public final class JitterBuffer {
             started = false
             resetWindow()
             target = configuration.startDelay
-            lowWater = configuration.startDelay
         } else if delay < target {
             // Late rather than lost: wait one frame for it.
             emptyTicks += buffered == 0 ? 1 : 0
@@ -472,7 +465,6 @@ public final class JitterBuffer {
         var estimate = Self.saturating(lateness, minus: -headroom)
         if offsetCount < configuration.warmUpPackets { estimate = max(estimate, configuration.startDelay) }
         target = min(max(estimate, configuration.minimumDelay), configuration.maximumDelay)
-        lowWater = clean && offsetCount >= configuration.warmUpPackets ? max(target - configuration.cleanHeadroom / 2, 0) : target
     }
 
     private func record(now: Int64, frame: Frame, delay: Int64, stretched: Bool, shrunk: Bool) {
