@@ -8,10 +8,10 @@
 /// offset above that base. The playout delay of a tick is how far behind the fastest packet it
 /// plays: `now − playing × frame − base`. A packet is on time when the playout delay is at least
 /// its lateness, so the target delay is a high percentile (95th) of recent lateness plus a
-/// headroom, in the spirit of WebRTC NetEQ's inter-arrival histogram: one frame for 10 s after a
-/// packet was lost (so that when one is lost the next, which carries its FEC, is usually there)
+/// headroom, in the spirit of WebRTC NetEQ's inter-arrival histogram: one frame while packets
+/// are being lost (so that when one is lost the next, which carries its FEC, is usually there)
 /// or lateness exceeds half a frame (a jittery line, whose late packets come in bursts), and
-/// `cleanHeadroom` (4 ms) on a steady line that lost nothing lately, where a frame of
+/// `cleanHeadroom` (4 ms) on a steady line that lost nothing in the window, where a frame of
 /// waiting would only add latency (loopback: mouth-to-playback 39 ms instead of 61). It is clamped to [4, 200] ms and is at least `startDelay` (40 ms) at
 /// the start of a stream until the window has half a second of packets. Playout moves by whole
 /// frames, so the delay sits between the target and a frame above it.
@@ -56,9 +56,6 @@ public final class JitterBuffer {
         public var minimumDelay: Int64 = 4_000_000
         /// Headroom above the lateness percentile while nothing is lost (with loss: a frame).
         public var cleanHeadroom: Int64 = 4_000_000
-        /// Ticks a loss keeps the frame of headroom (10 s): a busy machine or network that lost a
-        /// packet once is likely to again soon, and each loss costs more than 16 ms of delay.
-        public var lossMemory = 500
         public var maximumDelay: Int64 = 200_000_000
         /// Packets of lateness history the target is computed from (2 s).
         public var window = 100
@@ -90,7 +87,6 @@ public final class JitterBuffer {
             quietShrinkSpacing *= scale
             pauseTicks *= scale
             speechShrinkSpacing *= scale
-            lossMemory *= scale
             endFrames *= scale
             slots *= scale
         }
@@ -460,7 +456,7 @@ public final class JitterBuffer {
             }
         }
         let lateness = topScratch[max(kept - 1, 0)]
-        let clean = ticksSinceLoss >= configuration.lossMemory && lateness <= configuration.frameNanoseconds / 2
+        let clean = ticksSinceLoss >= configuration.window && lateness <= configuration.frameNanoseconds / 2
         let headroom = clean ? configuration.cleanHeadroom : configuration.frameNanoseconds
         var estimate = Self.saturating(lateness, minus: -headroom)
         if offsetCount < configuration.warmUpPackets { estimate = max(estimate, configuration.startDelay) }
