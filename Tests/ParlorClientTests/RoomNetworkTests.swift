@@ -140,8 +140,8 @@ extension RoomEndToEndTests {
         #expect(listener.events.wait { $0.contains { $0.name == "joined" } })
         let speech = try SpeechFixture.samples()
         let mouth = ClickMicrophone(clicks: 32, everyFrames: 20, then: speech)
-        // A second of silence first, while the listener learns the speaker's key.
-        mouth.leadFrames = 50
+        // Two seconds of silence first, while the listener learns the speaker's key.
+        mouth.leadFrames = 100
         let speakerEngine = AudioEngine(capture: mouth, playback: NullAudioDevice(direction: .playback), frameSamples: frame)
         let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Mouth"), media: MediaIO(engine: speakerEngine))
         #expect(speaker.events.wait { $0.contains { $0.name == "joined" } })
