@@ -40,11 +40,22 @@ extension RoomEndToEndTests {
             #expect(speaker.events.wait { $0.contains { $0.name == "joined" } })
             speakers.append(speaker)
         }
-        try await Task.sleep(for: .seconds(1.5))
+        // Each arrival moved the room to a new epoch (rekeys batched by the second): start once
+        // everyone holds the last one, so that no rekey lands in the speech. (A rekey mid-speech
+        // starts the speaker's new KID as a new stream, with a new jitter buffer: a glitch this
+        // test is not about.)
+        let members = speakers + [listener, host]
+        #expect(listener.events.wait { _ in
+            let epoch = host.client.state.epochs.current
+            return epoch != nil && members.allSatisfy { $0.client.state.epochs.current == epoch }
+        })
+        try await Task.sleep(for: .seconds(2.5))
+        let settled = host.client.state.epochs.current
         for source in sources { source.open() }
         let longest = try speeches.map { Double(try WAVReader(path: $0).samples.count) / 48_000 }.max() ?? 0
         try await Task.sleep(for: .seconds(longest + 1.5))
         let heardStatistics = listener.client.statistics.media
+        #expect(host.client.state.epochs.current == settled, "a rekey landed in the speech")
         for member in speakers + [listener, host] { member.client.stop() }
 
         let files = try FileManager.default.contentsOfDirectory(atPath: recordings)
