@@ -64,8 +64,7 @@ final class TerminalRoom: Sendable {
         let visit = VisitErrors()
         let client: RoomClient
         do {
-            client = try RoomClient(identity: identity, media: MediaIO(source: CaptureRingSource(ring: engine.captured),
-                                                                     mixSinks: [PlaybackRingSink(ring: engine.toPlay)])) { [events] event in
+            client = try RoomClient(identity: identity, media: MediaIO(engine: engine)) { [events] event in
                 events?.write(event)
                 visit.observe(event)
                 feed.forward(event)

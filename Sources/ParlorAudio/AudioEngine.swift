@@ -1,12 +1,25 @@
 import Synchronization
 
-/// The audio thread: once a period it reads a captured frame into `captured` and writes the next
-/// frame from `toPlay` (or silence) to the playback device, paced by an `AudioClock` with
-/// absolute deadlines because the test devices do not block.
+/// What the audio thread runs once a period while a room is on: the media loop
+/// (`RoomClient`'s pipeline). It must not block, wait on a lock a slow path holds, or allocate.
+public protocol AudioPeriodHandler: AnyObject {
+    /// One period: `captured` is the frame the microphone gave (nil when it gave none); fill
+    /// `play` with the frame to play. `now` is the period's time on the monotonic clock.
+    func period(captured: UnsafeBufferPointer<Int16>?, play: UnsafeMutableBufferPointer<Int16>, now: Int64)
+}
+
+/// The audio thread: once a period it reads a captured frame and writes a frame to play.
+/// With a handler attached (a room), the handler turns the one into the other on this thread:
+/// the sound card's clock paces the whole media loop. Without one, captured frames go to
+/// `captured` and frames to play come from `toPlay` (or silence).
 ///
-/// Frames cross threads only through the two lock-free rings. The loop allocates nothing, takes
-/// no lock, logs nothing and never touches Swift concurrency; what happens there is counted in
-/// atomics (`statistics`) for others to report.
+/// A sound card paces the thread: its reads block until a period is captured. The `file` and
+/// `null` devices do not block, so then the thread paces itself against an `AudioClock` with
+/// absolute deadlines. There is one clock either way.
+///
+/// Frames cross threads only through the two lock-free rings and the handler. The loop allocates
+/// nothing, takes no lock, logs nothing and never touches Swift concurrency; what happens there
+/// is counted in atomics (`statistics`) for others to report.
 ///
 /// The devices belong to the audio thread between `start()` and `stop()`; that is the invariant
 /// behind `@unchecked Sendable`.
@@ -51,6 +64,15 @@ public final class AudioEngine: @unchecked Sendable {
     private let captureFrame: UnsafeMutableBufferPointer<Int16>
     private let playFrame: UnsafeMutableBufferPointer<Int16>
     private var thread: RealtimeThread?
+    /// The attached handler, as an unretained pointer to its box; `boxes` keeps every box alive
+    /// for the engine's life, so the audio thread never races a release.
+    private let handler = Atomic<UnsafeMutableRawPointer?>(nil)
+    private var boxes: [HandlerBox] = []
+
+    private final class HandlerBox {
+        let handler: any AudioPeriodHandler
+        init(_ handler: any AudioPeriodHandler) { self.handler = handler }
+    }
 
     /// An engine over two devices; `ringFrames` frames of slack each way (160 ms at 20 ms).
     public init(capture: any AudioDevice, playback: any AudioDevice, frameSamples: Int,
@@ -103,6 +125,19 @@ public final class AudioEngine: @unchecked Sendable {
     /// from the thread that called `start()`.
     public private(set) var realtimeWarning: String?
 
+    /// Hands the audio thread's periods to `handler` from the next period on (nil: back to the
+    /// rings). Call it from one thread at a time; a handler stays referenced until the engine
+    /// goes, so one the audio thread is still running is never freed under it.
+    public func attach(_ handler: (any AudioPeriodHandler)?) {
+        guard let handler else { return self.handler.store(nil, ordering: .releasing) }
+        let box = HandlerBox(handler)
+        boxes.append(box)
+        self.handler.store(Unmanaged.passUnretained(box).toOpaque(), ordering: .releasing)
+    }
+
+    /// Whether the devices pace the thread (a sound card); otherwise it paces itself.
+    public var pacedByDevice: Bool { capture.pacesInRealTime || playback.pacesInRealTime }
+
     /// Starts the audio thread, SCHED_FIFO where allowed, otherwise at normal priority with
     /// `realtimeWarning` set (never a failure). Returns how it is scheduled.
     @discardableResult
@@ -131,19 +166,26 @@ public final class AudioEngine: @unchecked Sendable {
     /// One period of work: capture a frame, play a frame. The thread's loop calls this; tests
     /// call it directly to step the engine without a thread.
     public func runPeriod() {
+        var gotFrame = false
         do {
             if try capture.read(into: captureFrame) == frameSamples {
+                gotFrame = true
                 microphone.measure(UnsafeBufferPointer(captureFrame))
                 microphoneRMS.store(microphone.rms.bitPattern, ordering: .relaxed)
                 microphonePeak.store(microphone.peak.bitPattern, ordering: .relaxed)
-                if !captured.push(UnsafeBufferPointer(captureFrame)) { captureOverflows.add(1, ordering: .relaxed) }
             }
         } catch {
             deviceErrors.add(1, ordering: .relaxed)
         }
-        if !toPlay.pop(into: playFrame) {
-            playFrame.update(repeating: 0)
-            playbackUnderflows.add(1, ordering: .relaxed)
+        if let box = handler.load(ordering: .acquiring) {
+            let handler = Unmanaged<HandlerBox>.fromOpaque(box).takeUnretainedValue().handler
+            handler.period(captured: gotFrame ? UnsafeBufferPointer(captureFrame) : nil, play: playFrame, now: clock.now())
+        } else {
+            if gotFrame, !captured.push(UnsafeBufferPointer(captureFrame)) { captureOverflows.add(1, ordering: .relaxed) }
+            if !toPlay.pop(into: playFrame) {
+                playFrame.update(repeating: 0)
+                playbackUnderflows.add(1, ordering: .relaxed)
+            }
         }
         do {
             _ = try playback.write(UnsafeBufferPointer(playFrame))
@@ -153,13 +195,15 @@ public final class AudioEngine: @unchecked Sendable {
         periods.add(1, ordering: .relaxed)
     }
 
-    /// One turn of the audio thread's loop: a period of work, then the wait for the next
-    /// deadline after `deadline`; returns that deadline. A wake-up more than `starvationPeriods`
+    /// One turn of the audio thread's loop: a period of work, then (on devices that do not pace)
+    /// the wait for the next deadline after `deadline`; returns that deadline. A wake-up more than `starvationPeriods`
     /// late is counted in `lateWakeups`, and the missed time is skipped, as on a card after an
     /// xrun (catching up in a burst would only play stale audio late): the next deadline is then
     /// now. Tests step the paced loop with it.
     public func step(from deadline: Int64) -> Int64 {
         runPeriod()
+        // A sound card's blocking read and write were the wait.
+        if pacedByDevice { return clock.now() }
         let next = deadline + periodNanoseconds
         clock.sleep(until: next)
         let now = clock.now()
