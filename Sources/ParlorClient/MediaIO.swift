@@ -16,13 +16,17 @@ public struct MediaIO {
     public var perSpeakerDirectory: String?
     /// False: media is received and counted but not decoded (events only).
     public var decode: Bool
+    /// The engine's microphone, opened only while this member is on stage; nil: the engine's
+    /// capture device is whatever its owner gave it, for the whole stay.
+    public var microphone: Microphone?
 
     public init(engine: AudioEngine? = nil, source: (any FrameSource)? = nil, mixSinks: [any FrameSink] = [],
-                perSpeakerDirectory: String? = nil, decode: Bool = true) {
+                perSpeakerDirectory: String? = nil, decode: Bool = true, microphone: Microphone? = nil) {
         self.engine = engine
         self.source = source
         self.mixSinks = mixSinks
         self.perSpeakerDirectory = perSpeakerDirectory
         self.decode = decode
+        self.microphone = microphone
     }
 }
