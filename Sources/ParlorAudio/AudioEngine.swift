@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 
 /// What the audio thread runs once a period while a room is on: the media loop
@@ -47,7 +48,8 @@ public final class AudioEngine: @unchecked Sendable {
     public let captured: SPSCRing
     /// Mixed frames, from the mixer to the audio thread.
     public let toPlay: SPSCRing
-    public let capture: any AudioDevice
+    /// The capture device now (see `useCapture`).
+    public var capture: any AudioDevice { Unmanaged<DeviceBox>.fromOpaque(captureSlot.load(ordering: .acquiring)).takeUnretainedValue().device }
     public let playback: any AudioDevice
     public let clock: any AudioClock
 
@@ -68,16 +70,30 @@ public final class AudioEngine: @unchecked Sendable {
     /// for the engine's life, so the audio thread never races a release.
     private let handler = Atomic<UnsafeMutableRawPointer?>(nil)
     private var boxes: [HandlerBox] = []
+    /// The capture device the audio thread reads from the next period on, and the one it read
+    /// in its last period; `deviceBoxes` keeps every box alive for the engine's life.
+    private let captureSlot: Atomic<UnsafeMutableRawPointer>
+    private let captureInUse: Atomic<UnsafeMutableRawPointer?> = Atomic(nil)
+    private var deviceBoxes: [DeviceBox] = []
+    /// Xruns of capture devices closed since `start()`.
+    private let retiredCaptureXruns = Atomic<Int>(0)
 
     private final class HandlerBox {
         let handler: any AudioPeriodHandler
         init(_ handler: any AudioPeriodHandler) { self.handler = handler }
     }
 
+    private final class DeviceBox {
+        let device: any AudioDevice
+        init(_ device: any AudioDevice) { self.device = device }
+    }
+
     /// An engine over two devices; `ringFrames` frames of slack each way (160 ms at 20 ms).
     public init(capture: any AudioDevice, playback: any AudioDevice, frameSamples: Int,
                 clock: any AudioClock = MonotonicAudioClock(), ringFrames: Int = 8) {
-        self.capture = capture
+        let box = DeviceBox(capture)
+        deviceBoxes.append(box)
+        captureSlot = Atomic(Unmanaged.passUnretained(box).toOpaque())
         self.playback = playback
         self.frameSamples = frameSamples
         self.clock = clock
@@ -103,7 +119,7 @@ public final class AudioEngine: @unchecked Sendable {
                    captureOverflows: captureOverflows.load(ordering: .relaxed),
                    playbackUnderflows: playbackUnderflows.load(ordering: .relaxed),
                    deviceErrors: deviceErrors.load(ordering: .relaxed),
-                   xruns: capture.xrunsRecovered + playback.xrunsRecovered,
+                   xruns: retiredCaptureXruns.load(ordering: .relaxed) + capture.xrunsRecovered + playback.xrunsRecovered,
                    lateWakeups: lateWakeups.load(ordering: .relaxed))
     }
 
@@ -135,6 +151,44 @@ public final class AudioEngine: @unchecked Sendable {
         self.handler.store(Unmanaged.passUnretained(box).toOpaque(), ordering: .releasing)
     }
 
+    /// Periods `useCapture` waits for the audio thread to leave the old device before it gives up
+    /// closing it (a starved thread); the device is then closed when the engine stops.
+    static let captureHandOverPeriods = 25
+
+    /// Captures from `device` from the next period on and closes the device used until now, once
+    /// the audio thread no longer reads it: a member opens the microphone when it goes on stage
+    /// and closes it when it leaves (`NullAudioDevice` captures nothing). Call it from one thread
+    /// at a time, not the audio thread. Returns whether the old device was closed now (false
+    /// only when the audio thread did not come round in `captureHandOverPeriods`).
+    @discardableResult
+    public func useCapture(_ device: any AudioDevice) -> Bool {
+        let box = DeviceBox(device)
+        deviceBoxes.append(box)
+        let new = Unmanaged.passUnretained(box).toOpaque()
+        let old = captureSlot.exchange(new, ordering: .acquiringAndReleasing)
+        let oldDevice = Unmanaged<DeviceBox>.fromOpaque(old).takeUnretainedValue().device
+        if thread != nil {
+            // The thread reads the slot at the start of each period and marks what it read at the
+            // end; once it marks the new box it never reads the old one again.
+            let patience = Self.captureHandOverPeriods * Int(periodNanoseconds / 1_000_000)
+            var waitedMilliseconds = 0
+            while captureInUse.load(ordering: .acquiring) != new, waitedMilliseconds < patience {
+                usleep(1_000)
+                waitedMilliseconds += 1
+            }
+            guard captureInUse.load(ordering: .acquiring) == new else {
+                lingering.append(oldDevice)
+                return false
+            }
+        }
+        retiredCaptureXruns.add(oldDevice.xrunsRecovered, ordering: .relaxed)
+        oldDevice.close()
+        return true
+    }
+
+    /// Capture devices `useCapture` could not close yet; closed when the engine stops.
+    private var lingering: [any AudioDevice] = []
+
     /// Whether the devices pace the thread (a sound card); otherwise it paces itself.
     public var pacedByDevice: Bool { capture.pacesInRealTime || playback.pacesInRealTime }
 
@@ -161,12 +215,17 @@ public final class AudioEngine: @unchecked Sendable {
         running.store(false, ordering: .releasing)
         thread?.join()
         thread = nil
+        for device in lingering { device.close() }
+        lingering.removeAll()
     }
 
     /// One period of work: capture a frame, play a frame. The thread's loop calls this; tests
     /// call it directly to step the engine without a thread.
     public func runPeriod() {
         var gotFrame = false
+        let captureBox = captureSlot.load(ordering: .acquiring)
+        let capture = Unmanaged<DeviceBox>.fromOpaque(captureBox).takeUnretainedValue().device
+        defer { captureInUse.store(captureBox, ordering: .releasing) }
         do {
             if try capture.read(into: captureFrame) == frameSamples {
                 gotFrame = true

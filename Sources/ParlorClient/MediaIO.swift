@@ -18,14 +18,19 @@ public struct MediaIO {
     public var decode: Bool
     /// Every verified frame as received, before decoding (per-speaker Ogg Opus files).
     public var receivedFrames: (any ReceivedFrameSink)?
+    /// The engine's microphone, opened only while this member is on stage; nil: the engine's
+    /// capture device is whatever its owner gave it, for the whole stay.
+    public var microphone: Microphone?
 
     public init(engine: AudioEngine? = nil, source: (any FrameSource)? = nil, mixSinks: [any FrameSink] = [],
-                perSpeakerDirectory: String? = nil, decode: Bool = true, receivedFrames: (any ReceivedFrameSink)? = nil) {
+                perSpeakerDirectory: String? = nil, decode: Bool = true, receivedFrames: (any ReceivedFrameSink)? = nil,
+                microphone: Microphone? = nil) {
         self.engine = engine
         self.receivedFrames = receivedFrames
         self.source = source
         self.mixSinks = mixSinks
         self.perSpeakerDirectory = perSpeakerDirectory
         self.decode = decode
+        self.microphone = microphone
     }
 }

@@ -46,6 +46,8 @@ public final class RoomClient: @unchecked Sendable {
     /// The audio thread the loop runs on, and whether this client made it (and so starts and
     /// stops it).
     private let engine: AudioEngine
+    /// Opened while this member is on stage (see `MediaIO.microphone`).
+    private let microphone: Microphone?
     private let ownsEngine: Bool
     private var timer: DispatchSourceTimer?
     private let configuration: Configuration
@@ -76,6 +78,7 @@ public final class RoomClient: @unchecked Sendable {
             decode: media.decode, receivedFrames: media.receivedFrames, adaptiveFEC: configuration.adaptiveFEC),
             suite: identity.link.suite, signingKey: identity.memberKey)
         let samples = configuration.settings.frameSamples
+        microphone = media.microphone
         ownsEngine = media.engine == nil
         engine = media.engine ?? AudioEngine(capture: NullAudioDevice(direction: .capture),
                                              playback: NullAudioDevice(direction: .playback), frameSamples: samples)
@@ -247,6 +250,9 @@ public final class RoomClient: @unchecked Sendable {
 
     private func configureMedia() {
         let me = session.me
+        // Between a reconnection and the roster that follows, `me` is unknown: the microphone
+        // stays as it was.
+        if let me { microphone?.setOnStage(exit == nil && me.isOnStage) }
         var sending: MediaPipeline.Sending?
         if let me, me.isOnStage, !me.muted, !session.selfMuted, let epoch = session.epochs.current {
             sending = MediaPipeline.Sending(keyID: SFrameContext.keyID(epoch: epoch, senderSlot: me.slot), slot: me.slot)
@@ -272,6 +278,7 @@ public final class RoomClient: @unchecked Sendable {
         link = nil
         // The media loop stops, its files are finalised, and the client is finished.
         if running.exchange(false, ordering: .acquiringAndReleasing) { stopMedia() }
+        microphone?.setOnStage(false)
         pipeline.close()
         finished.signal()
     }
