@@ -71,8 +71,16 @@ public enum TerminalFaces {
         }
         let room = try TerminalRoom(options: options)
         let terminal = room.takeTerminal()
-        let start = Hallway(keymap: room.keymap, saved: SavedRoomStore.standard().load(), listed: listed, directoryRelay: server)
-        let hallway = TerminalRunner<Hallway>().run(start, on: terminal) { _ in }
+        let store = SavedRoomStore.standard()
+        let saved = store.load()
+        let start = Hallway(keymap: room.keymap, saved: saved, listed: listed, directoryRelay: server)
+        let runner = TerminalRunner<Hallway>()
+        RelayProbes.start(saved) { runner.post($0) }
+        let hallway = runner.run(start, on: terminal) { effect in
+            switch effect {
+            case .forget(let forgotten): try? store.forget(link: forgotten.link)
+            }
+        }
         do {
             switch hallway.choice {
             case nil:

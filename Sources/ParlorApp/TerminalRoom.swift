@@ -17,6 +17,7 @@ final class TerminalRoom: Sendable {
     let options: TerminalFaces.Options
     let theme: Theme
     let keymap: Keymap
+    let faceSettings: FaceSettings
     let events: EventWriter?
 
     init(options: TerminalFaces.Options) throws {
@@ -28,6 +29,7 @@ final class TerminalRoom: Sendable {
         }
         theme = try ThemeLibrary.standard().load(options.theme)
         keymap = try Keymap.load()
+        faceSettings = try FaceSettings.load()
         events = try options.events.map { try EventWriter(target: $0) }
         self.options = options
     }
@@ -59,10 +61,12 @@ final class TerminalRoom: Sendable {
         if let warning = engine.realtimeWarning { runner.post(.notice(warning)) }
 
         let feed = RoomFeed(runner: runner)
+        let visit = VisitErrors()
         let client: RoomClient
         do {
             client = try RoomClient(identity: identity, media: MediaIO(engine: engine)) { [events] event in
                 events?.write(event)
+                visit.observe(event)
                 feed.forward(event)
                 if case .joined = event { whenJoined?() }
             }
@@ -75,10 +79,13 @@ final class TerminalRoom: Sendable {
         client.start()
 
         let terminal = terminal ?? takeTerminal()
-        let final = runner.run(RoomScreen(keymap: keymap, links: links), on: terminal) { effect in
+        var screen = RoomScreen(keymap: keymap, links: links)
+        screen.bell = faceSettings.bell
+        let final = runner.run(screen, on: terminal) { effect in
             switch effect {
             case .perform(let command): client.perform(command)
             case let .setVolume(member, gain): client.setVolume(gain, for: member)
+            case .terminal(let request): terminal.send(request)
             }
         }
         terminal.stop()
@@ -89,6 +96,8 @@ final class TerminalRoom: Sendable {
         let exit = client.wait()
         if final.hasJoined, !identity.isHost {
             try? SavedRoomStore.standard().remember(SavedRoom(title: final.room.title ?? Hallway.defaultTitle, link: identity.link.text))
+        } else if !identity.isHost {
+            try? SavedRoomStore.standard().record(SavedRoomMark.after(joined: false, errorCodes: visit.all, exit: exit), link: identity.link.text)
         }
         if case .failed(let why) = exit { FileHandle.standardError.write(Data("parlor: \(why)\n".utf8)) }
         return .success(exit.exitCode)

@@ -45,7 +45,15 @@ public struct HostedRoom: Sendable {
         }
         room.charter = try RoomCharter(roomID: keys.roomID, version: charter.version + 1,
                                        linkKeys: [room.listenLink.admission.linkKey.publicKey, room.speakLink.admission.linkKey.publicKey],
-                                       host: hostKey)
+                                       chatPolicy: charter.chatPolicy, host: hostKey)
+        return room
+    }
+
+    /// The room with `policy` for its chat: the same links, a charter one version on.
+    public func with(chatPolicy policy: ChatPolicy) throws -> HostedRoom {
+        var room = self
+        room.charter = try RoomCharter(roomID: keys.roomID, version: charter.version + 1, linkKeys: charter.linkKeys,
+                                       chatPolicy: policy, host: hostKey)
         return room
     }
 

@@ -16,10 +16,13 @@ public struct MediaIO {
     public var perSpeakerDirectory: String?
     /// False: media is received and counted but not decoded (events only).
     public var decode: Bool
+    /// Every verified frame as received, before decoding (per-speaker Ogg Opus files).
+    public var receivedFrames: (any ReceivedFrameSink)?
 
     public init(engine: AudioEngine? = nil, source: (any FrameSource)? = nil, mixSinks: [any FrameSink] = [],
-                perSpeakerDirectory: String? = nil, decode: Bool = true) {
+                perSpeakerDirectory: String? = nil, decode: Bool = true, receivedFrames: (any ReceivedFrameSink)? = nil) {
         self.engine = engine
+        self.receivedFrames = receivedFrames
         self.source = source
         self.mixSinks = mixSinks
         self.perSpeakerDirectory = perSpeakerDirectory

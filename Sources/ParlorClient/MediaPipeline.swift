@@ -39,6 +39,8 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
         var perSpeakerDirectory: String?
         /// False: packets are counted but not decoded (a listener that only follows events).
         var decode = true
+        /// Every verified frame as received, before decoding.
+        var receivedFrames: (any ReceivedFrameSink)?
         /// Let Opus FEC follow loss: the larger of what this client measures on what it hears
         /// and what its listeners report through the relay; false keeps the setting.
         var adaptiveFEC = true
@@ -269,6 +271,9 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
                 statistics.framesWithheld += 1
                 return
             }
+            if let tap = configuration.receivedFrames {
+                tap.received(speaker: member.id.text, keyID: header.keyID, counter: header.counter, opus: opus, arrival: arrival)
+            }
             guard configuration.decode else { return }
             if speakers[header.keyID] == nil {
                 guard let stream = try? SpeakerStream(settings: configuration.settings, jitter: configuration.jitter) else { return }
@@ -480,7 +485,10 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
 
     /// Stops the loop's work and finalises every file (what is queued for them is written).
     func close() {
-        lock.withLock { closed = true }
+        lock.withLock {
+            closed = true
+            configuration.receivedFrames?.close(at: MonotonicAudioClock().now())
+        }
         outputs?.close()
     }
 }

@@ -73,7 +73,7 @@ public final class RoomClient: @unchecked Sendable {
         pipeline = try MediaPipeline(configuration: MediaPipeline.Configuration(
             settings: configuration.settings, jitter: configuration.jitter, source: media.source,
             speaksCaptured: media.engine != nil, mixSinks: media.mixSinks, perSpeakerDirectory: media.perSpeakerDirectory,
-            decode: media.decode, adaptiveFEC: configuration.adaptiveFEC),
+            decode: media.decode, receivedFrames: media.receivedFrames, adaptiveFEC: configuration.adaptiveFEC),
             suite: identity.link.suite, signingKey: identity.memberKey)
         let samples = configuration.settings.frameSamples
         ownsEngine = media.engine == nil

@@ -6,4 +6,6 @@ public enum RoomCommand: Sendable, Equatable {
     case raiseHand, lowerHand, mute, unmute, acceptInvite, leave
     /// A moderator's action; `member` is its target (nil for an action on the room).
     case moderate(ModerationAction, member: MemberID?)
+    /// Chat and reactions (RoomSession+Chat.swift).
+    case chat(ChatCommand)
 }

@@ -45,6 +45,8 @@ public enum RoomEvent: Sendable, Equatable {
     /// The host replaced a link (after a ban): these are the links to hand out from now on.
     case linksChanged(listenLink: String, speakLink: String)
     case error(code: String, message: String)
+    /// Chat and reactions (RoomSession+Chat.swift).
+    case chat(ChatEvent)
 
     /// The event's name: `"event"` in its JSON line (docs/HEADLESS.md), and what tests look for.
     public var name: String {
@@ -72,6 +74,7 @@ public enum RoomEvent: Sendable, Equatable {
         case .audioUnverified: return "audio_unverified"
         case .linksChanged: return "links_changed"
         case .error: return "error"
+        case .chat(let event): return event.name
         }
     }
 }

@@ -31,6 +31,8 @@ extension RoomSession {
             return moderate(action, member, now: now)
         case .leave:
             return leave()
+        case .chat(let chatCommand):
+            return performChat(chatCommand, now: now)
         }
     }
 
@@ -138,6 +140,7 @@ extension RoomSession {
     /// face is told and `accept_invite` accepts it. On the host, a moderator's ban notice
     /// replaces the banned member's link.
     mutating func blobDelivered(_ delivery: BlobDelivery, now: UInt64) -> [Effect] {
+        if let chatEffects = chatBlobDelivered(delivery, now: now) { return chatEffects }
         if identity.isHost, let sealed = try? MetadataBox.open(delivery.blob, kind: .banNotice, metadataKey: identity.keys.metadataKey) {
             return banNoticeReceived(sealed, now: now)
         }

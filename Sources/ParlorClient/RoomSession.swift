@@ -45,6 +45,8 @@ public struct RoomSession: Sendable {
     public internal(set) var refusals = 0
     /// A moderator's invitation not yet accepted.
     public internal(set) var invitation: Grant?
+    /// Chat messages seen and the sending budget (RoomSession+Chat.swift).
+    var chat = ChatState()
     private var hasJoinedBefore = false
     /// A newcomer whose profile has not arrived yet.
     private var unannounced: MemberID?
@@ -123,7 +125,7 @@ public struct RoomSession: Sendable {
         case .handUpdate(let h): return handUpdated(MemberID(key: h.memberKey), raised: h.raised)
         case .moderation(let m): return moderated(m)
         case .keyDelivery(let k): return keysDelivered(k, now: now)
-        case .charterUpdate(let c): return charterReceived(c.charter)
+        case .charterUpdate(let c): return charterWithChatReceived(c.charter)
         case .blobDelivery(let b): return blobDelivered(b, now: now)
         case .error(let e): return relayError(e)
         default: return []

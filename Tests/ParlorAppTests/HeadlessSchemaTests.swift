@@ -37,6 +37,13 @@ import ParlorProtocol
         #expect(object["event"] as? String == "hand_raised")
     }
 
+    @Test func aChatMessageIsOneJSONLineWithItsIDAndText() {
+        let line = ChatLine(id: String(repeating: "ab", count: 16), from: alice, text: "Hello, 世界 👋", sentMilliseconds: 7)
+        let json = RoomEvent.chat(.message(line)).jsonLine(timeMilliseconds: 5).text
+        #expect(json.hasPrefix("{\"event\":\"chat\",\"time\":5,\"id\":\"\(line.id)\"") && json.contains("\"text\":\"Hello, 世界 👋\""), "\(json)")
+        #expect(json.contains("\"sent\":7") && json.contains("\"name\":\"Alice"), "\(json)")
+    }
+
     @Test func everyEventHasItsDocumentedName() {
         let names = [
             RoomEvent.memberJoined(alice), .memberLeft(alice), .speakerAdded(alice), .speakerRemoved(alice),
@@ -56,7 +63,7 @@ import ParlorProtocol
         #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"mute\"}") == .mute)
         #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"lower_every_hand\"}") == .moderate(.lowerEveryHand, member: nil))
         #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"end_room\"}") == .moderate(.endRoom, member: nil))
-        #expect(RoomCommand.names.count == 6 + ModerationAction.allCases.count)
+        #expect(RoomCommand.names.count == 6 + ModerationAction.allCases.count + ChatCommand.names.count)
         #expect { try RoomCommand.parse(jsonLine: "raise_hand") } throws: { "\($0)".hasPrefix("not a JSON object") }
         #expect { try RoomCommand.parse(jsonLine: "{\"cmd\":\"x\"}") } throws: { "\($0)".hasPrefix("missing \"command\"") }
         #expect { try RoomCommand.parse(jsonLine: "{\"command\":\"dance\"}") } throws: { "\($0)".hasPrefix("unknown command \"dance\"") }

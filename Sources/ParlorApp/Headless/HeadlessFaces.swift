@@ -21,7 +21,8 @@ public enum HeadlessFaces {
     }
 
     /// `parlor listen`.
-    public static func listen(link text: String, name: String?, out: String?, perSpeaker: String?, events: String?,
+    public static func listen(link text: String, name: String?, out: String?, perSpeaker: String?,
+                              perSpeakerFormat: RecordingFormat = .opus, events: String?,
                               duration: Double?, noAudio: Bool) throws -> Int32 {
         let link = try parseLink(text)
         if noAudio, out != nil || perSpeaker != nil {
@@ -36,15 +37,20 @@ public enum HeadlessFaces {
         }
         var sinks: [any FrameSink] = []
         if let out {
+            let format = try RecordingFormat.of(mixFile: out)
             do {
-                sinks.append(try WAVFileSink(path: out))
+                sinks.append(try format.mixSink(path: out))
             } catch {
                 throw FaceError("--out \(out): cannot create the file (\(error))", status: .cannotCreate)
             }
         }
         let writer = try EventWriter(target: events)
         let client = try RoomClient(identity: try RoomIdentity(link: link, name: name),
-                                    media: MediaIO(mixSinks: sinks, perSpeakerDirectory: perSpeaker, decode: !noAudio)) { writer.write($0) }
+                                    media: MediaIO(mixSinks: sinks, perSpeakerDirectory: perSpeakerFormat == .wav ? perSpeaker : nil,
+                                                   decode: !noAudio,
+                                                   receivedFrames: perSpeakerFormat == .opus ? perSpeaker.map { PerSpeakerOpusSink(folder: $0) } : nil)) {
+            writer.write($0)
+        }
         return HeadlessRoom.run(client, events: writer, duration: duration)
     }
 

@@ -20,7 +20,7 @@ extension RoomCommand {
 
     /// Every command name, for error messages.
     public static var names: [String] {
-        ownCommands.map(\.name) + ModerationAction.allCases.map(\.rule.headlessName)
+        ownCommands.map(\.name) + ModerationAction.allCases.map(\.rule.headlessName) + ChatCommand.names
     }
 
     /// Parses one JSON line.
@@ -31,6 +31,7 @@ extension RoomCommand {
         guard let name = object["command"] as? String else {
             throw ParseError(message: "missing \"command\" (one of \(names.joined(separator: ", ")))")
         }
+        if let chat = try ChatCommand.parse(name: name, object: object) { return .chat(chat) }
         return try parse(name: name, member: object["member"])
     }
 

@@ -48,6 +48,8 @@ extension RoomEvent {
         case let .error(code, message):
             line.append("code", .string(code))
             line.append("message", .string(message))
+        case .chat(let event):
+            event.append(to: &line)
         }
         return line
     }

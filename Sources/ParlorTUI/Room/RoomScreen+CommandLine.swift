@@ -57,6 +57,7 @@ extension RoomScreen {
         guard !trimmed.isEmpty else { return [] }
         let name = String(trimmed.prefix { $0 != " " })
         let rest = String(trimmed.dropFirst(name.count)).trimmingCharacters(in: .whitespaces)
+        if let effects = runChatCommand(name.lowercased(), rest) { return effects }
         guard let command = SlashCommand(name: name.lowercased()) else {
             note("Unknown command /\(name); commands: \(SlashCommand.all.map(\.name).joined(separator: ", "))", isError: true)
             return []
@@ -98,7 +99,7 @@ extension RoomScreen {
             }
             return choose(action, on: me)
         case .links:
-            if links == nil { note("No invite link to show yet", isError: true) } else { overlay = .links }
+            if links == nil { note("No invite link to show yet", isError: true) } else { overlay = .links(selected: 0) }
         case .help: overlay = .help
         case .leave: return leave()
         case .volume: break

@@ -32,7 +32,7 @@ extension RoomScreen {
             screen.put("! " + notice, row: top, column: 1, group: "error", until: width - 1)
             top += 1
         }
-        let bottom = height - 3
+        let bottom = renderChat(on: &screen, top: top, bottom: height - 3)
         if width >= Self.wideLayoutWidth {
             renderWide(on: &screen, top: top, bottom: bottom)
         } else {
@@ -77,12 +77,14 @@ extension RoomScreen {
     }
 
     private func renderHints(on screen: inout Screen, row: Int) {
+        if renderDraft(on: &screen, row: row) { return }
         if case .commandLine(let text) = overlay {
             let end = screen.put("/" + text, row: row, column: 1, group: "command", until: screen.width - 2)
             screen.put("█", row: row, column: end, group: "command")
             return
         }
         var hints: [(Action, String)] = [(.hand, "hand"), (.mute, "mute"), (.act, "act"), (.invite, "invite"),
+                                         (.chat, chat.unread > 0 ? "chat (\(chat.unread) new)" : "chat"),
                                          (.command, "command"), (.help, "help"), (.quit, "leave")]
         if !room.isOnStage { hints.remove(at: 1) }
         var x = 1
@@ -172,6 +174,8 @@ extension RoomScreen {
             }
             if person.muted || (person.id == room.me && room.isMuted) { segments.append(.init(text: "  muted", group: "muted")) }
             if let gain = volumes[person.id], gain != 1 { segments.append(.init(text: "  vol \(volumePercent(person.id)) %", group: "dim")) }
+            let badge = reactionBadge(for: person.id)
+            if !badge.isEmpty { segments.append(.init(text: badge, group: "event")) }
             return PanelLine(segments, key: person.id.text)
         }
         return Panel(title: "Stage (\(room.stage.count))", lines: lines.isEmpty ? [PanelLine("Nobody on stage yet", group: "dim")] : lines)
@@ -194,7 +198,7 @@ extension RoomScreen {
             lines = named.map { PanelLine($0.displayName, group: "audience", key: $0.id.text) }
             if unnamed > 0 { lines.append(PanelLine("\(unnamed) \(unnamed == 1 ? "listener" : "listeners") not named", group: "dim")) }
             if audience.isEmpty { lines.append(PanelLine("Nobody in the audience yet", group: "dim")) }
-            return Panel(title: "Audience (\(audience.count))", lines: lines)
+            return Panel(title: "Audience (\(audience.count))" + audienceReactions, lines: lines)
         }
         if let me = room.myself, !me.isOnStage {
             var segments: [PanelLine.Segment] = [.init(text: me.displayName + " (you)", group: "audience")]
@@ -203,7 +207,7 @@ extension RoomScreen {
         }
         lines += audience.filter { $0.listed && $0.id != room.me }.map { PanelLine($0.displayName, group: "audience", key: $0.id.text) }
         lines.append(PanelLine("Only moderators see who else listens", group: "dim"))
-        return Panel(title: "Audience", lines: lines)
+        return Panel(title: "Audience" + audienceReactions, lines: lines)
     }
 
     private var logPanel: Panel {
@@ -216,20 +220,7 @@ extension RoomScreen {
         switch overlay {
         case .none, .commandLine: return
         case .help: renderHelp(on: &screen)
-        case .links:
-            var lines: [PanelLine] = []
-            if let links {
-                lines.append(PanelLine("Listen link (anyone with it can listen):", group: "title"))
-                lines += Self.wrap(links.listen, width: overlayWidth(screen) - 4).map { PanelLine($0, group: "help") }
-                if let speak = links.speak {
-                    lines.append(PanelLine(""))
-                    lines.append(PanelLine("Speak link (joins straight onto the stage):", group: "title"))
-                    lines += Self.wrap(speak, width: overlayWidth(screen) - 4).map { PanelLine($0, group: "help") }
-                }
-            }
-            lines.append(PanelLine(""))
-            lines.append(PanelLine("Any key closes", group: "dim"))
-            drawOverlay(Panel(title: "Invite links", lines: lines), on: &screen)
+        case .links(let selected): renderLinks(selected: selected, on: &screen)
         case let .menu(target, actions, index):
             var lines = actions.enumerated().map { i, action in
                 PanelLine(action.rule.label, group: i == index ? "selected" : "help")

@@ -18,6 +18,10 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
     static let volumeRange: ClosedRange<Float> = 0...2
 
     public let keymap: Keymap
+    /// Whether to ring the terminal bell for invitations and hands (config.toml's `bell`).
+    public var bell = true
+    /// The chat pane and reactions on show (RoomScreen+Chat.swift).
+    public internal(set) var chat = ChatPane()
     /// The room as the client last reported it.
     public private(set) var room: RoomSnapshot
     public private(set) var links: RoomLinks?
@@ -80,10 +84,12 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
     public mutating func update(key: Key) -> [Effect] {
         guard key != .resize else { return [] }
         switch overlay {
-        case .none: return act(on: key)
-        case .help, .links:
+        case .none: return chatDraftKey(key) ?? chatKey(key) ?? act(on: key)
+        case .help:
             overlay = nil
             return []
+        case .links(let selected):
+            return linksKey(key, selected: selected)
         case .ended:
             isFinished = true
             return []
@@ -114,12 +120,13 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
         case .down: moveSelection(by: 1)
         case .act: return actOnSelection()
         case .invite:
-            if links == nil { note("No invite link to show yet", isError: true) } else { overlay = .links }
+            if links == nil { note("No invite link to show yet", isError: true) } else { overlay = .links(selected: 0) }
         case .help: overlay = .help
         case .command: overlay = .commandLine("")
         case .quit: return leave()
         case .volumeUp: return changeVolume(by: Self.volumeStep)
         case .volumeDown: return changeVolume(by: -Self.volumeStep)
+        case .chat: startWriting()
         }
         return []
     }
@@ -233,8 +240,9 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
     public mutating func update(event: Event) -> [Effect] {
         switch event {
         case let .room(roomEvent, snapshot):
+            let before = room
             room = snapshot
-            return received(roomEvent)
+            return received(roomEvent) + notifications(for: roomEvent, before: before)
         case .quality(let q):
             quality = q
         case .notice(let text):
@@ -304,6 +312,7 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
             links = RoomLinks(listen: listen, speak: speak)
             note("New invite links (the old ones admit nobody now); \(keyNames(.invite)) shows them")
         case let .error(_, message): note(message, isError: true)
+        case .chat(let chatEvent): chatReceived(chatEvent)
         }
         return []
     }
@@ -324,6 +333,7 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
 
     public mutating func tick(milliseconds: Int) -> [Effect] {
         sinceLastEvent = min(sinceLastEvent + milliseconds, Self.freshEventMilliseconds)
+        chat.tick(milliseconds: milliseconds)
         return []
     }
 }
