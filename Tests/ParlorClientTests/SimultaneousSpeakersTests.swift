@@ -60,7 +60,9 @@ extension RoomEndToEndTests {
 
         let files = try FileManager.default.contentsOfDirectory(atPath: recordings)
         let mix = try WAVReader(path: recordings + "/" + RoomRecorder.mixFileName).samples
-        print("\(count) speakers: listener lost \(heardStatistics.lostFrames), stretched \(heardStatistics.stretchedFrames), files \(files.sorted())")
+        print("\(count) speakers: listener lost \(heardStatistics.lostFrames), stretched \(heardStatistics.stretchedFrames), "
+              + "\(heardStatistics.outputOverflows) frames dropped on their way to files, files \(files.sorted())")
+        #expect(heardStatistics.outputOverflows == 0, "the recordings lost frames to a writer that fell behind")
         var voices: [[Int16]] = []
         for (index, speaker) in speakers.enumerated() {
             let name = try #require(files.first { $0.contains(speaker.id.text) }, "no recording of voice \(index) in \(files)")
@@ -68,9 +70,13 @@ extension RoomEndToEndTests {
             let alone = dir.path("alone-\(index).wav")
             try opusAlone(speeches[index], settings: OpusSettings(), output: alone)
             let aloneScore = try SpeechScore.pesq(reference: speeches[index], degraded: alone)
-            let score = try SpeechScore.pesq(reference: speeches[index], degraded: path, maxLagSeconds: 4)
+            // The per-speaker files are on the mix's timeline, which starts when the listener
+            // joined: with four speakers joining and the room settling first, the voice starts
+            // more than 4 s in, so the alignment searches 12 s (4 s found a wrong lag: 1.1–2.6).
+            let score = try SpeechScore.pesq(reference: speeches[index], degraded: path, maxLagSeconds: 12)
             print(String(format: "%d speakers, voice %d: PESQ-WB %.3f (Opus alone %.3f)", count, index, score, aloneScore))
-            #expect(score >= aloneScore - 0.2, "voice \(index) scored \(score), Opus alone \(aloneScore)")
+            // Measured within 0.004 of Opus alone (the loop adds no loss on loopback).
+            #expect(score >= aloneScore - 0.1, "voice \(index) scored \(score), Opus alone \(aloneScore)")
             voices.append(try WAVReader(path: path).samples)
         }
         for (index, voice) in voices.enumerated() {
