@@ -14,8 +14,9 @@ DEB_DEMO := espeak-ng sox
 # privacy test, jq runs the README's script, procps gives pgrep (the demo test checks nothing is
 # left running), python3-pip brings the interop and quality tools, iproute2 and iptables make the
 # network namespaces and faults of the network-fault tests, opus-tools (opusinfo, opusdec) reads
-# the Ogg Opus recordings, nats-server is the NATS the cluster tests start their own of.
-DEB_TEST := tmux opus-tools espeak-ng sox alsa-utils curl tcpdump jq procps python3 python3-pip iproute2 iptables nats-server
+# the Ogg Opus recordings, strace shows which devices a listener opens, nats-server is the NATS the
+# cluster tests start their own of.
+DEB_TEST := tmux opus-tools espeak-ng sox alsa-utils curl tcpdump jq procps python3 python3-pip iproute2 iptables strace nats-server
 # PyPI packages the tests need: an independent Noise peer, PESQ and STOI.
 PY_TEST := noiseprotocol pesq pystoi
 

@@ -46,12 +46,16 @@ final class TerminalRoom: Sendable {
     func run(_ identity: RoomIdentity, links: RoomLinks?, on terminal: CursesScreen? = nil,
              whenJoined: (@Sendable () -> Void)? = nil) -> Result<Int32, Error> {
         let settings = OpusSettings()
-        let capture = AudioDevices.open(name: options.device, direction: .capture, frameSamples: settings.frameSamples)
+        // The microphone opens when this member goes on stage (`Microphone`); a listener never
+        // touches it.
         let playback = AudioDevices.open(name: options.device, direction: .playback, frameSamples: settings.frameSamples)
-        let engine = AudioEngine(capture: capture.device, playback: playback.device, frameSamples: settings.frameSamples)
+        let engine = AudioEngine(capture: NullAudioDevice(direction: .capture), playback: playback.device, frameSamples: settings.frameSamples)
         let runner = TerminalRunner<RoomScreen>()
-        for notice in Self.notices(capture: capture.fallbackReason, playback: playback.fallbackReason) {
-            runner.post(.notice(notice))
+        if let reason = playback.fallbackReason {
+            for notice in [Self.noSpeakers, reason] { runner.post(.notice(notice)) }
+        }
+        let microphone = Microphone(deviceName: options.device, engine: engine) { reason in
+            for notice in [Self.noMicrophone, reason] { runner.post(.notice(notice)) }
         }
         do {
             try engine.start()
@@ -64,8 +68,7 @@ final class TerminalRoom: Sendable {
         let visit = VisitErrors()
         let client: RoomClient
         do {
-            client = try RoomClient(identity: identity, media: MediaIO(source: CaptureRingSource(ring: engine.captured),
-                                                                     mixSinks: [PlaybackRingSink(ring: engine.toPlay)])) { [events] event in
+            client = try RoomClient(identity: identity, media: MediaIO(engine: engine, microphone: microphone)) { [events] event in
                 events?.write(event)
                 visit.observe(event)
                 feed.forward(event)
@@ -104,13 +107,8 @@ final class TerminalRoom: Sendable {
         return .success(exit.exitCode)
     }
 
-    /// What to tell the person about devices that could not be opened.
-    static func notices(capture: String?, playback: String?) -> [String] {
-        switch (capture, playback) {
-        case (nil, nil): return []
-        case (let reason?, _?): return ["No sound card: the room works, but you hear and say nothing", reason]
-        case (let reason?, nil): return ["No microphone: you can listen, but not speak", reason]
-        case (nil, let reason?): return ["No speakers: you can speak, but hear nothing", reason]
-        }
-    }
+    /// What to tell the person when the playback device could not be opened (the reason follows).
+    static let noSpeakers = "No speakers: you can speak, but hear nothing"
+    /// What to tell a member on stage whose capture device could not be opened.
+    static let noMicrophone = "No microphone: you are on stage, but the room hears nothing from you"
 }

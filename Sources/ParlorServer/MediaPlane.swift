@@ -137,8 +137,7 @@ struct MediaPlane {
             metrics.dropped(bytes.count > limits.maxDatagramBytes ? .oversize : .malformed)
             return
         }
-        let index = UInt32(bytes[4]) | UInt32(bytes[5]) << 8 | UInt32(bytes[6]) << 16 | UInt32(bytes[7]) << 24
-        guard let position = positionOfIndex[index] else {
+        guard let index = bytes.withUnsafeBytes({ MediaHeader.receiverIndex(of: $0) }), let position = positionOfIndex[index] else {
             metrics.dropped(.unknownReceiver)
             return
         }
