@@ -48,8 +48,8 @@ final class TerminalRoom: Sendable {
         let settings = OpusSettings()
         // The microphone opens when this member goes on stage (`Microphone`); a listener never
         // touches it.
-        let playback = AudioDevices.open(name: options.device, direction: .playback, frameSamples: settings.frameSamples)
-        let engine = AudioEngine(capture: NullAudioDevice(direction: .capture), playback: playback.device, frameSamples: settings.frameSamples)
+        let playback = AudioDevices.open(name: options.device, direction: .playback, frameSamples: settings.periodSamples)
+        let engine = AudioEngine(capture: NullAudioDevice(direction: .capture), playback: playback.device, frameSamples: settings.periodSamples)
         let runner = TerminalRunner<RoomScreen>()
         if let reason = playback.fallbackReason {
             for notice in [Self.noSpeakers, reason] { runner.post(.notice(notice)) }

@@ -22,8 +22,8 @@ public protocol AudioDevice: AnyObject {
 
 /// A real ALSA PCM: period = one frame, a buffer of `periods` frames, `snd_pcm_recover` on xruns.
 public final class ALSAAudioDevice: AudioDevice {
-    /// Periods in the device buffer: about 80 ms at 20 ms frames, enough to ride out scheduling
-    /// hiccups without adding much latency.
+    /// Periods in the device buffer: 40 ms at Parlor's 10 ms periods (`OpusSettings.periodSamples`),
+    /// enough to ride out scheduling hiccups of a real-time thread without adding much latency.
     public static let defaultPeriods = 4
 
     public let pcm: ALSAPCM

@@ -204,6 +204,24 @@ public final class JitterBuffer {
     /// Packets waiting to be played.
     public var bufferedPackets: Int { buffered }
 
+    /// Whether a stream is playing: false before its first frame is due and after it ended.
+    public var isPlaying: Bool { started }
+
+    /// Whether a caller playing out in periods shorter than a frame may start the next frame at
+    /// `now`, before the current one has played out (`MediaPipeline`): in a pause (as for
+    /// whole-frame shrinking: `pauseTicks` quiet, `quietShrinkSpacing` since the last shrink, the
+    /// delay learned), with the next frame here and due, `margin` or more above the target if
+    /// played now. Whole-frame shrinking leaves a stream anywhere up to a frame above its target;
+    /// this takes it to within a period and the margin. A yes counts as a shrink.
+    public func mayStartEarly(now: Int64, margin: Int64) -> Bool {
+        guard started, offsetCount >= configuration.warmUpPackets, quietRun >= configuration.pauseTicks,
+              ticksSinceShrink >= configuration.quietShrinkSpacing, holds(playing),
+              playoutDelay(of: playing, now: now) >= target + margin else { return false }
+        ticksSinceShrink = 0
+        counters.shrunk += 1
+        return true
+    }
+
     /// Adds a packet that arrived at `arrival` (ns). Every arrival, even a late one, teaches the
     /// delay estimate; the packet is kept unless it is returned as a `Rejection`.
     public func insert(sequence: UInt64, payload: UnsafeBufferPointer<UInt8>, arrival: Int64) -> Rejection? {

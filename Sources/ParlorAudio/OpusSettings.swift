@@ -32,6 +32,17 @@ public struct OpusSettings: Sendable, Equatable {
     /// Samples in one frame: 960 at 20 ms, 480 at 10 ms.
     public var frameSamples: Int { Int(OpusSettings.sampleRate) / 1000 * frameMilliseconds }
 
+    /// The longest period a sound device and the media loop run at for these frames: 10 ms, or
+    /// the frame when it is shorter. Half a 20 ms frame, so that a listener starts each speaker's
+    /// frame within 10 ms of its being due rather than within a frame (`MediaPipeline.period`).
+    public static let periodMilliseconds = 10
+
+    /// `periodMilliseconds` (or a shorter frame) in samples; it divides `frameSamples`.
+    public var periodSamples: Int {
+        guard frameMilliseconds > Self.periodMilliseconds, frameMilliseconds % Self.periodMilliseconds == 0 else { return frameSamples }
+        return Int(OpusSettings.sampleRate) / 1000 * Self.periodMilliseconds
+    }
+
     /// The loss `OpusEncoder.adapt(toMeasuredLoss:)` plans FEC for once any is measured, however much.
     ///
     /// libopus pays for FEC out of the same constant bit rate, and the loss it is told to expect

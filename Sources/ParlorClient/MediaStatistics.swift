@@ -19,6 +19,9 @@ public struct MediaStatistics: Sendable, Equatable {
     /// Times a speaker was reported for 5 s of frames without a verified batch.
     public var unverifiedReports = 0
     public var sendErrors = 0
+    /// Periods the loop played as silence because their length does not divide an Opus frame
+    /// (an engine set up for another frame size).
+    public var misshapenPeriods = 0
     /// Frames not sent because the TCP fallback was backed up (a partition): late audio is
     /// dropped, not queued. Counted by the media loop as the uplink refuses them.
     public var droppedBehindTCP = 0

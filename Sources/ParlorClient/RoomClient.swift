@@ -77,11 +77,10 @@ public final class RoomClient: @unchecked Sendable {
             speaksCaptured: media.engine != nil, mixSinks: media.mixSinks, perSpeakerDirectory: media.perSpeakerDirectory,
             decode: media.decode, receivedFrames: media.receivedFrames, adaptiveFEC: configuration.adaptiveFEC),
             suite: identity.link.suite, signingKey: identity.memberKey)
-        let samples = configuration.settings.frameSamples
         microphone = media.microphone
         ownsEngine = media.engine == nil
-        engine = media.engine ?? AudioEngine(capture: NullAudioDevice(direction: .capture),
-                                             playback: NullAudioDevice(direction: .playback), frameSamples: samples)
+        engine = media.engine ?? AudioEngine(capture: NullAudioDevice(direction: .capture), playback: NullAudioDevice(direction: .playback),
+                                             frameSamples: configuration.settings.periodSamples)
         pipeline.speaking = { [weak self] member, talking in
             guard let self else { return }
             queue.async { self.speakingChanged(member, talking) }

@@ -14,7 +14,7 @@ struct SFrameKeyring {
     }
 
     /// What a key was derived from.
-    private struct Source: Equatable {
+    fileprivate struct Source: Equatable {
         let sender: Sender
         let secret: [UInt8]
     }
@@ -26,29 +26,44 @@ struct SFrameKeyring {
         context = try SFrameContext(suite: suite)
     }
 
-    mutating func update(epochs: EpochKeys, senders: [Sender]) {
-        update(secrets: epochs.secrets, senders: senders)
+    /// The keys an `update` would install, derived (HKDF, no state touched): `prepare` runs
+    /// outside the media loop's lock, `install` inside it does no cryptography.
+    struct Prepared {
+        fileprivate let wanted: [UInt64: (source: Source, key: SFrameKey)]
+        fileprivate let epochs: Set<UInt64>
     }
 
-    /// The same with the epoch secrets by epoch.
-    mutating func update(secrets: [UInt64: [UInt8]], senders: [Sender]) {
-        var wanted: [UInt64: Source] = [:]
+    /// Derives the key of every (epoch, sender) pair; a pair whose key cannot be derived (a
+    /// malformed secret or box key) is left out.
+    static func prepare(secrets: [UInt64: [UInt8]], senders: [Sender], suite: SFrameSuite) -> Prepared {
+        var wanted: [UInt64: (source: Source, key: SFrameKey)] = [:]
         for (epoch, secret) in secrets {
             for sender in senders {
-                wanted[SFrameContext.keyID(epoch: epoch, senderSlot: sender.slot)] = Source(sender: sender, secret: secret)
+                let keyID = SFrameContext.keyID(epoch: epoch, senderSlot: sender.slot)
+                guard let base = try? RoomKeys.senderKey(epochSecret: secret, senderSlot: sender.slot, boxKey: sender.boxKey),
+                      let key = try? SFrameKey(baseKey: base, keyID: keyID, suite: suite) else { continue }
+                wanted[keyID] = (Source(sender: sender, secret: secret), key)
             }
         }
-        for (keyID, source) in installed where wanted[keyID] != source {
+        return Prepared(wanted: wanted, epochs: Set(secrets.keys))
+    }
+
+    /// Installs what is new in `prepared` and removes what is gone (see the type's note).
+    mutating func install(_ prepared: Prepared) {
+        for (keyID, source) in installed where prepared.wanted[keyID]?.source != source {
             context.removeKey(keyID: keyID)
             installed[keyID] = nil
         }
-        context.forgetEpochs(keeping: Set(secrets.keys))
-        for (keyID, source) in wanted where installed[keyID] == nil {
-            guard let base = try? RoomKeys.senderKey(epochSecret: source.secret, senderSlot: source.sender.slot,
-                                                     boxKey: source.sender.boxKey),
-                  (try? context.setKey(base, keyID: keyID)) != nil else { continue }
-            installed[keyID] = source
+        context.forgetEpochs(keeping: prepared.epochs)
+        for (keyID, wanted) in prepared.wanted where installed[keyID] == nil {
+            context.setKey(wanted.key, keyID: keyID)
+            installed[keyID] = wanted.source
         }
+    }
+
+    /// `prepare` and `install` in one step.
+    mutating func update(secrets: [UInt64: [UInt8]], senders: [Sender]) {
+        install(Self.prepare(secrets: secrets, senders: senders, suite: context.suite))
     }
 
     /// The counter the next frame sent under `keyID` will carry.

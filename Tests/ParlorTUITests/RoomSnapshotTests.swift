@@ -20,6 +20,15 @@ import Testing
         #expect(screen.text == view.expected, "\(view.name), got:\n\(screen.text)")
     }
 
+    /// Audio lost on this machine (xruns, a stalled loop, a disk behind) shows in the status line,
+    /// and nothing shows while there is none.
+    @Test func theStatusLineCountsAudioGlitches() {
+        var screen = RoomFixture.hostScreen()
+        #expect(!screen.render(width: 100, height: 24).text.contains("glitches"))
+        _ = screen.update(event: .quality(LinkQuality(roundTripMilliseconds: 23.4, udp: true, audioGlitches: 3)))
+        #expect(screen.render(width: 100, height: 24).text.contains("audio glitches 3"))
+    }
+
     static let hostAt80x24 = #"""
  Parlor · Friday tea 🫖 — Zürich            LIVE   E2E 01234 56789 00042 99999
 ┌─ Stage (5) ──────────────────────────────────────────────────────────────────┐

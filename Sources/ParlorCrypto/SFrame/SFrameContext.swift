@@ -63,7 +63,13 @@ public struct SFrameContext: Sendable {
     /// Installs the base key for `keyID`, replacing any other one. Counters start at 0 for a key
     /// never used, and resume for a key used before (see the type's note).
     public mutating func setKey(_ baseKey: [UInt8], keyID: UInt64) throws(CryptoError) {
-        let key = try SFrameKey(baseKey: baseKey, keyID: keyID, suite: suite)
+        setKey(try SFrameKey(baseKey: baseKey, keyID: keyID, suite: suite), keyID: keyID)
+    }
+
+    /// The same with the key already derived (`SFrameKey(baseKey:keyID:suite:)` for this
+    /// context's suite): installing it does no cryptography, so a caller can derive outside a
+    /// lock the media loop waits on.
+    public mutating func setKey(_ key: SFrameKey, keyID: UInt64) {
         if keys[keyID] == key { return }
         removeKey(keyID: keyID)
         keys[keyID] = key

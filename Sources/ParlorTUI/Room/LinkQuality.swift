@@ -15,21 +15,27 @@ public struct LinkQuality: Sendable, Equatable {
     public var levels: [MemberID: Float]
     /// This client's microphone level in dBFS (`LevelMeter.floor` for silence).
     public var microphone: Float
+    /// Times audio was lost on this machine rather than on the network, since joining: the sound
+    /// card's xruns, the audio thread's late wake-ups, payloads dropped because the media loop had
+    /// stalled, frames dropped because a recording's disk had (`MediaStatistics`).
+    public var audioGlitches: Int
 
     public init(roundTripMilliseconds: Double? = nil, lossPercent: Double = 0, jitterMilliseconds: Double = 0, udp: Bool = false,
-                levels: [MemberID: Float] = [:], microphone: Float = LevelMeter.floor) {
+                levels: [MemberID: Float] = [:], microphone: Float = LevelMeter.floor, audioGlitches: Int = 0) {
         self.roundTripMilliseconds = roundTripMilliseconds
         self.lossPercent = lossPercent
         self.jitterMilliseconds = jitterMilliseconds
         self.udp = udp
         self.levels = levels
         self.microphone = microphone
+        self.audioGlitches = audioGlitches
     }
 
     /// The figures from a room client's statistics and the microphone meter; `lossPercent` comes
     /// from a `LossWindow` fed with the same statistics.
     public init(media: MediaStatistics, lossPercent: Double, roundTripMilliseconds: Double?, udp: Bool, microphone: Float) {
         self.init(roundTripMilliseconds: roundTripMilliseconds, lossPercent: lossPercent,
-                  jitterMilliseconds: media.jitterDelayMilliseconds, udp: udp, levels: media.levels, microphone: microphone)
+                  jitterMilliseconds: media.jitterDelayMilliseconds, udp: udp, levels: media.levels, microphone: microphone,
+                  audioGlitches: media.audioXruns + media.audioLateWakeups + media.inboxOverflows + media.outputOverflows)
     }
 }
