@@ -5,7 +5,7 @@
 # fuzz (FUZZ_SECONDS=N per decoder).
 
 # Debian packages Parlor needs to build and run.
-DEB_RUNTIME := libasound2-dev libopus-dev libsodium-dev libncursesw5-dev pkg-config
+DEB_RUNTIME := libasound2-dev libopus-dev libsodium-dev libncursesw5-dev libspeexdsp-dev pkg-config
 # Debian packages the demo adds: espeak-ng and sox make the demo speaker's speech.
 DEB_DEMO := espeak-ng sox
 # Debian packages the tests need: tmux drives the TUI, espeak-ng and sox make speech,

@@ -15,18 +15,20 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
-        // The four C libraries, each behind a shim header (see the shims for what each adds).
+        // The C libraries, each behind a shim header (see the shims for what each adds).
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        // Speex's echo canceller and preprocessor (noise suppression, gain, dereverberation), Mumble's choice.
+        .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
 
         // Pure logic: no sockets, no devices, no terminal.
         .target(name: "ParlorCrypto", dependencies: ["CSodium"]),
         .target(name: "ParlorProtocol", dependencies: ["ParlorCrypto"]),
 
         // The edges.
-        .target(name: "ParlorAudio", dependencies: ["CALSA", "COpus"]),
+        .target(name: "ParlorAudio", dependencies: ["CALSA", "COpus", "CSpeexDSP"]),
 
         // Batched UDP I/O (sendmmsg for the relay's fan-out, recvmmsg with arrival times for its benchmark).
         .target(name: "CDatagramBatch"),
