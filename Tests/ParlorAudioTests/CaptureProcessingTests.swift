@@ -77,7 +77,7 @@ import Testing
         captured = Array(captured.prefix(max(captured.count, lead + near.count)))
         if captured.count < lead + near.count { captured += [Float](repeating: 0, count: lead + near.count - captured.count) }
         for (i, s) in near.enumerated() { captured[lead + i] += Float(s) }
-        let out = Self.process(captured: captured, played: far)
+        let out = Self.process(captured: captured, played: far, settings: .init(noiseSuppression: ProcessInfo.processInfo.environment["XN"] != nil, automaticGain: ProcessInfo.processInfo.environment["XG"] != nil))
         let end = min(out.count, lead + near.count)
         let score = try Self.score(reference: Array(near.prefix(end - lead)), degraded: Array(out[lead..<end]), in: dir, name: "double-talk")
         let unprocessed = try Self.score(reference: Array(near.prefix(end - lead)),

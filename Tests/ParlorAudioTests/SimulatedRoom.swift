@@ -1,3 +1,4 @@
+import Foundation
 /// What a loudspeaker's sound does on its way back into the microphone of the same laptop: a
 /// direct path after `delayMilliseconds` at `gainDecibels`, then reflections whose level decays
 /// by 60 dB over `reverberationMilliseconds` (RT60), up to `tailMilliseconds` after the direct
@@ -20,7 +21,7 @@ struct SimulatedRoom {
         for _ in 0..<reflections {
             let after = 1 + Int(unit() * Float(tail - 1))
             let decay = Float.pow10(-3 * Float(after) / (Float(sampleRate) * reverberationMilliseconds / 1_000))
-            taps.append((delay + after, direct * 0.35 * decay * (unit() < 0.5 ? -1 : 1)))
+            taps.append((delay + after, direct * Float(Double(ProcessInfo.processInfo.environment["XR"] ?? "0.35")!) * decay * (unit() < 0.5 ? -1 : 1)))
         }
         self.taps = taps
     }
