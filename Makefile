@@ -5,15 +5,18 @@
 # fuzz (FUZZ_SECONDS=N per decoder).
 
 # Debian packages Parlor needs to build and run.
-DEB_RUNTIME := libasound2-dev libopus-dev libsodium-dev libncursesw5-dev libspeexdsp-dev pkg-config
+# libnats-dev is the NATS C client a relay joins a cluster with (`parlor serve --cluster`).
+DEB_RUNTIME := libasound2-dev libopus-dev libopusenc-dev libogg-dev libsodium-dev libncursesw5-dev libnats-dev libspeexdsp-dev pkg-config
 # Debian packages the demo adds: espeak-ng and sox make the demo speaker's speech.
 DEB_DEMO := espeak-ng sox
 # Debian packages the tests need: tmux drives the TUI, espeak-ng and sox make speech,
 # alsa-utils gives aplay/arecord, curl reads the metrics endpoint, tcpdump captures a room for the
 # privacy test, jq runs the README's script, procps gives pgrep (the demo test checks nothing is
 # left running), python3-pip brings the interop and quality tools, iproute2 and iptables make the
-# network namespaces and faults of the network-fault tests.
-DEB_TEST := tmux espeak-ng sox alsa-utils curl tcpdump jq procps python3 python3-pip iproute2 iptables
+# network namespaces and faults of the network-fault tests, opus-tools (opusinfo, opusdec) reads
+# the Ogg Opus recordings, strace shows which devices a listener opens, nats-server is the NATS the
+# cluster tests start their own of.
+DEB_TEST := tmux opus-tools espeak-ng sox alsa-utils curl tcpdump jq procps python3 python3-pip iproute2 iptables strace nats-server
 # PyPI packages the tests need: an independent Noise peer, PESQ and STOI.
 PY_TEST := noiseprotocol pesq pystoi
 

@@ -22,13 +22,17 @@ let package = Package(
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         // Speex's echo canceller and preprocessor (noise suppression, gain, dereverberation), Mumble's choice.
         .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
+        // Ogg Opus recordings: libopusenc for the mix, libogg for frames kept as received.
+        .systemLibrary(name: "COggOpus", pkgConfig: "libopusenc", providers: [.apt(["libopusenc-dev", "libogg-dev"])]),
+        // The NATS C client, for relays that share rooms over a NATS cluster.
+        .systemLibrary(name: "CNATS", pkgConfig: "libnats", providers: [.apt(["libnats-dev"])]),
 
         // Pure logic: no sockets, no devices, no terminal.
         .target(name: "ParlorCrypto", dependencies: ["CSodium"]),
         .target(name: "ParlorProtocol", dependencies: ["ParlorCrypto"]),
 
         // The edges.
-        .target(name: "ParlorAudio", dependencies: ["CALSA", "COpus", "CSpeexDSP"]),
+        .target(name: "ParlorAudio", dependencies: ["CALSA", "COpus", "COggOpus", "CSpeexDSP"]),
 
         // Batched UDP I/O (sendmmsg for the relay's fan-out, recvmmsg with arrival times for its benchmark).
         .target(name: "CDatagramBatch"),
@@ -37,7 +41,7 @@ let package = Package(
 
         // The blind relay: SwiftNIO, one process, no database.
         .target(name: "ParlorServer", dependencies: [
-            "ParlorProtocol", "ParlorCrypto", "CDatagramBatch", "CMemory",
+            "ParlorProtocol", "ParlorCrypto", "CDatagramBatch", "CMemory", "CNATS",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
@@ -47,7 +51,7 @@ let package = Package(
 
         // The terminal face: model–update–view over the room client's events; ncurses only draws.
         .target(name: "ParlorTUI", dependencies: [
-            "CNCurses", "ParlorClient", "ParlorCrypto", .product(name: "TOMLKit", package: "TOMLKit"),
+            "CNCurses", "ParlorClient", "ParlorProtocol", "ParlorAudio", "ParlorCrypto", .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
 
         // Counts one thread's heap allocations for `parlor bench audio` (interposes malloc).

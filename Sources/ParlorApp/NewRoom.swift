@@ -14,7 +14,8 @@ struct NewRoom {
 
     static func make(server: String?, relayKey: String?, title: String, name: String?, listed: Bool) async throws -> NewRoom {
         let relay = try await RelayChoice.resolve(server: server, relayKey: relayKey)
-        let hosted = try HostedRoom(relay: relay.address, relayPublicKey: relay.publicKey, now: UInt64(Date().timeIntervalSince1970))
+        let hosted = try HostedRoom(relay: relay.address, otherRelays: relay.others, relayPublicKey: relay.publicKey,
+                                    now: UInt64(Date().timeIntervalSince1970))
         return NewRoom(relay: relay, hosted: hosted, identity: RoomIdentity(hosting: hosted, name: name, title: title, listed: listed),
                        created: .roomCreated(title: title, listenLink: hosted.listenLink.text, speakLink: hosted.speakLink.text,
                                              safetyCode: ""))

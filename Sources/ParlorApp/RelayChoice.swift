@@ -5,9 +5,12 @@ import ParlorServer
 
 /// The relay a host uses: the one given by `--server` (its key from `--relay-key`, or from this
 /// machine's relay key file when the relay runs here), or a relay started in this process on
-/// loopback — the default that needs nothing else.
+/// loopback — the default that needs nothing else. `--server A,B,…` names several nodes of one
+/// relay cluster: the host uses the first, and its links name them all.
 struct RelayChoice {
     let address: RelayAddress
+    /// The other nodes `--server` named.
+    var others: [RelayAddress] = []
     let publicKey: [UInt8]
     /// The in-process relay, when one was started.
     let embedded: RelayServer?
@@ -18,23 +21,27 @@ struct RelayChoice {
             return RelayChoice(address: RelayAddress(host: .ipv4("127.0.0.1"), port: UInt16(relay.address.port!)),
                                publicKey: relay.publicKey, embedded: relay)
         }
-        let address: RelayAddress
+        var addresses: [RelayAddress] = []
         do {
-            address = try RelayAddress(parsing: server)
+            for part in server.split(separator: ",", omittingEmptySubsequences: false) { addresses.append(try RelayAddress(parsing: String(part))) }
         } catch {
-            throw HeadlessError("--server \(server): \(error) (expected HOST:PORT, e.g. relay.example.org:7700)")
+            throw FaceError("--server \(server): \(error) (expected HOST:PORT[,HOST:PORT…], e.g. relay.example.org:7700)")
         }
+        guard addresses.count <= InviteLink.maximumRelays else {
+            throw FaceError("--server \(server): at most \(InviteLink.maximumRelays) relays")
+        }
+        let address = addresses[0], others = Array(addresses.dropFirst())
         if let relayKey {
             do {
-                return RelayChoice(address: address, publicKey: try RelayKeyText.decode(relayKey), embedded: nil)
+                return RelayChoice(address: address, others: others, publicKey: try RelayKeyText.decode(relayKey), embedded: nil)
             } catch {
-                throw HeadlessError("--relay-key: \(error) (copy the `relay key:` line that parlor serve printed)")
+                throw FaceError("--relay-key: \(error) (copy the `relay key:` line that parlor serve printed)")
             }
         }
         let file = RelayService.defaultKeyFile
         guard FileManager.default.fileExists(atPath: file), let (key, _) = try? RelayKeyFile.loadOrCreate(at: file) else {
-            throw HeadlessError("--server needs --relay-key KEY: the `relay key:` line that parlor serve printed")
+            throw FaceError("--server needs --relay-key KEY: the `relay key:` line that parlor serve printed")
         }
-        return RelayChoice(address: address, publicKey: key.publicKey, embedded: nil)
+        return RelayChoice(address: address, others: others, publicKey: key.publicKey, embedded: nil)
     }
 }

@@ -17,13 +17,20 @@ public enum RelayService {
         public var config: String?
         /// `info` or `debug` (`RelayLog.Level`).
         public var logLevel: String
+        /// NATS servers of the cluster to join, `nats://HOST:PORT[,…]` (docs/CLUSTER.md), or nil.
+        public var cluster: String?
+        /// This node's name in the cluster.
+        public var node: String?
 
-        public init(listen: String, keyFile: String?, metrics: String?, config: String?, logLevel: String = "info") {
+        public init(listen: String, keyFile: String?, metrics: String?, config: String?, logLevel: String = "info",
+                    cluster: String? = nil, node: String? = nil) {
             self.listen = listen
             self.keyFile = keyFile
             self.metrics = metrics
             self.config = config
             self.logLevel = logLevel
+            self.cluster = cluster
+            self.node = node
         }
     }
 
@@ -62,7 +69,17 @@ public enum RelayService {
 
         if level == .debug { output(RelayLog.debugWarning) }
         let log = RelayLog(level: level, write: output)
-        let relay = try await RelayServer.start(.init(host: listen.host, port: listen.port, key: key, limits: limits, log: log))
+        let metrics = RelayMetrics()
+        let cluster = try joinCluster(options, secret: key.privateKeyForStorage, metrics: metrics)
+        if let cluster { output("cluster: node \(cluster.node) joined \(options.cluster!)") }
+        let relay: RelayServer
+        do {
+            relay = try await RelayServer.start(.init(host: listen.host, port: listen.port, key: key, limits: limits, log: log,
+                                                      cluster: cluster), metrics: metrics)
+        } catch {
+            cluster?.stop()
+            throw error
+        }
         var metricsServer: MetricsServer?
         let metricsGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         if let metricsAddress {
@@ -78,8 +95,32 @@ public enum RelayService {
         output("relay stopping: telling clients, draining for up to \(limits.drainSeconds) s")
         await metricsServer?.stop()
         await relay.stop()
+        cluster?.leave()
         try? await metricsGroup.shutdownGracefully()
         output("relay stopped")
+    }
+
+    /// With `--cluster`, connects to the NATS servers as the node `--node` (which it needs);
+    /// without, nil. Every node of a cluster uses the same relay key file: the key is the one
+    /// links pin, and room names on NATS are keyed by it. Given three servers or more, the
+    /// cluster's key-value buckets keep three copies, so losing one server loses no lease.
+    static func joinCluster(_ options: Options, secret: [UInt8], metrics: RelayMetrics) throws -> RelayCluster? {
+        guard let servers = options.cluster else {
+            guard options.node == nil else { throw OptionError(description: "--node needs --cluster") }
+            return nil
+        }
+        let urls = servers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !urls.isEmpty, urls.allSatisfy({ $0.hasPrefix("nats://") && $0.count > "nats://".count }) else {
+            throw OptionError(description: "--cluster \(servers): expected nats://HOST:PORT[,nats://HOST:PORT…]")
+        }
+        guard let node = options.node, !node.isEmpty, node.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+            throw OptionError(description: "--cluster needs --node NAME (letters, digits, - and _), this node's name in the cluster")
+        }
+        do {
+            return try RelayCluster(servers: urls, node: node, secret: secret, replicas: min(3, urls.count), metrics: metrics)
+        } catch {
+            throw OptionError(description: "--cluster \(servers): cannot join the cluster: \(error)")
+        }
     }
 
     /// Parses `HOST:PORT` or `[IPv6]:PORT` for a socket to bind; port 0 picks a free one.
@@ -101,30 +142,25 @@ public enum RelayService {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
-    /// Returns once SIGTERM or SIGINT arrives (their default actions are turned off first).
+    /// Returns once SIGTERM or SIGINT arrives (`ProcessSignals`); a second one, while the relay
+    /// drains, is ignored as before.
     static func waitForTermination() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let once = SignalOnce(continuation)
-            for sig in [SIGTERM, SIGINT] {
-                signal(sig, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-                source.setEventHandler { once.fire() }
-                source.resume()
-                once.keep(source)
-            }
+            once.keep(ProcessSignals.subscribe { _, count in if count == 1 { once.fire() } })
         }
     }
 }
 
-/// Resumes a continuation on the first signal only, and keeps the signal sources alive.
+/// Resumes a continuation on the first signal only, and keeps the subscription alive.
 private final class SignalOnce: @unchecked Sendable {
     private let lock = NSLock()
     private var continuation: CheckedContinuation<Void, Never>?
-    private var sources: [any DispatchSourceSignal] = []
+    private var subscription: ProcessSignals.Subscription?
 
     init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
 
-    func keep(_ source: any DispatchSourceSignal) { lock.withLock { sources.append(source) } }
+    func keep(_ subscription: ProcessSignals.Subscription) { lock.withLock { self.subscription = subscription } }
 
     func fire() {
         let c = lock.withLock { () -> CheckedContinuation<Void, Never>? in

@@ -26,12 +26,32 @@ struct SavedRoomStore: Sendable {
 
     /// Puts `room` first (replacing an entry with the same link) and writes the file.
     func remember(_ room: SavedRoom) throws {
-        let rooms = [room] + load().filter { $0.link != room.link }
+        try save([room] + load().filter { $0.link != room.link })
+    }
+
+    /// Drops the room with `link`.
+    func forget(link: String) throws {
+        try save(load().filter { $0.link != link })
+    }
+
+    /// Applies what a visit by `link` found to the saved room with that link (a link not saved
+    /// stays unsaved: a failed visit adds nothing).
+    func record(_ verdict: SavedRoomMark.Verdict, link: String) throws {
+        let rooms = load()
+        guard rooms.contains(where: { $0.link == link }) else { return }
+        switch verdict {
+        case .unchanged: return
+        case .clear: try save(rooms.map { $0.link == link ? SavedRoom(title: $0.title, link: $0.link) : $0 })
+        case .mark(let mark): try save(rooms.map { $0.link == link ? SavedRoom(title: $0.title, link: $0.link, mark: mark) : $0 })
+        }
+    }
+
+    private func save(_ rooms: [SavedRoom]) throws {
         let folder = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let data = try JSONEncoder().encode(Array(rooms.prefix(Self.capacity)))
         guard FileManager.default.createFile(atPath: path, contents: data, attributes: [.posixPermissions: Self.fileMode]) else {
-            throw HeadlessError("cannot write \(path)")
+            throw FaceError("cannot write \(path)", status: .ioError)
         }
     }
 }

@@ -16,14 +16,19 @@ public enum TerminalFaces {
         public var name: String?
         /// Agree to be named in the audience (members); list the room in the relay's directory (host).
         public var listed = false
-        public var theme = ThemeLibrary.defaultThemeName
+        public var theme = Self.defaultTheme
         /// A file for the room's events as JSON lines (the screen owns stdout).
         public var events: String?
         /// The ALSA device to capture from and play to.
-        public var device = TerminalRoom.defaultDevice
+        public var device = Self.defaultDevice
         /// Host only: bring in `DemoGuests` speaking this WAV file (what `make demo` does).
         public var demoSpeech: String?
         public init() {}
+
+        /// The theme when none is named: the built-in one.
+        public static var defaultTheme: String { ThemeLibrary.defaultThemeName }
+        /// The device when none is named: ALSA's default.
+        public static var defaultDevice: String { TerminalRoom.defaultDevice }
     }
 
     /// `parlor host`: with no server, a relay starts in this process on loopback.
@@ -61,13 +66,21 @@ public enum TerminalFaces {
             do {
                 listed = try RelayDirectory.fetch(relay: relay.address, relayKey: relay.publicKey)
             } catch {
-                throw HeadlessError("--server \(server): cannot read the relay's public rooms: \(error)")
+                throw FaceError("--server \(server): cannot read the relay's public rooms: \(error)", status: .unavailable)
             }
         }
         let room = try TerminalRoom(options: options)
         let terminal = room.takeTerminal()
-        let start = Hallway(keymap: room.keymap, saved: SavedRoomStore.standard().load(), listed: listed, directoryRelay: server)
-        let hallway = TerminalRunner<Hallway>().run(start, on: terminal) { _ in }
+        let store = SavedRoomStore.standard()
+        let saved = store.load()
+        let start = Hallway(keymap: room.keymap, saved: saved, listed: listed, directoryRelay: server)
+        let runner = TerminalRunner<Hallway>()
+        RelayProbes.start(saved) { runner.post($0) }
+        let hallway = runner.run(start, on: terminal) { effect in
+            switch effect {
+            case .forget(let forgotten): try? store.forget(link: forgotten.link)
+            }
+        }
         do {
             switch hallway.choice {
             case nil:

@@ -17,17 +17,19 @@ final class TerminalRoom: Sendable {
     let options: TerminalFaces.Options
     let theme: Theme
     let keymap: Keymap
+    let faceSettings: FaceSettings
     let events: EventWriter?
 
     init(options: TerminalFaces.Options) throws {
         guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
-            throw HeadlessError("the room screen needs a terminal; for scripts use --headless, `parlor listen` or `parlor speak`")
+            throw FaceError("the room screen needs a terminal; for scripts use --headless, `parlor listen` or `parlor speak`")
         }
         if options.events == "-" || options.events == "" {
-            throw HeadlessError("--events needs a file: the screen uses stdout")
+            throw FaceError("--events needs a file: the screen uses stdout")
         }
         theme = try ThemeLibrary.standard().load(options.theme)
         keymap = try Keymap.load()
+        faceSettings = try FaceSettings.load()
         events = try options.events.map { try EventWriter(target: $0) }
         self.options = options
     }
@@ -44,12 +46,16 @@ final class TerminalRoom: Sendable {
     func run(_ identity: RoomIdentity, links: RoomLinks?, on terminal: CursesScreen? = nil,
              whenJoined: (@Sendable () -> Void)? = nil) -> Result<Int32, Error> {
         let settings = OpusSettings()
-        let capture = AudioDevices.open(name: options.device, direction: .capture, frameSamples: settings.frameSamples)
+        // The microphone opens when this member goes on stage (`Microphone`); a listener never
+        // touches it.
         let playback = AudioDevices.open(name: options.device, direction: .playback, frameSamples: settings.frameSamples)
-        let engine = AudioEngine(capture: capture.device, playback: playback.device, frameSamples: settings.frameSamples)
+        let engine = AudioEngine(capture: NullAudioDevice(direction: .capture), playback: playback.device, frameSamples: settings.frameSamples)
         let runner = TerminalRunner<RoomScreen>()
-        for notice in Self.notices(capture: capture.fallbackReason, playback: playback.fallbackReason) {
-            runner.post(.notice(notice))
+        if let reason = playback.fallbackReason {
+            for notice in [Self.noSpeakers, reason] { runner.post(.notice(notice)) }
+        }
+        let microphone = Microphone(deviceName: options.device, engine: engine) { reason in
+            for notice in [Self.noMicrophone, reason] { runner.post(.notice(notice)) }
         }
         do {
             try engine.start()
@@ -59,11 +65,12 @@ final class TerminalRoom: Sendable {
         if let warning = engine.realtimeWarning { runner.post(.notice(warning)) }
 
         let feed = RoomFeed(runner: runner)
+        let visit = VisitErrors()
         let client: RoomClient
         do {
-            client = try RoomClient(identity: identity, media: MediaIO(source: CaptureRingSource(ring: engine.captured),
-                                                                     mixSinks: [PlaybackRingSink(ring: engine.toPlay)])) { [events] event in
+            client = try RoomClient(identity: identity, media: MediaIO(engine: engine, microphone: microphone)) { [events] event in
                 events?.write(event)
+                visit.observe(event)
                 feed.forward(event)
                 if case .joined = event { whenJoined?() }
             }
@@ -72,14 +79,17 @@ final class TerminalRoom: Sendable {
             return .failure(error)
         }
         feed.start(client: client, engine: engine, intervalMilliseconds: Self.qualityIntervalMilliseconds)
-        let signals = SignalWatch { runner.post(.interrupted) }
+        let signals = ProcessSignals.subscribe { _, count in if count == 1 { runner.post(.interrupted) } else { ProcessSignals.endNow() } }
         client.start()
 
         let terminal = terminal ?? takeTerminal()
-        let final = runner.run(RoomScreen(keymap: keymap, links: links), on: terminal) { effect in
+        var screen = RoomScreen(keymap: keymap, links: links)
+        screen.bell = faceSettings.bell
+        let final = runner.run(screen, on: terminal) { effect in
             switch effect {
             case .perform(let command): client.perform(command)
             case let .setVolume(member, gain): client.setVolume(gain, for: member)
+            case .terminal(let request): terminal.send(request)
             }
         }
         terminal.stop()
@@ -90,18 +100,15 @@ final class TerminalRoom: Sendable {
         let exit = client.wait()
         if final.hasJoined, !identity.isHost {
             try? SavedRoomStore.standard().remember(SavedRoom(title: final.room.title ?? Hallway.defaultTitle, link: identity.link.text))
+        } else if !identity.isHost {
+            try? SavedRoomStore.standard().record(SavedRoomMark.after(joined: false, errorCodes: visit.all, exit: exit), link: identity.link.text)
         }
         if case .failed(let why) = exit { FileHandle.standardError.write(Data("parlor: \(why)\n".utf8)) }
         return .success(exit.exitCode)
     }
 
-    /// What to tell the person about devices that could not be opened.
-    static func notices(capture: String?, playback: String?) -> [String] {
-        switch (capture, playback) {
-        case (nil, nil): return []
-        case (let reason?, _?): return ["No sound card: the room works, but you hear and say nothing", reason]
-        case (let reason?, nil): return ["No microphone: you can listen, but not speak", reason]
-        case (nil, let reason?): return ["No speakers: you can speak, but hear nothing", reason]
-        }
-    }
+    /// What to tell the person when the playback device could not be opened (the reason follows).
+    static let noSpeakers = "No speakers: you can speak, but hear nothing"
+    /// What to tell a member on stage whose capture device could not be opened.
+    static let noMicrophone = "No microphone: you are on stage, but the room hears nothing from you"
 }

@@ -130,6 +130,14 @@ public final class ALSAPCM {
     }
 
     /// The stream's state as alsa-lib reports it.
+    /// Whether the PCM's reads and writes wait for the hardware: false for the `null` and `file`
+    /// plugins, which take and give frames at once (the audio thread then paces itself).
+    public var pacesInRealTime: Bool {
+        guard let handle else { return false }
+        let type = snd_pcm_type(handle)
+        return type != SND_PCM_TYPE_NULL && type != SND_PCM_TYPE_FILE
+    }
+
     public var state: State {
         guard let handle else { return .closed }
         switch snd_pcm_state(handle) {

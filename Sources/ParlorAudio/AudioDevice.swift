@@ -9,6 +9,9 @@ public protocol AudioDevice: AnyObject {
     var direction: ALSAPCM.Direction { get }
     /// How many xruns (underruns or overruns) were recovered from. Safe to read from any thread.
     var xrunsRecovered: Int { get }
+    /// Whether `read`/`write` wait for the device's clock (a sound card). The audio thread paces
+    /// itself only when neither device does.
+    var pacesInRealTime: Bool { get }
     /// Fills `frame` with captured samples; returns how many were captured.
     func read(into frame: UnsafeMutableBufferPointer<Int16>) throws -> Int
     /// Plays `frame`; returns how many samples the device took.
@@ -27,6 +30,7 @@ public final class ALSAAudioDevice: AudioDevice {
     public var name: String { pcm.name }
     public var direction: ALSAPCM.Direction { pcm.direction }
     public var xrunsRecovered: Int { pcm.xrunsRecovered }
+    public var pacesInRealTime: Bool { pcm.pacesInRealTime }
 
     /// Opens and configures the ALSA device `name` from the system configuration.
     public convenience init(name: String, direction: ALSAPCM.Direction, frameSamples: Int,
@@ -54,6 +58,7 @@ public final class NullAudioDevice: AudioDevice {
     public let name = "null"
     public let direction: ALSAPCM.Direction
     public let xrunsRecovered = 0
+    public let pacesInRealTime = false
 
     public init(direction: ALSAPCM.Direction) { self.direction = direction }
 

@@ -7,10 +7,14 @@
 /// smallest offset in a recent window is the network's base delay; a packet's *lateness* is its
 /// offset above that base. The playout delay of a tick is how far behind the fastest packet it
 /// plays: `now − playing × frame − base`. A packet is on time when the playout delay is at least
-/// its lateness, so the target delay is a high percentile (95th) of recent lateness plus one
-/// frame (so that when a packet is lost the next one, which carries its FEC, is usually there), in the
-/// spirit of WebRTC NetEQ's inter-arrival histogram, clamped to [20, 200] ms and at least
-/// `startDelay` (40 ms) at the start of a stream until the window has half a second of packets.
+/// its lateness, so the target delay is a high percentile (95th) of recent lateness plus a
+/// headroom, in the spirit of WebRTC NetEQ's inter-arrival histogram: one frame while packets
+/// are being lost (so that when one is lost the next, which carries its FEC, is usually there)
+/// or lateness exceeds half a frame (a jittery line, whose late packets come in bursts), and
+/// `cleanHeadroom` (4 ms) on a steady line that lost nothing in the window, where a frame of
+/// waiting would only add latency (loopback: mouth-to-playback 39 ms instead of 61). It is clamped to [4, 200] ms and is at least `startDelay` (40 ms) at
+/// the start of a stream until the window has half a second of packets. Playout moves by whole
+/// frames, so the delay sits between the target and a frame above it.
 /// The start is measured from the fastest of the first few packets, which is usually some way
 /// above the network's real base, so a stream really starts 40–70 ms behind: a nominal 60 ms
 /// meant 75–90 ms and two dropped frames to settle, which cost 0.3 PESQ on a clean line.
@@ -18,10 +22,14 @@
 /// **Growing** is fast and lazy: when the packet due is missing while the delay is below target
 /// the buffer conceals one frame without advancing (it stretches), so the delay rises by a frame
 /// a tick exactly when packets are late, within a few hundred milliseconds of a jitter rise.
+/// In a pause it also stretches before that, as soon as the delay is below target with the
+/// packet there: a speaker whose sound card runs slow against the listener's (±300 ppm is 0.3 ms
+/// a second) drains the buffer slowly, and the frame is added where nobody hears it. A fast one
+/// fills it, and the pauses' drops take that back (`JitterBufferDriftTests`).
 ///
 /// **Shrinking** happens in speech as well as in silence: when the delay exceeds the target by
-/// more than a frame while the speaker is quiet (the caller says so, from the level of what it
-/// last played) and the frame to drop is quiet too (the caller decodes it to check, see
+/// more than a frame while the speaker has been quiet for `pauseTicks` (300 ms; the caller says
+/// so, from the level of what it last played) and the frame to drop is quiet too (the caller decodes it to check, see
 /// `next(now:quiet:mayDropInPause:)`), or by more than two frames during speech, one whole frame
 /// is dropped: every `quietShrinkSpacing` ticks in pauses, every `speechShrinkSpacing` ticks in
 /// speech, and every tick while the delay is above the ceiling; only the ceiling while the
@@ -45,7 +53,9 @@ public final class JitterBuffer {
     public struct Configuration: Sendable, Equatable {
         public var frameNanoseconds: Int64 = 20_000_000
         public var startDelay: Int64 = 40_000_000
-        public var minimumDelay: Int64 = 20_000_000
+        public var minimumDelay: Int64 = 4_000_000
+        /// Headroom above the lateness percentile while nothing is lost (with loss: a frame).
+        public var cleanHeadroom: Int64 = 4_000_000
         public var maximumDelay: Int64 = 200_000_000
         /// Packets of lateness history the target is computed from (2 s).
         public var window = 100
@@ -55,6 +65,10 @@ public final class JitterBuffer {
         public var warmUpPackets = 25
         /// Ticks between two dropped frames while shrinking in a pause (40 ms).
         public var quietShrinkSpacing = 2
+        /// Quiet ticks in a row before the delay is corrected in a pause (300 ms): a gap between
+        /// words is left alone, a pause between sentences is used (PESQ-WB falls by 0.2–0.4
+        /// when a frame goes inside an utterance, even in a 100 ms gap).
+        public var pauseTicks = 15
         /// Ticks between two dropped frames while shrinking during speech (400 ms).
         public var speechShrinkSpacing = 20
         /// Ticks without packets after which the stream ends (200 ms: longer than any delay it waits out).
@@ -72,6 +86,7 @@ public final class JitterBuffer {
             window *= scale
             warmUpPackets *= scale
             quietShrinkSpacing *= scale
+            pauseTicks *= scale
             speechShrinkSpacing *= scale
             endFrames *= scale
             slots *= scale
@@ -161,6 +176,10 @@ public final class JitterBuffer {
     private var everStarted = false
     private var emptyTicks = 0
     private var ticksSinceShrink = 0
+    /// Quiet ticks in a row, as the caller reported them.
+    private var quietRun = 0
+    /// Ticks since a frame was last given up for lost (loss in the window buys FEC headroom).
+    private var ticksSinceLoss = Int.max / 2
     private var traceEntries: [TraceEntry]
     private var traceCount = 0
     private var traceNext = 0
@@ -257,8 +276,21 @@ public final class JitterBuffer {
             }
         }
         ticksSinceShrink += 1
+        ticksSinceLoss += 1
+        quietRun = quiet ? quietRun + 1 : 0
+        let inAPause = quietRun >= configuration.pauseTicks
         let delay = playoutDelay(of: playing, now: now)
-        if holds(playing) {
+        let settledWindow = offsetCount >= configuration.warmUpPackets
+        if holds(playing), settledWindow, inAPause, delay < target, ticksSinceShrink >= configuration.quietShrinkSpacing {
+            // Below target in a pause (a speaker whose clock runs slow drains the buffer): wait
+            // a frame now, inaudibly, rather than run dry in the middle of a word.
+            emptyTicks = 0
+            frame.kind = .conceal
+            stretched = true
+            ticksSinceShrink = 0
+            counters.stretched += 1
+            counters.concealed += 1
+        } else if holds(playing) {
             emptyTicks = 0
             let overCeiling = delay > configuration.maximumDelay
             let excess = Self.saturating(delay, minus: target)
@@ -268,8 +300,11 @@ public final class JitterBuffer {
             // spacing starts once it is found, so that the first shrink may wait for a pause.
             let settled = offsetCount >= configuration.warmUpPackets
             if !settled { ticksSinceShrink = 0 }
-            let inSpeech = settled && excess > 2 * frameTime && ticksSinceShrink >= configuration.speechShrinkSpacing
-            let inPause = settled && quiet && excess > frameTime && ticksSinceShrink >= configuration.quietShrinkSpacing
+            // In speech only what a stream's start would not explain: a fresh stream starts up to
+            // a frame above `startDelay`, and that is left to the pauses to take back.
+            let inSpeech = settled && excess > 2 * frameTime && delay > configuration.startDelay + frameTime
+                && ticksSinceShrink >= configuration.speechShrinkSpacing
+            let inPause = settled && inAPause && excess > frameTime && ticksSinceShrink >= configuration.quietShrinkSpacing
             if let after = Self.successor(of: playing), holds(after),
                overCeiling || inSpeech || (inPause && mayDropInPause(playing)) {
                 frame.dropped = playing
@@ -301,6 +336,7 @@ public final class JitterBuffer {
         } else {
             emptyTicks += buffered == 0 ? 1 : 0
             counters.lost += 1
+            ticksSinceLoss = 0
             if let after = Self.successor(of: playing), holds(after) {
                 frame.kind = .fec
                 frame.sequence = after
@@ -420,7 +456,10 @@ public final class JitterBuffer {
                 kept = min(kept + 1, k)
             }
         }
-        var estimate = Self.saturating(topScratch[max(kept - 1, 0)], minus: -configuration.frameNanoseconds)
+        let lateness = topScratch[max(kept - 1, 0)]
+        let clean = ticksSinceLoss >= configuration.window && lateness <= configuration.frameNanoseconds / 2
+        let headroom = clean ? configuration.cleanHeadroom : configuration.frameNanoseconds
+        var estimate = Self.saturating(lateness, minus: -headroom)
         if offsetCount < configuration.warmUpPackets { estimate = max(estimate, configuration.startDelay) }
         target = min(max(estimate, configuration.minimumDelay), configuration.maximumDelay)
     }

@@ -67,13 +67,6 @@ public final class OpusEncoder {
         if percent != expectedLossPercent { try setExpectedLoss(percent: percent) }
     }
 
-    /// The encoder's lookahead in samples (part of the end-to-end delay).
-    public var lookahead: Int {
-        var v: Int32 = 0
-        _ = copus_get_lookahead(state, &v)
-        return Int(v)
-    }
-
     /// The bit rate the encoder reports it is using.
     public var bitrate: Int32 {
         var v: Int32 = 0

@@ -65,15 +65,16 @@ public final class RoomRecorder {
         mix.close()
     }
 
-    /// A file name for a speaker that is safe whatever the name holds: `speaker-<n>-<name>.wav`,
+    /// A file name for a speaker that is safe whatever the name holds: `speaker-<n>-<name>.wav`
+    /// (or another `extension`),
     /// with anything but ASCII letters, digits, `-` and `_` replaced by `_`, and the name cut to
     /// `maximumNameLength` characters. `index` keeps names that clean up alike apart.
-    public static func fileName(forSpeaker speaker: String, index: Int) -> String {
+    public static func fileName(forSpeaker speaker: String, index: Int, extension: String = "wav") -> String {
         let cleaned = String(speaker.unicodeScalars.prefix(maximumNameLength).map { scalar -> Character in
             let safe = scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_")
             return safe ? Character(scalar) : "_"
         })
-        return "speaker-\(index)-\(cleaned).wav"
+        return "speaker-\(index)-\(cleaned).\(`extension`)"
     }
 
     /// The longest part of a speaker's name kept in a file name.

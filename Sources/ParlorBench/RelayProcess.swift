@@ -11,13 +11,15 @@ final class RelayProcess {
     let key: [UInt8]
     let metricsPort: Int
 
-    init(directory: URL) throws {
-        let output = directory.appendingPathComponent("relay.out")
+    /// Starts `parlor serve` with the relay key and limits in `directory`, and `extraArguments`
+    /// (e.g. `--cluster URL --node NAME`).
+    init(directory: URL, extraArguments: [String] = []) throws {
+        let output = directory.appendingPathComponent("relay-\(UUID().uuidString).out")
         FileManager.default.createFile(atPath: output.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
         process.arguments = ["serve", "--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:0",
                              "--key-file", directory.appendingPathComponent("relay.key").path,
-                             "--config", directory.appendingPathComponent("relay.conf").path]
+                             "--config", directory.appendingPathComponent("relay.conf").path] + extraArguments
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = process.standardOutput
         try process.run()

@@ -1,19 +1,21 @@
 import Foundation
 import Glibc
+import ParlorClient
 import ParlorCrypto
 import ParlorProtocol
 
-/// A relay session on plain blocking sockets: a TCP control session through Noise NK and a UDP
-/// socket of its own for media. It speaks the wire protocol directly (docs/PROTOCOL.md), with no
-/// room logic: `parlor bench relay` opens thousands of them as listeners, and the relay's tests
-/// use it as a client nobody else built on.
+/// A relay session for the benches and the relay's tests: the product's wire client
+/// (`ControlConnection`: TCP, Noise NK with the cookie retry, padded control messages) read on the
+/// caller's thread, and a UDP socket of its own for media. It speaks the wire protocol directly
+/// (docs/PROTOCOL.md), with no room logic: `parlor bench relay` opens thousands of them as
+/// listeners, and the relay's tests use it as a client nobody else built on.
 public final class RelaySocketSession {
-    public struct Timeout: Error {}
+    public typealias Timeout = ControlConnection.Timeout
+    /// The relay refused the handshake even with a cookie (its per-address rate).
+    public typealias Refused = ControlConnection.TooBusy
 
-    public let tcp: Int32
+    public let control: ControlConnection
     public let udp: Int32
-    public var transport: NoiseTransport
-    private var frames = ControlFrameReader()
     let relayPort: UInt16
     /// The member key: fresh, or the room's host key for the session that creates a room.
     public let member: Ed25519SigningKey
@@ -22,92 +24,44 @@ public final class RelaySocketSession {
     public private(set) var mediaSender: MediaSender?
     public private(set) var mediaReceiver: MediaReceiver
 
+    /// The control connection's TCP socket (the bad-input campaign writes to it directly).
+    public var tcp: Int32 { control.fd }
+    /// The control connection's Noise transport (the bad-input campaign seals frames of its own).
+    public var transport: NoiseTransport {
+        get { control.transport }
+        set { control.transport = newValue }
+    }
     /// Whether the relay was over its handshake rate and this session got in with a cookie.
-    public let neededCookie: Bool
-    /// The relay refused the handshake even with a cookie (its per-address rate).
-    public struct Refused: Error {}
+    public var neededCookie: Bool { control.neededCookie }
 
     public init(port: UInt16, relayKey: [UInt8], member: Ed25519SigningKey = .generate()) throws {
         self.member = member
         relayPort = port
-        let (tcp, transport, reader, neededCookie) = try Self.handshake(port: port, relayKey: relayKey)
+        control = try ControlConnection(address: RelayAddress(host: .ipv4("127.0.0.1"), port: port), relayKey: relayKey)
         let udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         var any = Loopback.address(port: 0)
         _ = withUnsafePointer(to: &any) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(udp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        self.tcp = tcp
+        var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+        setsockopt(udp, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         self.udp = udp
-        for fd in [tcp, udp] {
-            var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        }
-        self.transport = transport
-        frames = reader
-        self.neededCookie = neededCookie
-        mediaReceiver = MediaReceiver(key: transport.mediaKeys.receiving, receiverIndex: receiverIndex)
-    }
-
-    /// Connects and runs Noise NK. A relay over its handshake rate answers message 1 with an empty
-    /// frame and a cookie reply, then closes: the retry, on a new connection, sends the cookie's
-    /// MAC of its new message 1 first (docs/PROTOCOL.md §2).
-    private static func handshake(port: UInt16, relayKey: [UInt8]) throws -> (Int32, NoiseTransport, ControlFrameReader, Bool) {
-        var cookie: HandshakeCookie?
-        while true {
-            let tcp = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = Loopback.address(port: port)
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(tcp, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard connected == 0 else {
-                close(tcp)
-                throw POSIXError(.ECONNREFUSED)
-            }
-            do {
-                var handshake = try NoiseHandshake(initiatorPinning: relayKey)
-                let message1 = try handshake.writeMessage()
-                if let cookie { try Self.writeAll(tcp, try ControlFraming.frame(cookie.mac(for: message1))) }
-                try Self.writeAll(tcp, try ControlFraming.frame(message1))
-                var reader = ControlFrameReader()
-                let deadline = Date().addingTimeInterval(5)
-                let reply = try Self.readFrame(tcp, &reader, deadline: deadline)
-                if reply.isEmpty {
-                    let cookieReply = try Self.readFrame(tcp, &reader, deadline: deadline)
-                    // One retry: a second cookie means the cookie did not help.
-                    guard cookie == nil else { throw Refused() }
-                    let fresh = try HandshakeCookie(reply: cookieReply, relayKey: relayKey, message1: message1)
-                    close(tcp)
-                    cookie = fresh
-                    continue
-                }
-                _ = try handshake.readMessage(reply)
-                return (tcp, try handshake.split(), reader, cookie != nil)
-            } catch let error as POSIXError where error.code == .ECONNRESET && cookie != nil {
-                close(tcp)
-                throw Refused()
-            } catch {
-                close(tcp)
-                throw error
-            }
-        }
+        mediaReceiver = MediaReceiver(key: control.mediaKeys.receiving, receiverIndex: receiverIndex)
     }
 
     deinit {
-        close(tcp)
         close(udp)
     }
 
     public var memberKey: [UInt8] { member.publicKey }
 
     public func send(_ message: ControlMessage) throws {
-        let sealed = try transport.encrypt(try ControlPadding.pad(message.encoded))
-        try Self.writeAll(tcp, try ControlFraming.frame(sealed))
+        try control.send(message)
     }
 
     /// The next control message, or `Timeout`.
     public func receive(within seconds: Double = 5) throws -> ControlMessage {
-        let frame = try Self.readFrame(tcp, &frames, deadline: Date().addingTimeInterval(seconds))
-        return try ControlMessage.decode(try ControlPadding.unpad(try transport.decrypt(frame)))
+        try control.receive(within: seconds)
     }
 
     /// Reads messages until one matches, returning it (others are skipped).
@@ -123,7 +77,7 @@ public final class RelaySocketSession {
     public func setUpMedia() throws {
         try send(.mediaSetup(MediaSetup(receiverIndex: receiverIndex)))
         let setup = try receive { if case .mediaSetup(let s) = $0 { s } else { nil } }
-        mediaSender = MediaSender(key: transport.mediaKeys.sending, peerReceiverIndex: setup.receiverIndex)
+        mediaSender = MediaSender(key: control.mediaKeys.sending, peerReceiverIndex: setup.receiverIndex)
         try sendKeepalive()
         for _ in 0..<25 {
             if let bytes = try receiveDatagram() {
@@ -147,7 +101,7 @@ public final class RelaySocketSession {
     /// A `join` for `roomID` signed for this session, admitted by `link` (nil for the host).
     public func joinMessage(roomID: [UInt8], link: InviteLink.Admission?, grant: Grant? = nil, profile: [UInt8]? = nil) -> Join {
         Join(roomID: roomID, signingKey: member, boxKey: box.publicKey, grant: grant,
-             handshakeHash: transport.handshakeHash, profile: profile, link: link)
+             handshakeHash: control.handshakeHash, profile: profile, link: link)
     }
 
     /// Joins `room` by its speak link for `.speaker`, its listen link otherwise (or as host when
@@ -171,14 +125,11 @@ public final class RelaySocketSession {
         return try join(joinMessage(roomID: room.roomID, link: nil))
     }
 
-    static let createRoomType: UInt8 = 10
-    static let joinType: UInt8 = 11
-
     private func receiveJoined() throws -> Joined {
         try receive { message throws -> Joined? in
             switch message {
             case .joined(let joined): return joined
-            case .error(let error) where error.inReplyTo == Self.createRoomType || error.inReplyTo == Self.joinType:
+            case .error(let error) where error.inReplyToType == .createRoom || error.inReplyToType == .join:
                 throw Refusal(error: error)
             default: return nil
             }
@@ -218,29 +169,6 @@ public final class RelaySocketSession {
             if opened.kind == .media { return try MediaPayload.decode(opened.payload) }
         }
         return nil
-    }
-
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            guard n > 0 else { throw POSIXError(.EPIPE) }
-            offset += n
-        }
-    }
-
-    private static func readFrame(_ fd: Int32, _ reader: inout ControlFrameReader, deadline: Date) throws -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            if let frame = reader.nextFrame() { return frame }
-            guard Date() < deadline else { throw Timeout() }
-            let n = read(fd, &buffer, buffer.count)
-            if n > 0 {
-                reader.append(buffer.prefix(n))
-            } else if n == 0 {
-                throw POSIXError(.ECONNRESET)
-            }
-        }
     }
 }
 

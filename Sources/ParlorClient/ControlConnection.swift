@@ -4,21 +4,40 @@ import ParlorCrypto
 import ParlorProtocol
 
 /// One control session with the relay: a TCP connection, the Noise NK handshake pinning the
-/// relay's key, then padded control messages (docs/PROTOCOL.md §2–§4). Blocking sockets: the
-/// handshake runs on the caller's thread, and `startReading` reads on a thread of its own.
-/// Sending and the reader's decryption share the Noise state under a lock.
-final class ControlConnection: @unchecked Sendable {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+/// relay's key (with the cookie retry of a busy relay), then padded control messages
+/// (docs/PROTOCOL.md §2–§4). The one wire client: the room client and the benches' sessions
+/// (`RelaySocketSession`) both use it.
+///
+/// Blocking sockets: the handshake runs on the caller's thread. Messages are read either by
+/// `startReading`, on a thread of its own (the room client), or by `receive(within:)` on the
+/// caller's (the benches), never both. Sending and decryption share the Noise state under a lock.
+public final class ControlConnection: @unchecked Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The relay was over its handshake rate and refused this client even with a cookie.
+    public struct TooBusy: Error, CustomStringConvertible {
+        public var description: String { "the relay is too busy to let this client in" }
+    }
+
+    /// No message arrived within the time `receive(within:)` was given.
+    public struct Timeout: Error {
+        public init() {}
     }
 
     /// How long connecting and the handshake may take.
     static let connectTimeoutSeconds = 5
 
-    let fd: Int32
+    /// The TCP socket.
+    public let fd: Int32
     let endpoint: RelayEndpoint
-    let handshakeHash: [UInt8]
-    let mediaKeys: MediaKeys
+    /// The Noise handshake hash (what a `join` proof signs).
+    public let handshakeHash: [UInt8]
+    /// This side's media keys.
+    public let mediaKeys: MediaKeys
+    /// Whether the relay was over its handshake rate and this client got in with a cookie.
+    public let neededCookie: Bool
     private var session: ControlSession
     private let lock = NSLock()
     private var reader: Thread?
@@ -26,7 +45,7 @@ final class ControlConnection: @unchecked Sendable {
     /// Connects and runs the handshake. A relay over its handshake rate answers with a cookie
     /// instead (docs/PROTOCOL.md §2, "Cookie reply"): the client connects once more and proves
     /// with the cookie's MAC that it can receive at its address.
-    init(address: RelayAddress, relayKey: [UInt8]) throws {
+    public init(address: RelayAddress, relayKey: [UInt8]) throws {
         let endpoint = try RelayEndpoint(address)
         var cookie: HandshakeCookie?
         while true {
@@ -38,13 +57,12 @@ final class ControlConnection: @unchecked Sendable {
                 try Self.writeAll(fd, try ControlFraming.frame(message1))
                 var frames = ControlFrameReader()
                 guard let reply = try Self.readFrame(fd, &frames) else {
-                    throw Failure(description: cookie == nil ? "the relay closed the connection during the handshake"
-                                                             : "the relay is too busy to let this client in")
+                    if cookie != nil { throw TooBusy() }
+                    throw Failure(description: "the relay closed the connection during the handshake")
                 }
                 if reply.isEmpty {
-                    guard cookie == nil, let body = try Self.readFrame(fd, &frames) else {
-                        throw Failure(description: "the relay is too busy to let this client in")
-                    }
+                    // One retry: a second cookie means the cookie did not help.
+                    guard cookie == nil, let body = try Self.readFrame(fd, &frames) else { throw TooBusy() }
                     cookie = try HandshakeCookie(reply: body, relayKey: relayKey, message1: message1)
                     Glibc.close(fd)
                     continue
@@ -54,12 +72,18 @@ final class ControlConnection: @unchecked Sendable {
                 session = ControlSession(transport: transport)
                 handshakeHash = transport.handshakeHash
                 mediaKeys = transport.mediaKeys
+                neededCookie = cookie != nil
                 self.frames = frames
             } catch let failure as Failure {
                 Glibc.close(fd)
                 throw failure
+            } catch let busy as TooBusy {
+                Glibc.close(fd)
+                throw busy
             } catch {
                 Glibc.close(fd)
+                // A relay over its per-address rate resets a connection that brought a cookie.
+                if cookie != nil { throw TooBusy() }
                 throw Failure(description: "handshake with the relay failed (is the relay key in the link right?): \(error)")
             }
             // Reads block until data or a shutdown; the reader thread needs no timeout.
@@ -98,7 +122,7 @@ final class ControlConnection: @unchecked Sendable {
     /// after `connectTimeoutSeconds` on a full send buffer) may have left part of a frame on the
     /// stream, so the connection is shut down: the reader reports it closed and the client
     /// reconnects.
-    func send(_ message: ControlMessage) throws {
+    public func send(_ message: ControlMessage) throws {
         try lock.withLock {
             let frame = try session.seal(message)
             do {
@@ -148,8 +172,37 @@ final class ControlConnection: @unchecked Sendable {
         thread.start()
     }
 
+    /// The next message, read on the caller's thread; `Timeout` when none comes within
+    /// `seconds`. A frame that does not decrypt or decode is an error (a bench wants to know).
+    public func receive(within seconds: Double) throws -> ControlMessage {
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            if let frame = frames.nextFrame() { return try lock.withLock { try session.open(frame) } }
+            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let waitMilliseconds = Int32(max(deadline.timeIntervalSinceNow, 0) * 1000)
+            guard poll(&poller, 1, waitMilliseconds) > 0 else {
+                if Date() < deadline, errno == EINTR { continue }
+                throw Timeout()
+            }
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            let n = read(fd, &buffer, buffer.count)
+            if n > 0 {
+                frames.append(buffer.prefix(n))
+            } else if n == 0 || errno != EINTR {
+                throw Failure(description: "the relay closed the connection")
+            }
+        }
+    }
+
+    /// The Noise transport, for a tool that writes frames of its own (the bad-input campaign);
+    /// every message sealed advances its nonce, so what it sends must reach the stream in order.
+    public var transport: NoiseTransport {
+        get { lock.withLock { session.transport } }
+        set { lock.withLock { session.transport = newValue } }
+    }
+
     /// Ends the connection; the reader thread sees it and reports `closed`.
-    func shutDown() {
+    public func shutDown() {
         Glibc.shutdown(fd, Int32(SHUT_RDWR))
     }
 

@@ -16,32 +16,47 @@ public protocol FrameSink: AnyObject {
     func close()
 }
 
-/// Frames captured by the audio engine's real-time thread.
+/// Frames captured by an audio engine's real-time thread that does not run the room's loop
+/// (a room's own engine is given as `MediaIO.engine` instead).
 public final class CaptureRingSource: FrameSource {
     let ring: SPSCRing
+    private let skipped = Atomic<Int>(0)
 
     public init(ring: SPSCRing) { self.ring = ring }
+
+    /// Older frames passed over to keep the newest (the reader fell behind): counted, not silent.
+    public var overruns: Int { skipped.load(ordering: .relaxed) }
 
     public func read(into frame: UnsafeMutableBufferPointer<Int16>) -> Bool {
         // Keep the newest frame if the encoder fell behind: latency over completeness.
         var got = false
-        while ring.count > 1 { got = ring.pop(into: frame) || got }
+        while ring.count > 1, ring.pop(into: frame) {
+            got = true
+            skipped.add(1, ordering: .relaxed)
+        }
         return ring.pop(into: frame) || got
     }
 }
 
-/// Frames for the audio engine's real-time thread to play.
+/// Frames for an audio engine's real-time thread to play, from outside its loop.
 public final class PlaybackRingSink: FrameSink {
     let ring: SPSCRing
+    private let refused = Atomic<Int>(0)
 
     public init(ring: SPSCRing) { self.ring = ring }
 
-    public func write(_ frame: UnsafeBufferPointer<Int16>) { _ = ring.push(frame) }
+    /// Frames the full ring refused (the engine fell behind): counted, not silent.
+    public var overflows: Int { refused.load(ordering: .relaxed) }
+
+    public func write(_ frame: UnsafeBufferPointer<Int16>) {
+        if !ring.push(frame) { refused.add(1, ordering: .relaxed) }
+    }
+
     public func close() {}
 }
 
 /// A WAV file (48 kHz mono 16-bit) read frame by frame, once or in a loop; silence after its end.
-/// The frame clock reads it; `finished` may be asked from any thread.
+/// The media loop reads it; `finished` may be asked from any thread.
 public final class WAVFileSource: FrameSource, Sendable {
     let samples: [Int16]
     let loop: Bool

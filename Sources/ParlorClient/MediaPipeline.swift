@@ -3,11 +3,14 @@ import ParlorAudio
 import ParlorCrypto
 import ParlorProtocol
 
-/// The media side of a room client, once a frame period (`tick`) and once a packet (`receive`):
+/// The media side of a room client: the media loop the audio thread runs once a period
+/// (`period`; `tick` without a sound device), fed by the network through an inbox (`deliver`):
 ///
-///     source → Opus encode → auth chunk → SFrame protect → media payload → transmit (UDP or TCP)
-///     payload → KID slot = stamped slot? → SFrame unprotect → frame signature check
-///             → per-speaker jitter buffer and decoder → mixer → sinks
+///     inbox → payload → KID slot = stamped slot? → SFrame unprotect → frame signature check
+///           → per-speaker jitter buffer
+///     captured frame (or source) → Opus encode → auth chunk → SFrame protect → media payload
+///           → uplink (hop seal and UDP send, or TCP)
+///     jitter buffers → decoders → mixer → the frame to play; mix and speakers → files (off the loop)
 ///
 /// Every frame carries a quarter of the speaker's signature over the previous batch of four
 /// (docs/PROTOCOL.md §6.4): a `FrameSigner` with this member's key makes them, and one
@@ -16,19 +19,28 @@ import ParlorProtocol
 /// and silenced until a later batch of it verifies.
 ///
 /// It knows members only by slot and id, keys only through `SFrameKeyring`, and sockets only
-/// through the `transmit` closure, so tests can run it with no network. Talking indicators come
-/// from each speaker's level after decryption, never from anything the relay could see.
-/// One lock guards the state: the receive thread and the clock thread both take it briefly.
-final class MediaPipeline: @unchecked Sendable {
+/// through its `uplink`, so tests can run it with no network. Talking indicators come from each
+/// speaker's level after decryption, never from anything the relay could see.
+/// One lock guards the state: the loop holds it for its period; the session queue takes it
+/// briefly (a roster change, a volume, a snapshot); the network never does (`MediaInbox`).
+/// Neither direction allocates once a speaker is known: payloads are parsed and decrypted where
+/// they lie, and this client's frame is encoded, signed, protected and framed in buffers made in
+/// `init` (`parlor bench audio` counts it).
+final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
     struct Configuration {
         var settings = OpusSettings()
         var jitter: JitterBuffer.Configuration?
         var source: (any FrameSource)?
+        /// Without a source, speak what the audio thread captures (the client was given a sound
+        /// card's engine); false: a client without a source never speaks.
+        var speaksCaptured = false
         var mixSinks: [any FrameSink] = []
         /// One WAV per speaker and the mix, on one timeline (`RoomRecorder`).
         var perSpeakerDirectory: String?
         /// False: packets are counted but not decoded (a listener that only follows events).
         var decode = true
+        /// Every verified frame as received, before decoding.
+        var receivedFrames: (any ReceivedFrameSink)?
         /// Let Opus FEC follow loss: the larger of what this client measures on what it hears
         /// and what its listeners report through the relay; false keeps the setting.
         var adaptiveFEC = true
@@ -48,6 +60,26 @@ final class MediaPipeline: @unchecked Sendable {
     private struct Speaker {
         let stream: SpeakerStream
         let member: MemberID
+        let talker: Talker
+    }
+
+    /// One stage member as this client hears it, across its KIDs: what it sounded like this
+    /// tick (its loudest stream), and whether it shows as talking. A class, so that a tick
+    /// updates it without touching the dictionary that holds it.
+    private final class Talker {
+        let member: MemberID
+        var heard = false
+        var level = LevelMeter()
+        var frame = UnsafeBufferPointer<Int16>(start: nil, count: 0)
+        var talking = false
+        var quietTicks = 0
+        /// Its frames' tag for the recorder.
+        let tag: Int16
+
+        init(member: MemberID, tag: Int16) {
+            self.member = member
+            self.tag = tag
+        }
     }
 
     /// A stage member as the roster gives its slot.
@@ -64,16 +96,29 @@ final class MediaPipeline: @unchecked Sendable {
     private let mixed: UnsafeMutableBufferPointer<Int16>
     /// `auth chunk ‖ Opus frame`: the SFrame plaintext this client sends.
     private let packet: UnsafeMutableBufferPointer<UInt8>
+    /// The media payload this client sends, framed around its SFrame ciphertext in place.
+    private let payload: UnsafeMutableRawBufferPointer
     private let signer: FrameSigner
     private let mixer: Mixer
     private var speakers: [UInt64: Speaker] = [:]
+    /// The same speakers in an array, walked by index once a tick (no iterator, no dictionary).
+    private var speakerList: [Speaker] = []
+    private var talkers: [MemberID: Talker] = [:]
+    private var talkerList: [Talker] = []
     private var verifications: [UInt64: SpeakerVerification] = [:]
     private var members: [UInt16: StageMember] = [:]
     private var sending: Sending?
-    private var talking: [MemberID: Int] = [:]
     /// Each speaker's playback gain as the listener set it (1 when never set).
     private var gains: [MemberID: Float] = [:]
-    private let recorder: RoomRecorder?
+    /// The files the loop's frames go to, written on a thread of their own (nil: none).
+    private let outputs: MediaOutputs?
+    /// Verified frames as received, on their way to `configuration.receivedFrames` (off the loop).
+    private let receivedFrames: ReceivedFrameOutput?
+    /// A frame and its tag, on its way to `outputs`.
+    private let outputFrame: UnsafeMutableBufferPointer<Int16>
+    /// Payloads from the network, waiting for the next period.
+    private let inbox = MediaInbox()
+    private var closed = false
     private var ticks = 0
     /// Frames heard and lost at the last FEC adaptation.
     private var lossMark = (heard: 0, lost: 0)
@@ -83,11 +128,15 @@ final class MediaPipeline: @unchecked Sendable {
     private var listenersLoss: (fraction: Double, at: Int64)?
     /// How long a listeners' figure counts: a few keepalive answers (they come every 2 s).
     static let listenersLossFreshness: Int64 = 10_000_000_000
-    private var micLevel = LevelMeter()
-    private(set) var statistics = MediaStatistics()
+    private var statistics = MediaStatistics()
 
-    /// Sends an encoded media payload; set by the client.
-    var transmit: @Sendable ([UInt8]) -> Void = { _ in }
+    /// Where this client's media payloads go (the relay link, by UDP or TCP); nil: nowhere yet.
+    /// Called on the media loop with a payload valid for the call only.
+    var uplink: (any MediaUplink)? {
+        get { lock.withLock { currentUplink } }
+        set { lock.withLock { currentUplink = newValue } }
+    }
+    private var currentUplink: (any MediaUplink)?
     /// A member started (true) or stopped (false) talking.
     var speaking: @Sendable (MemberID, Bool) -> Void = { _, _ in }
     /// Frames under a member's KID carried a batch whose signature does not verify under its
@@ -113,23 +162,36 @@ final class MediaPipeline: @unchecked Sendable {
         mixed.initialize(repeating: 0)
         packet = .allocate(capacity: FrameAuthentication.chunkLength + OpusSettings.maxPacketBytes)
         packet.initialize(repeating: 0)
+        payload = .allocate(byteCount: MediaPayload.maximumLength, alignment: 8)
+        payload.initializeMemory(as: UInt8.self, repeating: 0)
         mixer = Mixer(frameSamples: samples)
-        recorder = try configuration.perSpeakerDirectory.map { try RoomRecorder(folder: $0, frameSamples: samples) }
+        let recorder = try configuration.perSpeakerDirectory.map { try RoomRecorder(folder: $0, frameSamples: samples) }
+        outputs = MediaOutputs(sinks: configuration.mixSinks, recorder: recorder, frameSamples: samples)
+        receivedFrames = configuration.receivedFrames.map { ReceivedFrameOutput(sink: $0) }
+        outputFrame = .allocate(capacity: samples + 1)
+        outputFrame.initialize(repeating: 0)
     }
 
     deinit {
         frame.deallocate()
         mixed.deallocate()
+        outputFrame.deallocate()
         packet.deallocate()
+        payload.deallocate()
     }
 
     /// Installs the keys and the stage after a change in the room: who may be heard (by slot),
     /// and what this client sends as (nil: it stays silent — a listener, muted, or without a key).
     func configure(epochs: EpochKeys, stage: [Participant], sending: Sending?, me: Participant?) {
+        configure(secrets: epochs.secrets, stage: stage, sending: sending, me: me)
+    }
+
+    /// The same with the epoch secrets by epoch (`EpochKeys.secrets`).
+    func configure(secrets: [UInt64: [UInt8]], stage: [Participant], sending: Sending?, me: Participant?) {
         lock.withLock {
             var senders = stage.map { SFrameKeyring.Sender(slot: $0.slot, boxKey: $0.boxKey) }
             if let me { senders.append(SFrameKeyring.Sender(slot: me.slot, boxKey: me.boxKey)) }
-            keyring.update(epochs: epochs, senders: senders)
+            keyring.update(secrets: secrets, senders: senders)
             members = Dictionary(stage.map { ($0.slot, StageMember(id: $0.id, key: $0.key)) }, uniquingKeysWith: { a, _ in a })
             self.sending = sending
             for (keyID, speaker) in speakers where members[UInt16(truncatingIfNeeded: keyID)]?.id != speaker.member {
@@ -138,72 +200,109 @@ final class MediaPipeline: @unchecked Sendable {
             for (keyID, verification) in verifications where members[UInt16(truncatingIfNeeded: keyID)]?.id != verification.member {
                 verifications[keyID] = nil
             }
+            listSpeakers()
         }
+    }
+
+    /// Rebuilds the lists a tick walks after the speakers changed; a member no stream is left
+    /// for stays only until it has stopped talking.
+    private func listSpeakers() {
+        speakerList = Array(speakers.values)
+        let heard = Set(speakerList.map(\.member))
+        for (member, talker) in talkers where !heard.contains(member) && !talker.talking { talkers[member] = nil }
+        talkerList = Array(talkers.values)
     }
 
     // MARK: - Receiving
 
-    /// A media payload from the relay (by UDP or inside `media_over_tcp`), already hop-decrypted.
+    /// A media payload from the relay (by UDP or inside `media_over_tcp`), already hop-decrypted,
+    /// decrypted here where it lies (the caller's buffer is overwritten). Allocates nothing.
     ///
     /// In order: the payload's layout; the KID's slot against the slot the relay stamped (a
     /// member's frames under another's KID are dropped here); SFrame (counter below 2^62, not
     /// replayed, tag); the auth chunk; then the speaker's signature check, which may withhold it.
-    func receive(_ bytes: [UInt8], arrival: Int64) {
-        lock.withLock {
+    func receive(_ bytes: UnsafeMutableRawBufferPointer, arrival: Int64) {
+        lock.withLock { receiveLocked(bytes, arrival: arrival) }
+    }
+
+    /// Queues a payload for the media loop, which takes it at the start of its next period (the
+    /// network's side: the socket's reader and the session queue never take the loop's lock).
+    func deliver(_ bytes: UnsafeRawBufferPointer, arrival: Int64) {
+        inbox.push(bytes, arrival: arrival)
+    }
+
+    private func receiveLocked(_ bytes: UnsafeMutableRawBufferPointer, arrival: Int64) {
+        do {
             statistics.packetsReceived += 1
-            guard let payload = try? MediaPayload.decode(bytes), let (clear, _) = try? SFrameHeader.decode(payload.sframe) else {
+            guard let (senderSlot, range) = try? MediaPayload.parse(UnsafeRawBufferPointer(bytes)) else {
+                statistics.packetsRejected += 1
+                return
+            }
+            let sframe = UnsafeMutableRawBufferPointer(rebasing: bytes[range])
+            guard let (clear, _) = try? SFrameHeader.decode(UnsafeRawBufferPointer(sframe)) else {
                 statistics.packetsRejected += 1
                 return
             }
             let slot = UInt16(truncatingIfNeeded: clear.keyID)
-            guard slot == payload.senderSlot else {
+            guard slot == senderSlot else {
                 statistics.packetsRejected += 1
                 statistics.slotMismatches += 1
                 return
             }
-            let header: SFrameHeader, plaintext: [UInt8]
-            do {
-                (header, plaintext) = try keyring.unprotect(payload.sframe)
-            } catch CryptoError.counterOutOfRange {
+            let header: SFrameHeader, plaintext: UnsafeMutableBufferPointer<UInt8>
+            switch keyring.unprotect(in: sframe) {
+            case .success(let opened):
+                header = opened.header
+                plaintext = UnsafeMutableRawBufferPointer(rebasing: sframe[opened.plaintext]).bindMemory(to: UInt8.self)
+            case .failure(.counterOutOfRange):
                 statistics.packetsRejected += 1
                 statistics.countersOutOfRange += 1
                 return
-            } catch {
+            case .failure:
                 statistics.packetsRejected += 1
                 return
             }
-            guard let (chunk, opus) = FrameAuthentication.split(plaintext) else {
+            let chunkLength = FrameAuthentication.chunkLength
+            guard plaintext.count > chunkLength else {
                 statistics.packetsRejected += 1
                 return
             }
+            let chunk = UnsafeBufferPointer(rebasing: plaintext[..<chunkLength])
+            let opus = UnsafeBufferPointer(rebasing: plaintext[chunkLength...])
             guard let member = members[slot] else { return }
             guard verify(keyID: header.keyID, counter: header.counter, member: member, chunk: chunk, opus: opus, arrival: arrival) else {
                 statistics.framesWithheld += 1
                 return
             }
+            receivedFrames?.push(speaker: member.id, keyID: header.keyID, counter: header.counter, opus: opus, arrival: arrival)
             guard configuration.decode else { return }
             if speakers[header.keyID] == nil {
                 guard let stream = try? SpeakerStream(settings: configuration.settings, jitter: configuration.jitter) else { return }
                 stream.gain = gains[member.id] ?? 1
-                speakers[header.keyID] = Speaker(stream: stream, member: member.id)
+                let talker = talkers[member.id] ?? Talker(member: member.id, tag: outputs?.tag(for: member.id) ?? 0)
+                talkers[member.id] = talker
+                speakers[header.keyID] = Speaker(stream: stream, member: member.id, talker: talker)
+                listSpeakers()
             }
-            opus.withUnsafeBufferPointer { _ = speakers[header.keyID]!.stream.receive(sequence: header.counter, payload: $0, arrival: arrival) }
+            speakers[header.keyID]!.stream.receive(sequence: header.counter, payload: opus, arrival: arrival)
         }
     }
 
+    /// The same for a payload in an array (one that came inside `media_over_tcp`).
+    func receive(_ bytes: [UInt8], arrival: Int64) {
+        var bytes = bytes
+        bytes.withUnsafeMutableBytes { receive($0, arrival: arrival) }
+    }
+
     /// Feeds a frame to its KID's signature check; returns whether it may play.
-    private func verify(keyID: UInt64, counter: UInt64, member: StageMember, chunk: ArraySlice<UInt8>,
-                        opus: ArraySlice<UInt8>, arrival: Int64) -> Bool {
+    private func verify(keyID: UInt64, counter: UInt64, member: StageMember, chunk: UnsafeBufferPointer<UInt8>,
+                        opus: UnsafeBufferPointer<UInt8>, arrival: Int64) -> Bool {
         if verifications[keyID] == nil {
             guard let verification = try? SpeakerVerification(member: member.id, keyID: keyID, memberKey: member.key,
                                                                 arrival: arrival) else { return false }
             verifications[keyID] = verification
         }
-        let check = chunk.withUnsafeBufferPointer { chunk in
-            opus.withUnsafeBufferPointer { opus in
-                verifications[keyID]!.receive(counter: counter, chunk: chunk, opus: opus, arrival: arrival)
-            }
-        }
+        let check = verifications[keyID]!.receive(counter: counter, chunk: chunk, opus: opus, arrival: arrival)
         statistics.batchesVerified += check.resolutions.verified
         statistics.batchesUnverifiable += check.resolutions.unverifiable
         statistics.batchesForged += check.resolutions.forged
@@ -224,22 +323,38 @@ final class MediaPipeline: @unchecked Sendable {
         }
     }
 
-    // MARK: - The frame clock
+    // MARK: - The media loop
 
-    /// One frame period: send this client's frame, play everyone else's.
-    func tick(now: Int64) {
+    /// One period of the media loop, on the audio thread (`AudioEngine`): the payloads the
+    /// network delivered since the last period are opened into their jitter buffers; this
+    /// client's frame — `captured`, or the configured source's — is encoded, protected, sealed
+    /// and sent; every speaker is decoded and mixed into `play`. Files get their frames through
+    /// `MediaOutputs`, off this thread. Allocates nothing once its speakers are known.
+    func period(captured: UnsafeBufferPointer<Int16>?, play: UnsafeMutableBufferPointer<Int16>, now: Int64) {
         lock.withLock {
+            guard !closed else { return play.update(repeating: 0) }
+            inbox.drain { bytes, arrival in receiveLocked(bytes, arrival: arrival) }
             ticks += 1
-            sendFrame()
-            playFrame(now: now)
+            sendFrame(captured: captured)
+            playFrame(now: now, into: play)
             if ticks % Self.fecAdaptationTicks == 0 { adaptFEC(now: now) }
         }
     }
 
-    private func sendFrame() {
-        // A file waits for the stage; a microphone's ring keeps only its newest frames meanwhile.
-        guard let sending, let source = configuration.source, source.read(into: frame) else { return }
-        micLevel.measure(UnsafeBufferPointer(frame))
+    /// One period with no sound device: the configured source speaks, the mix goes to the sinks.
+    func tick(now: Int64) {
+        period(captured: nil, play: mixed, now: now)
+    }
+
+    private func sendFrame(captured: UnsafeBufferPointer<Int16>?) {
+        // A file waits for the stage.
+        guard let sending else { return }
+        if let source = configuration.source {
+            guard source.read(into: frame) else { return }
+        } else {
+            guard configuration.speaksCaptured, let captured, captured.count == frame.count else { return }
+            _ = frame.update(fromContentsOf: captured)
+        }
         do {
             let chunkLength = FrameAuthentication.chunkLength
             let opus = UnsafeMutableBufferPointer(rebasing: packet[chunkLength...])
@@ -248,57 +363,68 @@ final class MediaPipeline: @unchecked Sendable {
             signer.authenticate(keyID: sending.keyID, counter: counter,
                                 opus: UnsafeBufferPointer(rebasing: opus[..<length]),
                                 chunk: UnsafeMutableBufferPointer(rebasing: packet[..<chunkLength]))
-            let sframe = try keyring.protect(Array(packet.prefix(chunkLength + length)), keyID: sending.keyID)
-            transmit(try MediaPayload(senderSlot: sending.slot, sframe: sframe).encoded())
+            let plaintext = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: packet[..<(chunkLength + length)]))
+            let sframe = UnsafeMutableRawBufferPointer(rebasing: payload[MediaPayload.sframeOffset...])
+            let sframeLength = try keyring.protect(plaintext, keyID: sending.keyID, into: sframe).get()
+            let payloadLength = try MediaPayload.frame(senderSlot: sending.slot, sframeLength: sframeLength, in: payload)
+            guard let currentUplink else { return }
             statistics.packetsSent += 1
+            if !currentUplink.send(payload: UnsafeRawBufferPointer(rebasing: payload[..<payloadLength])) { statistics.droppedBehindTCP += 1 }
         } catch {
             statistics.sendErrors += 1
         }
     }
 
-    private func playFrame(now: Int64) {
+    private func playFrame(now: Int64, into mixed: UnsafeMutableBufferPointer<Int16>) {
         mixer.begin()
-        var heard: [MemberID: (level: LevelMeter, frame: UnsafeBufferPointer<Int16>)] = [:]
-        for speaker in speakers.values {
+        for index in 0..<talkerList.count { talkerList[index].heard = false }
+        for index in 0..<speakerList.count {
+            let speaker = speakerList[index]
             let rendered = speaker.stream.render(now: now)
             mixer.add(rendered, gain: speaker.stream.gain)
-            if heard[speaker.member] == nil || speaker.stream.level.isTalking {
-                heard[speaker.member] = (speaker.stream.level, rendered)
+            let talker = speaker.talker
+            if !talker.heard || speaker.stream.level.isTalking {
+                talker.heard = true
+                talker.level = speaker.stream.level
+                talker.frame = rendered
             }
         }
         mixer.finish(into: mixed)
-        for sink in configuration.mixSinks { sink.write(UnsafeBufferPointer(mixed)) }
-        if let recorder {
-            for (member, output) in heard { try? recorder.record(speaker: member.text, output.frame) }
-            try? recorder.recordMix(UnsafeBufferPointer(mixed))
+        if let outputs {
+            if outputs.recordsSpeakers {
+                for index in 0..<talkerList.count where talkerList[index].heard {
+                    outputs.push(talkerList[index].frame, tag: talkerList[index].tag, scratch: outputFrame)
+                }
+            }
+            outputs.push(UnsafeBufferPointer(mixed), tag: MediaOutputs.mixTag, scratch: outputFrame)
         }
-        updateTalking(heard.mapValues(\.level))
+        updateTalking()
     }
 
-    private func updateTalking(_ levels: [MemberID: LevelMeter]) {
-        for (member, level) in levels where level.isTalking {
-            if talking[member] == nil { speaking(member, true) }
-            talking[member] = 0
-        }
-        for (member, quiet) in talking where levels[member]?.isTalking != true {
-            if quiet + 1 >= Self.speakingHangoverTicks {
-                talking[member] = nil
-                speaking(member, false)
-            } else {
-                talking[member] = quiet + 1
+    private func updateTalking() {
+        for index in 0..<talkerList.count {
+            let talker = talkerList[index]
+            if talker.heard, talker.level.isTalking {
+                if !talker.talking { speaking(talker.member, true) }
+                talker.talking = true
+                talker.quietTicks = 0
+            } else if talker.talking {
+                talker.quietTicks += 1
+                if talker.quietTicks >= Self.speakingHangoverTicks {
+                    talker.talking = false
+                    speaking(talker.member, false)
+                }
             }
         }
-        statistics.levels = levels.mapValues(\.rms)
-        statistics.micLevel = micLevel.rms
-        statistics.jitterDelayMilliseconds = speakers.values.map { Double($0.stream.jitter.target) / 1e6 }.max() ?? 0
-        statistics.lostFrames = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.lost }
-        statistics.recoveredFrames = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.recoveredByFEC }
     }
 
     /// Every 2 s: measures the loss on what this client heard in the window, then adapts FEC.
     private func adaptFEC(now: Int64) {
-        let heard = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.received }
-        let lost = speakers.values.reduce(0) { $0 + $1.stream.jitter.counters.lost }
+        var heard = 0, lost = 0
+        for index in 0..<speakerList.count {
+            heard += speakerList[index].stream.jitter.counters.received
+            lost += speakerList[index].stream.jitter.counters.lost
+        }
         let newHeard = heard - lossMark.heard, newLost = lost - lossMark.lost
         lossMark = (heard, lost)
         heardLoss = newHeard > 0 && newLost >= 0 ? Double(newLost) / Double(newHeard + newLost) : nil
@@ -310,8 +436,11 @@ final class MediaPipeline: @unchecked Sendable {
     /// redundancy). With neither, the setting stays.
     private func followLoss(now: Int64) {
         guard configuration.adaptiveFEC, configuration.settings.inbandFEC else { return }
-        let listeners = listenersLoss.flatMap { now - $0.at < Self.listenersLossFreshness ? $0.fraction : nil }
-        guard let loss = [heardLoss, listeners].compactMap({ $0 }).max() else { return }
+        var loss = heardLoss
+        if let listenersLoss, now - listenersLoss.at < Self.listenersLossFreshness {
+            loss = max(loss ?? 0, listenersLoss.fraction)
+        }
+        guard let loss else { return }
         try? encoder.adapt(toMeasuredLoss: loss)
     }
 
@@ -334,16 +463,31 @@ final class MediaPipeline: @unchecked Sendable {
     var snapshot: MediaStatistics {
         lock.withLock {
             var snapshot = statistics
+            snapshot.inboxOverflows = inbox.overflows
+            snapshot.outputOverflows = (outputs?.overflows ?? 0) + (receivedFrames?.overflows ?? 0)
             snapshot.fecExpectedLossPercent = Int(encoder.expectedLossPercent)
+            for talker in talkerList where talker.heard { snapshot.levels[talker.member] = talker.level.rms }
+            for speaker in speakerList {
+                let jitter = speaker.stream.jitter
+                snapshot.jitterDelayMilliseconds = max(snapshot.jitterDelayMilliseconds, Double(jitter.target) / 1e6)
+                snapshot.lostFrames += jitter.counters.lost
+                snapshot.recoveredFrames += jitter.counters.recoveredByFEC
+                snapshot.stretchedFrames += jitter.counters.stretched
+                snapshot.shrunkFrames += jitter.counters.shrunk
+            }
             return snapshot
         }
     }
 
-    /// Finalises every file.
+    /// Each heard speaker's jitter-buffer counters (for the benchmark's checks).
+    var jitterCounters: [JitterBuffer.Counters] {
+        lock.withLock { speakerList.map(\.stream.jitter.counters) }
+    }
+
+    /// Stops the loop's work and finalises every file (what is queued for them is written).
     func close() {
-        lock.withLock {
-            for sink in configuration.mixSinks { sink.close() }
-            recorder?.close()
-        }
+        lock.withLock { closed = true }
+        outputs?.close()
+        receivedFrames?.close()
     }
 }

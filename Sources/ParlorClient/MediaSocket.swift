@@ -1,13 +1,11 @@
 import Foundation
 import Glibc
+import ParlorProtocol
 
 /// The UDP socket a client sends and receives media datagrams on, connected to the relay's UDP
 /// port so the kernel drops datagrams from anyone else. `startReading` reads on a thread of its
 /// own; `send` may be called from any thread.
 final class MediaSocket: @unchecked Sendable {
-    /// Largest datagram accepted (docs/PROTOCOL.md §5).
-    static let maximumDatagram = 1452
-
     let fd: Int32
     private var reader: Thread?
 
@@ -28,20 +26,16 @@ final class MediaSocket: @unchecked Sendable {
         Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT)) == bytes.count
     }
 
-    @discardableResult
-    func send(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { send($0) }
-    }
-
-    /// Calls `received` with each datagram, on a thread of its own, until `shutDown`.
-    func startReading(_ received: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) {
+    /// Calls `received` with each datagram (in a buffer it may overwrite, valid for the call
+    /// only), on a thread of its own, until `shutDown`.
+    func startReading(_ received: @escaping @Sendable (UnsafeMutableRawBufferPointer) -> Void) {
         let thread = Thread { [self] in
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.maximumDatagram + 1, alignment: 8)
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: MediaDatagram.maximumLength + 1, alignment: 8)
             defer { buffer.deallocate() }
             while true {
                 let n = recv(fd, buffer.baseAddress, buffer.count, 0)
-                if n > 0, n <= Self.maximumDatagram {
-                    received(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                if n > 0, n <= MediaDatagram.maximumLength {
+                    received(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n]))
                 } else if n == 0 || (n < 0 && errno != EINTR && errno != ECONNREFUSED) {
                     return
                 }

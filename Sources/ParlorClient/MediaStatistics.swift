@@ -20,19 +20,31 @@ public struct MediaStatistics: Sendable, Equatable {
     public var unverifiedReports = 0
     public var sendErrors = 0
     /// Frames not sent because the TCP fallback was backed up (a partition): late audio is
-    /// dropped, not queued.
+    /// dropped, not queued. Counted by the media loop as the uplink refuses them.
     public var droppedBehindTCP = 0
+    /// Payloads dropped on their way into the media loop because it had stalled (its inbox was
+    /// full), and frames dropped on their way to files because the disk had (`MediaOutputs`).
+    public var inboxOverflows = 0
+    public var outputOverflows = 0
+    /// The audio thread's device trouble: xruns recovered (a capture overrun or a playback
+    /// underrun each), and periods the machine did not run it in time (filled in by `RoomClient`
+    /// from its `AudioEngine`).
+    public var audioXruns = 0
+    public var audioLateWakeups = 0
     /// The loss, in percent, Opus FEC is prepared for: what this client heard or its listeners
     /// reported, whichever is larger (0 on a clean line).
     public var fecExpectedLossPercent = 0
     /// Frames the jitter buffers found missing, and how many of those FEC rebuilt.
     public var lostFrames = 0
     public var recoveredFrames = 0
+    /// Frames the jitter buffers waited out for a late packet (stretching the delay) and
+    /// dropped to shrink it.
+    public var stretchedFrames = 0
+    public var shrunkFrames = 0
     /// The largest jitter-buffer target delay among the speakers heard.
     public var jitterDelayMilliseconds = 0.0
-    /// Each speaker's level (dBFS RMS) in the last frame, and this client's microphone.
+    /// Each speaker's level (dBFS RMS) in the last frame.
     public var levels: [MemberID: Float] = [:]
-    public var micLevel: Float = -96
 
     public init() {}
 }

@@ -12,10 +12,6 @@ public struct MemberInfo: Sendable, Equatable {
         self.name = name
         self.role = role
     }
-
-    var json: JSONLine.Value {
-        .object(JSONLine([("id", .string(id.text)), ("name", name.map { .string($0) } ?? .null), ("role", .string(role.name))]))
-    }
 }
 
 extension Role {

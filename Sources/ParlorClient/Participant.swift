@@ -35,3 +35,8 @@ public struct Participant: Sendable, Equatable {
     public var isOnStage: Bool { role >= .speaker }
     public var info: MemberInfo { MemberInfo(id: id, name: card?.name, role: role) }
 }
+
+extension Participant {
+    /// What the moderation table (`ModerationAction.rule`) checks of a target.
+    var state: MemberState { MemberState(role: role, handRaised: handRaised, muted: muted) }
+}

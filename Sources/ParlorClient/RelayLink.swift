@@ -7,13 +7,7 @@ import ParlorProtocol
 /// that session. Media goes by UDP while the relay's datagrams keep arriving (its answers to our
 /// probes and keepalives prove the path both ways) and inside `media_over_tcp` otherwise — at
 /// the start, and whenever UDP is blocked in either direction (docs/PROTOCOL.md §4.3, §5, §6.3).
-final class RelayLink: @unchecked Sendable {
-    /// UDP counts as working this long after the relay's last datagram: three keepalive answers
-    /// missed (keepalives go every 2 s).
-    static let udpFreshNanoseconds: Int64 = 6_000_000_000
-    /// Keepalives go this often while UDP works; while it does not, a probe goes at every call
-    /// of `sendKeepalive` (every 0.5 s), so media is back on UDP soon after a path returns.
-    static let keepaliveNanoseconds: Int64 = 2_000_000_000
+final class RelayLink: MediaUplink, @unchecked Sendable {
     /// Unsent bytes on the control connection above which media is dropped rather than queued
     /// there (about 0.3 s of frames). Late media is worth nothing, and a stream backed up by a
     /// partition would otherwise make writes block the session queue and the probes behind them.
@@ -22,34 +16,33 @@ final class RelayLink: @unchecked Sendable {
     let control: ControlConnection
     let receiverIndex = MediaReceiver.randomIndex()
     private let lock = NSLock()
-    private var sender: MediaSender?
+    private var hop: MediaHop?
     private var media: MediaSocket?
     private var lastDatagram: Int64?
     private var lastKeepalive: Int64?
-    /// Opens datagrams; used by the UDP reader thread only.
-    private var receiver: MediaReceiver
     private let clock = MonotonicAudioClock()
 
     init(control: ControlConnection) {
         self.control = control
-        receiver = MediaReceiver(key: control.mediaKeys.receiving, receiverIndex: receiverIndex)
     }
 
     /// The relay answered our `media_setup`: key the sender and open the UDP socket. Media
     /// payloads go to `received`; the loss the room's listeners report, in answer to our
     /// keepalives while we may speak, goes to `listenersLoss` (the fraction lost, and when it came).
-    func mediaReady(_ setup: MediaSetup, received: @escaping @Sendable ([UInt8], Int64) -> Void,
+    func mediaReady(_ setup: MediaSetup, received: @escaping @Sendable (UnsafeMutableRawBufferPointer, Int64) -> Void,
                     listenersLoss: @escaping @Sendable (Double, Int64) -> Void) {
         let sender = MediaSender(key: control.mediaKeys.sending, peerReceiverIndex: setup.receiverIndex)
+        let receiver = MediaReceiver(key: control.mediaKeys.receiving, receiverIndex: receiverIndex)
         // UDP goes where TCP went: the relay takes both on one port (docs/PROTOCOL.md §4.3), and the
         // address dialled is the one that works through port forwards and proxies.
         let socket = try? MediaSocket(endpoint: control.endpoint)
+        let hop = MediaHop(sender: sender, receiver: receiver) { socket?.send($0) ?? false }
         lock.withLock {
-            self.sender = sender
+            self.hop = hop
             media = socket
         }
         socket?.startReading { [weak self] bytes in
-            guard let self, let opened = try? self.receiver.open(bytes) else { return }
+            guard let self, let opened = hop.open(bytes) else { return }
             let now = clock.now()
             lock.withLock { lastDatagram = now }
             if opened.kind == .media {
@@ -62,10 +55,11 @@ final class RelayLink: @unchecked Sendable {
     }
 
     var udpWorks: Bool {
-        lock.withLock { lastDatagram.map { clock.now() - $0 < Self.udpFreshNanoseconds } ?? false }
+        lock.withLock { lastDatagram.map { clock.now() - $0 < ProtocolConstants.clientUDPFreshness } ?? false }
     }
 
-    /// Called every 0.5 s. While the relay's datagrams reach us: a keepalive every 2 s, which
+    /// Called every 0.5 s (`RoomClient.keepaliveTicks`). While the relay's datagrams reach us
+    /// (`ProtocolConstants.clientUDPFreshness`): a keepalive every `keepaliveInterval`, which
     /// keeps media coming by UDP and carries `lossReport`, the share of media this client lost
     /// lately (`Keepalive.lossFigure`); the relay answers a speaker with its
     /// listeners' figure. Otherwise a probe at each call, which the relay answers without
@@ -75,30 +69,26 @@ final class RelayLink: @unchecked Sendable {
         let works = udpWorks
         let now = clock.now()
         lock.withLock {
-            if works, let last = lastKeepalive, now - last < Self.keepaliveNanoseconds { return }
+            if works, let last = lastKeepalive, now - last < ProtocolConstants.keepaliveInterval { return }
+            guard let hop else { return }
             let body = works ? [lossReport] : (0..<Keepalive.probeLength).map { _ in UInt8.random(in: 0...255) }
-            guard let media, var sender, let datagram = try? sender.seal(body, kind: .keepalive) else { return }
-            self.sender = sender
             lastKeepalive = now
-            media.send(datagram)
+            hop.sendKeepalive(body)
         }
     }
 
-    /// Sends a media payload by UDP when it works, else on the control session; returns false
+    /// Sends a media payload, from the media loop: sealed and written straight to the UDP
+    /// socket when UDP works (allocating nothing), else on the control session. Returns false
     /// when the payload was dropped because the control connection is backed up
     /// (`tcpMediaBacklogBytes`).
-    @discardableResult
-    func sendMedia(_ payload: [UInt8]) -> Bool {
+    func send(payload: UnsafeRawBufferPointer) -> Bool {
+        guard let hop = lock.withLock({ hop }) else { return true }
         if udpWorks {
-            lock.withLock {
-                guard let media, var sender, let datagram = try? sender.seal(payload) else { return }
-                self.sender = sender
-                media.send(datagram)
-            }
-        } else if lock.withLock({ sender != nil }) {
-            guard control.unsentBytes <= Self.tcpMediaBacklogBytes else { return false }
-            try? control.send(.mediaOverTCP(MediaOverTCP(payload: payload)))
+            _ = hop.send(payload: payload)
+            return true
         }
+        guard control.unsentBytes <= Self.tcpMediaBacklogBytes else { return false }
+        try? control.send(.mediaOverTCP(MediaOverTCP(payload: Array(payload))))
         return true
     }
 

@@ -9,8 +9,11 @@ import Synchronization
 /// `MediaPipeline`, and reconnects with backoff when the connection drops, keeping its role.
 ///
 /// Threads: session state lives on one serial queue; each connection has a control reader and
-/// a UDP reader thread; a frame clock thread ticks the media once a period, also while
-/// reconnecting, so recordings keep their timeline. Events reach `onEvent` on the queue, in order.
+/// a UDP reader thread; the media loop runs once a period on the audio thread (`AudioEngine`:
+/// the sound card's clock, or a self-paced one over the silent device), also while reconnecting,
+/// so recordings keep their timeline. What arrives reaches the loop through its inbox; what it
+/// sends goes straight to the socket. Keepalives, pings and the session's clock run on a timer
+/// on the queue. Events reach `onEvent` on the queue, in order.
 public final class RoomClient: @unchecked Sendable {
     public struct Configuration: Sendable {
         public var settings = OpusSettings()
@@ -28,8 +31,9 @@ public final class RoomClient: @unchecked Sendable {
     static let backoffCeiling = 8.0
     /// Pings keep the relay's idle timer (45 s) happy and measure the round trip.
     static let pingTicks = 250
-    /// The link is asked every 0.5 s: it sends keepalives every 2 s while UDP works (the relay
-    /// falls back to TCP after 15 s without one), and probes every 0.5 s while it does not.
+    /// The timer fires every 0.5 s (in frame periods) and asks the link each time: it sends
+    /// keepalives every 2 s while UDP works (the relay falls back to TCP after 15 s without one),
+    /// and probes every 0.5 s while it does not.
     static let keepaliveTicks = 25
     /// Frame periods between two of the session's clock ticks (1 s at 20 ms): the keeper's batched rekeys.
     static let sessionTicks = 50
@@ -39,9 +43,19 @@ public final class RoomClient: @unchecked Sendable {
     private let queue = DispatchQueue(label: "parlor.room")
     private var session: RoomSession
     private let pipeline: MediaPipeline
+    /// The audio thread the loop runs on, and whether this client made it (and so starts and
+    /// stops it).
+    private let engine: AudioEngine
+    /// Opened while this member is on stage (see `MediaIO.microphone`).
+    private let microphone: Microphone?
+    private let ownsEngine: Bool
+    private var timer: DispatchSourceTimer?
     private let configuration: Configuration
     private let onEvent: @Sendable (RoomEvent) -> Void
-    private var link: RelayLink?
+    /// The current connection; the media loop sends through it (nil: its frames go nowhere).
+    private var link: RelayLink? {
+        didSet { pipeline.uplink = link }
+    }
     private var attempt = 0
     private var disconnectedSince: Date?
     private var exit: RoomExit?
@@ -51,8 +65,6 @@ public final class RoomClient: @unchecked Sendable {
     /// When the current connection last delivered a control message.
     private var lastHeard = Date()
     private var roundTrip: Double?
-    /// Media frames dropped because the TCP fallback was backed up (see `RelayLink.sendMedia`).
-    private var mediaDroppedBehindTCP = 0
 
     /// A client for `identity`, with `media` as its sources and sinks. Nothing happens until `start`.
     public init(identity: RoomIdentity, media: MediaIO, configuration: Configuration = Configuration(),
@@ -62,9 +74,14 @@ public final class RoomClient: @unchecked Sendable {
         self.onEvent = onEvent
         pipeline = try MediaPipeline(configuration: MediaPipeline.Configuration(
             settings: configuration.settings, jitter: configuration.jitter, source: media.source,
-            mixSinks: media.mixSinks, perSpeakerDirectory: media.perSpeakerDirectory, decode: media.decode,
-            adaptiveFEC: configuration.adaptiveFEC),
+            speaksCaptured: media.engine != nil, mixSinks: media.mixSinks, perSpeakerDirectory: media.perSpeakerDirectory,
+            decode: media.decode, receivedFrames: media.receivedFrames, adaptiveFEC: configuration.adaptiveFEC),
             suite: identity.link.suite, signingKey: identity.memberKey)
+        let samples = configuration.settings.frameSamples
+        microphone = media.microphone
+        ownsEngine = media.engine == nil
+        engine = media.engine ?? AudioEngine(capture: NullAudioDevice(direction: .capture),
+                                             playback: NullAudioDevice(direction: .playback), frameSamples: samples)
         pipeline.speaking = { [weak self] member, talking in
             guard let self else { return }
             queue.async { self.speakingChanged(member, talking) }
@@ -79,10 +96,10 @@ public final class RoomClient: @unchecked Sendable {
         }
     }
 
-    /// Connects (on a background thread) and starts the frame clock.
+    /// Connects (on a background thread) and starts the media loop.
     public func start() {
         running.store(true, ordering: .releasing)
-        startClock()
+        startMedia()
         queue.async { self.connect() }
     }
 
@@ -119,10 +136,10 @@ public final class RoomClient: @unchecked Sendable {
     /// Media counters, levels and the last round trip, for status lines.
     public var statistics: (media: MediaStatistics, roundTripMilliseconds: Double?, udp: Bool) {
         var media = pipeline.snapshot
-        return queue.sync {
-            media.droppedBehindTCP = mediaDroppedBehindTCP
-            return (media, roundTrip, link?.udpWorks ?? false)
-        }
+        let audio = engine.statistics
+        media.audioXruns = audio.xruns
+        media.audioLateWakeups = audio.lateWakeups
+        return queue.sync { (media, roundTrip, link?.udpWorks ?? false) }
     }
 
     // MARK: - Connecting
@@ -130,9 +147,12 @@ public final class RoomClient: @unchecked Sendable {
     private func connect() {
         guard exit == nil else { return }
         let identity = session.identity
+        // A link naming several nodes of a cluster: each reconnection tries the next.
+        let relays = identity.link.relays
+        let address = relays[attempt % relays.count]
         DispatchQueue.global().async { [self] in
             do {
-                let control = try ControlConnection(address: identity.link.relay, relayKey: identity.link.relayPublicKey)
+                let control = try ControlConnection(address: address, relayKey: identity.link.relayPublicKey)
                 queue.async { self.connected(RelayLink(control: control)) }
             } catch {
                 queue.async { self.connectionFailed("\(error)") }
@@ -193,10 +213,10 @@ public final class RoomClient: @unchecked Sendable {
         lastHeard = Date()
         switch message {
         case .mediaSetup(let setup):
-            from.mediaReady(setup, received: { [weak self] payload, arrival in self?.pipeline.receive(payload, arrival: arrival) },
+            from.mediaReady(setup, received: { [weak self] payload, arrival in self?.pipeline.deliver(UnsafeRawBufferPointer(payload), arrival: arrival) },
                             listenersLoss: { [weak self] fraction, at in self?.pipeline.listenersReported(loss: fraction, at: at) })
         case .mediaOverTCP(let media):
-            pipeline.receive(media.payload, arrival: MonotonicAudioClock().now())
+            media.payload.withUnsafeBytes { pipeline.deliver($0, arrival: MonotonicAudioClock().now()) }
         case .pong(let pong):
             if let sent = pingSent, sent.nonce == pong.nonce {
                 roundTrip = Double(MonotonicAudioClock().now() - sent.at) / 1e6
@@ -233,6 +253,9 @@ public final class RoomClient: @unchecked Sendable {
 
     private func configureMedia() {
         let me = session.me
+        // Between a reconnection and the roster that follows, `me` is unknown: the microphone
+        // stays as it was.
+        if let me { microphone?.setOnStage(exit == nil && me.isOnStage) }
         var sending: MediaPipeline.Sending?
         if let me, me.isOnStage, !me.muted, !session.selfMuted, let epoch = session.epochs.current {
             sending = MediaPipeline.Sending(keyID: SFrameContext.keyID(epoch: epoch, senderSlot: me.slot), slot: me.slot)
@@ -256,46 +279,40 @@ public final class RoomClient: @unchecked Sendable {
         exit = why
         link?.shutDown()
         link = nil
-        // The frame clock closes the files and signals once its last tick is done; without a
-        // clock (never started) that is done here.
-        if !running.exchange(false, ordering: .acquiringAndReleasing) {
-            pipeline.close()
-            finished.signal()
-        }
+        // The media loop stops, its files are finalised, and the client is finished.
+        if running.exchange(false, ordering: .acquiringAndReleasing) { stopMedia() }
+        microphone?.setOnStage(false)
+        pipeline.close()
+        finished.signal()
     }
 
-    // MARK: - The frame clock
+    // MARK: - The media loop and the timer
 
-    private func startClock() {
-        let period = Int64(configuration.settings.frameMilliseconds) * 1_000_000
-        let thread = Thread { [self] in
-            let clock = MonotonicAudioClock()
-            var deadline = clock.now()
-            var tick = 0
-            while running.load(ordering: .acquiring) {
-                pipeline.tick(now: clock.now())
-                tick += 1
-                if tick % Self.keepaliveTicks == 0 {
-                    let report = pipeline.lossReport
-                    queue.async { self.link?.sendKeepalive(lossReport: report) }
-                }
-                if tick % Self.pingTicks == 0 { queue.async { self.ping() } }
-                if tick % Self.sessionTicks == 0 {
-                    queue.async { if self.exit == nil { self.apply(self.session.tick(now: UInt64(Date().timeIntervalSince1970))) } }
-                }
-                deadline += period
-                clock.sleep(until: deadline)
-            }
-            pipeline.close()
-            finished.signal()
-        }
-        thread.name = "parlor-frame-clock"
-        thread.qualityOfService = .userInteractive
-        pipeline.transmit = { [weak self] payload in
+    private func startMedia() {
+        engine.attach(pipeline)
+        if ownsEngine { _ = try? engine.start() }
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        let interval = Self.keepaliveTicks * configuration.settings.frameMilliseconds
+        timer.schedule(deadline: .now() + .milliseconds(interval), repeating: .milliseconds(interval))
+        var fired = 0
+        timer.setEventHandler { [weak self] in
             guard let self else { return }
-            queue.async { if self.link?.sendMedia(payload) == false { self.mediaDroppedBehindTCP += 1 } }
+            fired += 1
+            link?.sendKeepalive(lossReport: pipeline.lossReport)
+            if fired % (Self.pingTicks / Self.keepaliveTicks) == 0 { ping() }
+            if fired % (Self.sessionTicks / Self.keepaliveTicks) == 0, exit == nil {
+                apply(session.tick(now: UInt64(Date().timeIntervalSince1970)))
+            }
         }
-        thread.start()
+        self.timer = timer
+        timer.resume()
+    }
+
+    private func stopMedia() {
+        timer?.cancel()
+        timer = nil
+        engine.attach(nil)
+        if ownsEngine { engine.stop() }
     }
 
     private func ping() {

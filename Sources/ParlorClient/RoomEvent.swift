@@ -1,7 +1,8 @@
 import ParlorCrypto
 
 /// Everything a room client reports, in the order it happens. The terminal face and the headless
-/// faces consume the same events; `jsonLine` is the headless form (docs/HEADLESS.md).
+/// faces consume the same events; `RoomEvent.jsonLine` (ParlorApp/Headless) is the headless form
+/// (docs/HEADLESS.md).
 public enum RoomEvent: Sendable, Equatable {
     /// The room exists (host only): the links to hand out.
     case roomCreated(title: String, listenLink: String, speakLink: String, safetyCode: String)
@@ -44,8 +45,10 @@ public enum RoomEvent: Sendable, Equatable {
     /// The host replaced a link (after a ban): these are the links to hand out from now on.
     case linksChanged(listenLink: String, speakLink: String)
     case error(code: String, message: String)
+    /// Chat and reactions (RoomSession+Chat.swift).
+    case chat(ChatEvent)
 
-    /// The event's name in JSON lines.
+    /// The event's name: `"event"` in its JSON line (docs/HEADLESS.md), and what tests look for.
     public var name: String {
         switch self {
         case .roomCreated: return "room_created"
@@ -71,55 +74,7 @@ public enum RoomEvent: Sendable, Equatable {
         case .audioUnverified: return "audio_unverified"
         case .linksChanged: return "links_changed"
         case .error: return "error"
+        case .chat(let event): return event.name
         }
-    }
-
-    /// The event as one JSON object, `"event"` first, then `"time"` (milliseconds since the Unix epoch).
-    public func jsonLine(timeMilliseconds: Int) -> JSONLine {
-        var line = JSONLine([("event", .string(name)), ("time", .int(timeMilliseconds))])
-        switch self {
-        case let .roomCreated(title, listen, speak, code):
-            line.append("title", .string(title))
-            line.append("listen_link", .string(listen))
-            line.append("speak_link", .string(speak))
-            line.append("safety_code", .string(code))
-        case let .joined(title, you, members, code):
-            line.append("title", title.map { .string($0) } ?? .null)
-            line.append("you", you.json)
-            line.append("members", .array(members.map(\.json)))
-            line.append("safety_code", .string(code))
-        case let .memberJoined(m), let .memberLeft(m), let .speakerAdded(m), let .speakerRemoved(m), let .roleChanged(m),
-             let .speakingStarted(m), let .speakingStopped(m), let .handRaised(m), let .handLowered(m),
-             let .audioForged(m), let .audioUnverified(m):
-            line.append("member", m.json)
-        case let .invitedToStage(by, role):
-            line.append("by", by.json)
-            line.append("role", .string(role.name))
-        case let .muted(m, _, byModerator):
-            line.append("member", m.json)
-            line.append("by_moderator", .bool(byModerator))
-        case let .removed(banned):
-            line.append("banned", .bool(banned))
-        case let .roomEnded(reason):
-            line.append("reason", .string(reason))
-        case let .reconnecting(attempt, delay):
-            line.append("attempt", .int(attempt))
-            line.append("delay_seconds", .double(delay))
-        case .reconnected:
-            break
-        case let .rekeyed(epoch, code):
-            line.append("epoch", .int(Int(epoch)))
-            line.append("safety_code", .string(code))
-        case let .refused(what, reason):
-            line.append("what", .string(what))
-            line.append("reason", .string(reason))
-        case let .linksChanged(listen, speak):
-            line.append("listen_link", .string(listen))
-            line.append("speak_link", .string(speak))
-        case let .error(code, message):
-            line.append("code", .string(code))
-            line.append("message", .string(message))
-        }
-        return line
     }
 }

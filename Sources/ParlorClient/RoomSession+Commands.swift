@@ -19,35 +19,20 @@ extension RoomSession {
         case .mute:
             guard me.isOnStage else { return [refusal("not_allowed", "only people on stage have a microphone")] }
             selfMuted = true
-            return me.muted ? [] : [.send(.moderation(Moderation(action: .mute, target: me.key)))]
+            return me.muted ? [] : [.send(.moderation(Moderation(.action(.mute), target: me.key)))]
         case .unmute:
             guard me.isOnStage else { return [refusal("not_allowed", "only people on stage have a microphone")] }
             selfMuted = false
-            return me.muted ? [.send(.moderation(Moderation(action: .unmute, target: me.key)))] : []
+            return me.muted ? [.send(.moderation(Moderation(.unmuteOwn, target: me.key)))] : []
         case .acceptInvite:
             guard let invitation else { return [refusal("not_allowed", "there is no invitation to accept")] }
             return accept(invitation)
-        case .inviteToStage(let id):
-            return invite(id, role: .speaker, now: now)
-        case .makeModerator(let id):
-            return invite(id, role: .moderator, now: now)
-        case .moveToAudience(let id):
-            return moderate(.moveToAudience, id, needsStage: true)
-        case .muteMember(let id):
-            return moderate(.mute, id, needsStage: true)
-        case .dismissHand(let id):
-            guard isModerator else { return [refusal("not_allowed", "only moderators can dismiss a hand")] }
-            guard let target = roster[id], target.handRaised else { return [refusal("no_such_member", "\(id) has no raised hand")] }
-            return [.send(.handLower(HandLower(memberKey: target.key)))]
-        case .remove(let id):
-            return moderate(.remove, id, needsStage: false)
-        case .ban(let id):
-            return ban(id, now: now)
-        case .endRoom:
-            guard isModerator else { return [refusal("not_allowed", "only moderators can end the room")] }
-            return [.send(.moderation(Moderation(action: .endRoom, target: nil)))]
+        case .moderate(let action, let member):
+            return moderate(action, member, now: now)
         case .leave:
             return leave()
+        case .chat(let chatCommand):
+            return performChat(chatCommand, now: now)
         }
     }
 
@@ -55,12 +40,40 @@ extension RoomSession {
         .event(.error(code: code, message: message))
     }
 
-    private mutating func moderate(_ action: Moderation.Action, _ id: MemberID, needsStage: Bool) -> [Effect] {
-        guard isModerator else { return [refusal("not_allowed", "only moderators can do that")] }
-        guard let target = roster[id] else { return [refusal("no_such_member", "nobody in the room has the id \(id)")] }
-        guard target.role != .host else { return [refusal("not_allowed", "nobody can act on the host")] }
-        guard !needsStage || target.isOnStage else { return [refusal("not_allowed", "\(id) is not on stage")] }
-        return [.send(.moderation(Moderation(action: action, target: target.key)))]
+    /// A moderator's action, checked against its row of the moderation table (who may do it to
+    /// whom, and whether it would change anything) before anything is sent.
+    private mutating func moderate(_ action: ModerationAction, _ id: MemberID?, now: UInt64) -> [Effect] {
+        let rule = action.rule
+        guard let me, me.role >= rule.actor else {
+            return [refusal("not_allowed", "only moderators can \(action.phrase)")]
+        }
+        var target: Participant?
+        if case .member(let condition) = rule.whom {
+            guard let id else { return [refusal("bad_command", "\(rule.headlessName) needs a member")] }
+            guard let member = roster[id] else { return [refusal("no_such_member", "nobody in the room has the id \(id)")] }
+            guard member.role != .host else { return [refusal("not_allowed", "nobody can act on the host")] }
+            guard condition.holds(for: member.state) else { return [refusal("not_allowed", condition.refusal(id.text))] }
+            if let pointless = rule.pointlessWhen, pointless.holds(for: member.state) {
+                return [refusal("not_allowed", pointless.refusal(id.text))]
+            }
+            target = member
+        }
+        switch action {
+        case .inviteToStage, .makeModerator:
+            guard case .sealedGrant(let role) = rule.wire else { preconditionFailure("a grant is sealed") }
+            return invite(target!, role: role, now: now)
+        case .dismissHand:
+            return [.send(.handLower(HandLower(memberKey: target!.key)))]
+        case .lowerEveryHand:
+            guard roster.all.contains(where: \.handRaised) else { return [refusal("not_allowed", "nobody has a raised hand")] }
+            return [.send(.moderation(Moderation(.action(action), target: nil)))]
+        case .moveToAudience, .mute, .remove:
+            return [.send(.moderation(Moderation(.action(action), target: target!.key)))]
+        case .ban:
+            return ban(target!, now: now)
+        case .endRoom:
+            return [.send(.moderation(Moderation(.action(action), target: nil)))]
+        }
     }
 
     /// A ban: the member goes, its key is never sealed to again, and the link that admitted it is
@@ -68,9 +81,8 @@ extension RoomSession {
     /// included) gets nothing more: the relay refuses it and no keeper seals to it. The host
     /// replaces the link itself; a moderator tells the host, end to end (a kind 7 blob sealed to
     /// the host's box key, docs/PROTOCOL.md §7.5), since only the host can sign links.
-    private mutating func ban(_ id: MemberID, now: UInt64) -> [Effect] {
-        var effects = moderate(.ban, id, needsStage: false)
-        guard case .send = effects.first, let target = roster[id] else { return effects }
+    private mutating func ban(_ target: Participant, now: UInt64) -> [Effect] {
+        var effects: [Effect] = [.send(.moderation(Moderation(.action(.ban), target: target.key)))]
         let linkKey = target.credential?.linkKey
         if identity.isHost {
             effects += banned(target.key, admittedBy: linkKey, now: now)
@@ -105,10 +117,7 @@ extension RoomSession {
 
     /// Signs a grant for the member and sends it sealed to that member alone (docs/PROTOCOL.md
     /// §7.3, kind 6): the blob goes to the room, but only the invitee's box key opens the grant.
-    private mutating func invite(_ id: MemberID, role: Role, now: UInt64) -> [Effect] {
-        guard isModerator else { return [refusal("not_allowed", "only moderators can invite to the stage")] }
-        guard let target = roster[id] else { return [refusal("no_such_member", "nobody in the room has the id \(id)")] }
-        guard target.role < role else { return [refusal("not_allowed", "\(id) already has that role")] }
+    private mutating func invite(_ target: Participant, role: Role, now: UInt64) -> [Effect] {
         do {
             let grant = try Grant(roomID: identity.keys.roomID, memberKey: target.key, role: role,
                                   expiry: now + Self.invitationSeconds, signer: identity.memberKey)
@@ -131,6 +140,7 @@ extension RoomSession {
     /// face is told and `accept_invite` accepts it. On the host, a moderator's ban notice
     /// replaces the banned member's link.
     mutating func blobDelivered(_ delivery: BlobDelivery, now: UInt64) -> [Effect] {
+        if let chatEffects = chatBlobDelivered(delivery, now: now) { return chatEffects }
         if identity.isHost, let sealed = try? MetadataBox.open(delivery.blob, kind: .banNotice, metadataKey: identity.keys.metadataKey) {
             return banNoticeReceived(sealed, now: now)
         }

@@ -45,6 +45,8 @@ public struct RoomSession: Sendable {
     public internal(set) var refusals = 0
     /// A moderator's invitation not yet accepted.
     public internal(set) var invitation: Grant?
+    /// Chat messages seen and the sending budget (RoomSession+Chat.swift).
+    var chat = ChatState()
     private var hasJoinedBefore = false
     /// A newcomer whose profile has not arrived yet.
     private var unannounced: MemberID?
@@ -123,7 +125,7 @@ public struct RoomSession: Sendable {
         case .handUpdate(let h): return handUpdated(MemberID(key: h.memberKey), raised: h.raised)
         case .moderation(let m): return moderated(m)
         case .keyDelivery(let k): return keysDelivered(k, now: now)
-        case .charterUpdate(let c): return charterReceived(c.charter)
+        case .charterUpdate(let c): return charterWithChatReceived(c.charter)
         case .blobDelivery(let b): return blobDelivered(b, now: now)
         case .error(let e): return relayError(e)
         default: return []
@@ -161,7 +163,7 @@ public struct RoomSession: Sendable {
             effects.append(.event(.joined(title: title, you: mine.info, members: others, safetyCode: safetyCode ?? "")))
         }
         hasJoinedBefore = true
-        if selfMuted { effects.append(.send(.moderation(Moderation(action: .mute, target: mine.key)))) }
+        if selfMuted { effects.append(.send(.moderation(Moderation(.action(.mute), target: mine.key)))) }
         // Everyone here came back with a fresh box key, or is new: the keeper moves the room on.
         if isKeeper, roster.order.count > 1 { effects += membershipChanged(now: now) }
         effects.append(.mediaChanged)
@@ -261,9 +263,9 @@ public struct RoomSession: Sendable {
     private mutating func moderated(_ moderation: Moderation) -> [Effect] {
         let target = moderation.target.map { MemberID(key: $0) }
         let isMe = target == me?.id
-        switch moderation.action {
-        case .mute, .unmute:
-            let muted = moderation.action == .mute
+        switch moderation.act {
+        case .action(.mute), .unmuteOwn:
+            let muted = moderation.act == .action(.mute)
             guard let target, let member = roster.update(target, { $0.muted = muted }) else { return [] }
             if isMe {
                 me = member
@@ -272,15 +274,19 @@ public struct RoomSession: Sendable {
             let byModerator = isMe ? (muted && !selfMuted) : moderation.actor.map { $0 != member.key } ?? false
             if isMe, muted { selfMuted = true }
             return [.event(.muted(member.info, muted: muted, byModerator: byModerator))] + (isMe ? [.mediaChanged] : [])
-        case .remove, .ban:
+        case .action(.remove), .action(.ban):
             guard isMe else { return [] }
             phase = .finished
-            let banned = moderation.action == .ban
+            let banned = moderation.act == .action(.ban)
             return [.event(.removed(banned: banned)), .finish(.removed(banned: banned))]
-        case .endRoom:
+        case .action(.endRoom):
             phase = .finished
             return [.event(.roomEnded(reason: "ended by a moderator")), .finish(.ended)]
-        case .moveToAudience:
+        case .action(.moveToAudience), .action(.lowerEveryHand):
+            // Delivered as `role_changed` and `hand_update`.
+            return []
+        case .action(.inviteToStage), .action(.dismissHand), .action(.makeModerator):
+            // Never a moderation message (a sealed grant, a `hand_lower`).
             return []
         }
     }
@@ -294,7 +300,7 @@ public struct RoomSession: Sendable {
             return [.retryLater]
         }
         // Any other refused create or join ends the stay: retrying would be refused again.
-        if phase == .joining, let type = error.inReplyTo, type == 10 || type == 11 {
+        if phase == .joining, error.inReplyToType == .createRoom || error.inReplyToType == .join {
             phase = .finished
             effects.append(.finish(.failed("the relay refused to let this client in: \(error.text) (\(name))")))
         }

@@ -27,8 +27,13 @@ struct SFrameKeyring {
     }
 
     mutating func update(epochs: EpochKeys, senders: [Sender]) {
+        update(secrets: epochs.secrets, senders: senders)
+    }
+
+    /// The same with the epoch secrets by epoch.
+    mutating func update(secrets: [UInt64: [UInt8]], senders: [Sender]) {
         var wanted: [UInt64: Source] = [:]
-        for (epoch, secret) in epochs.secrets {
+        for (epoch, secret) in secrets {
             for sender in senders {
                 wanted[SFrameContext.keyID(epoch: epoch, senderSlot: sender.slot)] = Source(sender: sender, secret: secret)
             }
@@ -37,7 +42,7 @@ struct SFrameKeyring {
             context.removeKey(keyID: keyID)
             installed[keyID] = nil
         }
-        context.forgetEpochs(keeping: Set(epochs.secrets.keys))
+        context.forgetEpochs(keeping: Set(secrets.keys))
         for (keyID, source) in wanted where installed[keyID] == nil {
             guard let base = try? RoomKeys.senderKey(epochSecret: source.secret, senderSlot: source.sender.slot,
                                                      boxKey: source.sender.boxKey),
@@ -51,11 +56,14 @@ struct SFrameKeyring {
         try context.nextCounter(keyID: keyID)
     }
 
-    mutating func protect(_ frame: [UInt8], keyID: UInt64) throws -> [UInt8] {
-        try context.protect(frame, keyID: keyID)
+    /// Protects `frame` into `out` under `keyID` (`SFrameContext.protect(_:keyID:into:)`).
+    mutating func protect(_ frame: UnsafeRawBufferPointer, keyID: UInt64,
+                          into out: UnsafeMutableRawBufferPointer) -> Result<Int, CryptoError> {
+        Result { () throws(CryptoError) in try context.protect(frame, keyID: keyID, into: out) }
     }
 
-    mutating func unprotect(_ frame: [UInt8]) throws -> (header: SFrameHeader, plaintext: [UInt8]) {
-        try context.unprotect(frame)
+    /// Decrypts a frame in place (`SFrameContext.unprotect(in:)`).
+    mutating func unprotect(in frame: UnsafeMutableRawBufferPointer) -> Result<(header: SFrameHeader, plaintext: Range<Int>), CryptoError> {
+        Result { () throws(CryptoError) in try context.unprotect(in: frame) }
     }
 }

@@ -2,8 +2,9 @@ import CDatagramBatch
 import Glibc
 import NIOCore
 
-/// A media peer's UDP address in the form sendmmsg takes, converted once when the peer's
-/// address changes rather than once per forwarded datagram.
+/// A media peer's UDP address in the form sendmmsg takes: converted from NIO's `SocketAddress`
+/// once per datagram received from the peer (a copy of at most 28 bytes) and kept, so that the
+/// fan-out copies it into each of its datagrams without converting again.
 typealias DatagramAddress = parlor_datagram_address
 
 extension DatagramAddress {

@@ -1,7 +1,9 @@
 import NIOCore
 
-/// The UDP socket's handler: every datagram of a recvmmsg batch goes to the core, and the
-/// forwarded datagrams are flushed once the batch ends, so NIO sends them with sendmmsg.
+/// The UDP socket's handler: every datagram of a recvmmsg batch goes to the core, and once the
+/// batch ends the core flushes what it forwarded: the `DatagramBatch` it sealed them into goes to
+/// the `DatagramSender` thread, which sends it with sendmmsg on its own descriptor (NIO's channel
+/// writes none of them).
 final class MediaChannelHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 

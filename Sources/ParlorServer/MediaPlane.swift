@@ -16,7 +16,7 @@ import ParlorProtocol
 /// the outgoing `DatagramBatch` to an address converted when the member's address last changed.
 struct MediaPlane {
     /// How long an address stays usable after the last authenticated datagram from it.
-    static let udpFreshness: UInt64 = 15_000_000_000
+    static let udpFreshness = UInt64(ProtocolConstants.relayUDPFreshness)
     /// How long a member's loss report counts towards its room's figure.
     static let lossReportFreshness: UInt64 = 10_000_000_000
     /// How long the room's figure told to a speaker stands before it is worked out again: the
@@ -62,6 +62,9 @@ struct MediaPlane {
     /// Moves whenever an endpoint is added or removed, so cached fan-outs are rebuilt.
     private var endpointsVersion: UInt64 = 0
     private var fanOuts: [OpaqueKey: MediaFanOut] = [:]
+    /// In a cluster: publishes each stamped payload of a room once for the other nodes with
+    /// members of it (`RelayCluster.publishMedia`); nil for a relay on its own.
+    var otherNodes: ((OpaqueKey, [UInt8]) -> Void)?
 
     init(limits: RelayLimits) { self.limits = limits }
 
@@ -134,8 +137,7 @@ struct MediaPlane {
             metrics.dropped(bytes.count > limits.maxDatagramBytes ? .oversize : .malformed)
             return
         }
-        let index = UInt32(bytes[4]) | UInt32(bytes[5]) << 8 | UInt32(bytes[6]) << 16 | UInt32(bytes[7]) << 24
-        guard let position = positionOfIndex[index] else {
+        guard let index = bytes.withUnsafeBytes({ MediaHeader.receiverIndex(of: $0) }), let position = positionOfIndex[index] else {
             metrics.dropped(.unknownReceiver)
             return
         }
@@ -202,16 +204,35 @@ struct MediaPlane {
         var stamped = payload
         stamped[0] = UInt8(route.slot >> 8)
         stamped[1] = UInt8(route.slot & 0xFF)
-        let fanOut = self.fanOut(for: route.room, rooms: rooms)
+        send(stamped, to: self.fanOut(for: route.room, rooms: rooms), except: (senderPosition, session), now: now, metrics: metrics,
+             batch: batch, control: &control)
+        otherNodes?(route.room.id, stamped)
+    }
+
+    /// In a cluster: a payload another node published for `room`, stamped there with its
+    /// sender's slot, to every member of the room on this node.
+    mutating func receive(fromOtherNode stamped: [UInt8], room id: OpaqueKey, now: UInt64, rooms: RoomTable,
+                          metrics: RelayMetrics, batch: DatagramBatch, control: inout [ControlMedia]) {
+        guard let room = rooms.rooms[id], MediaPayload.buckets.contains(stamped.count) else {
+            metrics.dropped(.malformed)
+            return
+        }
+        send(stamped, to: fanOut(for: room, rooms: rooms), except: nil, now: now, metrics: metrics, batch: batch, control: &control)
+    }
+
+    /// Seals `stamped` to every recipient of `fanOut` but the sender: by UDP where the member's
+    /// address is fresh, otherwise on its control session.
+    private mutating func send(_ stamped: [UInt8], to fanOut: MediaFanOut, except sender: (position: Int, session: SessionID)?,
+                               now: UInt64, metrics: RelayMetrics, batch: DatagramBatch, control: inout [ControlMedia]) {
         // What goes by TCP is counted when it is written (`RelayCore.flushOutputs`).
-        for target in fanOut.controlOnly where target != session {
+        for target in fanOut.controlOnly where target != sender?.session {
             // No media set up (yet): the control session carries it.
             control.append(ControlMedia(session: target, payload: stamped))
         }
         var viaUDP = 0
         stamped.withUnsafeBytes { plain in
             endpoints.withUnsafeMutableBufferPointer { endpoints in
-                for position in fanOut.endpoints where position != senderPosition {
+                for position in fanOut.endpoints where position != sender?.position {
                     guard let address = endpoints[position].address, now &- endpoints[position].lastHeard < Self.udpFreshness else {
                         control.append(ControlMedia(session: endpoints[position].session, payload: stamped))
                         continue

@@ -3,18 +3,14 @@ import NIOCore
 import ParlorCrypto
 import ParlorProtocol
 
-/// The relay's brain, confined to its one event loop: control sessions in, room rules applied
-/// (`RoomTable`), media routed (`MediaPlane`), notices and frames out. Handlers call it; it never
-/// blocks and takes no locks.
+/// Local delivery, confined to the relay's one event loop: control sessions in, room requests
+/// handed to the rooms' authority (`RoomRules`) and what it decides carried out, media routed
+/// (`MediaPlane`), messages and frames out. Handlers call it; it never blocks and takes no locks.
 final class RelayCore {
-    /// One control session's state beyond the room table's.
+    /// One control session's state beyond the room rules'.
     struct Session {
         let channel: any Channel
         var established: NoiseResponderHandler.Established?
-        /// A `create_room` waiting for its host's `join`.
-        var pendingCreate: CreateRoom?
-        /// The grant this member's role rests on (its signature is revoked on a move to the audience).
-        var grantSignature: [UInt8]?
         var bucket: TokenBucket
         /// Chat and reactions fan out to the whole room, so they have a tighter rate of their own.
         var blobBucket: TokenBucket
@@ -26,7 +22,8 @@ final class RelayCore {
     let metrics: RelayMetrics
     let log: RelayLog
     var udpPort: UInt16
-    private(set) var rooms: RoomTable
+    /// The authority over every room of this relay.
+    private(set) var rules: RoomRules
     private var media: MediaPlane
     private var sessions: [SessionID: Session] = [:]
     private var nextSession: UInt64 = 1
@@ -40,24 +37,59 @@ final class RelayCore {
     private lazy var datagrams = DatagramBatch { [unowned self] batch in self.send(batch) }
     /// Media payloads for control sessions (TCP fallback) produced during one read batch.
     private var controlMedia: [MediaPlane.ControlMedia] = []
-    /// Epoch of the last key delivery per room, told to members as they join.
-    private var epochs: [OpaqueKey: UInt64] = [:]
-    /// The wall clock in Unix seconds, for grant expiry (injectable for tests).
-    let unixTime: () -> UInt64
     /// A test seam: what a deviating relay sends instead (nil, the honest relay, in production).
     var deviation: RelayDeviation?
+    /// The cluster this relay is a node of (`parlor serve --cluster`), or nil: a relay on its own,
+    /// the authority over every room on it.
+    private var cluster: RelayCluster?
+    /// The loop this core lives on, in a cluster (where NATS threads hand work back to it).
+    private var loop: (any EventLoop)?
+    /// In a cluster: the rooms this node holds the lease of, so applies their rules.
+    private var led: Set<OpaqueKey> = []
+    /// In a cluster: joins waiting while this node asks to become their room's authority, each
+    /// with the number of its attempt (`forwardedJoinAttempts`).
+    private var claiming: [OpaqueKey: [(session: SessionID, join: Join, attempt: Int)]] = [:]
+    /// In a cluster: each led room's invariants as last handed to the cluster to record.
+    private var recorded: [OpaqueKey: RoomInvariants] = [:]
+    /// In a cluster: joins passed to another node's authority and not yet answered.
+    private var forwardedJoins: [SessionID: (room: OpaqueKey, join: Join)] = [:]
+    /// In a cluster: the subscriptions this node holds for each room with members here (its media
+    /// from other nodes; requests from other nodes too where it leads the room), and its own inbox.
+    private var roomSubscriptions: [OpaqueKey: [NATSSubscription]] = [:]
+    private var inbox: NATSSubscription?
+    /// How long a join passed to another node waits for an answer before this node asks for the
+    /// room's lease again (the authority it was passed to may have died, its lease not yet run
+    /// out), and how many times: 6 × 0.5 s outlasts a dead authority's 2 s lease, so a member
+    /// arriving just after the authority died gets in, through whichever node takes the room
+    /// over; after that it is told the room is not here (and tries again itself).
+    static let forwardedJoinTimeout = TimeAmount.milliseconds(500)
+    static let forwardedJoinAttempts = 6
 
     init(limits: RelayLimits, metrics: RelayMetrics, log: RelayLog, udpPort: UInt16, unixTime: @escaping () -> UInt64) {
         self.limits = limits
         self.metrics = metrics
         self.log = log
         self.udpPort = udpPort
-        self.unixTime = unixTime
-        rooms = RoomTable(limits: limits)
+        rules = RoomRules(limits: limits, metrics: metrics, log: log, unixTime: unixTime)
         media = MediaPlane(limits: limits)
     }
 
     var sessionCount: Int { sessions.count }
+
+    /// Makes this relay a node of `cluster`; `loop` is the loop this core lives on.
+    func join(_ cluster: RelayCluster, on loop: any EventLoop) throws {
+        self.cluster = cluster
+        self.loop = loop
+        nextSession = UInt64(cluster.number) << 48 | 1
+        let core = NIOLoopBound(self, eventLoop: loop)
+        inbox = try cluster.listen { inbound in loop.execute { core.value.received(inbound) } }
+        media.otherNodes = { room, payload in cluster.publishMedia(payload, room: room) }
+        cluster.start { room in loop.execute { core.value.lost(room) } }
+        loop.scheduleRepeatedTask(initialDelay: Self.deadNodeSweep, delay: Self.deadNodeSweep) { _ in core.value.sweepDeadNodes() }
+    }
+
+    /// How often an authority asks whether the nodes its rooms' members are on still live.
+    static let deadNodeSweep = TimeAmount.seconds(2)
 
     // MARK: - Sessions
 
@@ -90,8 +122,13 @@ final class RelayCore {
         log.debug("\(id) closed")
         metrics.add(.sessionsOpen, -1)
         media.unregister(session: id)
-        deliver(rooms.leave(session: id))
-        roomsChanged()
+        if let cluster, let room = forwardedJoins.removeValue(forKey: id)?.room ?? remoteRoom(of: id) {
+            // Its authority is elsewhere: it hears the member left; here only the shadow goes.
+            cluster.forward(.leave, from: id, to: room)
+            carrySilently(rules.close(id))
+        } else {
+            carry(rules.close(id))
+        }
         if sessionsHighWater >= Self.sessionsWorthReturningMemory, sessions.count * 4 <= sessionsHighWater {
             returnMemorySoon(on: closed.channel.eventLoop)
         }
@@ -140,8 +177,14 @@ final class RelayCore {
             return
         }
         sessions[id] = session
+        answer(message, from: id) { try handle(message, from: id, now: now) }
+    }
+
+    /// Runs `body`, the handling of `message`, and answers a refusal with its error.
+    private func answer(_ message: ControlMessage, from id: SessionID, _ body: () throws -> Void) {
         do {
-            try handle(message, from: id, now: now)
+            try body()
+            if let cluster, let room = rules.rooms.room(of: id)?.id { record(room, in: cluster) }
         } catch let refusal as RoomRefusal {
             metrics.dropped(.forbidden)
             reply(id, ErrorMessage.Code(refusal), to: message)
@@ -162,57 +205,50 @@ final class RelayCore {
             let index = media.register(session: id, keys: keys, clientReceiverIndex: setup.receiverIndex, now: now)
             send(.mediaSetup(MediaSetup(receiverIndex: index, udpPort: udpPort)), to: id)
         case .createRoom(let create):
-            guard rooms.room(of: id) == nil else { throw RoomRefusal.alreadyInARoom }
-            // Only the holder of the key a room id names may create it (its `join` proves it
-            // holds the key), under a charter that key signed: an impostor gets nothing, after a
-            // relay restart too.
-            guard let named = try? RoomKeys.roomID(hostKey: create.hostKey), named == create.roomID else {
-                metrics.dropped(.unauthenticated)
-                throw ErrorMessage.Code.roomExists
-            }
-            do {
-                try create.charter.verify(roomID: create.roomID, hostKey: create.hostKey)
-            } catch {
-                metrics.dropped(.unauthenticated)
-                throw ErrorMessage.Code.badGrant
-            }
-            sessions[id]?.pendingCreate = create
+            carry(try rules.apply(.createRoom(create), from: id))
         case .join(let join):
             guard sessions[id]?.joinBucket.take(now: now) == true else {
                 metrics.dropped(.rateLimited)
                 throw ErrorMessage.Code.rateLimited
             }
-            try self.join(join, from: id)
+            try checkProof(of: join, from: id)
+            if cluster != nil, let room = OpaqueKey(join.roomID), !led.contains(room) {
+                claim(room, for: join, from: id)
+                return
+            }
+            carry(try rules.apply(.join(join), from: id))
         case .charterUpdate(let update):
-            try updateCharter(update.charter, from: id)
+            try route(.charterUpdate(update.charter), message, from: id)
         case .leave:
-            deliver(rooms.leave(session: id))
-            roomsChanged()
+            try route(.leave, message, from: id)
         case .profileSet(let profile):
-            guard profile.blob.count <= Self.maxProfileBytes else { throw ErrorMessage.Code.malformedMessage }
-            deliver(try rooms.setProfile(session: id, blob: profile.blob))
+            try route(.profileSet(profile.blob), message, from: id)
         case .grantPresent(let present):
-            let role = try verify(present.grant, forMember: try ownKey(id), room: try roomID(of: id))
-            let deliveries = try rooms.changeRole(session: id, to: role, grantSignature: present.grant.signature)
-            sessions[id]?.grantSignature = present.grant.signature
-            deliver(deliveries)
+            try route(.grantPresent(present.grant), message, from: id)
         case .handRaise:
-            deliver(try rooms.setHand(session: id, raised: true))
+            try route(.handRaise, message, from: id)
         case .handLower(let lower):
-            try lowerHand(lower.memberKey, from: id)
+            try route(.handLower(lower.memberKey), message, from: id)
         case .moderation(let moderation):
-            try moderate(moderation, from: id)
+            try route(.moderation(moderation), message, from: id)
         case .keyDelivery(let delivery):
-            try deliverKeys(delivery, from: id)
+            try route(.keyDelivery(delivery), message, from: id)
         case .blobSend(let send):
-            try relayBlob(send.blob, from: id, now: now)
+            // Chat or a reaction: passed to the rest of the room as §4.4 allows, within the
+            // session's blob rate (taken only from a member of a room).
+            guard send.blob.count <= BlobSend.maximumBytes else { throw ErrorMessage.Code.malformedMessage }
+            guard rules.memberKey(of: id) != nil else { throw RoomRefusal.notInARoom }
+            guard sessions[id]?.blobBucket.take(now: now) == true else {
+                metrics.dropped(.rateLimited)
+                throw ErrorMessage.Code.rateLimited
+            }
+            try route(.blob(send.blob), message, from: id)
         case .mediaOverTCP(let carried):
-            media.receive(tcpPayload: carried.payload, from: id, now: now, rooms: rooms, metrics: metrics,
+            media.receive(tcpPayload: carried.payload, from: id, now: now, rooms: rules.rooms, metrics: metrics,
                           batch: datagrams, control: &controlMedia)
             flushOutputs()
         case .directoryRequest:
-            let entries = rooms.directory.map { DirectoryEntry(roomID: $0.id.bytes, title: $0.entry, listenerCount: UInt32($0.listeners)) }
-            send(.directoryListing(DirectoryListing(rooms: entries)), to: id)
+            carry(try rules.apply(.directory, from: id))
         case .pong, .error, .serverClosing, .joined, .memberJoined, .memberLeft, .profileDelivery,
              .roleChanged, .handUpdate, .directoryListing, .blobDelivery:
             // Messages only the relay sends.
@@ -220,176 +256,247 @@ final class RelayCore {
         }
     }
 
-    private func join(_ join: Join, from id: SessionID) throws {
-        guard let session = sessions[id], let hash = session.established?.handshakeHash else { throw ErrorMessage.Code.badProof }
+    /// Applies a request about the session's room here, or, in a cluster, passes it to the
+    /// room's authority on another node (a leave also takes the member out of this node's shadow).
+    private func route(_ request: RoomRules.Request, _ message: ControlMessage, from id: SessionID) throws {
+        guard let cluster, let room = remoteRoom(of: id) else { return carry(try rules.apply(request, from: id)) }
+        cluster.forward(message, from: id, to: room)
+        if case .leave = request { carrySilently(try rules.apply(.leave, from: id)) }
+    }
+
+    // MARK: - Cluster
+
+    /// The room of `id`, in a cluster, when another node is its authority (this node keeps a shadow).
+    private func remoteRoom(of id: SessionID) -> OpaqueKey? {
+        guard cluster != nil, let room = rules.rooms.room(of: id)?.id, !led.contains(room) else { return nil }
+        return room
+    }
+
+    /// What the rules decided about a shadow room: its messages are the authority's to send, so
+    /// only what this node keeps for ended rooms is let go.
+    private func carrySilently(_ outcome: RoomRules.Outcome) {
+        var kept = RoomRules.Outcome()
+        kept.endedRooms = outcome.endedRooms
+        carry(kept)
+    }
+
+    /// What another node sent this one.
+    private func received(_ inbound: RelayCluster.Inbound) {
+        switch inbound {
+        case .close(let session):
+            sessions[session]?.channel.close(promise: nil)
+        case .message(let session, let message):
+            guard sessions[session] != nil else { return }
+            shadow(message, to: session)
+            send(message, to: session)
+        }
+    }
+
+    /// Keeps this node's shadow of a room led elsewhere in step with what its authority tells
+    /// this node's members: their admission (slot and role), role changes and microphones.
+    private func shadow(_ message: ControlMessage, to session: SessionID) {
+        switch message {
+        case .joined(let joined):
+            guard let (room, join) = forwardedJoins.removeValue(forKey: session),
+                  let key = OpaqueKey(join.memberKey), let box = OpaqueKey(join.boxKey),
+                  let host = Self.hostKey(of: room, roster: joined.roster, join: join),
+                  let charter = joined.charter else { return }
+            let fresh = rules.rooms.rooms[room] == nil
+            rules.shadow(RoomMember(session: session, key: key, boxKey: box, role: joined.role, senderSlot: joined.senderSlot,
+                                    credential: join.credential), in: room, hostKey: host, charter: charter)
+            if fresh { subscribe(room, requests: false) }
+            carry(RoomRules.Outcome())
+        case .error(let error) where error.inReplyToType == .join || error.inReplyToType == .createRoom:
+            forwardedJoins[session] = nil
+        case .roleChanged(let change) where change.memberKey == rules.memberKey(of: session)?.bytes:
+            rules.shadowUpdate(session: session, role: change.role)
+        case .moderation(let moderation) where moderation.target == rules.memberKey(of: session)?.bytes:
+            switch moderation.act {
+            case .action(.mute): rules.shadowUpdate(session: session, muted: true)
+            case .unmuteOwn: rules.shadowUpdate(session: session, muted: false)
+            default: break
+            }
+        default: break
+        }
+    }
+
+    /// As an authority: asks which nodes that members of its rooms are on have died (their
+    /// `node.<number>` lease expired), then takes those members out, as if they had left.
+    private func sweepDeadNodes() {
+        guard let cluster, let loop else { return }
+        let sessionsElsewhere = led.flatMap { rules.rooms.rooms[$0]?.joinOrder ?? [] }.filter { RelayCluster.node(of: $0) != cluster.number }
+        let nodes = Set(sessionsElsewhere.map(RelayCluster.node(of:)))
+        guard !nodes.isEmpty else { return }
+        let core = NIOLoopBound(self, eventLoop: loop)
+        cluster.deadNodes(among: nodes) { dead in
+            guard !dead.isEmpty else { return }
+            loop.execute { core.value.forgetSessions(onNodes: dead) }
+        }
+    }
+
+    private func forgetSessions(onNodes dead: Set<UInt16>) {
+        for room in led {
+            for session in rules.rooms.rooms[room]?.joinOrder ?? [] where dead.contains(RelayCluster.node(of: session)) {
+                carry(rules.close(session))
+            }
+        }
+    }
+
+    /// The host key of `room` as a member's admission shows it: the host's roster entry, or, with
+    /// the host away, the signer of the member's link grant — taken only if it names the room.
+    private static func hostKey(of room: OpaqueKey, roster: [MemberEntry], join: Join) -> OpaqueKey? {
+        let candidates = roster.filter { $0.role == .host }.map(\.memberKey) + [join.memberKey, join.credential.linkGrant?.signerKey].compactMap { $0 }
+        return candidates.first { (try? RoomKeys.roomID(hostKey: $0)) == room.bytes }.flatMap(OpaqueKey.init)
+    }
+
+    /// A request another node passed to `room`'s authority, from a session on that node.
+    private func forwarded(_ message: ControlMessage, from session: SessionID, room: OpaqueKey) {
+        guard led.contains(room), let request = RoomRules.Request(message) else { return metrics.dropped(.forbidden) }
+        answer(message, from: session) { carry(try rules.apply(request, from: session)) }
+    }
+
+    /// Subscribes to `room`'s media from other nodes and, where this node leads it, to the
+    /// requests they pass on.
+    private func subscribe(_ room: OpaqueKey, requests: Bool) {
+        guard let cluster, let loop else { return }
+        let core = NIOLoopBound(self, eventLoop: loop)
+        do {
+            if roomSubscriptions[room] == nil {
+                roomSubscriptions[room] = [try cluster.media(for: room) { payload in
+                    loop.execute { core.value.mediaFromOtherNode(payload, room: room) }
+                }, try cluster.moves(of: room) {
+                    loop.execute { core.value.authorityMoved(room) }
+                }]
+            }
+            if requests {
+                roomSubscriptions[room]!.append(try cluster.requests(for: room) { session, message in
+                    loop.execute { core.value.forwarded(message, from: session, room: room) }
+                })
+            }
+        } catch {
+            metrics.dropped(.sendFailed)
+        }
+    }
+
+    /// Another node took over `room`'s authority: it does not know the members the last one
+    /// admitted here, so they are told to reconnect (`server_closing`) and join again through it.
+    private func authorityMoved(_ room: OpaqueKey) {
+        guard !led.contains(room) else { return }
+        log.info(.authorityLost)
+        for session in rules.rooms.rooms[room]?.joinOrder ?? [] {
+            send(.serverClosing(ServerClosing(reason: "room moved to another relay", retryAfterSeconds: 1)), to: session)
+            sessions[session]?.channel.close(promise: nil)
+        }
+    }
+
+    private func mediaFromOtherNode(_ payload: [UInt8], room: OpaqueKey) {
+        media.receive(fromOtherNode: payload, room: room, now: Monotonic.nanoseconds, rooms: rules.rooms, metrics: metrics,
+                      batch: datagrams, control: &controlMedia)
+        flushOutputs()
+    }
+
+    /// Parks a join to a room this node does not lead and, for the first such join, asks the
+    /// cluster for the room's authority; the joins go on in `claimed`.
+    private func claim(_ room: OpaqueKey, for join: Join, from id: SessionID, attempt: Int = 1) {
+        claiming[room, default: []].append((id, join, attempt))
+        guard claiming[room]!.count == 1, let cluster, let loop = sessions[id]?.channel.eventLoop else { return }
+        let core = NIOLoopBound(self, eventLoop: loop)
+        cluster.claim(room) { claim in loop.execute { core.value.claimed(room, claim) } }
+    }
+
+    /// The cluster answered a claim: as the authority, this node takes on what the last one
+    /// recorded (slots skipping ahead, `RelayCluster.slotsSkippedAtTakeover`, when the lease
+    /// came from elsewhere) and lets the waiting joins in; otherwise they are told the room is
+    /// not here (clients try again).
+    private func claimed(_ room: OpaqueKey, _ claim: RelayCluster.Claim) {
+        let waiting = claiming.removeValue(forKey: room) ?? []
+        var restored = true
+        if case .held(let invariants, let taken) = claim {
+            if var invariants {
+                if taken {
+                    invariants.nextSlot = invariants.nextSlot > UInt16.max - RelayCluster.slotsSkippedAtTakeover
+                        ? UInt16.max : invariants.nextSlot + RelayCluster.slotsSkippedAtTakeover
+                }
+                restored = (try? rules.restore(room: room, invariants)) != nil
+                recorded[room] = rules.invariants(of: room)
+            }
+            if restored {
+                led.insert(room)
+                subscribe(room, requests: true)
+                if case .held(.some, taken: true) = claim { cluster?.announceMove(of: room) }
+            }
+        }
+        for (session, join, attempt) in waiting where sessions[session] != nil {
+            guard led.contains(room) else {
+                passOn(join, from: session, to: room, attempt: attempt)
+                continue
+            }
+            answer(.join(join), from: session) { carry(try rules.apply(.join(join), from: session)) }
+        }
+    }
+
+    /// Passes a join (and the `create_room` before it, if any) to the room's authority on another
+    /// node; without an answer in `forwardedJoinTimeout` this node claims the room again, up to
+    /// `forwardedJoinAttempts` times, then the member hears `no_such_room`.
+    private func passOn(_ join: Join, from session: SessionID, to room: OpaqueKey, attempt: Int) {
+        guard let cluster, let loop else { return }
+        if let create = rules.pendingCreate(of: session), create.roomID == join.roomID {
+            cluster.forward(.createRoom(create), from: session, to: room)
+        }
+        cluster.forward(.join(join), from: session, to: room)
+        forwardedJoins[session] = (room, join)
+        let core = NIOLoopBound(self, eventLoop: loop)
+        loop.scheduleTask(in: Self.forwardedJoinTimeout) {
+            let core = core.value
+            guard core.forwardedJoins[session]?.join == join else { return }
+            core.forwardedJoins[session] = nil
+            if attempt < Self.forwardedJoinAttempts {
+                core.claim(room, for: join, from: session, attempt: attempt + 1)
+            } else {
+                core.reply(session, .noSuchRoom, to: .join(join))
+            }
+        }
+    }
+
+    /// Hands `room`'s invariants to the cluster when they changed since last recorded.
+    private func record(_ room: OpaqueKey, in cluster: RelayCluster) {
+        guard led.contains(room), let invariants = rules.invariants(of: room), invariants != recorded[room] else { return }
+        recorded[room] = invariants
+        cluster.record(invariants, for: room)
+    }
+
+    /// This node is no longer `room`'s authority (its lease could not be renewed, or another node
+    /// took over): its members here are closed, to join again where the room now is.
+    private func lost(_ room: OpaqueKey) {
+        guard led.remove(room) != nil else { return }
+        recorded[room] = nil
+        log.info(.authorityLost)
+        for session in rules.rooms.rooms[room]?.joinOrder ?? [] {
+            send(.serverClosing(ServerClosing(reason: "room moved to another relay", retryAfterSeconds: 1)), to: session)
+            if let cluster, RelayCluster.node(of: session) != cluster.number {
+                cluster.close(session)
+            } else {
+                sessions[session]?.channel.close(promise: nil)
+            }
+        }
+    }
+
+    /// A join's proof: the member key signed this session's handshake hash with the room and
+    /// its keys, so a join cannot be replayed on another connection.
+    private func checkProof(of join: Join, from id: SessionID) throws {
+        guard let hash = sessions[id]?.established?.handshakeHash else { throw ErrorMessage.Code.badProof }
         let proofMessage = Join.proofMessage(handshakeHash: hash, roomID: join.roomID, memberKey: join.memberKey, boxKey: join.boxKey)
         guard Ed25519SigningKey.verify(join.proof, of: proofMessage, publicKey: join.memberKey) else {
             metrics.dropped(.unauthenticated)
             throw ErrorMessage.Code.badProof
         }
-        guard let room = OpaqueKey(join.roomID), let key = OpaqueKey(join.memberKey), let box = OpaqueKey(join.boxKey),
-              (join.profile?.count ?? 0) <= Self.maxProfileBytes else {
-            throw ErrorMessage.Code.malformedMessage
-        }
-        var deliveries: [Delivery]
-        if let create = session.pendingCreate, create.roomID == join.roomID, create.hostKey == join.memberKey {
-            guard rooms.rooms[room] == nil || rooms.rooms[room]!.hostKey == key else { throw RoomRefusal.roomExists }
-            _ = try verify(join.credential, of: join, hostKey: create.hostKey)
-            deliveries = try rooms.create(session: id, room: room, hostKey: key, hostBoxKey: box,
-                                          directoryEntry: create.listed ? (create.directoryTitle ?? []) : nil,
-                                          charter: create.charter, credential: join.credential)
-            metrics.add(.roomsCreated)
-        } else {
-            guard let hostKey = rooms.rooms[room]?.hostKey else { throw RoomRefusal.noSuchRoom }
-            let linkRole = try verify(join.credential, of: join, hostKey: hostKey.bytes)
-            var grantRole: Role?
-            if let grant = join.grant {
-                grantRole = try verify(grant, forMember: key, room: room)
-                sessions[id]?.grantSignature = grant.signature
-            }
-            deliveries = try rooms.join(session: id, room: room, key: key, boxKey: box, linkKey: join.credential.linkKey,
-                                        linkRole: linkRole, grantRole: grantRole, grantSignature: join.grant?.signature,
-                                        credential: join.credential)
-        }
-        sessions[id]?.pendingCreate = nil
-        metrics.add(.membersJoined)
-        log.debug("\(id) joined room \(RelayLog.prefix(join.roomID)) as \(rooms.room(of: id)?.members[id]?.role ?? .listener) (key \(RelayLog.prefix(join.memberKey)))")
-        if let profile = join.profile {
-            deliveries += try rooms.setProfile(session: id, blob: profile)
-        }
-        deliver(deliveries)
-        roomsChanged()
-    }
-
-    /// Checks a member's credential (docs/PROTOCOL.md §7.4) against the room's host key and
-    /// returns the role its link gives (host for the host). A binding that does not verify under
-    /// the member key is `bad_proof`; an admission, link grant or link role that does not hold is
-    /// `bad_grant`. Both are counted as unauthenticated. Whether the link is still in the
-    /// room's charter is the room table's rule.
-    private func verify(_ credential: MemberCredential, of join: Join, hostKey: [UInt8]) throws -> Role {
-        do {
-            return try credential.verify(roomID: join.roomID, hostKey: hostKey, memberKey: join.memberKey, boxKey: join.boxKey,
-                                         now: unixTime())
-        } catch {
-            metrics.dropped(.unauthenticated)
-            // Verified as if the member were the host, only the binding is checked: which one failed?
-            let bindingHolds = (try? credential.verify(roomID: join.roomID, hostKey: join.memberKey, memberKey: join.memberKey,
-                                                       boxKey: join.boxKey, now: 0)) != nil
-            throw bindingHolds ? ErrorMessage.Code.badGrant : ErrorMessage.Code.badProof
-        }
-    }
-
-    /// The host signs a new charter (after a ban, with the banned member's link replaced).
-    private func updateCharter(_ charter: RoomCharter, from id: SessionID) throws {
-        let room = try roomOrRefuse(id)
-        // Only the host's session (the room table checks it; checked here first so nobody else
-        // costs a signature check).
-        guard room.members[id]?.role == .host else { throw RoomRefusal.forbidden }
-        do {
-            try charter.verify(roomID: room.id.bytes, hostKey: room.hostKey.bytes)
-        } catch {
-            metrics.dropped(.unauthenticated)
-            throw ErrorMessage.Code.badGrant
-        }
-        deliver(try rooms.updateCharter(session: id, charter: charter))
-    }
-
-    /// Checks a grant's signature, room, member and expiry; the signer must be the host or a
-    /// current moderator of the room. Returns the role it grants.
-    private func verify(_ grant: Grant, forMember key: OpaqueKey, room id: OpaqueKey) throws -> Role {
-        guard let room = rooms.rooms[id] else { throw RoomRefusal.noSuchRoom }
-        let signers = [room.hostKey] + room.members.values.filter { $0.role.canModerate }.map(\.key)
-        guard grant.memberKey == key.bytes, let signer = signers.first(where: { $0.bytes == grant.signerKey }) else {
-            metrics.dropped(.unauthenticated)
-            throw ErrorMessage.Code.badGrant
-        }
-        do {
-            try grant.verify(roomID: id.bytes, signer: signer.bytes, now: unixTime())
-        } catch {
-            metrics.dropped(.unauthenticated)
-            throw ErrorMessage.Code.badGrant
-        }
-        return grant.role
-    }
-
-    private func lowerHand(_ target: [UInt8]?, from id: SessionID) throws {
-        guard let target, target != (try ownKey(id)).bytes else {
-            deliver(try rooms.setHand(session: id, raised: false))
-            return
-        }
-        // Dismissing someone else's hand is moderation.
-        let room = try roomOrRefuse(id)
-        guard room.members[id]?.role.canModerate == true else { throw RoomRefusal.forbidden }
-        guard let key = OpaqueKey(target), let session = room.session(of: key) else { throw RoomRefusal.noSuchMember }
-        deliver(try rooms.setHand(session: session, raised: false))
-    }
-
-    private func moderate(_ moderation: Moderation, from id: SessionID) throws {
-        let own = try ownKey(id)
-        let target = moderation.target.flatMap(OpaqueKey.init)
-        // A member's own microphone is not moderation: any stage member may mute itself, and
-        // unmute only itself (nobody turns on someone else's microphone).
-        let action: ModerationAction
-        switch moderation.action {
-        case .mute where target == own:
-            deliver(try rooms.setMuted(session: id, muted: true))
-            return
-        case .unmute:
-            guard target == own else { throw RoomRefusal.forbidden }
-            deliver(try rooms.setMuted(session: id, muted: false))
-            return
-        case .mute: action = .mute
-        case .moveToAudience: action = .moveToAudience
-        case .remove: action = .remove
-        case .ban: action = .ban
-        case .endRoom: action = .end
-        }
-        let room = try roomOrRefuse(id)
-        let targetSession = target.flatMap { room.session(of: $0) }
-        let revoked = targetSession.flatMap { sessions[$0]?.grantSignature }
-        let deliveries = try rooms.moderate(session: id, action: action, target: target, revokingGrant: revoked)
-        deliver(deliveries)
-        if action == .remove || action == .ban, let targetSession {
-            media.unregister(session: targetSession)
-        }
-        roomsChanged()
-    }
-
-    /// A host or moderator hands a new epoch's secret to each member, sealed to its box key: each
-    /// member receives only its own sealed copy, with the keeper's statement and authority (which
-    /// the members check; the relay does not).
-    private func deliverKeys(_ delivery: KeyDelivery, from id: SessionID) throws {
-        let room = try roomOrRefuse(id)
-        guard room.members[id]?.role.canModerate == true else { throw RoomRefusal.forbidden }
-        // The epoch the relay records and passes on is the one the statement vouches for.
-        guard delivery.epoch == delivery.statement.epoch else { throw ErrorMessage.Code.malformedMessage }
-        // Members learn the room's epoch from `joined`: nobody may move it back. The same epoch
-        // again is the keeper handing the current secret to a newcomer.
-        if let last = epochs[room.id], delivery.epoch < last { throw RoomRefusal.stale }
-        epochs[room.id] = delivery.epoch
-        for secret in delivery.secrets {
-            guard let key = OpaqueKey(secret.memberKey), let session = room.session(of: key) else { continue }
-            send(.keyDelivery(KeyDelivery(epoch: delivery.epoch, secrets: [secret], statement: delivery.statement,
-                                          authority: delivery.authority)), to: session)
-        }
-    }
-
-    /// Chat or a reaction: passed to the rest of the room as §4.4 allows, within the session's blob rate.
-    private func relayBlob(_ blob: [UInt8], from id: SessionID, now: UInt64) throws {
-        guard blob.count <= BlobSend.maximumBytes else { throw ErrorMessage.Code.malformedMessage }
-        let deliveries = try rooms.relayBlob(session: id, blob: blob)
-        guard sessions[id]?.blobBucket.take(now: now) == true else {
-            metrics.dropped(.rateLimited)
-            throw ErrorMessage.Code.rateLimited
-        }
-        deliver(deliveries)
     }
 
     // MARK: - Media
 
     /// One datagram from the UDP socket.
     func receive(datagram: [UInt8], from address: SocketAddress, now: UInt64) {
-        media.receive(datagram: datagram, from: address, now: now, rooms: rooms, metrics: metrics,
+        media.receive(datagram: datagram, from: address, now: now, rooms: rules.rooms, metrics: metrics,
                       batch: datagrams, control: &controlMedia)
     }
 
@@ -439,22 +546,11 @@ final class RelayCore {
 
     // MARK: - Helpers
 
-    private func roomOrRefuse(_ id: SessionID) throws(RoomRefusal) -> Room {
-        guard let room = rooms.room(of: id) else { throw .notInARoom }
-        return room
-    }
-
-    private func roomID(of id: SessionID) throws(RoomRefusal) -> OpaqueKey { try roomOrRefuse(id).id }
-
-    private func ownKey(_ id: SessionID) throws(RoomRefusal) -> OpaqueKey {
-        guard let key = rooms.room(of: id)?.members[id]?.key else { throw .notInARoom }
-        return key
-    }
-
     private func send(_ message: ControlMessage, to id: SessionID) {
+        if let cluster, RelayCluster.node(of: id) != cluster.number { return cluster.deliver(message, to: id) }
         guard let channel = sessions[id]?.channel else { return }
         guard let deviation else { return channel.writeAndFlush(message, promise: nil) }
-        let recipient = RelayDeviation.Recipient(session: id.value, memberKey: rooms.room(of: id)?.members[id]?.key.bytes)
+        let recipient = RelayDeviation.Recipient(session: id.value, memberKey: rules.memberKey(of: id)?.bytes)
         for sent in deviation.outbound(message, recipient) { channel.write(sent, promise: nil) }
         channel.flush()
     }
@@ -462,7 +558,7 @@ final class RelayCore {
     /// A deviating relay's own messages, sent as they are to a room member's session (`RelayServer.inject`).
     func inject(_ messages: [ControlMessage], toMember memberKey: [UInt8]) -> Bool {
         guard deviation != nil, let key = OpaqueKey(memberKey),
-              let session = rooms.rooms.values.lazy.compactMap({ $0.session(of: key) }).first,
+              let session = rules.session(ofMember: key),
               let channel = sessions[session]?.channel else { return false }
         for message in messages { channel.write(message, promise: nil) }
         channel.flush()
@@ -470,84 +566,32 @@ final class RelayCore {
     }
 
     private func reply(_ id: SessionID, _ code: ErrorMessage.Code, to message: ControlMessage) {
-        log.debug("\(id): \(ControlMessage.names[message.type] ?? "message") refused with error \(code.rawValue)")
-        send(.error(ErrorMessage(code: code.rawValue, text: code.text, inReplyTo: message.type)), to: id)
+        log.debug("\(id): \(message.type.name) refused with error \(code.rawValue)")
+        send(.error(ErrorMessage(code: code.rawValue, text: code.text, inReplyTo: message.type.rawValue)), to: id)
     }
 
-    /// The largest sealed profile the relay keeps (a name and a few fields, sealed).
-    static let maxProfileBytes = 1_024
-
-    /// The bytes of roster a `joined` message may carry: what does not fit under the largest
-    /// padding bucket follows as `member_joined` messages, the stage first so the room shows its
-    /// speakers at once.
-    static let rosterBytesPerJoined = 12_000
-
-    /// What one roster entry takes on the wire, at most: keys, role, slot, profile, credential
-    /// (297 bytes for a member, 64 for the host), TLV framing.
-    static func entryBytes(_ member: RoomMember) -> Int {
-        96 + (member.profile?.count ?? 0) + member.credential.encoded.count + 3
-    }
-
-    private func deliver(_ deliveries: [Delivery]) {
-        for delivery in deliveries {
-            if case let .joined(you, roster) = delivery.notice, roster.map(Self.entryBytes).reduce(0, +) > Self.rosterBytesPerJoined {
-                let ordered = roster.filter { $0.role.isOnStage } + roster.filter { !$0.role.isOnStage }
-                var budget = Self.rosterBytesPerJoined
-                let first = Array(ordered.prefix { member in
-                    budget -= Self.entryBytes(member)
-                    return budget >= 0
-                })
-                send(controlMessage(for: Delivery(to: delivery.to, notice: .joined(you: you, roster: first)))!, to: delivery.to)
-                for member in ordered.dropFirst(first.count) {
-                    send(.memberJoined(MemberJoined(member: Self.entry(member))), to: delivery.to)
-                }
-                continue
-            }
-            if let message = controlMessage(for: delivery) { send(message, to: delivery.to) }
-            switch delivery.notice {
-            case .removed, .replaced: sessions[delivery.to]?.channel.close(promise: nil)
-            default: break
+    /// Carries out what the room rules decided: each message to its session, then the sessions
+    /// to close and the media to stop; forgets the fan-outs of rooms that ended and updates the
+    /// open-rooms gauge (logging the change as a count only).
+    private func carry(_ outcome: RoomRules.Outcome) {
+        for (to, message) in outcome.messages { send(message, to: to) }
+        for session in outcome.closing {
+            if let cluster, RelayCluster.node(of: session) != cluster.number {
+                cluster.close(session)
+            } else {
+                sessions[session]?.channel.close(promise: nil)
             }
         }
-    }
-
-    private func controlMessage(for delivery: Delivery) -> ControlMessage? {
-        switch delivery.notice {
-        case let .joined(you, roster):
-            let room = rooms.room(of: delivery.to)
-            let epoch = room.flatMap { epochs[$0.id] } ?? 0
-            return .joined(Joined(memberIndex: UInt32(roster.firstIndex(of: you) ?? roster.count), senderSlot: you.senderSlot, role: you.role,
-                                  epoch: epoch, roster: roster.map(Self.entry), charter: room?.charter))
-        case let .memberJoined(member): return .memberJoined(MemberJoined(member: Self.entry(member)))
-        case let .memberLeft(key): return .memberLeft(MemberLeft(memberKey: key.bytes))
-        case let .roleChanged(key, role): return .roleChanged(RoleChanged(memberKey: key.bytes, role: role))
-        case let .handRaised(key): return .handUpdate(HandUpdate(memberKey: key.bytes, raised: true))
-        case let .handLowered(key): return .handUpdate(HandUpdate(memberKey: key.bytes, raised: false))
-        case let .muted(key, muted):
-            return .moderation(Moderation(action: muted ? .mute : .unmute, target: key.bytes))
-        case let .profile(key, blob): return .profileDelivery(Profile(memberKey: key.bytes, blob: blob))
-        case let .blob(from, blob): return .blobDelivery(BlobDelivery(memberKey: from?.bytes, blob: blob))
-        case .replaced: return nil
-        case let .removed(key, banned, actor):
-            return .moderation(Moderation(action: banned ? .ban : .remove, target: key.bytes, actor: actor.bytes))
-        case let .roomEnded(actor): return .moderation(Moderation(action: .endRoom, target: actor.bytes, actor: actor.bytes))
-        case let .charter(charter): return .charterUpdate(CharterUpdate(charter: charter))
-        }
-    }
-
-    private static func entry(_ member: RoomMember) -> MemberEntry {
-        MemberEntry(memberKey: member.key.bytes, boxKey: member.boxKey.bytes, role: member.role,
-                    senderSlot: member.senderSlot, profile: member.profile, credential: member.credential)
-    }
-
-    /// After rooms were created, joined, left or ended: forgets what the relay kept for rooms
-    /// that ended, and updates the open-rooms gauge (logging the change as a count only).
-    private func roomsChanged() {
-        for ended in rooms.takeEndedRooms() {
-            epochs[ended] = nil
+        for session in outcome.mediaStopped { media.unregister(session: session) }
+        for ended in outcome.endedRooms {
             media.roomEnded(ended)
+            for subscription in roomSubscriptions.removeValue(forKey: ended) ?? [] { subscription.cancel() }
+            if let cluster, led.remove(ended) != nil {
+                recorded[ended] = nil
+                cluster.emptied(ended)
+            }
         }
-        let open = rooms.rooms.count
+        let open = rules.rooms.rooms.count
         let change = open - metrics.value(.roomsOpen)
         guard change != 0 else { return }
         metrics.add(.roomsOpen, change)

@@ -14,11 +14,15 @@ public struct RelayLog: Sendable {
     public enum Event: Sendable, Equatable {
         case roomOpened(roomsOpen: Int)
         case roomClosed(roomsOpen: Int)
+        /// In a cluster: this node stopped being a room's authority, or learnt another node took a
+        /// room's authority over (its members here reconnect).
+        case authorityLost
 
         var text: String {
             switch self {
             case let .roomOpened(open): "a room opened (\(open) open)"
             case let .roomClosed(open): "a room closed (\(open) open)"
+            case .authorityLost: "a room's authority moved to another node of the cluster"
             }
         }
     }

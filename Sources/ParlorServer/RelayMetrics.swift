@@ -25,6 +25,14 @@ public final class RelayMetrics: Sendable {
         case roomsOpen = "rooms_open"
         case sessionsOpen = "sessions_open"
         case membersJoined = "members_joined_total"
+        /// In a cluster: rooms this node is the authority for, and how often that changed.
+        case roomsLed = "cluster_rooms_led"
+        case leaseChanges = "cluster_lease_changes_total"
+        /// In a cluster: media payloads this node published for other nodes, and received from them.
+        case interNodePacketsSent = "cluster_media_sent_total"
+        case interNodePacketsReceived = "cluster_media_received_total"
+        /// In a cluster: times this node's NATS connection moved to another server.
+        case natsReconnects = "cluster_nats_reconnects_total"
     }
 
     /// `Atomic` cannot be copied into an array, so each lives in a small class of its own.

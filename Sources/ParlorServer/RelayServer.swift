@@ -16,15 +16,18 @@ public final class RelayServer: Sendable {
         public var log: RelayLog
         /// A test seam: a relay that deviates (see `RelayDeviation`). Production relays never set it.
         public var deviation: RelayDeviation?
+        /// The cluster this relay is a node of (docs/CLUSTER.md); nil for a relay on its own.
+        public var cluster: RelayCluster?
 
         public init(host: String, port: Int, key: X25519KeyPair, limits: RelayLimits = RelayLimits(), log: RelayLog = .silent,
-                    deviation: RelayDeviation? = nil) {
+                    deviation: RelayDeviation? = nil, cluster: RelayCluster? = nil) {
             self.host = host
             self.port = port
             self.key = key
             self.limits = limits
             self.log = log
             self.deviation = deviation
+            self.cluster = cluster
         }
     }
 
@@ -59,6 +62,7 @@ public final class RelayServer: Sendable {
                 let core = RelayCore(limits: configuration.limits, metrics: metrics, log: configuration.log, udpPort: 0,
                                      unixTime: { UInt64(Date().timeIntervalSince1970) })
                 core.deviation = configuration.deviation
+                if let cluster = configuration.cluster { try core.join(cluster, on: loop) }
                 return NIOLoopBound(core, eventLoop: loop)
             }.get()
             let gate = try await loop.submit {

@@ -1,4 +1,5 @@
 import ParlorCrypto
+import ParlorProtocol
 
 /// One member of a room as the relay holds it: keys it cannot link to a person, a role it
 /// enforces, and the sealed profile it passes on without reading.
@@ -31,4 +32,9 @@ public struct RoomMember: Sendable, Equatable {
 
     /// Whether the relay forwards this member's media.
     public var mayTransmit: Bool { role.isOnStage && !muted }
+}
+
+extension RoomMember {
+    /// What the moderation table (`ModerationAction.rule`) checks of a target.
+    var state: MemberState { MemberState(role: role, handRaised: handRaised, muted: muted) }
 }

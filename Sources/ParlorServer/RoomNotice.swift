@@ -1,6 +1,7 @@
 import ParlorCrypto
 
-/// What the room table tells a session; the control handler encodes each as a wire message.
+/// What the room table tells a session; `RoomRules` turns each into its control message
+/// (`RoomRules.controlMessage(for:)`) and `RelayCore` sends it.
 public enum RoomNotice: Sendable, Equatable {
     /// To a member that just joined (or created): who it is and who is there.
     case joined(you: RoomMember, roster: [RoomMember])

@@ -1,4 +1,5 @@
 import ParlorCrypto
+import ParlorProtocol
 
 /// Every room on the relay and who is in which: the relay's whole state, as a pure value.
 ///
@@ -169,47 +170,56 @@ public struct RoomTable: Sendable {
         return broadcast(.muted(room.members[session]!.key, muted), in: room)
     }
 
-    /// A moderation request. Only moderators and the host may; nobody may act on the host.
-    /// `revokingGrant` is the signature of the target's current grant, voided on a move to the
-    /// audience, a removal or a ban.
+    /// A moderator's action, checked against its row of `ModerationAction.rule` (who may do it to
+    /// whom: only moderators and the host act, nobody on the host). `revokingGrant` is the
+    /// signature of the target's current grant, voided on a move to the audience, a removal or a ban.
     public mutating func moderate(session: SessionID, action: ModerationAction, target key: OpaqueKey?,
                                   revokingGrant: [UInt8]? = nil) throws(RoomRefusal) -> [Delivery] {
         var room = try roomOf(session)
-        guard room.members[session]!.role.canModerate else { throw .forbidden }
-        let actor = room.members[session]!.key
-        if action == .end {
-            let deliveries = room.joinOrder.map { Delivery(to: $0, notice: .roomEnded(by: actor)) }
-            for member in room.joinOrder { roomOfSession[member] = nil }
-            rooms[room.id] = nil
-            endedRooms.append(room.id)
-            return deliveries
+        let actor = room.members[session]!
+        guard actor.role >= action.rule.actor else { throw .forbidden }
+        var target: RoomMember?
+        if case .member(let condition) = action.rule.whom {
+            guard let key, let session = room.session(of: key), let member = room.members[session] else { throw .noSuchMember }
+            guard member.role != .host else { throw .forbidden }
+            // A target not in the state the action needs is, as far as it goes, not there: muting a
+            // listener, for one, would only reveal it.
+            guard condition.holds(for: member.state) else { throw .noSuchMember }
+            target = member
         }
-        guard let key, let target = room.session(of: key) else { throw .noSuchMember }
-        guard room.members[target]!.role != .host else { throw .forbidden }
         var deliveries: [Delivery] = []
         switch action {
+        case .inviteToStage, .makeModerator:
+            // Grants travel sealed to their member; the relay sees them only when presented.
+            throw .forbidden
+        case .dismissHand:
+            // A hand its owner lowered first stays down, unannounced.
+            if target!.handRaised { deliveries = lowerHand(target!.session, in: &room) }
+        case .lowerEveryHand:
+            for raised in room.hands { deliveries += lowerHand(raised, in: &room) }
         case .mute:
-            // Only the stage has microphones; muting a listener would only reveal it.
-            guard room.members[target]!.role.isOnStage else { throw .noSuchMember }
-            room.members[target]!.muted = true
-            deliveries = broadcast(.muted(key, true), in: room)
+            room.members[target!.session]!.muted = true
+            deliveries = broadcast(.muted(target!.key, true), in: room)
         case .moveToAudience:
-            guard room.members[target]!.role.isOnStage else { throw .noSuchMember }
-            room.members[target]!.role = .listener
-            room.members[target]!.muted = false
+            room.members[target!.session]!.role = .listener
+            room.members[target!.session]!.muted = false
             if let revokingGrant { room.revokedGrants.insert(revokingGrant) }
-            room.demoted.insert(key)
+            room.demoted.insert(target!.key)
             // Everyone knew them on stage; from now on only moderators see them.
-            deliveries = broadcast(.roleChanged(key, .listener), in: room)
+            deliveries = broadcast(.roleChanged(target!.key, .listener), in: room)
         case .remove, .ban:
             // Either voids the target's grant: a removed member that comes back (with its link)
             // comes back to the audience until someone grants it the stage again.
             if let revokingGrant { room.revokedGrants.insert(revokingGrant) }
-            room.demoted.insert(key)
-            if action == .ban { room.banned.insert(key) }
-            deliveries = remove(target, from: &room, notice: .removed(key, banned: action == .ban, by: actor))
-        case .end:
-            break
+            room.demoted.insert(target!.key)
+            if action == .ban { room.banned.insert(target!.key) }
+            deliveries = remove(target!.session, from: &room, notice: .removed(target!.key, banned: action == .ban, by: actor.key))
+        case .endRoom:
+            deliveries = room.joinOrder.map { Delivery(to: $0, notice: .roomEnded(by: actor.key)) }
+            for member in room.joinOrder { roomOfSession[member] = nil }
+            rooms[room.id] = nil
+            endedRooms.append(room.id)
+            return deliveries
         }
         store(room)
         return deliveries
@@ -306,6 +316,57 @@ public struct RoomTable: Sendable {
         } else {
             rooms[room.id] = room
         }
+    }
+
+    /// What of room `id` must outlive this table (`RoomInvariants`), with `epoch`, the room's
+    /// current epoch as its rules hold it; nil when there is no such room.
+    func invariants(of id: OpaqueKey, epoch: UInt64) -> RoomInvariants? {
+        guard let room = rooms[id] else { return nil }
+        return RoomInvariants(hostKey: room.hostKey, charter: room.charter, nextSlot: room.nextSlot, epoch: epoch,
+                              banned: room.banned, demoted: room.demoted, admitted: room.admitted, revokedGrants: room.revokedGrants)
+    }
+
+    /// Takes on a room's invariants from the authority before this one (`RoomInvariants`): the
+    /// room is made if absent, empty, for its host and members to join again; if present, slots
+    /// go on from the higher of the two next slots, the sets are joined and the newer charter
+    /// kept, so nothing the room promised is forgotten. A room with another host key is refused.
+    mutating func restore(room id: OpaqueKey, _ invariants: RoomInvariants) throws(RoomRefusal) {
+        var room: Room
+        if let existing = rooms[id] {
+            guard existing.hostKey == invariants.hostKey else { throw .roomExists }
+            room = existing
+        } else {
+            guard rooms.count < limits.maxRooms else { throw .tooManyRooms }
+            room = Room(id: id, hostKey: invariants.hostKey, charter: invariants.charter)
+        }
+        if invariants.charter.version > room.charter.version { room.charter = invariants.charter }
+        room.nextSlot = max(room.nextSlot, invariants.nextSlot)
+        room.banned.formUnion(invariants.banned)
+        room.demoted.formUnion(invariants.demoted)
+        room.admitted.formUnion(invariants.admitted)
+        room.revokedGrants.formUnion(invariants.revokedGrants)
+        rooms[id] = room
+    }
+
+    /// In a cluster, on a node that is not the room's authority: the room as far as this node's
+    /// media needs it — its members on this node, with the slots and roles the authority gave
+    /// them. Nothing here applies the room's rules (the authority does) or tells anyone anything;
+    /// `leave` takes a member out as usual.
+    mutating func shadow(_ member: RoomMember, in id: OpaqueKey, hostKey: OpaqueKey, charter: RoomCharter) {
+        guard roomOfSession[member.session] == nil || roomOfSession[member.session] == id else { return }
+        var room = rooms[id] ?? Room(id: id, hostKey: hostKey, charter: charter)
+        if room.members.updateValue(member, forKey: member.session) == nil { room.joinOrder.append(member.session) }
+        membershipChanges += 1
+        room.membershipVersion = membershipChanges
+        rooms[id] = room
+        roomOfSession[member.session] = id
+    }
+
+    /// A shadowed member's role or microphone, as the authority told it.
+    mutating func shadowUpdate(session: SessionID, role: Role? = nil, muted: Bool? = nil) {
+        guard let id = roomOfSession[session], rooms[id]?.members[session] != nil else { return }
+        if let role { rooms[id]!.members[session]!.role = role }
+        if let muted { rooms[id]!.members[session]!.muted = muted }
     }
 
     /// The rooms deleted (emptied or ended) since the last call, so that what others keep per

@@ -21,11 +21,6 @@ public struct OpaqueKey: Hashable, Sendable {
 extension Role {
     /// On stage: may send media.
     public var isOnStage: Bool { self >= .speaker }
-    /// May moderate: mute, move to audience, remove, ban, end.
+    /// May moderate (every `ModerationAction` needs a moderator) and sees the whole audience.
     public var canModerate: Bool { self >= .moderator }
-}
-
-/// A moderation request, each aimed at one member (except `end`).
-public enum ModerationAction: Sendable, Equatable {
-    case mute, moveToAudience, remove, ban, end
 }

@@ -9,6 +9,7 @@ public enum Action: String, CaseIterable, Sendable {
     case command           // the `/` command line
     case quit              // leave (asks when on stage or hosting)
     case volumeUp = "volume-up", volumeDown = "volume-down"  // the selected speaker's volume
+    case chat              // write in the chat
 
     /// One line for the help overlay.
     public var summary: String {
@@ -24,6 +25,7 @@ public enum Action: String, CaseIterable, Sendable {
         case .quit: return "leave"
         case .volumeUp: return "raise the selected speaker's volume"
         case .volumeDown: return "lower the selected speaker's volume"
+        case .chat: return "chat (t hides, PgUp/PgDn scroll, 1–5 react)"
         }
     }
 }

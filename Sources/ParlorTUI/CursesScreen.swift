@@ -86,6 +86,7 @@ public final class CursesScreen {
         }
         wattrset(win, Int32(bitPattern: cnc_a_normal()))
         wrefresh(win)
+        rewrite(screen.flowing)
     }
 
     /// Waits up to `milliseconds` (negative: forever) for a key; nil when none came.

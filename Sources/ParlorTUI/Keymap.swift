@@ -21,6 +21,7 @@ public struct Keymap: Equatable, Sendable {
     public static let defaults = Keymap(keys: [
         .hand: ["h"], .mute: ["m"], .up: ["up", "k"], .down: ["down", "j"], .act: ["enter"],
         .invite: ["i"], .help: ["?"], .command: ["/"], .quit: ["q"], .volumeUp: ["+"], .volumeDown: ["-"],
+        .chat: ["c"],
     ])
 
     /// The action bound to `key`, if any.

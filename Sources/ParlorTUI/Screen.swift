@@ -22,6 +22,8 @@ public struct Screen: Equatable, Sendable {
     public let width: Int
     public let height: Int
     public private(set) var cells: [[Cell]]
+    /// Texts the edge also writes as one wrapped stream (`flow`).
+    public internal(set) var flowing: [FlowingText] = []
 
     public init(width: Int, height: Int) {
         self.width = max(width, 0)

@@ -5,7 +5,7 @@ extension Parlor {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure what Parlor's parts cost on this machine.",
-            subcommands: [Audio.self, Relay.self, Churn.self, Soak.self, Keeper.self, Sendmmsg.self])
+            subcommands: [Audio.self, Relay.self, Cluster.self, Churn.self, Soak.self, Keeper.self, Sendmmsg.self])
 
         struct Audio: ParsableCommand {
             static let configuration = CommandConfiguration(

@@ -28,7 +28,7 @@ extension Parlor {
         @Flag(help: "Run without a screen: JSON-lines events on stdout, commands on stdin.")
         var headless = false
 
-        @Option(help: "The relay to host on, HOST:PORT (default: a relay in this process).")
+        @Option(help: "The relay to host on, HOST:PORT (default: a relay in this process); HOST:PORT,HOST:PORT… for nodes of a relay cluster, all named in the links.")
         var server: String?
 
         // Keys are base64url and may start with '-': take the next word whatever it looks like.
@@ -38,20 +38,14 @@ extension Parlor {
         @Option(help: "The room's title, sealed so only members can read it.")
         var title: String = "Parlor room"
 
-        @Option(help: "Your display name.")
-        var name: String?
+        @OptionGroup var name: NameOption
 
         @Flag(help: "List the room (its title and listener count) in the relay's public directory.")
         var `public` = false
 
-        @Option(help: "Write events to this file as JSON lines (headless: instead of stdout, '-' is stdout).")
-        var events: String?
+        @OptionGroup var events: EventsOption
 
-        @Option(help: "Colour theme: a name from Themes/ or $XDG_CONFIG_HOME/parlor/themes/.")
-        var theme = "default-dark"
-
-        @Option(help: "The ALSA device for the microphone and speakers (see parlor devices).")
-        var device = "default"
+        @OptionGroup var screen: ScreenOptions
 
         @Option(help: "Bring in demo guests: a speaker saying this WAV file (48 kHz mono) and a listed audience, one of whom raises a hand.")
         var demo: String?
@@ -62,21 +56,16 @@ extension Parlor {
         func run() async throws {
             guard headless else {
                 guard duration == nil else { throw ValidationError("--duration goes with --headless; in the terminal, q leaves") }
-                var options = TerminalFaces.Options()
-                options.name = name
-                options.listed = `public`
-                options.theme = theme
-                options.events = events
-                options.device = device
+                var options = screen.options(name: name, events: events, listed: `public`)
                 options.demoSpeech = demo
-                throw ExitCode(await HeadlessError.exitCode {
+                throw ExitCode(await FaceError.exitStatus {
                     try await TerminalFaces.host(server: server, relayKey: relayKey, title: title, options: options)
                 })
             }
             guard demo == nil else { throw ValidationError("--demo is for the terminal face; drop --headless") }
-            throw ExitCode(await HeadlessError.exitCode {
-                try await HeadlessFaces.host(server: server, relayKey: relayKey, title: title, name: name,
-                                             listed: `public`, events: events, duration: duration)
+            throw ExitCode(await FaceError.exitStatus {
+                try await HeadlessFaces.host(server: server, relayKey: relayKey, title: title, name: name.name,
+                                             listed: `public`, events: events.events, duration: duration)
             })
         }
     }

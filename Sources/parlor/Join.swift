@@ -33,35 +33,24 @@ extension Parlor {
         @Option(parsing: .unconditional, help: "The relay's public key, with --server (what `parlor serve` printed as `relay key:`).")
         var relayKey: String?
 
-        @Option(help: "Your display name, sealed so only the room can read it.")
-        var name: String?
+        @OptionGroup var name: NameOption
 
         @Flag(help: "Let moderators see your name in the audience (otherwise you are only counted).")
         var listed = false
 
-        @Option(help: "Colour theme: a name from Themes/ or $XDG_CONFIG_HOME/parlor/themes/.")
-        var theme = "default-dark"
+        @OptionGroup var events: EventsOption
 
-        @Option(help: "Also write the room's events to this file as JSON lines.")
-        var events: String?
-
-        @Option(help: "The ALSA device for the microphone and speakers (see parlor devices).")
-        var device = "default"
+        @OptionGroup var screen: ScreenOptions
 
         func run() async throws {
-            var options = TerminalFaces.Options()
-            options.name = name
-            options.listed = listed
-            options.theme = theme
-            options.events = events
-            options.device = device
+            let options = screen.options(name: name, events: events, listed: listed)
             guard let link else {
-                throw ExitCode(await HeadlessError.exitCode {
+                throw ExitCode(await FaceError.exitStatus {
                     try await TerminalFaces.hallway(options: options, server: server, relayKey: relayKey)
                 })
             }
             guard server == nil else { throw ValidationError("--server is for the hallway; a link already names its relay") }
-            throw ExitCode(HeadlessError.exitCode { try TerminalFaces.join(link: link, options: options) })
+            throw ExitCode(FaceError.exitStatus { try TerminalFaces.join(link: link, options: options) })
         }
     }
 }

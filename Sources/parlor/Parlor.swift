@@ -1,5 +1,5 @@
 import ArgumentParser
-import Glibc
+import ParlorApp
 
 /// The `parlor` command. Subcommands parse their options and delegate to ParlorApp.
 @main
@@ -15,11 +15,10 @@ struct Parlor: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [Host.self, Join.self, Listen.self, Speak.self, Serve.self, Doctor.self, Devices.self, Keys.self, Bench.self])
 
-    /// A write to a pipe nobody reads (a sound device that is a pipe and lost its reader, the
-    /// events' reader that went away) fails with EPIPE, which the room handles as a device or
-    /// output error, instead of killing the process with SIGPIPE mid-room.
+    /// Signals have one owner, installed before anything else runs (`ProcessSignals`: SIGPIPE
+    /// ignored, SIGINT and SIGTERM handed to the face or relay running, recordings finalised).
     static func main() async {
-        signal(SIGPIPE, SIG_IGN)
+        ProcessSignals.install()
         await main(nil)
     }
 }

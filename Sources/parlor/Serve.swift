@@ -25,8 +25,15 @@ extension Parlor {
                 have defaults; --config FILE sets any of them, one `name = number` a line, e.g. \
                 `max_members_per_room = 5000`.
 
+                With --cluster nats://HOST:PORT[,…] --node NAME the relay is a node of a cluster \
+                that shares one NATS (nats-server with JetStream): each room has one authority, \
+                the node holding its lease, and moves to another node with its sender slots, \
+                epoch, bans and revoked grants when that node dies (docs/CLUSTER.md). Every node \
+                uses the same key file. Without --cluster the relay stands alone.
+
                 Example:
                   parlor serve --listen 0.0.0.0:7700 --metrics 127.0.0.1:9700
+                  parlor serve --listen 0.0.0.0:7700 --cluster nats://10.0.0.5:4222 --node relay-a
                 """)
 
         @Option(help: "Address and port for TCP and UDP, e.g. 0.0.0.0:7700 or [::]:7700.")
@@ -44,8 +51,15 @@ extension Parlor {
         @Option(help: "info (no addresses, keys or ids) or debug (more, for your own troubleshooting).")
         var logLevel = "info"
 
+        @Option(help: "NATS servers of a relay cluster to join, nats://HOST:PORT[,…].")
+        var cluster: String?
+
+        @Option(help: "This relay's node name in the cluster (with --cluster).")
+        var node: String?
+
         func run() async throws {
-            try await RelayService.run(.init(listen: listen, keyFile: keyFile, metrics: metrics, config: config, logLevel: logLevel))
+            try await RelayService.run(.init(listen: listen, keyFile: keyFile, metrics: metrics, config: config, logLevel: logLevel,
+                                         cluster: cluster, node: node))
         }
     }
 }

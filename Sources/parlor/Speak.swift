@@ -22,8 +22,7 @@ extension Parlor {
         @Option(help: "The WAV file to speak (48 kHz, mono, 16-bit).")
         var input: String
 
-        @Option(help: "Your display name, sealed so only the room can read it.")
-        var name: String?
+        @OptionGroup var name: NameOption
 
         @Flag(help: "Start the file again at its end, until stopped.")
         var loop = false
@@ -47,7 +46,7 @@ extension Parlor {
             audio.bitrate = bitrate
             audio.fec = fec
             audio.expectedLossPercent = expectedLoss
-            throw ExitCode(HeadlessError.exitCode { try HeadlessFaces.speak(link: link, input: input, name: name, loop: loop, audio: audio) })
+            throw ExitCode(FaceError.exitStatus { try HeadlessFaces.speak(link: link, input: input, name: name.name, loop: loop, audio: audio) })
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ParlorClient
 import ParlorCrypto
 import ParlorProtocol
 import ParlorTestSupport
@@ -149,5 +150,27 @@ import Testing
         #expect(noWAV.status == 64)
         let bitrate = try Command.runAllowingFailure([parlor, "speak", "x", "--input", "y", "--bitrate", "5"])
         #expect(bitrate.stderr.contains("--bitrate must be from 16000 to 64000"))
+    }
+
+    /// Before the room, each kind of failure ends with its sysexits(3) status (docs/HEADLESS.md).
+    @Test func failuresBeforeTheRoomExitWithTheirSysexitsStatus() throws {
+        let parlor = try ParlorBinary.path()
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let room = try HostedRoom(relay: try RelayAddress(parsing: "127.0.0.1:1"), relayPublicKey: X25519KeyPair.generate().publicKey,
+                                  now: UInt64(Date().timeIntervalSince1970))
+        let notWAV = dir.path("speech.txt")
+        try Data("not a WAV".utf8).write(to: URL(fileURLWithPath: notWAV))
+        for (arguments, status, says) in [
+            (["listen", room.listenLink.text, "--no-audio", "--out", dir.path("x.wav")], 64, "--no-audio records nothing"),
+            (["speak", room.speakLink.text, "--input", dir.path("none.wav")], 66, "--input"),
+            (["speak", room.speakLink.text, "--input", notWAV], 65, "--input"),
+            (["listen", room.listenLink.text, "--out", dir.path("no/such/folder/x.wav")], 73, "--out"),
+            (["listen", room.listenLink.text, "--events", dir.path("no/such/folder/e.jsonl")], 73, "--events"),
+        ] as [([String], Int32, String)] {
+            let result = try Command.runAllowingFailure([parlor] + arguments)
+            #expect(result.status == status, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("parlor: ") && result.stderr.contains(says), "\(arguments): \(result.stderr)")
+        }
     }
 }

@@ -84,7 +84,7 @@ import Testing
         let status = run.waitForExit(timeout: 60)
         #expect(status == 0, "\(run.errors)")
         #expect(run.output.contains("Ada"), "stdout: \(run.output) stderr: \(run.errors)")
-        #expect(FileManager.default.fileExists(atPath: dir.path("room.wav")))
+        #expect(try Command.run(["opusinfo", dir.path("room.opus")]).stdout.contains("Opus"))
     }
 
     /// `parlor serve` and its metrics, as the relay section runs them (on loopback, port chosen by

@@ -80,7 +80,8 @@ import Testing
         try Self.expect(host, shows: "Your room is open", "the host's room opens")
         let hostOpen = try host.screen()
         #expect(hostOpen.contains("Friday tea 🫖"), "the title bar shows the title:\n\(hostOpen)")
-        #expect(hostOpen.contains("No sound card"), "no sound card is a visible notice:\n\(hostOpen)")
+        // No sound card here: the host, on stage, is told it has no microphone.
+        try Self.expect(host, shows: "No microphone", "no microphone is a visible notice for someone on stage")
         #expect(hostOpen.contains("○ \(Self.hostName) (you)  host"))
         let created = try Self.event("room_created", in: hostEvents)
         let listenLink = try #require(created["listen_link"] as? String)
@@ -93,6 +94,7 @@ import Testing
         try Self.expect(member, shows: "You joined Friday tea 🫖", "the member joins")
         let joined = try Self.expect(member, shows: "E2E \(safetyCode)", "the member sees the same safety code")
         #expect(joined.contains(" LISTENING "), "a listener's badge:\n\(joined)")
+        #expect(!joined.contains("No microphone"), "a listener never opens the microphone:\n\(joined)")
         #expect(joined.contains("\(Self.memberName) (you)"), "the member is in the audience:\n\(joined)")
 
         // The member raises a hand; the host sees it first in the hands panel and invites with Enter, Enter.
@@ -108,6 +110,8 @@ import Testing
         #expect(hostStage.contains("Stage (2)") && hostStage.contains("No hands raised"), "two on stage, the hand went down:\n\(hostStage)")
         let memberStage = try member.waitForScreen(timeout: Self.wait) { $0.contains("○ \(Self.memberName) (you)") && $0.contains(" LIVE ") }
         #expect(memberStage.contains(" LIVE "), "on stage and not muted, the badge is Live:\n\(memberStage)")
+        // On stage, the member's microphone is opened: there is none here, and it is told so.
+        try Self.expect(member, shows: "No microphone", "the member's microphone opens when it goes on stage")
 
         // m mutes the member; both terminals show the mute mark.
         try member.send("m", literal: true)

@@ -192,7 +192,7 @@ struct MediaRoom {
         let me: Participant
     }
 
-    final class Events: @unchecked Sendable {
+    final class Events: MediaUplink, @unchecked Sendable {
         private let lock = NSLock()
         private var forgedMembers: [MemberID] = []
         private var unverifiedMembers: [MemberID] = []
@@ -203,7 +203,11 @@ struct MediaRoom {
         func attach(to pipeline: MediaPipeline) {
             pipeline.audioForged = { member in self.lock.withLock { self.forgedMembers.append(member) } }
             pipeline.audioUnverified = { member in self.lock.withLock { self.unverifiedMembers.append(member) } }
-            pipeline.transmit = { payload in self.lock.withLock { self.sentPayloads.append(payload) } }
+            pipeline.uplink = self
+        }
+        func send(payload: UnsafeRawBufferPointer) -> Bool {
+            lock.withLock { sentPayloads.append(Array(payload)) }
+            return true
         }
     }
 

@@ -24,7 +24,7 @@ extension RoomEndToEndTests {
         for member in [bob, mallory] { #expect(member.events.wait { $0.contains { $0.name == "speaking_started" } }) }
 
         let banned = Date()
-        host.client.perform(.ban(mallory.id))
+        host.client.perform(.moderate(.ban, member: mallory.id))
         #expect(mallory.client.wait() == .removed(banned: true))
         // The old link dies at the relay as soon as the host's new charter reaches it.
         let oldLink = room.listenLink

@@ -33,7 +33,7 @@ extension RoomEndToEndTests {
         // Every join moves the room on: wait until the tap's has reached everyone.
         #expect(removed.events.wait { _ in removed.client.state.epochs.current == host.client.state.epochs.current })
 
-        host.client.perform(.remove(removed.id))
+        host.client.perform(.moderate(.remove, member: removed.id))
         #expect(removed.events.wait { $0.contains { $0.name == "removed" } })
         #expect(removed.client.wait() == .removed(banned: false))
         let removedEpoch = try #require(removed.client.state.epochs.current)

@@ -20,8 +20,8 @@ import Testing
         fixture.admit(&cy, slot: 3, into: &host, now: now + 2)
         let oldListen = room.listenLink
 
-        let ban = host.perform(.ban(bob.identity.memberID), now: now + 3)
-        #expect(sent(ban).first == .moderation(Moderation(action: .ban, target: bob.identity.memberKey.publicKey)))
+        let ban = host.perform(.moderate(.ban, member: bob.identity.memberID), now: now + 3)
+        #expect(sent(ban).first == .moderation(Moderation(.action(.ban), target: bob.identity.memberKey.publicKey)))
         guard case .charterUpdate(let update)? = sent(ban).dropFirst().first,
               case let .linksChanged(listen, speak)? = events(ban).last else {
             Issue.record("no new charter or links: \(ban)")
@@ -67,7 +67,7 @@ import Testing
         fixture.admit(&moderator, slot: 3, into: &host)
         _ = host.receive(.memberJoined(MemberJoined(member: eve.entry)), now: now + 1)
 
-        let ban = sent(moderator.perform(.ban(eve.id), now: now + 2))
+        let ban = sent(moderator.perform(.moderate(.ban, member: eve.id), now: now + 2))
         guard ban.count == 2, case .blobSend(let notice) = ban[1] else {
             Issue.record("no ban notice: \(ban)")
             return

@@ -117,86 +117,200 @@ extension RoomEndToEndTests {
         try #require(host.speakLink)
     }
 
-    /// Mouth to playback on loopback: a click every 400 ms is spoken mid-frame; the listener's
-    /// mix sink notes when each click reaches it. Both sides read the same monotonic clock.
+    /// Mouth to playback on loopback, on the path the product runs: the speaker's and the
+    /// listener's `AudioEngine`s run the media loop each period (self-paced, as on the `file` and
+    /// `null` devices); the speaker's microphone says a click every 400 ms, mid-frame, then 8 s
+    /// of speech; the listener's speaker device notes when each click would start to play and
+    /// records the speech. Both sides read the same monotonic clock. Every click heard is paired
+    /// with the last one said before it (none is discarded); the speech scores against Opus alone
+    /// in the same run. The sound card's own buffer comes on top of these figures.
+    /// Listeners whose audio threads start a quarter period apart (`mouthToPlaybackLatencyOnLoopback`).
+    static let phases = 4
+
     @Test func mouthToPlaybackLatencyOnLoopback() async throws {
         let relay = try await TestRelay.start()
         defer { Task { await relay.server.stop() } }
+        let dir = try TemporaryDirectory()
         let room = try relay.hostRoom()
         let host = try TestMember.join(RoomIdentity(hosting: room, name: "Host", title: "Clicks", listed: false))
         #expect(host.events.wait { $0.contains { $0.name == "joined" } })
-        let ear = ClickDetector()
-        let listener = try TestMember.join(RoomIdentity(link: room.listenLink, name: "Ear"), media: MediaIO(mixSinks: [ear]))
-        #expect(listener.events.wait { $0.contains { $0.name == "joined" } })
-        let mouth = ClickSource(everyFrames: 20)
-        let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Mouth"), media: MediaIO(source: mouth))
+        let frame = OpusSettings().frameSamples
+        // Where a listener's audio thread is in its period when a frame arrives decides whether
+        // it plays now or a period later: one listener's delay sits anywhere in a 20 ms band, set
+        // by the two clocks' phase (35–51 ms over 13 single-listener runs). Four listeners whose
+        // threads start 5 ms apart cover the band, as the listeners of a room do.
+        let ears = (0..<Self.phases).map { _ in ClickSpeaker() }
+        let listenerEngines = ears.map { AudioEngine(capture: NullAudioDevice(direction: .capture), playback: $0, frameSamples: frame) }
+        for engine in listenerEngines {
+            try engine.start()
+            usleep(useconds_t(OpusSettings().frameMilliseconds * 1_000 / Self.phases))
+        }
+        var listeners: [TestMember] = []
+        for (index, engine) in listenerEngines.enumerated() {
+            let listener = try TestMember.join(RoomIdentity(link: room.listenLink, name: "Ear \(index)"), media: MediaIO(engine: engine))
+            #expect(listener.events.wait { $0.contains { $0.name == "joined" } })
+            listeners.append(listener)
+        }
+        defer { for engine in listenerEngines { engine.stop() } }
+        let speech = try SpeechFixture.samples()
+        let mouth = ClickMicrophone(clicks: 32, everyFrames: 20, then: speech)
+        // Two seconds of silence first, while the listeners learn the speaker's key.
+        mouth.leadFrames = 100
+        let speakerEngine = AudioEngine(capture: mouth, playback: NullAudioDevice(direction: .playback), frameSamples: frame)
+        let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Mouth"), media: MediaIO(engine: speakerEngine))
         #expect(speaker.events.wait { $0.contains { $0.name == "joined" } })
-        try await Task.sleep(for: .seconds(12))
-        let target = listener.client.statistics.media.jitterDelayMilliseconds
-        for member in [speaker, listener, host] { member.client.stop() }
+        // The microphone starts once the listeners can hear it.
+        try speakerEngine.start()
+        defer { speakerEngine.stop() }
+        let deadline = Date().addingTimeInterval(40)
+        while !mouth.finished, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        try await Task.sleep(for: .seconds(1))
+        let heardStatistics = listeners.map { $0.client.statistics.media }
+        for member in [speaker] + listeners + [host] { member.client.stop() }
+        speakerEngine.stop()
+        for engine in listenerEngines { engine.stop() }
 
         let spoken = mouth.clicks
-        let heard = ear.clicks
-        // Pair each heard click with the last click spoken before it (clicks are 400 ms apart).
         var latencies: [Double] = []
-        for time in heard {
-            if let said = spoken.last(where: { $0 < time }), time - said < 0.3 { latencies.append((time - said) * 1000) }
+        for (index, ear) in ears.enumerated() {
+            let heard = ear.clicks(before: mouth.speechStarted)
+            #expect(heard.count == spoken.count, "listener \(index) heard \(heard.count) of \(spoken.count) clicks")
+            var own: [Double] = []
+            for time in heard {
+                let said = try #require(spoken.last { $0 < time }, "a click heard at \(time) before any was said")
+                own.append((time - said) * 1000)
+            }
+            print(String(format: "listener %d: median %.1f ms; lost %d, stretched %d, shrunk %d", index, own.sorted()[own.count / 2],
+                         heardStatistics[index].lostFrames, heardStatistics[index].stretchedFrames, heardStatistics[index].shrunkFrames))
+            latencies += own
         }
         latencies.sort()
-        #expect(latencies.count >= spoken.count / 2, "heard \(heard.count) of \(spoken.count) clicks")
-        guard !latencies.isEmpty else { return }
+        try #require(latencies.count >= 25 * Self.phases, "heard \(latencies.count) of \(spoken.count * Self.phases) clicks")
         let p50 = latencies[latencies.count / 2], p95 = latencies[min(latencies.count - 1, latencies.count * 95 / 100)]
-        print(String(format: "mouth-to-playback on loopback, 20 ms frames: p50 %.1f ms, p95 %.1f ms over %d clicks, jitter-buffer target %.1f ms (the sound card's buffer comes on top)",
-                     p50, p95, latencies.count, target))
-        #expect(p50 < 120, "p50 \(p50) ms")
+        print(String(format: "mouth-to-playback on loopback, 20 ms frames: p50 %.1f ms, p95 %.1f ms, max %.1f ms over %d clicks at %d listeners, jitter-buffer target %.1f ms (the sound card's buffer comes on top)",
+                     p50, p95, latencies.last ?? 0, latencies.count, Self.phases, heardStatistics[0].jitterDelayMilliseconds))
+        print("audio threads late: speaker \(speakerEngine.statistics.lateWakeups), listeners \(listenerEngines.map(\.statistics.lateWakeups))")
+        // Measured p50 43.5–46.0 ms, p95 48.9–51.8 ms over 3 runs (#15 aims at p50 ≤ 45: the
+        // median over the period's phases is not there yet). With 20 ms frames the floor is
+        // 10 ms of capture framing + 6.5 ms of Opus lookahead + the click's 10 ms into the played
+        // frame + the wait for the listener's next period (0–20 ms) + the jitter buffer's target.
+        #expect(p50 <= 48, "p50 \(p50) ms")
+        #expect(p95 <= 60, "p95 \(p95) ms")
+        let ear = ears[0]
+
+        // The speech that followed, as the listener played it, against Opus alone.
+        let reference = dir.path("speech.wav"), played = dir.path("played.wav"), alone = dir.path("opus-alone.wav")
+        try writeWAV(speech, to: reference)
+        try writeWAV(ear.recording(from: mouth.speechStarted), to: played)
+        try opusAlone(reference, settings: OpusSettings(), output: alone)
+        let aloneScore = try SpeechScore.pesq(reference: reference, degraded: alone)
+        let score = try SpeechScore.pesq(reference: reference, degraded: played, maxLagSeconds: 2)
+        print("PESQ-WB through the loop: \(score) (Opus alone: \(aloneScore))")
+        #expect(score >= aloneScore - 0.1, "PESQ-WB \(score), Opus alone \(aloneScore)")
     }
 }
 
-/// A microphone that says "tick": silence with a 2 ms burst in the middle of every n-th frame,
-/// noting when each burst was spoken (the moment it would have left a mouth).
-final class ClickSource: FrameSource, @unchecked Sendable {
+func writeWAV(_ samples: [Int16], to path: String) throws {
+    let writer = try WAVWriter(path: path)
+    defer { writer.close() }
+    try samples.withUnsafeBufferPointer { try writer.write($0) }
+}
+
+/// A microphone that says "tick" and then speaks: silence with a 2 ms burst in the middle of
+/// every n-th frame, `clicks` times, noting when each burst was said (the moment it left a
+/// mouth), then `speech`, then silence. It does not pace: the engine paces itself.
+final class ClickMicrophone: AudioDevice, @unchecked Sendable {
+    let name = "click microphone"
+    let direction = ALSAPCM.Direction.capture
+    let xrunsRecovered = 0
+    let pacesInRealTime = false
+    let clickCount: Int
     let everyFrames: Int
+    let speech: [Int16]
+    /// Silent frames before the first click.
+    var leadFrames = 0
     private var frames = 0
+    private var speechPosition = 0
     private let lock = NSLock()
     private var spoken: [Double] = []
+    private var speechStart = Double.infinity
+    private var done = false
 
-    init(everyFrames: Int) { self.everyFrames = everyFrames }
+    init(clicks: Int, everyFrames: Int, then speech: [Int16]) {
+        clickCount = clicks
+        self.everyFrames = everyFrames
+        self.speech = speech
+    }
 
     var clicks: [Double] { lock.withLock { spoken } }
+    /// When the speech's first sample left the mouth (infinity before).
+    var speechStarted: Double { lock.withLock { speechStart } }
+    var finished: Bool { lock.withLock { done } }
 
-    func read(into frame: UnsafeMutableBufferPointer<Int16>) -> Bool {
+    func read(into frame: UnsafeMutableBufferPointer<Int16>) throws -> Int {
         frame.update(repeating: 0)
         frames += 1
-        if frames % everyFrames == 0 {
-            let middle = frame.count / 2
-            for i in middle..<middle + 96 { frame[i] = (i / 12) % 2 == 0 ? 20_000 : -20_000 }
-            // The frame is read once it is complete: its middle left the mouth half a frame ago.
-            let said = monotonicSeconds() - Double(frame.count - middle) / 48_000
-            lock.withLock { spoken.append(said) }
+        let now = monotonicSeconds()
+        guard frames > leadFrames else { return frame.count }
+        let frames = self.frames - leadFrames
+        if frames <= clickCount * everyFrames {
+            if frames % everyFrames == 0 {
+                let middle = frame.count / 2
+                for i in middle..<middle + 96 { frame[i] = (i / 12) % 2 == 0 ? 20_000 : -20_000 }
+                // The frame is read once it is complete: its middle left the mouth half a frame ago.
+                let said = now - Double(frame.count - middle) / 48_000
+                lock.withLock { spoken.append(said) }
+            }
+        } else if frames > (clickCount + 1) * everyFrames {
+            if speechPosition == 0 { lock.withLock { speechStart = now - Double(frame.count) / 48_000 } }
+            let n = min(frame.count, speech.count - speechPosition)
+            for i in 0..<n { frame[i] = speech[speechPosition + i] }
+            speechPosition += n
+            if speechPosition >= speech.count { lock.withLock { done = true } }
         }
-        return true
+        return frame.count
     }
+
+    func write(_ frame: UnsafeBufferPointer<Int16>) throws -> Int { 0 }
+    func close() {}
 }
 
-/// A speaker that listens for clicks: the first loud sample after a quiet spell, timed as the
-/// moment that sample would start to play.
-final class ClickDetector: FrameSink, @unchecked Sendable {
+/// A speaker device that listens for clicks: the first loud sample after a quiet spell, timed
+/// as the moment that sample starts to play (the frame starts when it is written); it also
+/// keeps what it played, with when.
+final class ClickSpeaker: AudioDevice, @unchecked Sendable {
+    let name = "click speaker"
+    let direction = ALSAPCM.Direction.playback
+    let xrunsRecovered = 0
+    let pacesInRealTime = false
     private let lock = NSLock()
     private var heard: [Double] = []
     private var quietSamples = 0
+    private var played: [(at: Double, samples: [Int16])] = []
 
-    var clicks: [Double] { lock.withLock { heard } }
+    func clicks(before time: Double) -> [Double] { lock.withLock { heard.filter { $0 < time } } }
 
-    func write(_ frame: UnsafeBufferPointer<Int16>) {
+    /// What it played from `time` on.
+    func recording(from time: Double) -> [Int16] {
+        lock.withLock { played.filter { $0.at + Double($0.samples.count) / 48_000 > time }.flatMap(\.samples) }
+    }
+
+    func read(into frame: UnsafeMutableBufferPointer<Int16>) throws -> Int { 0 }
+
+    func write(_ frame: UnsafeBufferPointer<Int16>) throws -> Int {
         let now = monotonicSeconds()
-        for (i, sample) in frame.enumerated() {
-            if abs(Int(sample)) > 6_000 {
-                if quietSamples > 4_800 { lock.withLock { heard.append(now + Double(i) / 48_000) } }
-                quietSamples = 0
-            } else {
-                quietSamples += 1
+        lock.withLock {
+            for (i, sample) in frame.enumerated() {
+                if abs(Int(sample)) > 6_000 {
+                    if quietSamples > 4_800 { heard.append(now + Double(i) / 48_000) }
+                    quietSamples = 0
+                } else {
+                    quietSamples += 1
+                }
             }
+            played.append((now, Array(frame)))
         }
+        return frame.count
     }
 
     func close() {}

@@ -26,7 +26,7 @@ import Testing
     func hostWithListener(_ bob: Ed25519SigningKey, box: X25519KeyPair) throws -> RoomSession {
         var host = RoomSession(identity: RoomIdentity(hosting: room, name: "Ana", title: "Tea", listed: false))
         let hello = host.connected(handshakeHash: [UInt8](repeating: 7, count: 64))
-        #expect(sent(hello).map(\.type) == [10, 11], "create_room, then join")
+        #expect(sent(hello).map(\.type) == [.createRoom, .join])
         _ = host.receive(.joined(Joined(memberIndex: 0, senderSlot: 1, role: .host, epoch: 0, roster: [])), now: RoomFixture.now)
         _ = host.receive(.memberJoined(MemberJoined(member: try entry(bob, box: box, role: .listener, slot: 2, name: "Bob"))), now: RoomFixture.now)
         return host
@@ -74,8 +74,8 @@ import Testing
         _ = host.receive(.memberJoined(MemberJoined(member: try entry(eve, box: .generate(), role: .listener, slot: 3, name: "Eve"))),
                          now: RoomFixture.now + 1)
         let codeBefore = host.safetyCode
-        let order = sent(host.perform(.remove(MemberID(key: eve.publicKey)), now: RoomFixture.now + 2))
-        #expect(order == [.moderation(Moderation(action: .remove, target: eve.publicKey))])
+        let order = sent(host.perform(.moderate(.remove, member: MemberID(key: eve.publicKey)), now: RoomFixture.now + 2))
+        #expect(order == [.moderation(Moderation(.action(.remove), target: eve.publicKey))])
         let effects = host.receive(.memberLeft(MemberLeft(memberKey: eve.publicKey)), now: RoomFixture.now + 2)
         guard case .keyDelivery(let delivery)? = sent(effects).first else {
             Issue.record("no key delivery: \(effects)")
@@ -88,13 +88,27 @@ import Testing
         #expect(host.safetyCode != codeBefore)
     }
 
+    @Test func aModeratorLowersEveryHandOnlyWhenOneIsUp() throws {
+        let bob = Ed25519SigningKey.generate()
+        var host = try hostWithListener(bob, box: .generate())
+        let none = host.perform(.moderate(.lowerEveryHand, member: nil), now: RoomFixture.now)
+        #expect(sent(none).isEmpty)
+        #expect(events(none) == [.error(code: "not_allowed", message: "nobody has a raised hand")])
+        _ = host.receive(.handUpdate(HandUpdate(memberKey: bob.publicKey, raised: true)))
+        #expect(sent(host.perform(.moderate(.lowerEveryHand, member: nil), now: RoomFixture.now))
+                == [.moderation(Moderation(.action(.lowerEveryHand), target: nil))])
+        let lowered = host.receive(.handUpdate(HandUpdate(memberKey: bob.publicKey, raised: false)))
+        #expect(events(lowered).map(\.name) == ["hand_lowered"])
+        #expect(host.roster[MemberID(key: bob.publicKey)]?.handRaised == false)
+    }
+
     @Test func anInvitationReachesOnlyItsInviteeAndARaisedHandAcceptsIt() throws {
         var bob = RoomSession(identity: try RoomIdentity(link: room.listenLink, name: "Bob"))
         _ = bob.connected(handshakeHash: [UInt8](repeating: 2, count: 64))
         _ = bob.receive(.joined(Joined(memberIndex: 0, senderSlot: 2, role: .listener, epoch: 0, roster: [])), now: RoomFixture.now)
         let bobKey = bob.identity.memberKey
         var host = try hostWithListener(bobKey, box: bob.boxKey)
-        let invite = sent(host.perform(.inviteToStage(MemberID(key: bobKey.publicKey)), now: 1_800_000_000))
+        let invite = sent(host.perform(.moderate(.inviteToStage, member: MemberID(key: bobKey.publicKey)), now: 1_800_000_000))
         guard case .blobSend(let blob)? = invite.first else {
             Issue.record("no blob: \(invite)")
             return
@@ -118,7 +132,8 @@ import Testing
         var listener = RoomSession(identity: try RoomIdentity(link: room.listenLink, name: "Cy"))
         _ = listener.connected(handshakeHash: [UInt8](repeating: 1, count: 64))
         _ = listener.receive(.joined(Joined(memberIndex: 0, senderSlot: 2, role: .listener, epoch: 0, roster: [])), now: RoomFixture.now)
-        for command in [RoomCommand.mute, .endRoom, .remove(MemberID(key: room.hostKey.publicKey))] {
+        for command in [RoomCommand.mute, .moderate(.endRoom, member: nil), .moderate(.lowerEveryHand, member: nil),
+                        .moderate(.remove, member: MemberID(key: room.hostKey.publicKey))] {
             let effects = listener.perform(command, now: 0)
             #expect(sent(effects).isEmpty)
             #expect(events(effects).first?.name == "error")

@@ -40,7 +40,7 @@ import ParlorCrypto
         .grantPresent(GrantPresent(grant: grant)), .roleChanged(RoleChanged(memberKey: key, role: .speaker)),
         .handRaise, .handLower(HandLower()), .handLower(HandLower(memberKey: key)),
         .handUpdate(HandUpdate(memberKey: key, raised: true)), .handUpdate(HandUpdate(memberKey: key, raised: false)),
-        .moderation(Moderation(action: .ban, target: key, actor: otherKey)), .moderation(Moderation(action: .endRoom, target: nil)),
+        .moderation(Moderation(.action(.ban), target: key, actor: otherKey)), .moderation(Moderation(.action(.endRoom), target: nil)),
         .keyDelivery(KeyDelivery(epoch: 7, secrets: [SealedEpochSecret(memberKey: key, sealedSecret: [UInt8](repeating: 1, count: 80))],
                                  statement: statement)),
         .keyDelivery(KeyDelivery(epoch: 7, secrets: [], statement: statement, authority: grant)),
@@ -48,7 +48,7 @@ import ParlorCrypto
         .mediaSetup(MediaSetup(receiverIndex: 0xdead_beef, udpPort: 7000)), .mediaSetup(MediaSetup(receiverIndex: 1)),
         .mediaOverTCP(MediaOverTCP(payload: [UInt8](repeating: 0, count: 128))),
         .directoryRequest, .directoryListing(DirectoryListing(rooms: [DirectoryEntry(roomID: key, title: [3], listenerCount: 12)])),
-        .moderation(Moderation(action: .unmute, target: key)),
+        .moderation(Moderation(.unmuteOwn, target: key)), .moderation(Moderation(.action(.lowerEveryHand), target: nil)),
         .blobSend(BlobSend(blob: [1, 2])), .blobDelivery(BlobDelivery(memberKey: key, blob: [3])),
         .blobDelivery(BlobDelivery(memberKey: nil, blob: [4])),
     ]
@@ -56,10 +56,10 @@ import ParlorCrypto
     @Test func everyMessageRoundTrips() throws {
         for message in Self.samples {
             let bytes = message.encoded
-            #expect(bytes[0] == 1 && bytes[1] == message.type)
+            #expect(bytes[0] == 1 && bytes[1] == message.type.rawValue)
             #expect(try ControlMessage.decode(bytes) == message)
         }
-        #expect(Set(Self.samples.map(\.type)).count == 26)
+        #expect(Set(Self.samples.map(\.type)) == Set(ControlMessageType.allCases), "a sample of every type")
     }
 
     @Test func bytesAreTheDocumentedTLV() {
@@ -67,9 +67,46 @@ import ParlorCrypto
         #expect(ControlMessage.leave.encoded == [1, 13])
         #expect(ControlMessage.handUpdate(HandUpdate(memberKey: Self.key, raised: false)).encoded == [1, 26, 1, 32] + Self.key)
         #expect(ControlMessage.error(ErrorMessage(code: 2, text: "no")).encoded == [1, 3, 1, 1, 2, 2, 2, 0x6e, 0x6f])
-        #expect(ControlMessage.moderation(Moderation(action: .unmute, target: Self.key)).encoded == [1, 27, 1, 1, 5, 2, 32] + Self.key)
+        #expect(ControlMessage.moderation(Moderation(.unmuteOwn, target: Self.key)).encoded == [1, 27, 1, 1, 5, 2, 32] + Self.key)
         #expect(ControlMessage.blobSend(BlobSend(blob: [7, 8])).encoded == [1, 33, 1, 2, 7, 8])
         #expect(ControlMessage.blobDelivery(BlobDelivery(memberKey: nil, blob: [9])).encoded == [1, 34, 2, 1, 9])
+    }
+
+    @Test func theModerationTableHasOneCodeAndOneNameForEachAction() throws {
+        let codes = ModerationAction.allCases.compactMap { action -> UInt8? in
+            if case .moderation(let code) = action.rule.wire { code } else { nil }
+        }
+        #expect(Set(codes).count == codes.count, "one code an action: \(codes.sorted())")
+        #expect(Set(codes).isSuperset(of: [0, 1, 2, 3, 4, 6]), "the codes docs/PROTOCOL.md §4.5 lists")
+        #expect(!codes.contains(Moderation.unmuteOwnCode))
+        for names in [ModerationAction.allCases.map(\.rule.headlessName), ModerationAction.allCases.map(\.rule.slashCommand),
+                      ModerationAction.allCases.map(\.rule.label)] {
+            #expect(Set(names).count == ModerationAction.allCases.count, "\(names)")
+        }
+        for action in ModerationAction.allCases {
+            #expect(ModerationAction(headlessName: action.rule.headlessName) == action)
+            #expect(ModerationAction(slashCommand: action.rule.slashCommand) == action)
+        }
+        #expect(ControlMessage.moderation(Moderation(.action(.lowerEveryHand), target: nil)).encoded == [1, 27, 1, 1, 6])
+        #expect(throws: ParlorProtocolError.self, "an action on a member needs its target") {
+            try ControlMessage.decode([1, 27, 1, 1, 2])
+        }
+        #expect(throws: ParlorProtocolError.self) { try ControlMessage.decode([1, 27, 1, 1, 7]) }
+    }
+
+    @Test func theTableSaysWhoMayDoWhatToWhom() {
+        let speaker = MemberState(role: .speaker, handRaised: false, muted: false)
+        let handUp = MemberState(role: .listener, handRaised: true, muted: false)
+        let host = MemberState(role: .host, handRaised: false, muted: false)
+        #expect(ModerationAction.allCases.allSatisfy { !$0.allows(actor: .speaker, on: speaker) }, "only moderators moderate")
+        #expect(ModerationAction.allCases.allSatisfy { $0.rule.whom == .room || !$0.allows(actor: .host, on: host) }, "nobody acts on the host")
+        #expect(ModerationAction.mute.allows(actor: .moderator, on: speaker) && !ModerationAction.mute.allows(actor: .moderator, on: handUp))
+        #expect(ModerationAction.offered(by: .moderator, on: handUp, isMe: false) == [.inviteToStage, .dismissHand, .makeModerator, .remove, .ban])
+        #expect(ModerationAction.offered(by: .moderator, on: MemberState(role: .speaker, handRaised: false, muted: true), isMe: false)
+                == [.moveToAudience, .makeModerator, .remove, .ban], "mute would change nothing")
+        #expect(ModerationAction.offered(by: .host, on: host, isMe: true) == [.lowerEveryHand, .endRoom])
+        #expect(ModerationAction.remove.question(about: "Ada") == "Remove Ada from the room?")
+        #expect(ModerationAction.lowerEveryHand.question(about: "Ada") == nil && ModerationAction.mute.question(about: "Ada") == nil)
     }
 
     @Test func unknownFieldsAreSkippedAnywhere() throws {

@@ -29,6 +29,19 @@ import ParlorCrypto
         #expect(try link().text.count == "parlor://127.0.0.1:7000/#".count + 272)
     }
 
+    @Test func aLinkMayNameSeveralNodesOfACluster() throws {
+        var original = try link()
+        original.otherRelays = [RelayAddress(host: .ipv6("::1"), port: 7001), RelayAddress(host: .name("b.example.org"), port: 7002)]
+        #expect(original.text.hasPrefix("parlor://127.0.0.1:7000,[::1]:7001,b.example.org:7002/#"))
+        let parsed = try InviteLink.parse(original.text)
+        #expect(parsed == original)
+        #expect(parsed.relays.map(\.port) == [7000, 7001, 7002])
+        let key = original.text.split(separator: "/#").last!
+        #expect(throws: ParlorProtocolError.self) { try InviteLink.parse("parlor://127.0.0.1:7000,/#\(key)") }
+        let nine = (0..<9).map { "10.0.0.\($0):7000" }.joined(separator: ",")
+        #expect(throws: ParlorProtocolError.invalidLink("it names 9 relays; at most 8")) { try InviteLink.parse("parlor://\(nine)/#\(key)") }
+    }
+
     @Test func aLinkPinsTheHostKeyAndCarriesAVerifiableGrant() throws {
         let original = try link(admission: try admission(role: .speaker))
         let parsed = try InviteLink.parse(original.text)

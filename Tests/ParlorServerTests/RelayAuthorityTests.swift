@@ -166,7 +166,7 @@ import Testing
         let member = try client(relay, member: memberKey)
         let grant = try Grant(roomID: room.roomID, memberKey: memberKey.publicKey, role: .speaker, expiry: now + 3600, signer: room.host)
         #expect(try member.join(room: room, grant: grant).role == .speaker)
-        try host.send(.moderation(Moderation(action: .remove, target: memberKey.publicKey)))
+        try host.send(.moderation(Moderation(.action(.remove), target: memberKey.publicKey)))
         _ = try host.receive { if case .memberLeft(let left) = $0, left.memberKey == memberKey.publicKey { true } else { nil } }
         let back = try client(relay, member: memberKey)
         #expect(try back.refusedJoin(back.joinMessage(roomID: room.roomID, link: room.listenLink, grant: grant)) == .grantRevoked)
@@ -176,7 +176,7 @@ import Testing
         let speakerKey = Ed25519SigningKey.generate()
         var speaker: RelaySocketSession? = try client(relay, member: speakerKey)
         #expect(try speaker!.join(room: room, as: .speaker).role == .speaker)
-        try host.send(.moderation(Moderation(action: .moveToAudience, target: speakerKey.publicKey)))
+        try host.send(.moderation(Moderation(.action(.moveToAudience), target: speakerKey.publicKey)))
         _ = try speaker!.receive { if case .roleChanged(let change) = $0, change.role == .listener { true } else { nil } }
         speaker = nil
         #expect(try client(relay, member: speakerKey).join(room: room, as: .speaker).role == .listener)
@@ -187,7 +187,7 @@ import Testing
         while (try? host.receive(within: 0.3)) != nil {}
 
         // A ban holds for the key, link or no link.
-        try host.send(.moderation(Moderation(action: .ban, target: speakerKey.publicKey)))
+        try host.send(.moderation(Moderation(.action(.ban), target: speakerKey.publicKey)))
         _ = try host.receive { if case .memberLeft(let left) = $0, left.memberKey == speakerKey.publicKey { true } else { nil } }
         let banned = try client(relay, member: speakerKey)
         #expect(try banned.refusedJoin(banned.joinMessage(roomID: room.roomID, link: room.speakLink)) == .banned)

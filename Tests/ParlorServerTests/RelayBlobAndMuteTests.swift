@@ -17,25 +17,47 @@ extension RelayIntegrationTests {
         _ = try listener.join(room: keys)
         try listener.setUpMedia()
 
-        try speaker.send(.moderation(Moderation(action: .mute, target: speaker.memberKey)))
+        try speaker.send(.moderation(Moderation(.action(.mute), target: speaker.memberKey)))
         let muted = try listener.receive { if case .moderation(let m) = $0 { m } else { nil } }
-        #expect(muted.action == .mute && muted.target == speaker.memberKey)
+        #expect(muted.act == .action(.mute) && muted.target == speaker.memberKey)
         try speaker.sendMedia([1])
         #expect(try listener.receiveMedia() == nil, "a muted speaker is not forwarded")
 
         // Nobody turns on someone else's microphone, and a listener has none.
-        try host.send(.moderation(Moderation(action: .unmute, target: speaker.memberKey)))
+        try host.send(.moderation(Moderation(.unmuteOwn, target: speaker.memberKey)))
         #expect(try host.receive { if case .error(let e) = $0 { e } else { nil } }.code == ErrorMessage.Code.notAllowed.rawValue)
-        try listener.send(.moderation(Moderation(action: .unmute, target: listener.memberKey)))
+        try listener.send(.moderation(Moderation(.unmuteOwn, target: listener.memberKey)))
         #expect(try listener.receive { if case .error(let e) = $0 { e } else { nil } }.code == ErrorMessage.Code.notAllowed.rawValue)
 
-        try speaker.send(.moderation(Moderation(action: .unmute, target: speaker.memberKey)))
+        try speaker.send(.moderation(Moderation(.unmuteOwn, target: speaker.memberKey)))
         for member in [host, listener, speaker] {
-            let unmuted = try member.receive { if case .moderation(let m) = $0, m.action == .unmute { m } else { nil } }
+            let unmuted = try member.receive { if case .moderation(let m) = $0, m.act == .unmuteOwn { m } else { nil } }
             #expect(unmuted.target == speaker.memberKey && unmuted.actor == nil)
         }
         try speaker.sendMedia([2])
         #expect(try listener.receiveMedia()?.sframe == [2])
+        await relay.stop()
+    }
+
+    @Test func aModeratorLowersEveryHandAndAListenerMayNot() async throws {
+        let relay = try await start()
+        let host = try host(relay)
+        let alice = try client(relay), bob = try client(relay)
+        for listener in [alice, bob] {
+            _ = try listener.join(room: keys)
+            try listener.send(.handRaise)
+            _ = try listener.receive { if case .handUpdate(let h) = $0, h.raised { h } else { nil } }
+        }
+        try alice.send(.moderation(Moderation(.action(.lowerEveryHand), target: nil)))
+        #expect(try alice.receive { if case .error(let e) = $0 { e } else { nil } }.code == ErrorMessage.Code.notAllowed.rawValue)
+
+        try host.send(.moderation(Moderation(.action(.lowerEveryHand), target: nil)))
+        for listener in [alice, bob] {
+            let lowered = try listener.receive { if case .handUpdate(let h) = $0, !h.raised { h } else { nil } }
+            #expect(lowered.memberKey == listener.memberKey)
+        }
+        let seenByHost = try (0..<2).map { _ in try host.receive { if case .handUpdate(let h) = $0, !h.raised { h.memberKey } else { nil } } }
+        #expect(Set(seenByHost) == [alice.memberKey, bob.memberKey])
         await relay.stop()
     }
 

@@ -92,13 +92,13 @@ import Testing
         #expect(hand.memberKey == member.memberKey && hand.raised)
 
         // A listener may not moderate.
-        try member.send(.moderation(Moderation(action: .remove, target: host.memberKey)))
+        try member.send(.moderation(Moderation(.action(.remove), target: host.memberKey)))
         let refused = try member.receive { if case .error(let e) = $0 { e } else { nil } }
         #expect(refused.code == ErrorMessage.Code.notAllowed.rawValue)
 
-        try host.send(.moderation(Moderation(action: .remove, target: member.memberKey)))
+        try host.send(.moderation(Moderation(.action(.remove), target: member.memberKey)))
         let removed = try member.receive { if case .moderation(let m) = $0 { m } else { nil } }
-        #expect(removed.action == .remove && removed.target == member.memberKey && removed.actor == host.memberKey)
+        #expect(removed.act == .action(.remove) && removed.target == member.memberKey && removed.actor == host.memberKey)
         #expect(throws: (any Error).self) { _ = try member.receive(within: 2) }
         _ = try host.receive { if case .memberLeft(let left) = $0, left.memberKey == member.memberKey { true } else { nil } }
         await relay.stop()

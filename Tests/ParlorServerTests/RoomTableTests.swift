@@ -88,7 +88,7 @@ import Testing
     @Test func onlyModeratorsModerateAndNobodyActsOnTheHost() throws {
         var t = try table()
         #expect(throws: RoomRefusal.forbidden) { try t.moderate(session: s2, action: .mute, target: bob) }
-        #expect(throws: RoomRefusal.forbidden) { try t.moderate(session: s2, action: .end, target: nil) }
+        #expect(throws: RoomRefusal.forbidden) { try t.moderate(session: s2, action: .endRoom, target: nil) }
         _ = try t.changeRole(session: s2, to: .moderator, grantSignature: [3])
         #expect(throws: RoomRefusal.forbidden) { try t.moderate(session: s2, action: .remove, target: host) }
         #expect(throws: RoomRefusal.noSuchMember) { try t.moderate(session: s2, action: .mute, target: carol) }
@@ -118,9 +118,31 @@ import Testing
         }
     }
 
+    @Test func aModeratorLowersEveryHandAndEachOwnerHearsOfIt() throws {
+        var t = try table()
+        _ = try t.setHand(session: s2, raised: true)
+        _ = try t.setHand(session: s3, raised: true)
+        #expect(throws: RoomRefusal.forbidden, "a listener may not") { try t.moderate(session: s2, action: .lowerEveryHand, target: nil) }
+        let out = try t.moderate(session: s1, action: .lowerEveryHand, target: nil)
+        #expect(out == [Delivery(to: s1, notice: .handLowered(alice)), Delivery(to: s2, notice: .handLowered(alice)),
+                        Delivery(to: s1, notice: .handLowered(bob)), Delivery(to: s3, notice: .handLowered(bob))],
+                "the moderators and each owner; no listener hears of another")
+        #expect(t.room(of: s1)!.hands.isEmpty)
+        #expect(t.room(of: s1)!.members.values.allSatisfy { !$0.handRaised })
+        #expect(try t.moderate(session: s1, action: .lowerEveryHand, target: nil).isEmpty, "with no hand up it does nothing")
+    }
+
+    @Test func aHandItsOwnerLoweredFirstIsDismissedQuietly() throws {
+        var t = try table()
+        _ = try t.setHand(session: s2, raised: true)
+        _ = try t.setHand(session: s2, raised: false)
+        #expect(try t.moderate(session: s1, action: .dismissHand, target: alice).isEmpty)
+        #expect(throws: RoomRefusal.forbidden) { try t.moderate(session: s1, action: .inviteToStage, target: alice) }
+    }
+
     @Test func endingTellsEveryoneAndDeletesTheRoom() throws {
         var t = try table()
-        let out = try t.moderate(session: s1, action: .end, target: nil)
+        let out = try t.moderate(session: s1, action: .endRoom, target: nil)
         #expect(out == [s1, s2, s3].map { Delivery(to: $0, notice: .roomEnded(by: host)) })
         #expect(t.rooms.isEmpty)
         #expect(t.room(of: s2) == nil)
@@ -209,7 +231,7 @@ import Testing
         #expect(t.takeEndedRooms().isEmpty, "reported once")
 
         var u = try table()
-        _ = try u.moderate(session: s1, action: .end, target: nil)
+        _ = try u.moderate(session: s1, action: .endRoom, target: nil)
         #expect(u.takeEndedRooms() == [room])
         #expect(u.rooms.isEmpty)
     }

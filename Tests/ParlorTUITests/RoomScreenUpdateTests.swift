@@ -33,7 +33,7 @@ import Testing
         #expect(screen.update(key: .enter).isEmpty)
         #expect(screen.overlay == .menu(target: F.curious, actions: [.inviteToStage, .dismissHand, .makeModerator, .remove, .ban], selected: 0))
         #expect(screen.render(width: 80, height: 24).text.contains("Invite to the stage"))
-        #expect(screen.update(key: .enter) == [.perform(.inviteToStage(F.curious))])
+        #expect(screen.update(key: .enter) == [.perform(.moderate(.inviteToStage, member: F.curious))])
         #expect(screen.overlay == nil)
     }
 
@@ -41,7 +41,7 @@ import Testing
         var screen = F.hostScreen()
         _ = screen.update(key: .enter)
         _ = screen.update(key: .character("j"))
-        #expect(screen.update(key: .enter) == [.perform(.dismissHand(F.curious))])
+        #expect(screen.update(key: .enter) == [.perform(.moderate(.dismissHand, member: F.curious))])
         _ = screen.update(key: .enter)
         _ = screen.update(key: .escape)
         #expect(screen.overlay == nil)
@@ -62,7 +62,7 @@ import Testing
         _ = screen.update(key: .enter)
         for _ in 0..<4 { _ = screen.update(key: .down) }
         _ = screen.update(key: .enter)
-        #expect(screen.update(key: .character("y")) == [.perform(.ban(F.ada))])
+        #expect(screen.update(key: .character("y")) == [.perform(.moderate(.ban, member: F.ada))])
         #expect(!screen.isFinished)
     }
 
@@ -72,9 +72,10 @@ import Testing
         _ = screen.update(key: .down)
         #expect(screen.selected == F.host)
         _ = screen.update(key: .enter)
-        #expect(screen.overlay == .menu(target: F.host, actions: [.endRoom], selected: 0))
+        #expect(screen.overlay == .menu(target: F.host, actions: [.lowerEveryHand, .endRoom], selected: 0))
+        _ = screen.update(key: .down)
         _ = screen.update(key: .enter)
-        #expect(screen.update(key: .enter) == [.perform(.endRoom)])
+        #expect(screen.update(key: .enter) == [.perform(.moderate(.endRoom, member: nil))])
     }
 
     @Test func handAndMuteFollowWhereYouAre() {
@@ -186,12 +187,16 @@ import Testing
         _ = screen.update(key: .tab)
         #expect(screen.overlay == .commandLine("invite Curious"))
         #expect(screen.render(width: 80, height: 24).text.contains("/invite Curious█"))
-        #expect(screen.update(key: .enter) == [.perform(.inviteToStage(F.curious))])
+        #expect(screen.update(key: .enter) == [.perform(.moderate(.inviteToStage, member: F.curious))])
 
         #expect(screen.run("volume Radio Ada 50") == [.setVolume(F.ada, 0.5)])
-        #expect(screen.run("silence ルーム") == [.perform(.muteMember(F.kenji))], "the start of a wide name is enough")
+        #expect(screen.run("silence ルーム") == [.perform(.moderate(.mute, member: F.kenji))], "the start of a wide name is enough")
         #expect(screen.run("remove bo").isEmpty)
-        #expect(screen.update(key: .character("y")) == [.perform(.remove(F.bo))])
+        #expect(screen.update(key: .character("y")) == [.perform(.moderate(.remove, member: F.bo))])
+        #expect(screen.run("lowerall") == [.perform(.moderate(.lowerEveryHand, member: nil))], "an action on the room takes no name")
+        #expect(screen.complete("lowera") == "lowerall")
+        #expect(screen.run("end").isEmpty, "ending the room asks first")
+        #expect(screen.update(key: .character("y")) == [.perform(.moderate(.endRoom, member: nil))])
         #expect(screen.run("fly").isEmpty)
         #expect(screen.log.last?.text.hasPrefix("Unknown command /fly") == true)
         #expect(screen.run("invite Nobody").isEmpty)

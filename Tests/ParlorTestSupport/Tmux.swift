@@ -52,6 +52,12 @@ public final class Tmux: @unchecked Sendable {
         return last
     }
 
+    /// Runs a tmux command on this driver's server (`show-buffer`, `capture-pane -J`, options).
+    @discardableResult
+    public func run(_ arguments: [String]) throws -> Command.Result {
+        try tmux(arguments)
+    }
+
     /// Resizes the pane's window.
     public func resize(width: Int, height: Int) throws {
         try tmux(["resize-window", "-t", session, "-x", "\(width)", "-y", "\(height)"])

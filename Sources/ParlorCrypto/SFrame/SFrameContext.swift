@@ -5,6 +5,11 @@
 /// installed again (the same base key for the same KID) resumes its counters: the send counter
 /// where it stopped and the replay window past the newest counter received, so neither a nonce
 /// nor a recorded frame is ever used twice (§6.4). That memory lasts until `forgetEpochs`.
+///
+/// A key's live counters are an object the context holds, so that protecting and unprotecting
+/// update them without writing to a dictionary (the media path allocates nothing, not even in a
+/// debug build). Copies of a context therefore share their keys' counters: a copy can never
+/// send under a counter the original already used.
 public struct SFrameContext: Sendable {
     /// Counters a receiver accepts are below 2^62, and a sender stops there: at 50 frames a
     /// second no speaker reaches it, and nothing near 2^64 reaches the arithmetic after it.
@@ -23,10 +28,20 @@ public struct SFrameContext: Sendable {
         let key: SFrameKey
     }
 
+    /// An installed key's counters: the next to send, and the replay window of those received.
+    private final class Counters: @unchecked Sendable {
+        var nextSend: UInt64
+        var window: ReplayWindow
+
+        init(nextSend: UInt64, window: ReplayWindow) {
+            self.nextSend = nextSend
+            self.window = window
+        }
+    }
+
     public let suite: SFrameSuite
     private var keys: [UInt64: SFrameKey] = [:]
-    private var sendCounters: [UInt64: UInt64] = [:]
-    private var windows: [UInt64: ReplayWindow] = [:]
+    private var counters: [UInt64: Counters] = [:]
     private var remembered: [KeyName: Remembered] = [:]
 
     /// A context for `suite`; throws `unavailable` if this CPU cannot run it.
@@ -53,16 +68,17 @@ public struct SFrameContext: Sendable {
         removeKey(keyID: keyID)
         keys[keyID] = key
         let memory = remembered.removeValue(forKey: KeyName(keyID: keyID, key: key))
-        sendCounters[keyID] = memory?.nextSendCounter ?? 0
-        windows[keyID] = memory?.highestReceived.map { ReplayWindow(refusingThrough: $0) } ?? ReplayWindow()
+        counters[keyID] = Counters(nextSend: memory?.nextSendCounter ?? 0,
+                                   window: memory?.highestReceived.map { ReplayWindow(refusingThrough: $0) } ?? ReplayWindow())
     }
 
     /// Stops using a key (e.g. its member left the stage). Its counters are remembered if it
     /// was used, until `forgetEpochs` drops its epoch.
     public mutating func removeKey(keyID: UInt64) {
         guard let key = keys.removeValue(forKey: keyID) else { return }
-        let sent = sendCounters.removeValue(forKey: keyID) ?? 0
-        let highest = windows.removeValue(forKey: keyID)?.highestAccepted
+        let removed = counters.removeValue(forKey: keyID)
+        let sent = removed?.nextSend ?? 0
+        let highest = removed?.window.highestAccepted
         if sent > 0 || highest != nil {
             remembered[KeyName(keyID: keyID, key: key)] = Remembered(nextSendCounter: sent, highestReceived: highest)
         }
@@ -73,23 +89,23 @@ public struct SFrameContext: Sendable {
     public mutating func forgetEpochs(keeping kept: Set<UInt64>) {
         for keyID in keys.keys where !kept.contains(Self.epoch(of: keyID)) {
             keys[keyID] = nil
-            sendCounters[keyID] = nil
-            windows[keyID] = nil
+            counters[keyID] = nil
         }
         remembered = remembered.filter { kept.contains(Self.epoch(of: $0.key.keyID)) }
     }
 
     /// The counter the next `protect` under `keyID` will use.
     public func nextCounter(keyID: UInt64) throws(CryptoError) -> UInt64 {
-        guard let counter = sendCounters[keyID] else { throw CryptoError.unknownKeyID(keyID) }
-        return counter
+        guard let state = counters[keyID] else { throw CryptoError.unknownKeyID(keyID) }
+        return state.nextSend
     }
 
     /// Encrypts a frame under `keyID` with the next counter: `header ‖ ciphertext ‖ tag`.
     public mutating func protect(_ plaintext: [UInt8], keyID: UInt64, metadata: [UInt8] = []) throws(CryptoError) -> [UInt8] {
-        guard let counter = sendCounters[keyID] else { throw CryptoError.unknownKeyID(keyID) }
+        guard let state = counters[keyID] else { throw CryptoError.unknownKeyID(keyID) }
+        let counter = state.nextSend
         guard counter < Self.counterLimit else { throw CryptoError.nonceExhausted }
-        sendCounters[keyID] = counter + 1
+        state.nextSend = counter + 1
         return try protect(plaintext, keyID: keyID, counter: counter, metadata: metadata)
     }
 
@@ -100,21 +116,72 @@ public struct SFrameContext: Sendable {
         return header + (try suite.seal(plaintext, key: key.key, nonce: key.nonce(counter: counter), ad: header + metadata))
     }
 
+    /// Encrypts a frame under `keyID` with the next counter into `out` (`header ‖ ciphertext ‖
+    /// tag`, at most `SFrameHeader.maximumLength + plaintext.count + tag` bytes); returns its
+    /// length. The media path's send side: it allocates nothing. `out` must not overlap `plaintext`.
+    public mutating func protect(_ plaintext: UnsafeRawBufferPointer, keyID: UInt64,
+                                 into out: UnsafeMutableRawBufferPointer) throws(CryptoError) -> Int {
+        guard let state = counters[keyID], let key = keys[keyID] else { throw CryptoError.unknownKeyID(keyID) }
+        let counter = state.nextSend
+        guard counter < Self.counterLimit else { throw CryptoError.nonceExhausted }
+        let headerLength = try SFrameHeader(keyID: keyID, counter: counter).encode(into: out)
+        state.nextSend = counter + 1
+        let suite = suite
+        var nonce = Self.emptyNonce
+        let sealed = withUnsafeMutableBytes(of: &nonce) { nonce in
+            key.nonce(counter: counter, into: nonce)
+            return key.key.withUnsafeBytes { k in
+                Result { () throws(CryptoError) -> Int in
+                    try suite.aead.seal(plaintext, key: k, nonce: UnsafeRawBufferPointer(nonce),
+                                        ad: UnsafeRawBufferPointer(rebasing: out[..<headerLength]),
+                                        into: UnsafeMutableRawBufferPointer(rebasing: out[headerLength...]))
+                }
+            }
+        }
+        return headerLength + (try sealed.get())
+    }
+
+    /// Decrypts a frame where it lies (RFC 9605 §4.4.4, as `unprotect(_:)`): returns its header
+    /// and where in `frame` the plaintext now is. The media path's receive side: it allocates
+    /// nothing. On failure the ciphertext is left as it was and no counter is recorded.
+    public mutating func unprotect(in frame: UnsafeMutableRawBufferPointer) throws(CryptoError) -> (header: SFrameHeader, plaintext: Range<Int>) {
+        let (header, headerLength) = try SFrameHeader.decode(UnsafeRawBufferPointer(frame))
+        guard header.counter < Self.counterLimit else { throw CryptoError.counterOutOfRange(header.counter) }
+        guard let key = keys[header.keyID], let state = counters[header.keyID] else { throw CryptoError.unknownKeyID(header.keyID) }
+        guard state.window.isFresh(header.counter) else { throw CryptoError.replayed(counter: header.counter) }
+        let suite = suite
+        var nonce = Self.emptyNonce
+        let opened = withUnsafeMutableBytes(of: &nonce) { nonce in
+            key.nonce(counter: header.counter, into: nonce)
+            return key.key.withUnsafeBytes { k in
+                Result { () throws(CryptoError) -> Int in
+                    try suite.aead.open(inPlace: UnsafeMutableRawBufferPointer(rebasing: frame[headerLength...]), key: k,
+                                        nonce: UnsafeRawBufferPointer(nonce), ad: UnsafeRawBufferPointer(rebasing: frame[..<headerLength]))
+                }
+            }
+        }
+        let length = try opened.get()
+        _ = state.window.accept(header.counter)
+        return (header, headerLength ..< headerLength + length)
+    }
+
+    /// Room for a nonce on the stack: Nn is 12 bytes in every suite Parlor implements.
+    private static let emptyNonce: (UInt32, UInt32, UInt32) = (0, 0, 0)
+
     /// Decrypts a frame (RFC 9605 §4.4.4): parses the header, refuses a counter at or above
     /// `counterLimit` and a replayed or too-old counter for that KID, checks the tag, then
     /// records the counter.
     public mutating func unprotect(_ frame: [UInt8], metadata: [UInt8] = []) throws(CryptoError) -> (header: SFrameHeader, plaintext: [UInt8]) {
         let (header, headerLength) = try SFrameHeader.decode(frame)
         guard header.counter < Self.counterLimit else { throw CryptoError.counterOutOfRange(header.counter) }
-        guard let key = keys[header.keyID], var window = windows[header.keyID] else {
+        guard let key = keys[header.keyID], let state = counters[header.keyID] else {
             throw CryptoError.unknownKeyID(header.keyID)
         }
-        guard window.isFresh(header.counter) else { throw CryptoError.replayed(counter: header.counter) }
+        guard state.window.isFresh(header.counter) else { throw CryptoError.replayed(counter: header.counter) }
         let headerBytes = Array(frame.prefix(headerLength))
         let plaintext = try suite.open(Array(frame.dropFirst(headerLength)), key: key.key,
                                        nonce: key.nonce(counter: header.counter), ad: headerBytes + metadata)
-        _ = window.accept(header.counter)
-        windows[header.keyID] = window
+        _ = state.window.accept(header.counter)
         return (header, plaintext)
     }
 }

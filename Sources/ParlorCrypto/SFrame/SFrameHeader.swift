@@ -24,15 +24,50 @@ public struct SFrameHeader: Sendable, Equatable {
         return [kidBits << 4 | ctrBits] + kidBytes + ctrBytes
     }
 
+    /// The longest header: the config byte and two 8-byte values.
+    public static let maximumLength = 17
+
+    /// Writes the shortest encoding at the start of `out` (`maximumLength` bytes always suffice);
+    /// returns its length. Allocates nothing.
+    public func encode(into out: UnsafeMutableRawBufferPointer) throws(CryptoError) -> Int {
+        let kidLength = Self.trailingLength(keyID), ctrLength = Self.trailingLength(counter)
+        let length = 1 + kidLength + ctrLength
+        guard out.count >= length else { throw CryptoError.invalidLength(what: "SFrame header buffer", expected: length, got: out.count) }
+        out[0] = Self.half(keyID, kidLength) << 4 | Self.half(counter, ctrLength)
+        Self.store(keyID, length: kidLength, in: out, at: 1)
+        Self.store(counter, length: ctrLength, in: out, at: 1 + kidLength)
+        return length
+    }
+
     /// Parses a header at the start of `bytes`; returns it and how many bytes it took.
     /// Longer-than-needed encodings are accepted, as RFC 9605 does not forbid them.
     public static func decode(_ bytes: some Collection<UInt8>) throws(CryptoError) -> (header: SFrameHeader, length: Int) {
-        let data = Array(bytes)
-        guard let config = data.first else { throw CryptoError.malformedSFrame("empty header") }
+        let parsed = Array(bytes).withUnsafeBytes { bytes in Result { () throws(CryptoError) in try decode(bytes) } }
+        return try parsed.get()
+    }
+
+    /// Parses a header at the start of `bytes` where they lie, allocating nothing.
+    public static func decode(_ bytes: UnsafeRawBufferPointer) throws(CryptoError) -> (header: SFrameHeader, length: Int) {
+        guard bytes.count > 0 else { throw CryptoError.malformedSFrame("empty header") }
+        let config = bytes[0]
         var offset = 1
-        let keyID = try value(half: config >> 4, in: data, at: &offset, name: "key id")
-        let counter = try value(half: config & 0x0f, in: data, at: &offset, name: "counter")
+        let keyID = try value(half: config >> 4, in: bytes, at: &offset, name: "key id")
+        let counter = try value(half: config & 0x0f, in: bytes, at: &offset, name: "counter")
         return (SFrameHeader(keyID: keyID, counter: counter), offset)
+    }
+
+    /// Bytes after the config byte that `value` takes in its shortest form (0 when it fits inline).
+    private static func trailingLength(_ value: UInt64) -> Int {
+        value <= inlineMaximum ? 0 : (64 - value.leadingZeroBitCount + 7) / 8
+    }
+
+    /// The config half-byte for `value` taking `length` trailing bytes.
+    private static func half(_ value: UInt64, _ length: Int) -> UInt8 {
+        length == 0 ? UInt8(value) : extendedFlag | UInt8(length - 1)
+    }
+
+    private static func store(_ value: UInt64, length: Int, in out: UnsafeMutableRawBufferPointer, at offset: Int) {
+        for index in 0..<length { out[offset + index] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(length - 1 - index))) }
     }
 
     /// The config half-byte and the trailing bytes for one value.
@@ -44,13 +79,15 @@ public struct SFrameHeader: Sendable, Equatable {
     }
 
     /// Reads one value described by a config half-byte.
-    private static func value(half: UInt8, in data: [UInt8], at offset: inout Int, name: String) throws(CryptoError) -> UInt64 {
+    private static func value(half: UInt8, in data: UnsafeRawBufferPointer, at offset: inout Int,
+                              name: StaticString) throws(CryptoError) -> UInt64 {
         guard half & extendedFlag != 0 else { return UInt64(half & threeBits) }
         let length = Int(half & threeBits) + 1
         guard data.count - offset >= length else {
             throw CryptoError.malformedSFrame("\(name) needs \(length) bytes, \(data.count - offset) left")
         }
-        let value = data[offset..<offset + length].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        var value: UInt64 = 0
+        for index in 0..<length { value = value << 8 | UInt64(data[offset + index]) }
         offset += length
         return value
     }

@@ -23,6 +23,16 @@ public struct SFrameKey: Sendable, Hashable {
         return zip(salt, padded).map { $0 ^ $1 }
     }
 
+    /// The same nonce written into `out` (`salt.count` bytes), allocating nothing.
+    func nonce(counter: UInt64, into out: UnsafeMutableRawBufferPointer) {
+        let width = salt.count
+        for index in 0..<width {
+            let shift = width - 1 - index
+            let counterByte = shift < 8 ? UInt8(truncatingIfNeeded: counter >> (8 * UInt64(shift))) : 0
+            out[index] = salt[index] ^ counterByte
+        }
+    }
+
     static func bigEndian(_ value: UInt64, width: Int) -> [UInt8] {
         (0..<width).reversed().map { $0 < 8 ? UInt8(truncatingIfNeeded: value >> (8 * $0)) : 0 }
     }

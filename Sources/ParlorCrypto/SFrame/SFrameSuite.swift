@@ -46,6 +46,14 @@ public enum SFrameSuite: UInt16, Sendable, CaseIterable {
         }
     }
 
+    /// The suite's AEAD, for sealing and opening in place.
+    var aead: SodiumAEAD {
+        switch self {
+        case .aes256GCMSHA512: AES256GCM.aead
+        case .chaCha20Poly1305SHA256: ChaCha20Poly1305.aead
+        }
+    }
+
     func seal(_ plaintext: [UInt8], key: [UInt8], nonce: [UInt8], ad: [UInt8]) throws(CryptoError) -> [UInt8] {
         switch self {
         case .aes256GCMSHA512: try AES256GCM.seal(plaintext, key: key, nonce: nonce, ad: ad)

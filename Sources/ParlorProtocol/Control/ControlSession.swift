@@ -3,7 +3,9 @@ import ParlorCrypto
 /// The control channel after the handshake: each control message is padded to its bucket,
 /// encrypted as one Noise transport message, and framed with its 2-byte length.
 public struct ControlSession: Sendable {
-    private var transport: NoiseTransport
+    /// The Noise transport under the session. Only a tool that writes frames of its own (the
+    /// bad-input campaign replays one) should touch it: every message sealed advances its nonce.
+    public var transport: NoiseTransport
 
     public init(transport: NoiseTransport) {
         self.transport = transport

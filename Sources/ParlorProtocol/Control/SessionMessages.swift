@@ -75,8 +75,12 @@ public struct ErrorMessage: TLVRecord {
 
     public var code: UInt64
     public var text: String
-    /// The type of the message this answers, if any.
+    /// The type number of the message this answers, if any (as sent: possibly a type this
+    /// client does not know).
     public var inReplyTo: UInt8?
+
+    /// The type of the message this answers, when it is one this client knows.
+    public var inReplyToType: ControlMessageType? { inReplyTo.flatMap(ControlMessageType.init(rawValue:)) }
 
     /// An error with one of the defined codes (receivers also accept codes they do not know).
     public init(_ code: Code, text: String, inReplyTo: UInt8? = nil) {

@@ -75,47 +75,66 @@ public struct HandUpdate: TLVRecord {
     }
 }
 
-/// A moderator's action. Sent by a moderator; delivered by the relay to the target (and, for
-/// `endRoom`, to everyone) with the actor's key added. `mute` of one's own key and `unmute`
-/// (only ever of one's own key) are a stage member's own microphone, announced to everyone.
+/// A moderator's action (the `ModerationAction`s whose wire is `.moderation`), or a stage member's
+/// own microphone. Sent by a moderator; delivered by the relay to the target (and, for `endRoom`,
+/// to everyone) with the actor's key added. `mute` of one's own key and `unmuteOwn` (only ever of
+/// one's own key) are a stage member's own microphone, announced to everyone.
 public struct Moderation: TLVRecord {
-    public enum Action: UInt8, Sendable, CaseIterable {
-        case mute = 0
-        case moveToAudience = 1
-        case remove = 2
-        case ban = 3
-        case endRoom = 4
+    /// What the message does.
+    public enum Act: Sendable, Equatable {
+        /// A moderator's action (the table's `.moderation` code); `mute` of one's own key is also
+        /// a stage member muting itself.
+        case action(ModerationAction)
         /// A stage member unmutes itself; nobody can unmute someone else.
-        case unmute = 5
+        case unmuteOwn
     }
 
-    public var action: Action
-    /// The member acted on; absent only for `endRoom`.
+    /// The code of `unmuteOwn`; every other code is a `ModerationAction`'s.
+    public static let unmuteOwnCode: UInt8 = 5
+
+    public var act: Act
+    /// The member acted on; absent only for actions on the room.
     public var target: [UInt8]?
     /// Who acted, filled in by the relay.
     public var actor: [UInt8]?
 
-    public init(action: Action, target: [UInt8]?, actor: [UInt8]? = nil) {
-        self.action = action
+    public init(_ act: Act, target: [UInt8]?, actor: [UInt8]? = nil) {
+        self.act = act
         self.target = target
         self.actor = actor
     }
 
+    /// The code on the wire.
+    public var code: UInt8 {
+        switch act {
+        case .unmuteOwn: return Self.unmuteOwnCode
+        case .action(let action):
+            guard case .moderation(let code) = action.rule.wire else {
+                preconditionFailure("\(action) does not travel as a moderation message")
+            }
+            return code
+        }
+    }
+
     public init(fields: TLVFields) throws(ParlorProtocolError) {
         let number = try fields.integer(1, "action", maximum: UInt64(UInt8.max))
-        guard let action = Action(rawValue: UInt8(number)) else {
+        if UInt8(number) == Self.unmuteOwnCode {
+            act = .unmuteOwn
+        } else if let action = ModerationAction(moderationCode: UInt8(number)) {
+            act = .action(action)
+        } else {
             throw ParlorProtocolError.invalidField(message: fields.context, field: "action", reason: "unknown action \(number)")
         }
-        self.action = action
         target = try fields.optionalKey(2, "target")
         actor = try fields.optionalKey(3, "actor")
-        guard target != nil || action == .endRoom else {
+        let onTheRoom = if case .action(let action) = act { action.rule.whom == .room } else { false }
+        guard target != nil || onTheRoom else {
             throw ParlorProtocolError.missingField(message: fields.context, field: "target")
         }
     }
 
     public func write(to writer: inout TLVWriter) {
-        writer.integer(1, UInt64(action.rawValue))
+        writer.integer(1, UInt64(code))
         writer.optionalBytes(2, target)
         writer.optionalBytes(3, actor)
     }

@@ -1,6 +1,6 @@
 import ParlorCrypto
 
-/// An invite link, `parlor://HOST:PORT/#KEY`, where KEY is base64url (no padding) of
+/// An invite link, `parlor://HOST:PORT[,HOST:PORT…]/#KEY`, where KEY is base64url (no padding) of
 ///
 ///     version(1) = 2 ‖ relay public key(32) ‖ room secret(32) ‖ suite(2, BE)
 ///     ‖ host key(32) ‖ link seed(32) ‖ role(1) ‖ expiry(8, BE) ‖ signature(64)        (204 bytes)
@@ -12,6 +12,9 @@ import ParlorCrypto
 /// each), admitted by the link key's signature (`MemberCredential`); a speak link's role is
 /// speaker, a listen link's listener. The key part sits in the fragment, which HTTP clients never
 /// send to a server. A link is a capability until the host replaces it (`RoomCharter`).
+///
+/// Several addresses name the nodes of one relay cluster (docs/CLUSTER.md), all under the one
+/// pinned relay key: a client tries the first, and the next in turn when it has to reconnect.
 public struct InviteLink: Sendable, Equatable {
     public static let scheme = "parlor://"
     public static let version: UInt8 = 2
@@ -33,6 +36,8 @@ public struct InviteLink: Sendable, Equatable {
     }
 
     public var relay: RelayAddress
+    /// Further nodes of the relay's cluster, tried in turn after `relay` when reconnecting.
+    public var otherRelays: [RelayAddress] = []
     /// The relay's static X25519 key, pinned by the Noise NK handshake.
     public var relayPublicKey: [UInt8]
     public var roomSecret: [UInt8]
@@ -46,6 +51,12 @@ public struct InviteLink: Sendable, Equatable {
         self.suite = suite
         self.admission = admission
     }
+
+    /// At most this many addresses in one link.
+    public static let maximumRelays = 8
+
+    /// Every address the link names, `relay` first.
+    public var relays: [RelayAddress] { [relay] + otherRelays }
 
     /// The room's host key, pinned by this link.
     public var hostKey: [UInt8] { admission.grant.signerKey }
@@ -64,7 +75,7 @@ public struct InviteLink: Sendable, Equatable {
         writer.append(admission.grant.role.rawValue)
         writer.bigEndian(admission.grant.expiry, width: 8)
         writer.append(admission.grant.signature)
-        return "\(Self.scheme)\(relay)/#\(Base64URL.encode(writer.bytes))"
+        return "\(Self.scheme)\(relays.map(\.description).joined(separator: ","))/#\(Base64URL.encode(writer.bytes))"
     }
 
     /// Parses a link, rejecting anything malformed with a message that says what is wrong.
@@ -77,13 +88,20 @@ public struct InviteLink: Sendable, Equatable {
         guard let slash = afterScheme.firstIndex(of: "/") else {
             throw ParlorProtocolError.invalidLink("the key part is missing (expected parlor://HOST:PORT/#KEY)")
         }
-        let relay = try RelayAddress.parse(afterScheme[..<slash])
+        let addresses = afterScheme[..<slash].split(separator: ",", omittingEmptySubsequences: false)
+        guard addresses.count <= maximumRelays else {
+            throw ParlorProtocolError.invalidLink("it names \(addresses.count) relays; at most \(maximumRelays)")
+        }
+        var relays: [RelayAddress] = []
+        for address in addresses { relays.append(try RelayAddress.parse(address)) }
         let path = afterScheme[afterScheme.index(after: slash)...]
         guard path.hasPrefix("#") else {
             throw ParlorProtocolError.invalidLink("the key part must follow \"/#\"")
         }
         let payload = try Base64URL.decode(path.dropFirst()).get()
-        return try decodePayload(payload, relay: relay)
+        var parsed = try decodePayload(payload, relay: relays[0])
+        parsed.otherRelays = Array(relays.dropFirst())
+        return parsed
     }
 
     private static func decodePayload(_ payload: [UInt8], relay: RelayAddress) throws(ParlorProtocolError) -> InviteLink {

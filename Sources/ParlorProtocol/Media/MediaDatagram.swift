@@ -18,16 +18,19 @@ public struct MediaDatagram: Sendable, Equatable {
 
     /// Parses a media (1) or keepalive (2) datagram; a cookie reply is `CookieReply.decode`.
     public static func decode(_ bytes: some Collection<UInt8>) throws(ParlorProtocolError) -> MediaDatagram {
+        let bytes = Array(bytes)
+        let header = try bytes.withUnsafeBytes { bytes in Result { () throws(ParlorProtocolError) in try checkFraming(bytes) } }.get()
+        return MediaDatagram(header: header, ciphertext: Array(bytes[MediaHeader.length...]))
+    }
+
+    /// Checks a datagram's framing where it lies (its size, header and room for a tag) and
+    /// returns its header; the ciphertext is everything after the header. Allocates nothing.
+    public static func checkFraming(_ bytes: UnsafeRawBufferPointer) throws(ParlorProtocolError) -> MediaHeader {
         guard bytes.count <= maximumLength else { throw ParlorProtocolError.invalidLength(what: "datagram", got: bytes.count) }
-        var reader = ByteReader(bytes)
-        let (kind, index) = try MediaHeader.decodePrefix(&reader)
-        guard kind != .cookieReply else {
-            throw ParlorProtocolError.invalidField(message: "datagram", field: "type", reason: "a cookie reply has no counter")
-        }
-        let counter = try reader.littleEndian(8, "datagram counter")
-        guard reader.remaining >= ChaCha20Poly1305.tagLength else {
+        let header = try MediaHeader.decode(bytes)
+        guard bytes.count - MediaHeader.length >= ChaCha20Poly1305.tagLength else {
             throw ParlorProtocolError.truncated("datagram ciphertext shorter than its tag")
         }
-        return MediaDatagram(header: MediaHeader(kind: kind, receiverIndex: index, counter: counter), ciphertext: reader.rest())
+        return header
     }
 }

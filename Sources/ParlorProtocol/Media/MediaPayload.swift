@@ -5,7 +5,13 @@
 public struct MediaPayload: Sendable, Equatable {
     /// Padded payload sizes.
     public static let buckets = [128, 256, 512, 1024]
+    /// The largest payload: the largest bucket.
+    public static let maximumLength = 1024
     static let prefixLength = 4
+    /// Where the SFrame ciphertext starts in a payload.
+    public static let sframeOffset = prefixLength
+    /// The longest SFrame ciphertext a payload carries.
+    public static let maximumSFrameLength = maximumLength - prefixLength
 
     /// The speaker's slot, assigned by the relay in `joined`; the relay checks it matches the
     /// sending session and forwards the payload unchanged.
@@ -19,32 +25,62 @@ public struct MediaPayload: Sendable, Equatable {
 
     /// The padded bytes.
     public func encoded() throws(ParlorProtocolError) -> [UInt8] {
-        let needed = Self.prefixLength + sframe.count
-        guard let bucket = Self.buckets.first(where: { $0 >= needed }) else {
-            throw ParlorProtocolError.invalidLength(what: "SFrame ciphertext (maximum \(Self.buckets[Self.buckets.count - 1] - Self.prefixLength))",
-                                                    got: sframe.count)
+        guard sframe.count <= Self.maximumSFrameLength else {
+            throw ParlorProtocolError.invalidLength(what: "SFrame ciphertext (maximum \(Self.maximumSFrameLength))", got: sframe.count)
         }
-        var writer = ByteWriter()
-        writer.bigEndian(UInt64(senderSlot), width: 2)
-        writer.bigEndian(UInt64(sframe.count), width: 2)
-        writer.append(sframe)
-        writer.append([UInt8](repeating: 0, count: bucket - needed))
-        return writer.bytes
+        var bytes = [UInt8](repeating: 0, count: Self.maximumLength)
+        let length = try bytes.withUnsafeMutableBytes { out in
+            Result { () throws(ParlorProtocolError) -> Int in
+                out.baseAddress!.advanced(by: Self.sframeOffset).copyMemory(from: sframe, byteCount: sframe.count)
+                return try Self.frame(senderSlot: senderSlot, sframeLength: sframe.count, in: out)
+            }
+        }.get()
+        return Array(bytes.prefix(length))
+    }
+
+    /// Frames an SFrame ciphertext already written at `sframeOffset` of `buffer`: writes the
+    /// slot and length before it and zeros after it up to the smallest bucket that fits;
+    /// returns the payload's length. Allocates nothing: the sender's path.
+    public static func frame(senderSlot: UInt16, sframeLength: Int,
+                             in buffer: UnsafeMutableRawBufferPointer) throws(ParlorProtocolError) -> Int {
+        let needed = prefixLength + sframeLength
+        var bucket = 0
+        // By index: a debug build's array iterator allocates.
+        for index in 0..<buckets.count where bucket == 0 && buckets[index] >= needed { bucket = buckets[index] }
+        guard bucket > 0, buffer.count >= bucket else {
+            throw ParlorProtocolError.invalidLength(what: "SFrame ciphertext (maximum \(maximumSFrameLength))", got: sframeLength)
+        }
+        buffer.storeBytes(of: senderSlot.bigEndian, toByteOffset: 0, as: UInt16.self)
+        buffer.storeBytes(of: UInt16(sframeLength).bigEndian, toByteOffset: 2, as: UInt16.self)
+        UnsafeMutableRawBufferPointer(rebasing: buffer[needed..<bucket]).initializeMemory(as: UInt8.self, repeating: 0)
+        return bucket
     }
 
     /// Parses padded bytes; the size must be a bucket and the padding zeros.
     public static func decode(_ bytes: some Collection<UInt8>) throws(ParlorProtocolError) -> MediaPayload {
-        var reader = ByteReader(bytes)
-        guard buckets.contains(reader.remaining) else {
-            throw ParlorProtocolError.invalidPadding("media payload of \(reader.remaining) bytes is not a bucket size")
+        let bytes = Array(bytes)
+        let (slot, sframe) = try bytes.withUnsafeBytes { raw in
+            Result { () throws(ParlorProtocolError) in try parse(raw) }
+        }.get()
+        return MediaPayload(senderSlot: slot, sframe: Array(bytes[sframe]))
+    }
+
+    /// Parses padded bytes where they lie (the size must be a bucket and the padding zeros);
+    /// returns the sender slot and where the SFrame ciphertext is. Allocates nothing.
+    public static func parse(_ bytes: UnsafeRawBufferPointer) throws(ParlorProtocolError) -> (senderSlot: UInt16, sframe: Range<Int>) {
+        var reader = BorrowedByteReader(bytes)
+        var isBucket = false
+        for index in 0..<buckets.count where buckets[index] == bytes.count { isBucket = true }
+        guard isBucket else {
+            throw ParlorProtocolError.invalidPadding("media payload of \(bytes.count) bytes is not a bucket size")
         }
         let slot = UInt16(try reader.bigEndian(2, "sender slot"))
         let length = Int(try reader.bigEndian(2, "SFrame length"))
         guard length <= reader.remaining else {
             throw ParlorProtocolError.invalidPadding("SFrame length \(length) exceeds the \(reader.remaining) bytes left")
         }
-        let sframe = try reader.bytes(length, "SFrame ciphertext")
-        guard reader.rest().allSatisfy({ $0 == 0 }) else { throw ParlorProtocolError.invalidPadding("media padding is not zeros") }
-        return MediaPayload(senderSlot: slot, sframe: sframe)
+        let sframe = try reader.skip(length, "SFrame ciphertext")
+        guard reader.restIsZero else { throw ParlorProtocolError.invalidPadding("media padding is not zeros") }
+        return (slot, sframe)
     }
 }

@@ -10,6 +10,7 @@ public struct MediaReceiver: Sendable {
 
     /// A receiver for `key`, with a fresh random receiver index unless one is given.
     public init(key: [UInt8], receiverIndex: UInt32 = MediaReceiver.randomIndex()) {
+        _ = Sodium.initialize()
         self.key = key
         self.receiverIndex = receiverIndex
     }
@@ -21,21 +22,35 @@ public struct MediaReceiver: Sendable {
 
     /// Decodes, checks and decrypts a datagram; returns its kind and plaintext payload.
     public mutating func open(_ bytes: some Collection<UInt8>) throws(ParlorProtocolError) -> (kind: MediaHeader.Kind, payload: [UInt8]) {
-        let datagram = try MediaDatagram.decode(bytes)
-        guard datagram.header.receiverIndex == receiverIndex else {
+        var datagram = Array(bytes)
+        let (kind, payload) = try datagram.withUnsafeMutableBytes { datagram in
+            Result { () throws(ParlorProtocolError) in try open(in: datagram) }
+        }.get()
+        return (kind, Array(datagram[payload]))
+    }
+
+    /// Checks and decrypts a datagram where it lies; returns its kind and where in `datagram`
+    /// the plaintext payload now is. Allocates nothing: the media path's receive side. On
+    /// failure nothing is recorded.
+    public mutating func open(in datagram: UnsafeMutableRawBufferPointer) throws(ParlorProtocolError) -> (kind: MediaHeader.Kind, payload: Range<Int>) {
+        let header = try MediaDatagram.checkFraming(UnsafeRawBufferPointer(datagram))
+        guard header.receiverIndex == receiverIndex else {
             throw ParlorProtocolError.invalidField(message: "datagram", field: "receiver_index",
-                                                   reason: "\(datagram.header.receiverIndex) is not this session's")
+                                                   reason: "\(header.receiverIndex) is not this session's")
         }
-        let counter = datagram.header.counter
-        guard window.isFresh(counter) else { throw ParlorProtocolError.crypto(.replayed(counter: counter)) }
-        let payload: [UInt8]
-        do {
-            payload = try ChaCha20Poly1305.open(datagram.ciphertext, key: key, nonce: ChaCha20Poly1305.counterNonce(counter),
-                                                ad: datagram.header.encoded)
-        } catch {
-            throw ParlorProtocolError.crypto(error)
+        guard window.isFresh(header.counter) else { throw ParlorProtocolError.crypto(.replayed(counter: header.counter)) }
+        let opened = key.withUnsafeBytes { key in
+            Result { () throws(CryptoError) -> Int in
+                try ChaCha20Poly1305.open(inPlace: UnsafeMutableRawBufferPointer(rebasing: datagram[MediaHeader.length...]), key: key,
+                                          counter: header.counter, ad: UnsafeRawBufferPointer(rebasing: datagram[..<MediaHeader.length]))
+            }
         }
-        _ = window.accept(counter)
-        return (datagram.header.kind, payload)
+        let length: Int
+        switch opened {
+        case .success(let n): length = n
+        case .failure(let error): throw ParlorProtocolError.crypto(error)
+        }
+        _ = window.accept(header.counter)
+        return (header.kind, MediaHeader.length ..< MediaHeader.length + length)
     }
 }

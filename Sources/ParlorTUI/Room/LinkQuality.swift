@@ -1,3 +1,4 @@
+import ParlorAudio
 import ParlorClient
 
 /// The network and audio figures the status line shows, sampled a few times a second.
@@ -12,14 +13,11 @@ public struct LinkQuality: Sendable, Equatable {
     public var udp: Bool
     /// Each speaker's level in dBFS (RMS of the last frame, after decryption).
     public var levels: [MemberID: Float]
-    /// This client's microphone level in dBFS.
+    /// This client's microphone level in dBFS (`LevelMeter.floor` for silence).
     public var microphone: Float
 
-    /// The level of silence.
-    public static let silence: Float = -96
-
     public init(roundTripMilliseconds: Double? = nil, lossPercent: Double = 0, jitterMilliseconds: Double = 0, udp: Bool = false,
-                levels: [MemberID: Float] = [:], microphone: Float = LinkQuality.silence) {
+                levels: [MemberID: Float] = [:], microphone: Float = LevelMeter.floor) {
         self.roundTripMilliseconds = roundTripMilliseconds
         self.lossPercent = lossPercent
         self.jitterMilliseconds = jitterMilliseconds

@@ -1,5 +1,6 @@
 import ParlorClient
 import ParlorCrypto
+import ParlorProtocol
 
 /// One member as the room screen shows it: a name when its sealed profile gave one, its role,
 /// and what the room said about its hand and microphone.
@@ -37,4 +38,9 @@ public struct RoomPerson: Sendable, Equatable {
 
     /// Hex digits of the id shown for a nameless member.
     static let shortIDLength = 6
+}
+
+extension RoomPerson {
+    /// What the moderation table (`ModerationAction.rule`) checks of a target.
+    var state: MemberState { MemberState(role: role, handRaised: handRaised, muted: muted) }
 }

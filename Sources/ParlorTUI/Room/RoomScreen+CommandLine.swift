@@ -1,5 +1,6 @@
 import Foundation
 import ParlorClient
+import ParlorProtocol
 
 /// The `/` command line: typing, Tab completion of command names and people, and running.
 extension RoomScreen {
@@ -25,13 +26,13 @@ extension RoomScreen {
     /// `text` completed as far as it is unambiguous: a command name, then a person's name.
     public func complete(_ text: String) -> String {
         guard let space = text.firstIndex(of: " ") else {
-            let matches = SlashCommand.allCases.map(\.rawValue).filter { $0.hasPrefix(text.lowercased()) }
+            let matches = SlashCommand.all.map(\.name).filter { $0.hasPrefix(text.lowercased()) }
             guard let first = matches.first else { return text }
-            if matches.count == 1 { return first + (SlashCommand(rawValue: first)!.argument == .none ? "" : " ") }
+            if matches.count == 1 { return first + (SlashCommand(name: first)!.argument == .none ? "" : " ") }
             return Self.commonPrefix(matches).count > text.count ? Self.commonPrefix(matches) : text
         }
         let name = String(text[..<space])
-        guard let command = SlashCommand(rawValue: name), command.argument != .none else { return text }
+        guard let command = SlashCommand(name: name), command.argument != .none else { return text }
         let typed = String(text[text.index(after: space)...])
         let names = completionPeople.map(\.displayName).filter { $0.lowercased().hasPrefix(typed.lowercased()) }
         guard let first = names.first else { return text }
@@ -56,15 +57,16 @@ extension RoomScreen {
         guard !trimmed.isEmpty else { return [] }
         let name = String(trimmed.prefix { $0 != " " })
         let rest = String(trimmed.dropFirst(name.count)).trimmingCharacters(in: .whitespaces)
-        guard let command = SlashCommand(rawValue: name.lowercased()) else {
-            note("Unknown command /\(name); commands: \(SlashCommand.allCases.map(\.rawValue).joined(separator: ", "))", isError: true)
+        if let effects = runChatCommand(name.lowercased(), rest) { return effects }
+        guard let command = SlashCommand(name: name.lowercased()) else {
+            note("Unknown command /\(name); commands: \(SlashCommand.all.map(\.name).joined(separator: ", "))", isError: true)
             return []
         }
         switch command.argument {
         case .none: return run(command)
         case .person:
-            guard let target = person(named: rest, for: command) else { return [] }
-            return run(command, on: target)
+            guard case .moderate(let action) = command, let target = person(named: rest, for: command) else { return [] }
+            return choose(action, on: target)
         case .personAndPercent:
             let words = rest.split(separator: " ")
             guard let last = words.last, let percent = Int(last), (0...200).contains(percent) else {
@@ -89,40 +91,27 @@ extension RoomScreen {
                 return []
             }
             return [.perform(.acceptInvite)]
-        case .end:
+        case .moderate(let action):
+            // An action on the room (one on a person takes a name, and comes through `run(_:)`).
             guard let me = room.me, room.isModerator else {
-                note("Only moderators can end the room", isError: true)
+                note("Only moderators can \(action.phrase)", isError: true)
                 return []
             }
-            return choose(.endRoom, on: me)
+            return choose(action, on: me)
         case .links:
-            if links == nil { note("No invite link to show yet", isError: true) } else { overlay = .links }
+            if links == nil { note("No invite link to show yet", isError: true) } else { overlay = .links(selected: 0) }
         case .help: overlay = .help
         case .leave: return leave()
-        default: break
+        case .volume: break
         }
         return []
-    }
-
-    private mutating func run(_ command: SlashCommand, on target: MemberID) -> [Effect] {
-        let action: PersonAction
-        switch command {
-        case .invite: action = .inviteToStage
-        case .dismiss: action = .dismissHand
-        case .audience: action = .moveToAudience
-        case .moderator: action = .makeModerator
-        case .silence: action = .mute
-        case .remove: action = .remove
-        default: action = .ban
-        }
-        return choose(action, on: target)
     }
 
     /// The one person `text` names: a whole name, the start of just one name, or a member id.
     private mutating func person(named text: String, for command: SlashCommand) -> MemberID? {
         let wanted = text.lowercased()
         guard !wanted.isEmpty else {
-            note("/\(command.rawValue) needs a name (Tab completes)", isError: true)
+            note("/\(command.name) needs a name (Tab completes)", isError: true)
             return nil
         }
         let people = completionPeople

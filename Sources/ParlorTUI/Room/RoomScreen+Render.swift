@@ -1,3 +1,4 @@
+import ParlorAudio
 import ParlorClient
 import ParlorCrypto
 
@@ -17,8 +18,6 @@ extension RoomScreen {
     static let speakerMeterCells = 5
     /// The quietest level a meter shows, in dBFS.
     static let meterFloor: Float = -60
-    /// The level above which this client's own microphone counts as talking (as `LevelMeter` has it).
-    static let talkingThreshold: Float = -45
 
     public func render(width: Int, height: Int) -> Screen {
         var screen = Screen(width: width, height: height)
@@ -33,7 +32,7 @@ extension RoomScreen {
             screen.put("! " + notice, row: top, column: 1, group: "error", until: width - 1)
             top += 1
         }
-        let bottom = height - 3
+        let bottom = renderChat(on: &screen, top: top, bottom: height - 3)
         if width >= Self.wideLayoutWidth {
             renderWide(on: &screen, top: top, bottom: bottom)
         } else {
@@ -78,12 +77,14 @@ extension RoomScreen {
     }
 
     private func renderHints(on screen: inout Screen, row: Int) {
+        if renderDraft(on: &screen, row: row) { return }
         if case .commandLine(let text) = overlay {
             let end = screen.put("/" + text, row: row, column: 1, group: "command", until: screen.width - 2)
             screen.put("█", row: row, column: end, group: "command")
             return
         }
         var hints: [(Action, String)] = [(.hand, "hand"), (.mute, "mute"), (.act, "act"), (.invite, "invite"),
+                                         (.chat, chat.unread > 0 ? "chat (\(chat.unread) new)" : "chat"),
                                          (.command, "command"), (.help, "help"), (.quit, "leave")]
         if !room.isOnStage { hints.remove(at: 1) }
         var x = 1
@@ -108,7 +109,7 @@ extension RoomScreen {
         let (filled, peak) = Self.meter(quality.microphone, cells: Self.microphoneMeterCells)
         put(String(repeating: "█", count: filled), peak ? "meter-peak" : "meter")
         put(String(repeating: "░", count: Self.microphoneMeterCells - filled), "dim")
-        put(" \(Int(max(quality.microphone, LinkQuality.silence).rounded())) dB")
+        put(" \(Int(max(quality.microphone, LevelMeter.floor).rounded())) dB")
     }
 
     static func oneDecimal(_ value: Double) -> String {
@@ -155,9 +156,9 @@ extension RoomScreen {
     private var stagePanel: Panel {
         let lines = room.stage.map { person -> PanelLine in
             var segments: [PanelLine.Segment] = []
-            let level = person.id == room.me ? quality.microphone : (quality.levels[person.id] ?? LinkQuality.silence)
+            let level = person.id == room.me ? quality.microphone : (quality.levels[person.id] ?? LevelMeter.floor)
             let isTalking = !person.muted && (person.id == room.me
-                ? !room.isMuted && quality.microphone > Self.talkingThreshold
+                ? !room.isMuted && quality.microphone > LevelMeter.talkingThreshold
                 : talking.contains(person.id))
             if person.muted || (person.id == room.me && room.isMuted) {
                 segments.append(.init(text: "× ", group: "muted"))
@@ -173,6 +174,8 @@ extension RoomScreen {
             }
             if person.muted || (person.id == room.me && room.isMuted) { segments.append(.init(text: "  muted", group: "muted")) }
             if let gain = volumes[person.id], gain != 1 { segments.append(.init(text: "  vol \(volumePercent(person.id)) %", group: "dim")) }
+            let badge = reactionBadge(for: person.id)
+            if !badge.isEmpty { segments.append(.init(text: badge, group: "event")) }
             return PanelLine(segments, key: person.id.text)
         }
         return Panel(title: "Stage (\(room.stage.count))", lines: lines.isEmpty ? [PanelLine("Nobody on stage yet", group: "dim")] : lines)
@@ -195,7 +198,7 @@ extension RoomScreen {
             lines = named.map { PanelLine($0.displayName, group: "audience", key: $0.id.text) }
             if unnamed > 0 { lines.append(PanelLine("\(unnamed) \(unnamed == 1 ? "listener" : "listeners") not named", group: "dim")) }
             if audience.isEmpty { lines.append(PanelLine("Nobody in the audience yet", group: "dim")) }
-            return Panel(title: "Audience (\(audience.count))", lines: lines)
+            return Panel(title: "Audience (\(audience.count))" + audienceReactions, lines: lines)
         }
         if let me = room.myself, !me.isOnStage {
             var segments: [PanelLine.Segment] = [.init(text: me.displayName + " (you)", group: "audience")]
@@ -204,7 +207,7 @@ extension RoomScreen {
         }
         lines += audience.filter { $0.listed && $0.id != room.me }.map { PanelLine($0.displayName, group: "audience", key: $0.id.text) }
         lines.append(PanelLine("Only moderators see who else listens", group: "dim"))
-        return Panel(title: "Audience", lines: lines)
+        return Panel(title: "Audience" + audienceReactions, lines: lines)
     }
 
     private var logPanel: Panel {
@@ -217,23 +220,10 @@ extension RoomScreen {
         switch overlay {
         case .none, .commandLine: return
         case .help: renderHelp(on: &screen)
-        case .links:
-            var lines: [PanelLine] = []
-            if let links {
-                lines.append(PanelLine("Listen link (anyone with it can listen):", group: "title"))
-                lines += Self.wrap(links.listen, width: overlayWidth(screen) - 4).map { PanelLine($0, group: "help") }
-                if let speak = links.speak {
-                    lines.append(PanelLine(""))
-                    lines.append(PanelLine("Speak link (joins straight onto the stage):", group: "title"))
-                    lines += Self.wrap(speak, width: overlayWidth(screen) - 4).map { PanelLine($0, group: "help") }
-                }
-            }
-            lines.append(PanelLine(""))
-            lines.append(PanelLine("Any key closes", group: "dim"))
-            drawOverlay(Panel(title: "Invite links", lines: lines), on: &screen)
+        case .links(let selected): renderLinks(selected: selected, on: &screen)
         case let .menu(target, actions, index):
             var lines = actions.enumerated().map { i, action in
-                PanelLine(action.title, group: i == index ? "selected" : "help")
+                PanelLine(action.rule.label, group: i == index ? "selected" : "help")
             }
             lines.append(PanelLine("\(keyNames(.act)) choose · Esc close", group: "dim"))
             drawOverlay(Panel(title: room.person(target)?.displayName ?? target.text, lines: lines), on: &screen, narrow: true)
@@ -259,14 +249,14 @@ extension RoomScreen {
         let width = overlayWidth(screen) - 4
         let roomForCommands = screen.height - 4 - lines.count - 3
         lines.append(PanelLine(""))
-        if roomForCommands >= SlashCommand.allCases.count + 1 {
+        if roomForCommands >= SlashCommand.all.count + 1 {
             lines.append(PanelLine("Commands after \(keyNames(.command)) (Tab completes):", group: "title"))
-            for command in SlashCommand.allCases {
-                lines.append(PanelLine([.init(text: "/" + command.rawValue.padding(toLength: 10), group: "title"),
+            for command in SlashCommand.all {
+                lines.append(PanelLine([.init(text: "/" + command.name.padding(toLength: 10), group: "title"),
                                         .init(text: command.summary, group: "help")]))
             }
         } else {
-            let names = SlashCommand.allCases.map { "/" + $0.rawValue }.joined(separator: " ")
+            let names = SlashCommand.all.map { "/" + $0.name }.joined(separator: " ")
             lines += Self.wrap("Commands (Tab completes): " + names, width: width).map { PanelLine($0, group: "help") }
         }
         if let code = room.safetyCode {

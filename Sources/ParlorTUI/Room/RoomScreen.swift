@@ -1,5 +1,6 @@
 import ParlorClient
 import ParlorCrypto
+import ParlorProtocol
 
 /// The room as the terminal shows it, Elm-style: this value is the whole state; `update` turns a
 /// key or a room event into a new state plus effects (room commands, volumes); `render` (in
@@ -17,6 +18,10 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
     static let volumeRange: ClosedRange<Float> = 0...2
 
     public let keymap: Keymap
+    /// Whether to ring the terminal bell for invitations and hands (config.toml's `bell`).
+    public var bell = true
+    /// The chat pane and reactions on show (RoomScreen+Chat.swift).
+    public internal(set) var chat = ChatPane()
     /// The room as the client last reported it.
     public private(set) var room: RoomSnapshot
     public private(set) var links: RoomLinks?
@@ -79,10 +84,12 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
     public mutating func update(key: Key) -> [Effect] {
         guard key != .resize else { return [] }
         switch overlay {
-        case .none: return act(on: key)
-        case .help, .links:
+        case .none: return chatDraftKey(key) ?? chatKey(key) ?? act(on: key)
+        case .help:
             overlay = nil
             return []
+        case .links(let selected):
+            return linksKey(key, selected: selected)
         case .ended:
             isFinished = true
             return []
@@ -113,12 +120,13 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
         case .down: moveSelection(by: 1)
         case .act: return actOnSelection()
         case .invite:
-            if links == nil { note("No invite link to show yet", isError: true) } else { overlay = .links }
+            if links == nil { note("No invite link to show yet", isError: true) } else { overlay = .links(selected: 0) }
         case .help: overlay = .help
         case .command: overlay = .commandLine("")
         case .quit: return leave()
         case .volumeUp: return changeVolume(by: Self.volumeStep)
         case .volumeDown: return changeVolume(by: -Self.volumeStep)
+        case .chat: startWriting()
         }
         return []
     }
@@ -144,7 +152,7 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
         guard let target = selected, let person = room.person(target) else { return [] }
         let isMe = target == room.me
         if room.isModerator {
-            let actions = PersonAction.available(on: person, isMe: isMe)
+            let actions = ModerationAction.offered(by: room.myself?.role ?? .listener, on: person.state, isMe: isMe)
             if !actions.isEmpty {
                 overlay = .menu(target: target, actions: actions, selected: 0)
                 return []
@@ -156,7 +164,7 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
         return []
     }
 
-    private mutating func menuKey(_ key: Key, target: MemberID, actions: [PersonAction], selected index: Int) -> [Effect] {
+    private mutating func menuKey(_ key: Key, target: MemberID, actions: [ModerationAction], selected index: Int) -> [Effect] {
         switch key == .escape ? .quit : keymap.action(for: key) {
         case .up: overlay = .menu(target: target, actions: actions, selected: max(index - 1, 0))
         case .down: overlay = .menu(target: target, actions: actions, selected: min(index + 1, actions.count - 1))
@@ -167,17 +175,19 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
         return []
     }
 
-    mutating func choose(_ action: PersonAction, on target: MemberID) -> [Effect] {
+    /// A moderator's action on `target` (ignored for an action on the room), asked first when
+    /// the moderation table says so.
+    mutating func choose(_ action: ModerationAction, on target: MemberID) -> [Effect] {
         overlay = nil
-        let name = room.person(target)?.displayName ?? target.text
-        guard action.needsConfirmation else { return [.perform(action.command(for: target))] }
-        let question: String
-        switch action {
-        case .remove: question = "Remove \(name) from the room?"
-        case .ban: question = "Ban \(name) from the room for good?"
-        default: question = "End the room for everyone?"
+        let command: RoomCommand
+        switch action.rule.whom {
+        case .room: command = .moderate(action, member: nil)
+        case .member: command = .moderate(action, member: target)
         }
-        overlay = .confirm(question: question, yes: [.perform(action.command(for: target))], thenLeave: false)
+        guard let question = action.question(about: room.person(target)?.displayName ?? target.text) else {
+            return [.perform(command)]
+        }
+        overlay = .confirm(question: question, yes: [.perform(command)], thenLeave: false)
         return []
     }
 
@@ -230,8 +240,9 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
     public mutating func update(event: Event) -> [Effect] {
         switch event {
         case let .room(roomEvent, snapshot):
+            let before = room
             room = snapshot
-            return received(roomEvent)
+            return received(roomEvent) + notifications(for: roomEvent, before: before)
         case .quality(let q):
             quality = q
         case .notice(let text):
@@ -301,6 +312,7 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
             links = RoomLinks(listen: listen, speak: speak)
             note("New invite links (the old ones admit nobody now); \(keyNames(.invite)) shows them")
         case let .error(_, message): note(message, isError: true)
+        case .chat(let chatEvent): chatReceived(chatEvent)
         }
         return []
     }
@@ -321,6 +333,7 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
 
     public mutating func tick(milliseconds: Int) -> [Effect] {
         sinceLastEvent = min(sinceLastEvent + milliseconds, Self.freshEventMilliseconds)
+        chat.tick(milliseconds: milliseconds)
         return []
     }
 }

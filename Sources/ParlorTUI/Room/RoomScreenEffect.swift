@@ -6,4 +6,6 @@ public enum RoomScreenEffect: Sendable, Equatable {
     case perform(RoomCommand)
     /// Play a speaker at a gain (1 as sent).
     case setVolume(MemberID, Float)
+    /// Ask the terminal for something (copy to the clipboard, ring the bell).
+    case terminal(TerminalRequest)
 }

@@ -18,9 +18,12 @@ public struct RoomSnapshot: Sendable, Equatable {
     public var selfMuted: Bool
     /// Whether a moderator's invitation to the stage waits for an answer.
     public var invitationPending: Bool
+    /// Who may write in the chat, as the host's charter says.
+    public var chatPolicy: ChatPolicy
 
     public init(title: String? = nil, safetyCode: String? = nil, me: MemberID? = nil, people: [RoomPerson] = [],
-                hands: [MemberID] = [], selfMuted: Bool = false, invitationPending: Bool = false) {
+                hands: [MemberID] = [], selfMuted: Bool = false, invitationPending: Bool = false, chatPolicy: ChatPolicy = .everyone) {
+        self.chatPolicy = chatPolicy
         self.title = title
         self.safetyCode = safetyCode
         self.me = me
@@ -34,7 +37,7 @@ public struct RoomSnapshot: Sendable, Equatable {
     public init(session: RoomSession) {
         self.init(title: session.title, safetyCode: session.safetyCode, me: session.me?.id,
                   people: session.roster.all.map(RoomPerson.init), hands: session.roster.hands,
-                  selfMuted: session.selfMuted, invitationPending: session.invitation != nil)
+                  selfMuted: session.selfMuted, invitationPending: session.invitation != nil, chatPolicy: session.chatPolicy)
     }
 
     public func person(_ id: MemberID) -> RoomPerson? { people.first { $0.id == id } }

@@ -20,7 +20,7 @@ public final class EventWriter: @unchecked Sendable {
             handle = nil
         case let path?:
             guard FileManager.default.createFile(atPath: path, contents: nil), let file = FileHandle(forWritingAtPath: path) else {
-                throw HeadlessError("--events \(path): cannot create the file")
+                throw FaceError("--events \(path): cannot create the file", status: .cannotCreate)
             }
             handle = file
         }
@@ -44,36 +44,5 @@ public final class EventWriter: @unchecked Sendable {
             }
         }
         if let failure { failure.action?(failure.reason) }
-    }
-}
-
-/// A problem with a headless face's options or link, said so a person can fix it.
-public struct HeadlessError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
-extension HeadlessError {
-    /// The exit status for options or a link that cannot work (EX_USAGE).
-    public static let usageExitCode: Int32 = 64
-
-    /// Runs a face; a `HeadlessError` (or any error before the room) is printed as one line on
-    /// stderr and becomes exit status 64.
-    public static func exitCode(_ face: () throws -> Int32) -> Int32 {
-        do {
-            return try face()
-        } catch {
-            FileHandle.standardError.write(Data("parlor: \(error)\n".utf8))
-            return usageExitCode
-        }
-    }
-
-    public static func exitCode(_ face: () async throws -> Int32) async -> Int32 {
-        do {
-            return try await face()
-        } catch {
-            FileHandle.standardError.write(Data("parlor: \(error)\n".utf8))
-            return usageExitCode
-        }
     }
 }

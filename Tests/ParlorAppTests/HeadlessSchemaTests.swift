@@ -1,7 +1,9 @@
 import Foundation
 import ParlorCrypto
 import Testing
-@testable import ParlorClient
+import ParlorClient
+@testable import ParlorApp
+import ParlorProtocol
 
 @Suite struct HeadlessSchemaTests {
     let alice = MemberInfo(id: MemberID(key: [0xA1, 0x02, 0x03, 0x04, 0x05, 0x06] + [UInt8](repeating: 9, count: 26)),
@@ -35,6 +37,13 @@ import Testing
         #expect(object["event"] as? String == "hand_raised")
     }
 
+    @Test func aChatMessageIsOneJSONLineWithItsIDAndText() {
+        let line = ChatLine(id: String(repeating: "ab", count: 16), from: alice, text: "Hello, 世界 👋", sentMilliseconds: 7)
+        let json = RoomEvent.chat(.message(line)).jsonLine(timeMilliseconds: 5).text
+        #expect(json.hasPrefix("{\"event\":\"chat\",\"time\":5,\"id\":\"\(line.id)\"") && json.contains("\"text\":\"Hello, 世界 👋\""), "\(json)")
+        #expect(json.contains("\"sent\":7") && json.contains("\"name\":\"Alice"), "\(json)")
+    }
+
     @Test func everyEventHasItsDocumentedName() {
         let names = [
             RoomEvent.memberJoined(alice), .memberLeft(alice), .speakerAdded(alice), .speakerRemoved(alice),
@@ -49,9 +58,12 @@ import Testing
 
     @Test func commandsParseAndMistakesSayWhy() throws {
         #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"raise_hand\"}") == .raiseHand)
-        #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"invite_to_stage\",\"member\":\"a10203040506\"}") == .inviteToStage(alice.id))
-        #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"mute\",\"member\":\"a10203040506\"}") == .muteMember(alice.id))
+        #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"invite_to_stage\",\"member\":\"a10203040506\"}") == .moderate(.inviteToStage, member: alice.id))
+        #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"mute\",\"member\":\"a10203040506\"}") == .moderate(.mute, member: alice.id))
         #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"mute\"}") == .mute)
+        #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"lower_every_hand\"}") == .moderate(.lowerEveryHand, member: nil))
+        #expect(try RoomCommand.parse(jsonLine: "{\"command\":\"end_room\"}") == .moderate(.endRoom, member: nil))
+        #expect(RoomCommand.names.count == 6 + ModerationAction.allCases.count + ChatCommand.names.count)
         #expect { try RoomCommand.parse(jsonLine: "raise_hand") } throws: { "\($0)".hasPrefix("not a JSON object") }
         #expect { try RoomCommand.parse(jsonLine: "{\"cmd\":\"x\"}") } throws: { "\($0)".hasPrefix("missing \"command\"") }
         #expect { try RoomCommand.parse(jsonLine: "{\"command\":\"dance\"}") } throws: { "\($0)".hasPrefix("unknown command \"dance\"") }

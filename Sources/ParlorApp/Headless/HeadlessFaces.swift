@@ -21,30 +21,36 @@ public enum HeadlessFaces {
     }
 
     /// `parlor listen`.
-    public static func listen(link text: String, name: String?, out: String?, perSpeaker: String?, events: String?,
+    public static func listen(link text: String, name: String?, out: String?, perSpeaker: String?,
+                              perSpeakerFormat: RecordingFormat = .opus, events: String?,
                               duration: Double?, noAudio: Bool) throws -> Int32 {
         let link = try parseLink(text)
         if noAudio, out != nil || perSpeaker != nil {
-            throw HeadlessError("--no-audio records nothing: drop --out and --per-speaker, or --no-audio")
+            throw FaceError("--no-audio records nothing: drop --out and --per-speaker, or --no-audio")
         }
         if let perSpeaker {
             do {
                 try FileManager.default.createDirectory(atPath: perSpeaker, withIntermediateDirectories: true)
             } catch {
-                throw HeadlessError("--per-speaker \(perSpeaker): cannot create the folder")
+                throw FaceError("--per-speaker \(perSpeaker): cannot create the folder", status: .cannotCreate)
             }
         }
         var sinks: [any FrameSink] = []
         if let out {
+            let format = try RecordingFormat.of(mixFile: out)
             do {
-                sinks.append(try WAVFileSink(path: out))
+                sinks.append(try format.mixSink(path: out))
             } catch {
-                throw HeadlessError("--out \(out): cannot create the file (\(error))")
+                throw FaceError("--out \(out): cannot create the file (\(error))", status: .cannotCreate)
             }
         }
         let writer = try EventWriter(target: events)
         let client = try RoomClient(identity: try RoomIdentity(link: link, name: name),
-                                    media: MediaIO(mixSinks: sinks, perSpeakerDirectory: perSpeaker, decode: !noAudio)) { writer.write($0) }
+                                    media: MediaIO(mixSinks: sinks, perSpeakerDirectory: perSpeakerFormat == .wav ? perSpeaker : nil,
+                                                   decode: !noAudio,
+                                                   receivedFrames: perSpeakerFormat == .opus ? perSpeaker.map { PerSpeakerOpusSink(folder: $0) } : nil)) {
+            writer.write($0)
+        }
         return HeadlessRoom.run(client, events: writer, duration: duration)
     }
 
@@ -52,15 +58,17 @@ public enum HeadlessFaces {
     public static func speak(link text: String, input: String, name: String?, loop: Bool, audio: AudioOptions) throws -> Int32 {
         let link = try parseLink(text)
         guard link.role >= .speaker else {
-            throw HeadlessError("this is a listen link; `parlor speak` needs a speak link (the host's speak_link)")
+            throw FaceError("this is a listen link; `parlor speak` needs a speak link (the host's speak_link)")
         }
         let source: WAVFileSource
         do {
             source = try WAVFileSource(path: input, loop: loop)
         } catch let mismatch as WAVFormatMismatch {
-            throw HeadlessError("--input: \(mismatch)")
+            throw FaceError("--input: \(mismatch)", status: .dataError)
+        } catch WAVError.cannotOpen {
+            throw FaceError("--input \(input): cannot open the file", status: .noInput)
         } catch {
-            throw HeadlessError("--input \(input): \(error)")
+            throw FaceError("--input \(input): \(error)", status: .dataError)
         }
         let writer = try EventWriter(target: nil)
         var configuration = RoomClient.Configuration()
@@ -96,7 +104,7 @@ public enum HeadlessFaces {
         do {
             return try InviteLink.parse(text)
         } catch {
-            throw HeadlessError("the link is not a Parlor invite link: \(error)")
+            throw FaceError("the link is not a Parlor invite link: \(error)")
         }
     }
 }

@@ -7,11 +7,11 @@ import ParlorClient
 /// SIGINT or SIGTERM (the client leaves, files are finalised). Returns the exit code.
 ///
 /// Exit codes (docs/HEADLESS.md): 0 left, ended or duration reached; 3 removed or banned;
-/// 4 could not join or lost the relay for good; 64 bad options or link (before joining).
+/// 4 could not join or lost the relay for good; before joining, `FaceError.Status`'s (64 and up).
 public enum HeadlessRoom {
     public static func run(_ client: RoomClient, events: EventWriter, duration: Double?,
                            stopWhen: (@Sendable () -> Bool)? = nil) -> Int32 {
-        let signals = SignalWatch { client.stop() }
+        let signals = ProcessSignals.subscribe { _, count in if count == 1 { client.stop() } else { ProcessSignals.endNow() } }
         defer { signals.cancel() }
         events.whenUnwritable { reason in
             FileHandle.standardError.write(Data("parlor: cannot write events (\(reason)); leaving the room\n".utf8))
@@ -50,31 +50,4 @@ public enum HeadlessRoom {
         thread.name = "parlor-commands"
         thread.start()
     }
-}
-
-/// Runs `action` on the first SIGINT or SIGTERM; a second one ends the process at once (with
-/// every WAV header finalised first).
-final class SignalWatch: @unchecked Sendable {
-    private var sources: [any DispatchSourceSignal] = []
-    private let lock = NSLock()
-    private var fired = false
-
-    init(_ action: @escaping @Sendable () -> Void) {
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [self] in
-                let again = lock.withLock { () -> Bool in defer { fired = true }; return fired }
-                if again {
-                    SignalFinaliser.finaliseAll()
-                    Glibc.exit(130)
-                }
-                action()
-            }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    func cancel() { sources.forEach { $0.cancel() } }
 }

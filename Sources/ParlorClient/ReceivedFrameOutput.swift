@@ -1,0 +1,107 @@
+import Foundation
+import ParlorAudio
+import Synchronization
+
+/// What leaves the media loop for the per-speaker Ogg Opus files: each verified frame as
+/// received. As with `MediaOutputs`, the loop pushes into a lock-free ring and a writer thread
+/// of its own calls the sink (pages, file writes), so the loop never waits for a disk. A full
+/// ring drops the frame and counts it.
+///
+/// A slot is 16-bit words: key id, counter and arrival (4 words each), the speaker's tag, the
+/// frame's length, then its bytes two to a word.
+final class ReceivedFrameOutput: @unchecked Sendable {
+    /// The longest Opus packet (RFC 6716 §3.2.1).
+    static let maximumFrameBytes = 1_275
+    static let headerWords = 14
+    static let slotWords = headerWords + (maximumFrameBytes + 1) / 2
+    /// Frames the ring holds: seconds of 4 speakers.
+    static let capacity = 256
+    /// How often the writer looks for frames.
+    static let pollMicroseconds: useconds_t = 5_000
+
+    private let sink: any ReceivedFrameSink
+    private let ring = SPSCRing(frameSamples: ReceivedFrameOutput.slotWords, capacity: ReceivedFrameOutput.capacity)
+    private let slot = UnsafeMutableBufferPointer<Int16>.allocate(capacity: ReceivedFrameOutput.slotWords)
+    private let dropped = Atomic<Int>(0)
+    private let running = Atomic<Bool>(true)
+    private let done = DispatchSemaphore(value: 0)
+    /// Speakers' member ids by tag, appended by the loop when it first hears one.
+    private let namesLock = NSLock()
+    private var names: [String] = []
+    private var tags: [MemberID: Int16] = [:]
+
+    /// Feeds `sink` from a writer thread until `close`.
+    init(sink: any ReceivedFrameSink) {
+        self.sink = sink
+        slot.initialize(repeating: 0)
+        let thread = Thread { [self] in write() }
+        thread.name = "parlor-frame-writer"
+        thread.start()
+    }
+
+    deinit { slot.deallocate() }
+
+    /// Frames dropped because the writer fell behind (a stalled disk), or longer than Opus allows.
+    var overflows: Int { dropped.load(ordering: .relaxed) }
+
+    /// Queues a received frame. The loop's side: lock-free, and it allocates only the first time
+    /// it hears a speaker.
+    func push(speaker member: MemberID, keyID: UInt64, counter: UInt64, opus: UnsafeBufferPointer<UInt8>, arrival: Int64) {
+        guard opus.count <= Self.maximumFrameBytes else {
+            dropped.add(1, ordering: .relaxed)
+            return
+        }
+        let tag = namesLock.withLock {
+            if let tag = tags[member] { return tag }
+            let tag = Int16(names.count)
+            names.append(member.text)
+            tags[member] = tag
+            return tag
+        }
+        for (index, value) in [keyID, counter, UInt64(bitPattern: arrival)].enumerated() {
+            for word in 0..<4 { slot[index * 4 + word] = Int16(truncatingIfNeeded: value >> (16 * UInt64(word))) }
+        }
+        slot[12] = tag
+        slot[13] = Int16(opus.count)
+        for i in stride(from: 0, to: opus.count, by: 2) {
+            let low = UInt16(opus[i]), high = i + 1 < opus.count ? UInt16(opus[i + 1]) : 0
+            slot[Self.headerWords + i / 2] = Int16(bitPattern: low | high << 8)
+        }
+        if !ring.push(UnsafeBufferPointer(slot)) { dropped.add(1, ordering: .relaxed) }
+    }
+
+    /// Writes what is queued, then ends the sink's recording; returns when done.
+    func close() {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        done.wait()
+    }
+
+    private func write() {
+        let frame = UnsafeMutableBufferPointer<Int16>.allocate(capacity: Self.slotWords)
+        frame.initialize(repeating: 0)
+        var bytes = [UInt8](repeating: 0, count: Self.maximumFrameBytes)
+        defer { frame.deallocate() }
+        func value(_ index: Int) -> UInt64 {
+            (0..<4).reduce(UInt64(0)) { $0 | UInt64(UInt16(bitPattern: frame[index * 4 + $1])) << (16 * UInt64($1)) }
+        }
+        while true {
+            let stopping = !running.load(ordering: .acquiring)
+            while ring.pop(into: frame) {
+                let tag = Int(frame[12]), count = Int(frame[13])
+                guard let name = namesLock.withLock({ tag < names.count ? names[tag] : nil }) else { continue }
+                for i in 0..<count {
+                    let word = UInt16(bitPattern: frame[Self.headerWords + i / 2])
+                    bytes[i] = UInt8(truncatingIfNeeded: i % 2 == 0 ? word : word >> 8)
+                }
+                bytes.withUnsafeBufferPointer { all in
+                    sink.received(speaker: name, keyID: value(0), counter: value(1),
+                                  opus: UnsafeBufferPointer(rebasing: all[..<count]), arrival: Int64(bitPattern: value(2)))
+                }
+            }
+            if stopping { break }
+            usleep(Self.pollMicroseconds)
+        }
+        sink.close(at: MonotonicAudioClock().now())
+        done.signal()
+    }
+}

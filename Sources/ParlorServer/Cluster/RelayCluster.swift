@@ -1,0 +1,276 @@
+import Dispatch
+import ParlorCrypto
+import ParlorProtocol
+
+/// A relay's membership of a NATS cluster: which rooms it is the authority for (`RoomLease`),
+/// and the rooms' invariants it reads on taking one and records as they change
+/// (`RoomStateStore`). See docs/CLUSTER.md.
+///
+/// NATS calls block (a round trip, up to the client's timeout when the cluster is unreachable),
+/// so they run one at a time on a queue of their own, never on the relay's event loop; results
+/// come back through completion handlers, which the relay hands to its loop.
+public final class RelayCluster: @unchecked Sendable {
+    /// What a node asking to be a room's authority learns.
+    enum Claim: Sendable {
+        /// This node is the authority; with the invariants the last authority recorded, if any,
+        /// and whether the lease is new to it (false: it kept the lease since it last led the room).
+        case held(RoomInvariants?, taken: Bool)
+        /// Another node holds the lease (or the cluster could not be reached).
+        case refused
+    }
+
+    /// Sender slots a new authority skips past the recorded next slot: records trail the changes
+    /// they record by a round trip, so a dead authority may have given out a few slots it had not
+    /// recorded yet. 65,534 slots allow 255 takeovers of one room.
+    static let slotsSkippedAtTakeover: UInt16 = 256
+    /// How long this node keeps the lease of a room that emptied, so its host coming straight
+    /// back finds the room here rather than waiting for the lease to expire.
+    static let emptyRoomLeaseKept: UInt64 = 30_000_000_000
+
+    /// This node's name, written in the leases it holds.
+    public let node: String
+    /// This node's number: the high 16 bits of the session ids it gives out, so a session id
+    /// names its node across the cluster (a hash of the name; never 0, a relay on its own).
+    let number: UInt16
+    private let clusterKey: [UInt8]
+    private let connection: NATSConnection
+    private let leaseStore: NATSKeyValue
+    private let states: RoomStateStore
+    private let metrics: RelayMetrics
+    private let queue = DispatchQueue(label: "parlor.cluster")
+    // Confined to `queue`:
+    private var leases: [OpaqueKey: RoomLease] = [:]
+    /// When each lease of an emptied room is let go (monotonic nanoseconds).
+    private var releaseAt: [OpaqueKey: UInt64] = [:]
+    private var onLost: @Sendable (OpaqueKey) -> Void = { _ in }
+    /// This node's own lease, `node.<number>`, renewed with the rooms': while it lives, the
+    /// authorities of rooms with members here keep them.
+    private var alive: RoomLease?
+    private var timer: (any DispatchSourceTimer)?
+
+    /// Joins the cluster at `servers` (`nats://HOST:PORT`) as `node`. Every node of a cluster
+    /// shares `secret` (their common relay key): room names on NATS are keyed by it. The
+    /// key-value buckets, made by the first node, keep `replicas` copies (at most the number of
+    /// NATS servers with JetStream).
+    public init(servers: [String], node: String, secret: [UInt8], replicas: Int = 1, metrics: RelayMetrics) throws(NATSError) {
+        self.node = node
+        self.metrics = metrics
+        clusterKey = try! BLAKE2b.hash(Array("parlor cluster room names".utf8) + secret, outputLength: ClusterRoomName.keyLength)
+        let hash = try! BLAKE2b.hash(Array(node.utf8), outputLength: 16)
+        number = max(1, UInt16(hash[0]) << 8 | UInt16(hash[1]))
+        // A node never hears its own media or requests back.
+        connection = try NATSConnection(servers: servers, name: "parlor relay \(node)", echo: false) { [metrics] in
+            metrics.add(.natsReconnects)
+        }
+        leaseStore = try NATSKeyValue(connection: connection, bucket: "parlor-leases", ttlMilliseconds: RoomLease.ttlMilliseconds,
+                                      replicas: replicas)
+        states = RoomStateStore(store: try NATSKeyValue(connection: connection, bucket: "parlor-rooms", ttlMilliseconds: 0,
+                                                        replicas: replicas))
+    }
+
+    /// Starts renewing leases; `lost` is called (on the cluster's queue) with each room whose
+    /// lease this node can no longer renew, or whose invariants another node wrote.
+    func start(lost: @escaping @Sendable (OpaqueKey) -> Void) {
+        queue.sync {
+            onLost = lost
+            alive = RoomLease(store: leaseStore, key: Self.aliveKey(number), node: node)
+            let timer = DispatchSource.makeTimerSource(queue: queue)
+            timer.schedule(deadline: .now(), repeating: .nanoseconds(Int(RoomLease.renewInterval)))
+            timer.setEventHandler { [unowned self] in renewAll() }
+            timer.resume()
+            self.timer = timer
+        }
+    }
+
+    // MARK: - Between nodes
+
+    /// The node a session is on (the high bits of its id).
+    static func node(of session: SessionID) -> UInt16 { UInt16(truncatingIfNeeded: session.value >> 48) }
+
+    /// What one node tells another, on the receiving node's subject.
+    enum Inbound {
+        /// A control message from a room's authority for a session on this node.
+        case message(SessionID, ControlMessage)
+        /// The authority closes a session on this node (removed, banned, replaced).
+        case close(SessionID)
+    }
+
+    /// Calls `handler` (on a NATS thread) with what other nodes send this node.
+    func listen(_ handler: @escaping @Sendable (Inbound) -> Void) throws(NATSError) -> NATSSubscription {
+        try connection.subscribe("parlor.node.\(number)") { [metrics] _, bytes in
+            guard bytes.count >= 9 else { return metrics.dropped(.malformed) }
+            let session = SessionID(bytes[1..<9].reduce(0) { $0 << 8 | UInt64($1) })
+            switch bytes[0] {
+            case Self.messageKind:
+                guard let message = try? ControlMessage.decode(bytes[9...]) else { return metrics.dropped(.malformed) }
+                handler(.message(session, message))
+            case Self.closeKind: handler(.close(session))
+            default: metrics.dropped(.malformed)
+            }
+        }
+    }
+
+    private static let messageKind: UInt8 = 0
+    private static let closeKind: UInt8 = 1
+
+    /// Sends `message` to `session` on its node.
+    func deliver(_ message: ControlMessage, to session: SessionID) {
+        publish([Self.messageKind] + Self.bytes(session) + message.encoded, on: "parlor.node.\(Self.node(of: session))")
+    }
+
+    /// Has `session`'s node close it.
+    func close(_ session: SessionID) {
+        publish([Self.closeKind] + Self.bytes(session), on: "parlor.node.\(Self.node(of: session))")
+    }
+
+    /// Calls `handler` (on a NATS thread) with each request another node passes to `room`'s
+    /// authority: the session it is from and the message.
+    func requests(for room: OpaqueKey, _ handler: @escaping @Sendable (SessionID, ControlMessage) -> Void) throws(NATSError) -> NATSSubscription {
+        try connection.subscribe(subject(room, "rules")) { [metrics] _, bytes in
+            guard bytes.count > 8, let message = try? ControlMessage.decode(bytes[8...]) else { return metrics.dropped(.malformed) }
+            handler(SessionID(bytes[0..<8].reduce(0) { $0 << 8 | UInt64($1) }), message)
+        }
+    }
+
+    /// Passes `message` from `session` (on this node) to `room`'s authority.
+    func forward(_ message: ControlMessage, from session: SessionID, to room: OpaqueKey) {
+        publish(Self.bytes(session) + message.encoded, on: subject(room, "rules"))
+    }
+
+    /// Calls `handler` (on a NATS thread) with each media payload other nodes publish for `room`:
+    /// stamped with its sender's slot, SFrame-encrypted end to end.
+    func media(for room: OpaqueKey, _ handler: @escaping @Sendable ([UInt8]) -> Void) throws(NATSError) -> NATSSubscription {
+        try connection.subscribe(subject(room, "media")) { [metrics] _, payload in
+            metrics.add(.interNodePacketsReceived)
+            handler(payload)
+        }
+    }
+
+    /// Publishes a stamped media payload of `room` once, for every other node with members of it.
+    func publishMedia(_ payload: [UInt8], room: OpaqueKey) {
+        metrics.add(.interNodePacketsSent)
+        publish(payload, on: subject(room, "media"))
+    }
+
+    /// Calls `handler` (on a NATS thread) when a node takes `room`'s authority over from another.
+    func moves(of room: OpaqueKey, _ handler: @escaping @Sendable () -> Void) throws(NATSError) -> NATSSubscription {
+        try connection.subscribe(subject(room, "moved")) { _, _ in handler() }
+    }
+
+    /// Tells the nodes with members of `room` that this node took its authority over: the
+    /// members they admitted through the last authority join again here.
+    func announceMove(of room: OpaqueKey) {
+        publish([], on: subject(room, "moved"))
+    }
+
+    private func subject(_ room: OpaqueKey, _ kind: String) -> String {
+        "parlor.room.\(ClusterRoomName(room: room, clusterKey: clusterKey)).\(kind)"
+    }
+
+    private func publish(_ bytes: [UInt8], on subject: String) {
+        do {
+            try connection.publish(bytes, on: subject)
+        } catch {
+            metrics.dropped(.sendFailed)
+        }
+    }
+
+    private static func bytes(_ session: SessionID) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: session.value >> (56 - 8 * UInt64($0))) }
+    }
+
+    /// Leaves the cluster gracefully: gives up the leases this node holds, so the next node to be
+    /// asked takes each room over at once (with its recorded invariants) rather than after the
+    /// lease expires, then stops. Call it after the relay drained (`RelayServer.stop`): the
+    /// rooms' last changes are recorded first.
+    public func leave() {
+        queue.sync {
+            let now = Monotonic.nanoseconds
+            for lease in leases.values { lease.release(now: now) }
+            leases = [:]
+        }
+        stop()
+    }
+
+    /// Stops renewing and closes the connection, keeping nothing: the leases this node held
+    /// expire by themselves, as when a node dies.
+    public func stop() {
+        queue.sync {
+            timer?.cancel()
+            timer = nil
+            leases = [:]
+        }
+        connection.close()
+    }
+
+    /// Asks to be `room`'s authority; `completion` runs on the cluster's queue.
+    func claim(_ room: OpaqueKey, completion: @escaping @Sendable (Claim) -> Void) {
+        queue.async { [self] in
+            let name = ClusterRoomName(room: room, clusterKey: clusterKey)
+            let lease = leases[room] ?? RoomLease(store: leaseStore, room: name, node: node)
+            guard lease.refresh(now: Monotonic.nanoseconds) else { return completion(.refused) }
+            do {
+                let invariants = try states.load(name)
+                let taken = leases[room] == nil
+                if taken { metrics.add(.leaseChanges) }
+                leases[room] = lease
+                releaseAt[room] = nil
+                metrics.add(.roomsLed, leases.count - metrics.value(.roomsLed))
+                completion(.held(invariants, taken: taken))
+            } catch {
+                completion(.refused)
+            }
+        }
+    }
+
+    /// Records `room`'s invariants as its authority; a write another node fenced off ends this
+    /// node's authority (`lost`).
+    func record(_ invariants: RoomInvariants, for room: OpaqueKey) {
+        queue.async { [self] in
+            guard leases[room] != nil else { return }
+            let name = ClusterRoomName(room: room, clusterKey: clusterKey)
+            if (try? states.record(invariants, for: name)) == false { lose(room) }
+        }
+    }
+
+    /// `room` emptied here: its lease goes after `emptyRoomLeaseKept` unless claimed again.
+    func emptied(_ room: OpaqueKey) {
+        queue.async { [self] in
+            if leases[room] != nil { releaseAt[room] = Monotonic.nanoseconds + Self.emptyRoomLeaseKept }
+        }
+    }
+
+    private static func aliveKey(_ number: UInt16) -> String { "node.\(number)" }
+
+    /// Which of the nodes `numbers` are dead (their lease expired); `completion` runs on the
+    /// cluster's queue. A node the cluster cannot be asked about counts as alive.
+    func deadNodes(among numbers: Set<UInt16>, completion: @escaping @Sendable (Set<UInt16>) -> Void) {
+        queue.async { [self] in
+            completion(numbers.filter { number in
+                do { return try leaseStore.get(Self.aliveKey(number)) == nil } catch { return false }
+            })
+        }
+    }
+
+    private func renewAll() {
+        let now = Monotonic.nanoseconds
+        alive?.refresh(now: now)
+        for (room, lease) in leases {
+            if let release = releaseAt[room], now >= release {
+                leases[room] = nil
+                releaseAt[room] = nil
+            } else if !lease.refresh(now: now) {
+                lose(room)
+            }
+        }
+        metrics.add(.roomsLed, leases.count - metrics.value(.roomsLed))
+    }
+
+    private func lose(_ room: OpaqueKey) {
+        leases[room] = nil
+        releaseAt[room] = nil
+        metrics.add(.leaseChanges)
+        metrics.add(.roomsLed, leases.count - metrics.value(.roomsLed))
+        onLost(room)
+    }
+}

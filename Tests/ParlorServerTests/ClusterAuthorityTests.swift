@@ -1,0 +1,153 @@
+import Foundation
+import ParlorCrypto
+import ParlorTestSupport
+import Testing
+@testable import ParlorServer
+
+/// One authority per room across a cluster: the lease and the room's invariants in JetStream
+/// key-value buckets of a real `nats-server` on loopback, each node with its own connection.
+@Suite(.serialized) struct ClusterAuthorityTests {
+    static func key(_ n: UInt8) -> OpaqueKey { OpaqueKey([UInt8](repeating: n, count: 32))! }
+    let room = Self.key(100)
+    let clusterKey = [UInt8](repeating: 7, count: ClusterRoomName.keyLength)
+    var name: ClusterRoomName { ClusterRoomName(room: room, clusterKey: clusterKey) }
+
+    /// A node's view of the cluster: its own connection, the lease bucket and the state bucket.
+    struct Node {
+        let connection: NATSConnection
+        let leases: NATSKeyValue
+        let states: NATSKeyValue
+
+        init(_ server: NATSServerProcess, name: String) throws {
+            connection = try NATSConnection(servers: [server.url], name: name)
+            leases = try NATSKeyValue(connection: connection, bucket: "parlor-leases", ttlMilliseconds: RoomLease.ttlMilliseconds)
+            states = try NATSKeyValue(connection: connection, bucket: "parlor-rooms", ttlMilliseconds: 0)
+        }
+    }
+
+    @Test func theLeaseHasOneHolderAndMovesWithinThreeSecondsOfItsHoldersDeath() throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let a = try Node(server, name: "a"), b = try Node(server, name: "b")
+        let leaseA = RoomLease(store: a.leases, room: name, node: "a")
+        let leaseB = RoomLease(store: b.leases, room: name, node: "b")
+        #expect(leaseA.refresh(now: Monotonic.nanoseconds))
+        #expect(!leaseB.refresh(now: Monotonic.nanoseconds), "a second node does not take a held lease")
+
+        // Both keep at it, each every renewal interval, for three ttls: A keeps it throughout.
+        let interval = Double(RoomLease.renewInterval) / 1e9
+        for _ in 0..<(3 * Int(RoomLease.ttlMilliseconds) / 500) {
+            Thread.sleep(forTimeInterval: interval)
+            #expect(leaseA.refresh(now: Monotonic.nanoseconds))
+            #expect(!leaseB.refresh(now: Monotonic.nanoseconds))
+        }
+
+        // A dies: it renews no more and its connection goes. B tries every renewal interval.
+        let died = Monotonic.nanoseconds
+        a.connection.close()
+        var takenAt: UInt64?
+        while takenAt == nil, Monotonic.nanoseconds - died < 6_000_000_000 {
+            Thread.sleep(forTimeInterval: interval)
+            let now = Monotonic.nanoseconds
+            if leaseB.refresh(now: now) { takenAt = now }
+        }
+        let takeover = try #require(takenAt, "B never took the lease")
+        let seconds = Double(takeover - died) / 1e9
+        print("lease taken over \(String(format: "%.2f", seconds)) s after its holder died; the old holder stopped acting \(String(format: "%.2f", (Double(takeover) - Double(leaseA.heldUntil)) / 1e9)) s before")
+        #expect(seconds < 3.0)
+        #expect(leaseA.heldUntil <= takeover, "the old holder stops acting before the new one starts")
+        #expect(!leaseA.isHeld(at: takeover))
+
+        #expect(leaseB.refresh(now: Monotonic.nanoseconds), "the new holder renews")
+        #expect(!RoomLease(store: try Node(server, name: "a").leases, room: name, node: "a").refresh(now: Monotonic.nanoseconds),
+                "A, back, cannot take it")
+    }
+
+    @Test func aHolderCutOffFromNATSStopsActingBeforeTheTTL() throws {
+        let server = try NATSServerProcess()
+        let a = try Node(server, name: "a")
+        let lease = RoomLease(store: a.leases, room: name, node: "a")
+        let renewed = Monotonic.nanoseconds
+        #expect(lease.refresh(now: renewed))
+        server.stop(signal: SIGKILL)
+        Thread.sleep(forTimeInterval: Double(RoomLease.renewInterval) / 1e9)
+        // The renewal cannot reach NATS: the lease is not extended and the error is kept.
+        #expect(lease.refresh(now: Monotonic.nanoseconds), "still within the hold of the last renewal")
+        #expect(lease.lastError != nil)
+        #expect(lease.heldUntil == renewed + RoomLease.hold)
+        #expect(!lease.isHeld(at: renewed + RoomLease.hold))
+        #expect(RoomLease.hold < UInt64(RoomLease.ttlMilliseconds) * 1_000_000, "it stops before the server could hand the lease on")
+    }
+
+    @Test func theNextAuthorityReusesNoSlotAndLosesNoEpoch() throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let a = try Node(server, name: "a"), b = try Node(server, name: "b")
+        let host = Self.key(1)
+        // Authority A: a host and three members (slots 1–4), one of them banned, at epoch 5.
+        var tableA = RoomTable(limits: RelayLimits())
+        _ = try tableA.create(session: SessionID(1), room: room, hostKey: host, hostBoxKey: Self.key(201), directoryEntry: nil)
+        for n in UInt8(2)...4 {
+            _ = try tableA.join(session: SessionID(UInt64(n)), room: room, key: Self.key(n), boxKey: Self.key(200 + n), role: .listener, grantSignature: nil)
+        }
+        _ = try tableA.moderate(session: SessionID(1), action: .ban, target: Self.key(4), revokingGrant: [9, 9])
+        let saved = try #require(tableA.invariants(of: room, epoch: 5))
+        #expect(saved.nextSlot == 5)
+        let stateA = RoomStateStore(store: a.states)
+        #expect(try stateA.load(name) == nil)
+        #expect(try stateA.record(saved, for: name))
+
+        // A node that read A's record before B took over (as A would have, back from a partition).
+        let stale = RoomStateStore(store: try Node(server, name: "a-again").states)
+        #expect(try stale.load(name) == saved)
+
+        // A dies; B takes the authority and carries on from what A recorded.
+        a.connection.close()
+        let stateB = RoomStateStore(store: b.states)
+        let loaded = try #require(try stateB.load(name))
+        #expect(loaded == saved)
+        var rulesB = RoomRules(limits: RelayLimits(), metrics: RelayMetrics(), log: .silent, unixTime: { 0 })
+        try rulesB.restore(room: room, loaded)
+        #expect(rulesB.invariants(of: room)?.epoch == 5, "no epoch lost")
+        var tableB = rulesB.rooms
+        _ = try tableB.create(session: SessionID(11), room: room, hostKey: host, hostBoxKey: Self.key(201), directoryEntry: nil)
+        #expect(tableB.room(of: SessionID(11))?.members[SessionID(11)]?.senderSlot == 5, "slots go on where A left them")
+        _ = try tableB.join(session: SessionID(12), room: room, key: Self.key(2), boxKey: Self.key(202), role: .listener, grantSignature: nil)
+        #expect(tableB.room(of: SessionID(12))?.members[SessionID(12)]?.senderSlot == 6)
+        #expect(throws: RoomRefusal.banned) {
+            try tableB.join(session: SessionID(13), room: room, key: Self.key(4), boxKey: Self.key(204), role: .listener, grantSignature: nil)
+        }
+        #expect(throws: RoomRefusal.grantRevoked) {
+            try tableB.join(session: SessionID(14), room: room, key: Self.key(5), boxKey: Self.key(205), role: .speaker, grantSignature: [9, 9])
+        }
+
+        // B records; a writer with the revision from before, fenced off, loses.
+        #expect(try stateB.record(try #require(tableB.invariants(of: room, epoch: 6)), for: name))
+        #expect(!(try stale.record(saved, for: name)), "a deposed authority's write loses")
+        #expect(try RoomStateStore(store: b.states).load(name)?.nextSlot == 7, "B's record stands")
+    }
+
+    @Test func invariantsSurviveTheirEncodingAndRefuseDamage() throws {
+        let charter = TableFixtures.charter
+        let invariants = RoomInvariants(hostKey: Self.key(1), charter: charter, nextSlot: 300, epoch: 1 << 40,
+                                        banned: [Self.key(2), Self.key(3)], demoted: [Self.key(4)], admitted: [Self.key(5)],
+                                        revokedGrants: [[1, 2, 3], Array(repeating: 8, count: 64)])
+        let encoded = invariants.encoded
+        #expect(try RoomInvariants(encoded: encoded) == invariants)
+        for cut in [0, 1, 40, encoded.count - 1] {
+            #expect(throws: RoomInvariants.Malformed.self) { try RoomInvariants(encoded: Array(encoded.prefix(cut))) }
+        }
+        #expect(throws: RoomInvariants.Malformed.self) { try RoomInvariants(encoded: encoded + [0]) }
+        var otherVersion = encoded
+        otherVersion[0] = 2
+        #expect(throws: RoomInvariants.Malformed.self) { try RoomInvariants(encoded: otherVersion) }
+    }
+
+    @Test func roomNamesOnNATSHideTheRoomId() {
+        let hex = room.bytes.map { String(format: "%02x", $0) }.joined()
+        #expect(name.text.count == 2 * ClusterRoomName.length)
+        #expect(!hex.contains(name.text) && !name.text.contains(hex.prefix(8)))
+        #expect(ClusterRoomName(room: room, clusterKey: [UInt8](repeating: 8, count: 32)) != name, "another cluster key, another name")
+        #expect(ClusterRoomName(room: Self.key(101), clusterKey: clusterKey) != name)
+    }
+}

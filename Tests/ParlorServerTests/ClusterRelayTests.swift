@@ -1,0 +1,248 @@
+import Foundation
+import ParlorBench
+import ParlorCrypto
+import ParlorProtocol
+import ParlorTestSupport
+import Testing
+@testable import ParlorServer
+
+/// Relays as nodes of a cluster: two real relays on loopback, each a node of a real `nats-server`
+/// of the test's own, with clients speaking the wire protocol.
+@Suite(.serialized) struct ClusterRelayTests {
+    let room = try! BenchRoom()
+    let relayKey = X25519KeyPair.generate()
+    var now: UInt64 { UInt64(Date().timeIntervalSince1970) }
+
+    func node(_ name: String, _ server: NATSServerProcess) async throws -> (RelayServer, RelayCluster) {
+        let metrics = RelayMetrics()
+        let cluster = try RelayCluster(servers: [server.url], node: name, secret: relayKey.privateKeyForStorage, metrics: metrics)
+        var limits = RelayLimits()
+        limits.drainSeconds = 0
+        limits.idleTimeoutSeconds = 600
+        let relay = try await RelayServer.start(.init(host: "127.0.0.1", port: 0, key: relayKey, limits: limits, cluster: cluster),
+                                                metrics: metrics)
+        return (relay, cluster)
+    }
+
+    func client(_ relay: RelayServer, member: Ed25519SigningKey = .generate()) throws -> RelaySocketSession {
+        try RelaySocketSession(port: UInt16(relay.address.port!), relayKey: relay.publicKey, member: member)
+    }
+
+    /// The host's key delivery for `epoch`, to `recipients`.
+    func delivery(_ epoch: UInt64, to recipients: [RelaySocketSession]) throws -> KeyDelivery {
+        let statement = try EpochStatement(roomID: room.roomID, epoch: epoch, secret: RoomKeys.newEpochSecret(),
+                                           recipients: recipients.map { ($0.memberKey, $0.boxKey) }, signer: room.host)
+        let authority = try Grant(roomID: room.roomID, memberKey: room.host.publicKey, role: .moderator, expiry: now + 60, signer: room.host)
+        return KeyDelivery(epoch: epoch, secrets: recipients.map { SealedEpochSecret(memberKey: $0.memberKey, sealedSecret: [UInt8](repeating: 1, count: 80)) },
+                           statement: statement, authority: authority)
+    }
+
+    @Test func aRoomHasOneAuthorityAndMovesWithItsSlotsAndEpochWhenItsNodeDies() async throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let (relayA, clusterA) = try await node("a", server)
+        let (relayB, clusterB) = try await node("b", server)
+        let (relayC, clusterC) = try await node("c", server)
+
+        // The room on A: host (slot 1), a listener (slot 2), epoch 3.
+        let host = try client(relayA, member: room.host)
+        #expect(try host.create(room: room).senderSlot == 1)
+        let listener = try client(relayA)
+        #expect(try listener.join(room: room).senderSlot == 2)
+        try host.send(.keyDelivery(try delivery(3, to: [host, listener])))
+        _ = try listener.receive { if case .keyDelivery(let delivery) = $0, delivery.epoch == 3 { true } else { nil } }
+        #expect(relayA.metrics.value(.roomsLed) == 1)
+
+        // While A leads the room, B does not take it: a join there goes to A, which admits it.
+        var elsewhere: RelaySocketSession? = try client(relayB)
+        #expect(try elsewhere!.join(room: room).senderSlot == 3)
+        #expect(relayB.metrics.value(.roomsLed) == 0)
+        let onC = try client(relayC)
+        #expect(try onC.join(room: room).senderSlot == 4)
+
+        // A's node dies: it renews nothing more.
+        try await Task.sleep(for: .milliseconds(200))
+        let died = ContinuousClock.now
+        clusterA.stop()
+        await relayA.stop()
+
+        // The host comes back through B, on a new connection each time it hears "not here", as a
+        // client does.
+        var joined: Joined?
+        var attempts = 0
+        var hostAgain: RelaySocketSession?
+        while joined == nil, ContinuousClock.now - died < .seconds(6) {
+            attempts += 1
+            let attempt = try client(relayB, member: room.host)
+            do {
+                joined = try attempt.create(room: room)
+                hostAgain = attempt
+            } catch let refusal as RelaySocketSession.Refusal where refusal.code == .noSuchRoom {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let back = try #require(joined, "the room never came back on B")
+        let takeover = ContinuousClock.now - died
+        print("room back on another node \(takeover) after its node died (\(attempts) attempts)")
+        #expect(takeover < .seconds(3))
+        #expect(back.senderSlot == 5 + RelayCluster.slotsSkippedAtTakeover, "no slot reused: slots 1–4 went out through A, then a skip")
+        #expect(back.epoch == 3, "no epoch lost")
+        var newcomer: RelaySocketSession? = try client(relayB)
+        let newcomerSlot = try newcomer!.join(room: room).senderSlot
+        #expect(newcomerSlot == back.senderSlot + 1)
+        #expect(relayB.metrics.value(.roomsLed) == 1)
+        #expect(relayB.metrics.value(.leaseChanges) == 1)
+
+        // C admitted its member through A: told the room moved, it reconnects and joins through B.
+        let closing = try onC.receive(within: 3) { if case .serverClosing(let closing) = $0 { closing } else { nil } }
+        #expect(closing.retryAfterSeconds == 1)
+        var onCAgain: RelaySocketSession? = try client(relayC)
+        let rejoined = try onCAgain!.join(room: room)
+        #expect(rejoined.senderSlot == newcomerSlot + 1 && rejoined.epoch == 3)
+        #expect(rejoined.roster.contains { $0.memberKey == room.host.publicKey }, "the roster from the new authority has the host")
+
+        // Everyone leaves and the host comes straight back: B kept the lease, so the room goes on
+        // from where it was, without skipping slots again.
+        #expect(hostAgain != nil, "the host's session on B stayed open until now")
+        hostAgain = nil
+        newcomer = nil
+        elsewhere = nil
+        onCAgain = nil
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(relayB.metrics.value(.roomsOpen) == 0)
+        #expect(try client(relayB, member: room.host).create(room: room).senderSlot == newcomerSlot + 2)
+        for (relay, cluster) in [(relayB, clusterB), (relayC, clusterC)] {
+            cluster.stop()
+            await relay.stop()
+        }
+    }
+
+    @Test func aRoomSpansThreeNodesAndEachFrameCrossesToEachOtherNodeOnce() async throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let (relayA, clusterA) = try await node("a", server)
+        let (relayB, clusterB) = try await node("b", server)
+        let (relayC, clusterC) = try await node("c", server)
+
+        // The host on A (A leads the room), a speaker on B, listeners on A and C.
+        let host = try client(relayA, member: room.host)
+        #expect(try host.create(room: room).role == .host)
+        try host.setUpMedia()
+        let speaker = try client(relayB)
+        let speakerJoined = try speaker.join(room: room, as: .speaker)
+        #expect(speakerJoined.role == .speaker)
+        #expect(speakerJoined.roster.map(\.memberKey).contains(room.host.publicKey), "the roster comes from the authority on A")
+        try speaker.setUpMedia()
+        let listenerC = try client(relayC)
+        let joinedC = try listenerC.join(room: room)
+        #expect(Set(joinedC.roster.map(\.memberKey)) == [room.host.publicKey, speaker.memberKey, listenerC.memberKey])
+        try listenerC.setUpMedia()
+        let listenerA = try client(relayA)
+        _ = try listenerA.join(room: room)
+        try listenerA.setUpMedia()
+        // Control crosses too: the host on A hears of the speaker on B.
+        _ = try host.receive { if case .memberJoined(let joined) = $0, joined.member.memberKey == speaker.memberKey { true } else { nil } }
+        #expect(relayA.metrics.value(.roomsLed) == 1 && relayB.metrics.value(.roomsLed) == 0 && relayC.metrics.value(.roomsLed) == 0)
+
+        // The speaker's frames reach the listeners on A and C and the host, stamped with its slot.
+        try await Task.sleep(for: .milliseconds(200))
+        let frames = 20
+        for n in 0..<frames {
+            try speaker.sendMedia([UInt8(n), 1, 2])
+            for member in [listenerC, listenerA, host] {
+                let payload = try #require(try member.receiveMedia(), "frame \(n) lost")
+                #expect(payload.sframe == [UInt8(n), 1, 2] && payload.senderSlot == speakerJoined.senderSlot)
+            }
+        }
+        let sent = relayB.metrics.value(.interNodePacketsSent)
+        let received = [relayA, relayB, relayC].map { $0.metrics.value(.interNodePacketsReceived) }.reduce(0, +)
+        print("inter-node packets per speaker frame: \(sent) published, \(Double(received) / Double(frames)) received (nodes with members − 1 = 2)")
+        #expect(sent == frames, "each frame leaves its node once")
+        #expect(received == 2 * frames, "and reaches each other node with members once")
+
+        // A moderator's mute on A reaches the speaker's node: its media stops there.
+        try host.send(.moderation(Moderation(.action(.mute), target: speaker.memberKey)))
+        _ = try speaker.receive { if case .moderation(let m) = $0, m.target == speaker.memberKey { true } else { nil } }
+        try speaker.sendMedia([99])
+        #expect(try listenerC.receiveMedia() == nil, "a muted speaker is not forwarded")
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(relayB.metrics.value(.notSpeaker) == 1)
+        for (relay, cluster) in [(relayA, clusterA), (relayB, clusterB), (relayC, clusterC)] {
+            cluster.stop()
+            await relay.stop()
+        }
+    }
+
+    @Test func aNodeLeavingGracefullyHandsItsRoomsOnAtOnce() async throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let (relayA, clusterA) = try await node("a", server)
+        let (relayB, clusterB) = try await node("b", server)
+        let host = try client(relayA, member: room.host)
+        #expect(try host.create(room: room).senderSlot == 1)
+        try await Task.sleep(for: .milliseconds(100))
+
+        // A drains and leaves: its lease goes with it, so B takes the room at the first join.
+        let left = ContinuousClock.now
+        await relayA.stop()
+        clusterA.leave()
+        let back = try client(relayB, member: room.host).create(room: room)
+        let takeover = ContinuousClock.now - left
+        print("room back on another node \(takeover) after its node left")
+        #expect(takeover < .milliseconds(500), "no wait for the lease to expire")
+        #expect(back.senderSlot > 1)
+        #expect(relayB.metrics.value(.roomsLed) == 1)
+        clusterB.stop()
+        await relayB.stop()
+    }
+
+    @Test func membersOfANodeThatDiedLeaveTheRoster() async throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let (relayA, clusterA) = try await node("a", server)
+        let (relayC, clusterC) = try await node("c", server)
+        let host = try client(relayA, member: room.host)
+        _ = try host.create(room: room)
+        let listener = try client(relayC)
+        _ = try listener.join(room: room)
+        _ = try host.receive { if case .memberJoined(let joined) = $0, joined.member.memberKey == listener.memberKey { true } else { nil } }
+
+        // C dies: its NATS connection goes first, so nothing it does afterwards reaches A.
+        let died = ContinuousClock.now
+        clusterC.stop()
+        await relayC.stop()
+        let left = try host.receive(within: 8) { if case .memberLeft(let left) = $0, left.memberKey == listener.memberKey { true } else { nil } }
+        let after = ContinuousClock.now - died
+        print("members of a dead node left the roster \(after) after it died")
+        #expect(left)
+        #expect(after < .seconds(5), "lease expiry (2 s) plus one sweep (2 s)")
+        clusterA.stop()
+        await relayA.stop()
+    }
+
+    @Test func aListenerJoiningThroughAnotherNodeWhileTheHostIsAwayHearsTheStage() async throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let (relayA, clusterA) = try await node("a", server)
+        let (relayC, clusterC) = try await node("c", server)
+        var host: RelaySocketSession? = try client(relayA, member: room.host)
+        _ = try host!.create(room: room)
+        let speaker = try client(relayA)
+        _ = try speaker.join(room: room, as: .speaker)
+        try speaker.setUpMedia()
+        // The host leaves; the room goes on with its speaker. A listener comes through C.
+        host = nil
+        _ = try speaker.receive { if case .memberLeft(let left) = $0, left.memberKey == room.host.publicKey { true } else { nil } }
+        let listener = try client(relayC)
+        let joined = try listener.join(room: room)
+        #expect(!joined.roster.contains { $0.role == .host }, "the host is away")
+        try listener.setUpMedia()
+        try await Task.sleep(for: .milliseconds(200))
+        try speaker.sendMedia([5, 6, 7])
+        #expect(try listener.receiveMedia()?.sframe == [5, 6, 7], "C knows the room from the link grant's signer, and fans out")
+        for (relay, cluster) in [(relayA, clusterA), (relayC, clusterC)] {
+            cluster.stop()
+            await relay.stop()
+        }
+    }
+}
