@@ -1,14 +1,17 @@
-import Foundation
 /// What a loudspeaker's sound does on its way back into the microphone of the same laptop: a
 /// direct path after `delayMilliseconds` at `gainDecibels`, then reflections whose level decays
 /// by 60 dB over `reverberationMilliseconds` (RT60), up to `tailMilliseconds` after the direct
-/// path. Reflections are sparse (a few hundred taps at seeded random times), which keeps the
-/// convolution cheap in a debug build and still gives the canceller a long, dense-enough tail.
+/// path, each at most `reflectionLevel` of the direct path's amplitude (0.35: a laptop whose
+/// microphone sits a few centimetres from its loudspeaker hears mostly the direct path, and the
+/// room's reflections about 9 dB below it). Reflections are sparse (a few hundred taps at seeded
+/// random times), which keeps the convolution cheap in a debug build and still gives the
+/// canceller a long, dense-enough tail.
 struct SimulatedRoom {
     let taps: [(offset: Int, gain: Float)]
 
     init(sampleRate: Int = 48_000, delayMilliseconds: Int = 40, gainDecibels: Float = -6,
-         tailMilliseconds: Int = 220, reverberationMilliseconds: Float = 200, reflections: Int = 400, seed: UInt64 = 11) {
+         tailMilliseconds: Int = 220, reverberationMilliseconds: Float = 200, reflections: Int = 400,
+         reflectionLevel: Float = 0.35, seed: UInt64 = 11) {
         let delay = sampleRate * delayMilliseconds / 1_000
         let tail = sampleRate * tailMilliseconds / 1_000
         var random = seed
@@ -21,7 +24,7 @@ struct SimulatedRoom {
         for _ in 0..<reflections {
             let after = 1 + Int(unit() * Float(tail - 1))
             let decay = Float.pow10(-3 * Float(after) / (Float(sampleRate) * reverberationMilliseconds / 1_000))
-            taps.append((delay + after, direct * Float(Double(ProcessInfo.processInfo.environment["XR"] ?? "0.35")!) * decay * (unit() < 0.5 ? -1 : 1)))
+            taps.append((delay + after, direct * reflectionLevel * decay * (unit() < 0.5 ? -1 : 1)))
         }
         self.taps = taps
     }
