@@ -68,7 +68,7 @@ let package = Package(
             "CAllocationCounter", "CDatagramBatch",
         ]),
         .executableTarget(name: "parlor", dependencies: [
-            "ParlorApp", "ParlorBench",
+            "ParlorApp", "ParlorBench", "ParlorAudio",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -24,6 +24,14 @@ public final class CaptureProcessor {
             self.automaticGain = automaticGain
         }
 
+        /// Each part on only where both `self` and `other` leave it on (a switch on the command
+        /// line and one in the config file both turn a part off).
+        public func restricted(by other: Settings) -> Settings {
+            Settings(echoCancellation: echoCancellation && other.echoCancellation,
+                     noiseSuppression: noiseSuppression && other.noiseSuppression,
+                     automaticGain: automaticGain && other.automaticGain)
+        }
+
         /// For a status line: the parts that run ("AEC NS AGC"), or "AEC off NS off AGC off".
         public var summary: String {
             [("AEC", echoCancellation), ("NS", noiseSuppression), ("AGC", automaticGain)]

@@ -44,6 +44,9 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
         /// Let Opus FEC follow loss: the larger of what this client measures on what it hears
         /// and what its listeners report through the relay; false keeps the setting.
         var adaptiveFEC = true
+        /// Echo cancellation, noise suppression and gain control on what the audio thread
+        /// captures (`CaptureProcessor`); a file source is left as it is.
+        var capture = CaptureProcessor.Settings()
     }
 
     /// What this client may send as: its slot and box key in the current epoch.
@@ -92,6 +95,8 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
     private let lock = NSLock()
     private var keyring: SFrameKeyring
     private let encoder: OpusEncoder
+    /// The captured path's echo canceller and preprocessor (nil: this client speaks a source or nothing).
+    private let captureProcessor: CaptureProcessor?
     private let frame: UnsafeMutableBufferPointer<Int16>
     private let mixed: UnsafeMutableBufferPointer<Int16>
     /// `auth chunk ‖ Opus frame`: the SFrame plaintext this client sends.
@@ -156,6 +161,8 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
         signer = FrameSigner(signingKey: signingKey)
         encoder = try OpusEncoder(settings: configuration.settings)
         let samples = configuration.settings.frameSamples
+        captureProcessor = configuration.source == nil && configuration.speaksCaptured
+            ? CaptureProcessor(frameSamples: samples, sampleRate: Int(OpusSettings.sampleRate), settings: configuration.capture) : nil
         frame = .allocate(capacity: samples)
         frame.initialize(repeating: 0)
         mixed = .allocate(capacity: samples)
@@ -354,6 +361,7 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
         } else {
             guard configuration.speaksCaptured, let captured, captured.count == frame.count else { return }
             _ = frame.update(fromContentsOf: captured)
+            captureProcessor?.process(frame)
         }
         do {
             let chunkLength = FrameAuthentication.chunkLength
@@ -390,6 +398,7 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
             }
         }
         mixer.finish(into: mixed)
+        captureProcessor?.played(UnsafeBufferPointer(mixed))
         if let outputs {
             if outputs.recordsSpeakers {
                 for index in 0..<talkerList.count where talkerList[index].heard {

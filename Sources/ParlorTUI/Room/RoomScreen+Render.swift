@@ -110,6 +110,7 @@ extension RoomScreen {
         put(String(repeating: "█", count: filled), peak ? "meter-peak" : "meter")
         put(String(repeating: "░", count: Self.microphoneMeterCells - filled), "dim")
         put(" \(Int(max(quality.microphone, LevelMeter.floor).rounded())) dB")
+        put("  " + capture.summary)
     }
 
     static func oneDecimal(_ value: Double) -> String {
