@@ -53,8 +53,9 @@ public final class SpeechPreprocessor {
         set(SPEEX_PREPROCESS_SET_AGC_TARGET, Self.gainTarget)
         set(SPEEX_PREPROCESS_SET_AGC_MAX_GAIN, Self.maximumGainDecibels)
         set(SPEEX_PREPROCESS_SET_AGC_INCREMENT, Self.gainIncreaseDecibelsPerSecond)
+        // The VAD stays at its default (off): setting it, even to off, makes libspeexdsp print a
+        // warning on stderr, over the room screen.
         set(SPEEX_PREPROCESS_SET_DEREVERB, settings.dereverberation ? 1 : 0)
-        set(SPEEX_PREPROCESS_SET_VAD, 0)
         if let echo {
             _ = cspeex_preprocess_set_echo_state(state, echo.state)
             set(SPEEX_PREPROCESS_SET_ECHO_SUPPRESS, Self.echoSuppressDecibels)
