@@ -110,7 +110,8 @@ extension RoomScreen {
         put(String(repeating: "█", count: filled), peak ? "meter-peak" : "meter")
         put(String(repeating: "░", count: Self.microphoneMeterCells - filled), "dim")
         put(" \(Int(max(quality.microphone, LevelMeter.floor).rounded())) dB")
-        put("  " + capture.summary)
+        // What the capture chain does to this member's microphone, once it speaks.
+        if room.isOnStage { put("  " + capture.summary) }
     }
 
     static func oneDecimal(_ value: Double) -> String {
