@@ -6,10 +6,10 @@
 /// room's reflections about 9 dB below it). Reflections are sparse (a few hundred taps at seeded
 /// random times), which keeps the convolution cheap in a debug build and still gives the
 /// canceller a long, dense-enough tail.
-struct SimulatedRoom {
-    let taps: [(offset: Int, gain: Float)]
+public struct SimulatedRoom {
+    public let taps: [(offset: Int, gain: Float)]
 
-    init(sampleRate: Int = 48_000, delayMilliseconds: Int = 40, gainDecibels: Float = -6,
+    public init(sampleRate: Int = 48_000, delayMilliseconds: Int = 40, gainDecibels: Float = -6,
          tailMilliseconds: Int = 220, reverberationMilliseconds: Float = 200, reflections: Int = 400,
          reflectionLevel: Float = 0.35, seed: UInt64 = 11) {
         let delay = sampleRate * delayMilliseconds / 1_000
@@ -30,7 +30,7 @@ struct SimulatedRoom {
     }
 
     /// `signal` as the microphone hears it from the loudspeaker, the same length.
-    func echo(of signal: [Int16]) -> [Float] {
+    public func echo(of signal: [Int16]) -> [Float] {
         var out = [Float](repeating: 0, count: signal.count)
         signal.withUnsafeBufferPointer { x in
             out.withUnsafeMutableBufferPointer { y in
@@ -43,7 +43,7 @@ struct SimulatedRoom {
     }
 }
 
-extension Float {
+private extension Float {
     static func pow10(_ x: Float) -> Float { Float(Glibc.pow(10, Double(x))) }
 }
 
