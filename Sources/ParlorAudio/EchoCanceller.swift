@@ -9,7 +9,10 @@ import CSpeexDSP
 /// hands both over in the same period, so they stay aligned by construction. The filter covers
 /// `tailMilliseconds` of echo (the delay to the microphone and the room's reverberation).
 public final class EchoCanceller {
-    /// Echo the filter models: 40 ms to reach the microphone and most of a living room's tail.
+    /// Echo the filter models after the played frame: the playback buffer, the way to the
+    /// microphone and most of a living room's tail. 400 ms measured worse in the simulated room
+    /// (echo taken out 33.9 dB against 48.9, double talk 1.97 against 2.15: a longer filter
+    /// converges more slowly) and cost more (1.69× the encoder against 1.63×).
     public static let defaultTailMilliseconds = 250
 
     public let frameSamples: Int
