@@ -161,7 +161,7 @@ import Testing
     /// Speech 20 dB too quiet comes out within 6 dB of the same speech at its normal level
     /// through the product's default chain, once the gain has settled (the last half): measured
     /// 0.1 dB, bound 2. Speech at its normal level (−20 dBFS) stays within 3 dB of it (measured
-    /// +1.0; a gain target taken for an RMS brought it to −39 dBFS and this failed).
+    /// −2.2; a gain target taken for an RMS brought it to −39 dBFS and this failed).
     @Test func automaticGainBringsQuietSpeechUp() throws {
         let speech = try SpeechFixture.samples()
         let speechTwice = speech + speech
