@@ -115,7 +115,4 @@ public final class CaptureProcessor {
             preprocessor.process(part)
         }
     }
-
-    /// The gain automatic gain control applies now, in percent (100 when it is off).
-    public var gainPercent: Int { preprocessor?.gainPercent ?? 100 }
 }

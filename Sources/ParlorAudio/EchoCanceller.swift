@@ -35,7 +35,4 @@ public final class EchoCanceller {
         precondition(captured.count == frameSamples && played.count == frameSamples && output.count == frameSamples)
         speex_echo_cancellation(state, captured.baseAddress, played.baseAddress, output.baseAddress)
     }
-
-    /// Forgets the learnt echo path (a new device, or the stage left and joined again).
-    public func reset() { speex_echo_state_reset(state) }
 }

@@ -1,18 +1,16 @@
 import CSpeexDSP
 
 /// Speex's preprocessor (`speex_preprocess_*`) on the capture path: noise suppression, automatic
-/// gain control, dereverberation and, linked to an `EchoCanceller`, suppression of the echo the
+/// gain control and, linked to an `EchoCanceller`, suppression of the echo the
 /// adaptive filter left. Works on a frame in place, allocating nothing.
 public final class SpeechPreprocessor {
     /// What the preprocessor does; each part has a switch (`--no-noise-suppression`, `--no-agc`).
     public struct Settings: Sendable, Equatable {
         public var noiseSuppression: Bool
         public var automaticGain: Bool
-        public var dereverberation: Bool
-        public init(noiseSuppression: Bool = true, automaticGain: Bool = true, dereverberation: Bool = false) {
+        public init(noiseSuppression: Bool = true, automaticGain: Bool = true) {
             self.noiseSuppression = noiseSuppression
             self.automaticGain = automaticGain
-            self.dereverberation = dereverberation
         }
     }
 
@@ -53,9 +51,8 @@ public final class SpeechPreprocessor {
         set(SPEEX_PREPROCESS_SET_AGC_TARGET, Self.gainTarget)
         set(SPEEX_PREPROCESS_SET_AGC_MAX_GAIN, Self.maximumGainDecibels)
         set(SPEEX_PREPROCESS_SET_AGC_INCREMENT, Self.gainIncreaseDecibelsPerSecond)
-        // The VAD stays at its default (off): setting it, even to off, makes libspeexdsp print a
-        // warning on stderr, over the room screen.
-        set(SPEEX_PREPROCESS_SET_DEREVERB, settings.dereverberation ? 1 : 0)
+        // The VAD and dereverberation stay at their defaults (off): setting the VAD, even to
+        // off, makes libspeexdsp print a warning on stderr, over the room screen.
         if let echo {
             _ = cspeex_preprocess_set_echo_state(state, echo.state)
             set(SPEEX_PREPROCESS_SET_ECHO_SUPPRESS, Self.echoSuppressDecibels)
@@ -69,14 +66,6 @@ public final class SpeechPreprocessor {
     public func process(_ frame: UnsafeMutableBufferPointer<Int16>) {
         precondition(frame.count == frameSamples)
         _ = speex_preprocess_run(state, frame.baseAddress)
-    }
-
-    /// The gain automatic gain control applies now, in percent (100 when it is off).
-    public var gainPercent: Int {
-        guard settings.automaticGain else { return 100 }
-        var gain: Int32 = 0
-        _ = cspeex_preprocess_get_int(state, SPEEX_PREPROCESS_GET_AGC_GAIN, &gain)
-        return Int(gain)
     }
 
     private func set(_ request: Int32, _ value: Int32) {
