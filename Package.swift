@@ -20,6 +20,8 @@ let package = Package(
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        // Speex's echo canceller and preprocessor (noise suppression, gain, dereverberation), Mumble's choice.
+        .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
         // Ogg Opus recordings: libopusenc for the mix, libogg for frames kept as received.
         .systemLibrary(name: "COggOpus", pkgConfig: "libopusenc", providers: [.apt(["libopusenc-dev", "libogg-dev"])]),
         // The NATS C client, for relays that share rooms over a NATS cluster.
@@ -30,7 +32,7 @@ let package = Package(
         .target(name: "ParlorProtocol", dependencies: ["ParlorCrypto"]),
 
         // The edges.
-        .target(name: "ParlorAudio", dependencies: ["CALSA", "COpus", "COggOpus"]),
+        .target(name: "ParlorAudio", dependencies: ["CALSA", "COpus", "COggOpus", "CSpeexDSP"]),
 
         // Batched UDP I/O (sendmmsg for the relay's fan-out, recvmmsg with arrival times for its benchmark).
         .target(name: "CDatagramBatch"),
@@ -66,7 +68,7 @@ let package = Package(
             "CAllocationCounter", "CDatagramBatch",
         ]),
         .executableTarget(name: "parlor", dependencies: [
-            "ParlorApp", "ParlorBench",
+            "ParlorApp", "ParlorBench", "ParlorAudio",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

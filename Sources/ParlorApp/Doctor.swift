@@ -11,6 +11,7 @@ public enum Doctor {
         checkHardwareAES(&report)
         checkRealtime(&report)
         checkSound(&report)
+        checkSpeechProcessing(&report)
         checkTerminal(&report)
         return report
     }
@@ -71,6 +72,29 @@ public enum Doctor {
             report.add("capture", capture.isEmpty ? .note : .ok, capture.isEmpty ? "no capture device" : capture.joined(separator: ", "))
             report.add("playback", playback.isEmpty ? .note : .ok, playback.isEmpty ? "no playback device" : playback.joined(separator: ", "))
         }
+    }
+
+    /// The capture chain as config.toml sets it (`parlor host`/`join` may turn more off with
+    /// `--no-echo-cancel`, `--no-noise-suppression`, `--no-agc`), run once on a frame of
+    /// silence so that libspeexdsp is really loaded.
+    static func checkSpeechProcessing(_ report: inout DoctorReport) {
+        let settings: CaptureProcessor.Settings
+        do {
+            settings = try FaceSettings.load().capture
+        } catch {
+            report.add("speech processing", .missing, "\(error)")
+            return
+        }
+        let frameSamples = OpusSettings().frameSamples
+        let processor = CaptureProcessor(frameSamples: frameSamples, settings: settings)
+        let frame = UnsafeMutableBufferPointer<Int16>.allocate(capacity: frameSamples)
+        defer { frame.deallocate() }
+        frame.initialize(repeating: 0)
+        processor.played(UnsafeBufferPointer(frame))
+        processor.process(frame)
+        let parts = [("echo cancellation", settings.echoCancellation), ("noise suppression", settings.noiseSuppression),
+                     ("gain control", settings.automaticGain)].map { "\($0.0) \($0.1 ? "on" : "off")" }
+        report.add("speech processing", .ok, "libspeexdsp: " + parts.joined(separator: ", ") + " (\(settings.summary))")
     }
 
     static func checkTerminal(_ report: inout DoctorReport) {

@@ -23,6 +23,9 @@ public enum TerminalFaces {
         public var device = Self.defaultDevice
         /// Host only: bring in `DemoGuests` speaking this WAV file (what `make demo` does).
         public var demoSpeech: String?
+        /// The capture chain's parts the command line leaves on (`--no-echo-cancel`, …);
+        /// config.toml may turn more off.
+        public var capture = CaptureProcessor.Settings()
         public init() {}
 
         /// The theme when none is named: the built-in one.

@@ -46,6 +46,7 @@ final class TerminalRoom: Sendable {
     func run(_ identity: RoomIdentity, links: RoomLinks?, on terminal: CursesScreen? = nil,
              whenJoined: (@Sendable () -> Void)? = nil) -> Result<Int32, Error> {
         let settings = OpusSettings()
+        let capture = options.capture.restricted(by: faceSettings.capture)
         // The microphone opens when this member goes on stage (`Microphone`); a listener never
         // touches it.
         let playback = AudioDevices.open(name: options.device, direction: .playback, frameSamples: settings.periodSamples)
@@ -68,7 +69,10 @@ final class TerminalRoom: Sendable {
         let visit = VisitErrors()
         let client: RoomClient
         do {
-            client = try RoomClient(identity: identity, media: MediaIO(engine: engine, microphone: microphone)) { [events] event in
+            var configuration = RoomClient.Configuration()
+            configuration.capture = capture
+            client = try RoomClient(identity: identity, media: MediaIO(engine: engine, microphone: microphone),
+                                    configuration: configuration) { [events] event in
                 events?.write(event)
                 visit.observe(event)
                 feed.forward(event)
@@ -85,6 +89,7 @@ final class TerminalRoom: Sendable {
         let terminal = terminal ?? takeTerminal()
         var screen = RoomScreen(keymap: keymap, links: links)
         screen.bell = faceSettings.bell
+        screen.capture = capture
         let final = runner.run(screen, on: terminal) { effect in
             switch effect {
             case .perform(let command): client.perform(command)

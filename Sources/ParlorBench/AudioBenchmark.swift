@@ -20,6 +20,8 @@ public enum AudioBenchmark {
     public static let speakers = 4
     /// The client path's cost the project holds itself to, against libopus alone (issue #15).
     public static let ratioLimit = 1.15
+    /// The capture chain's cost the project holds itself to, against the encoder alone (issue #17).
+    public static let captureChainRatioLimit = 2.0
 
     /// CPU time per frame, in microseconds, and allocations per frame on the path.
     public struct Report: Codable, Sendable {
@@ -53,6 +55,12 @@ public enum AudioBenchmark {
         /// Allocations per frame of signing and of verifying (both 0).
         public var frameSignAllocationsPerFrame: Double
         public var frameVerifyAllocationsPerFrame: Double
+        /// The capture chain (`CaptureProcessor` with its defaults: echo cancellation against a
+        /// played frame, noise suppression, gain control) and the encode, per frame; against
+        /// `encodeMicroseconds`; and its allocations per frame (0).
+        public var captureChainMicroseconds: Double
+        public var captureChainRatio: Double
+        public var captureChainAllocationsPerFrame: Double
 
         /// The figures, one a line.
         public var text: String {
@@ -74,6 +82,9 @@ public enum AudioBenchmark {
                     sign µs/frame (1 Ed25519 per 4)  \(us(frameSignMicroseconds))
                     verify µs/frame (1 per 4)        \(us(frameVerifyMicroseconds))
                     allocations per frame: sign \(String(format: "%.2f", frameSignAllocationsPerFrame)), verify \(String(format: "%.2f", frameVerifyAllocationsPerFrame))
+                  capture chain (AEC + NS + AGC + encode) \(us(captureChainMicroseconds))
+                  capture chain / encode          \(String(format: "%8.3f", captureChainRatio)) (limit \(String(format: "%.1f", AudioBenchmark.captureChainRatioLimit)))
+                  allocations per capture chain frame \(String(format: "%6.2f", captureChainAllocationsPerFrame))
                 """
         }
 
@@ -96,7 +107,8 @@ public enum AudioBenchmark {
                             audioThreadMicroseconds: 0, audioThreadAllocationsPerPeriod: 0,
                             audioThreadDevices: setup.engineDevices, frameSignatureBytes: FrameAuthentication.chunkLength,
                             frameSignMicroseconds: 0, frameVerifyMicroseconds: 0,
-                            frameSignAllocationsPerFrame: 0, frameVerifyAllocationsPerFrame: 0)
+                            frameSignAllocationsPerFrame: 0, frameVerifyAllocationsPerFrame: 0,
+                            captureChainMicroseconds: 0, captureChainRatio: 0, captureChainAllocationsPerFrame: 0)
         // The client path first, so that a long run with `wavPath` starts writing at once.
         var allocations: UInt = 0
         report.clientPathMicroseconds = try setup.perFrame(countingAllocations: &allocations, prepare: { f in
@@ -129,6 +141,10 @@ public enum AudioBenchmark {
         }
         report.frameSignAllocationsPerFrame = Double(signAllocations) / Double(setup.frames)
         report.frameVerifyAllocationsPerFrame = Double(verifyAllocations) / Double(setup.frames)
+        var captureAllocations: UInt = 0
+        report.captureChainMicroseconds = try setup.perFrame(countingAllocations: &captureAllocations) { f in try setup.captureChain(f) }
+        report.captureChainAllocationsPerFrame = Double(captureAllocations) / Double(setup.frames)
+        report.captureChainRatio = report.captureChainMicroseconds / report.encodeMicroseconds
         return report
     }
 
@@ -159,6 +175,9 @@ public enum AudioBenchmark {
         var mixed: [Int16]
         var packet = [UInt8](repeating: 0, count: OpusSettings.maxPacketBytes)
         var decoded: [Int16]
+        /// The product's capture chain with its defaults, and the frame it takes as played.
+        let captureProcessor: CaptureProcessor
+        var played: [Int16]
         static let cycle = 250
         /// Frames between two speakers' points in the voice.
         static let voiceOffset = 61
@@ -210,6 +229,8 @@ public enum AudioBenchmark {
             frame = [Int16](repeating: 0, count: settings.frameSamples)
             mixed = frame
             decoded = frame
+            played = frame
+            captureProcessor = CaptureProcessor(frameSamples: settings.frameSamples)
             let memberKey = Ed25519SigningKey.generate()
             signer = FrameSigner(signingKey: memberKey)
             verifier = try FrameVerifier(keyID: Setup.keyID, publicKey: memberKey.publicKey)
@@ -305,6 +326,18 @@ public enum AudioBenchmark {
             chunks[f].withUnsafeBufferPointer { chunk in
                 _ = packets[f % Setup.cycle].withUnsafeBufferPointer { verifier.receive(counter: UInt64(f), chunk: chunk, opus: $0) }
             }
+        }
+
+        /// A speaker's capture path: the loop's last played frame (the voice from another point
+        /// in it) handed to the chain, the captured frame processed in place and encoded.
+        func captureChain(_ f: Int) throws {
+            let start = ((f + Setup.voiceOffset) % Setup.cycle) * frameSamples
+            played.withUnsafeMutableBufferPointer { out in
+                signal.withUnsafeBufferPointer { _ = out.update(fromContentsOf: UnsafeBufferPointer(rebasing: $0[start ..< start + frameSamples])) }
+            }
+            played.withUnsafeBufferPointer { captureProcessor.played($0) }
+            frame.withUnsafeMutableBufferPointer { captureProcessor.process($0) }
+            try encode()
         }
 
         func enginePeriod() {

@@ -44,6 +44,9 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
         /// Let Opus FEC follow loss: the larger of what this client measures on what it hears
         /// and what its listeners report through the relay; false keeps the setting.
         var adaptiveFEC = true
+        /// Echo cancellation, noise suppression and gain control on what the audio thread
+        /// captures (`CaptureProcessor`); a file source is left as it is.
+        var capture = CaptureProcessor.Settings()
     }
 
     /// What this client may send as: its slot and box key in the current epoch.
@@ -110,11 +113,18 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
     private var keyring: SFrameKeyring
     private let suite: SFrameSuite
     private let encoder: OpusEncoder
+    /// The captured path's echo canceller and preprocessor (nil: this client speaks a source or nothing).
+    private let captureProcessor: CaptureProcessor?
     private let frame: UnsafeMutableBufferPointer<Int16>
     /// The frame's mix, period by period, for the files.
     private let mixed: UnsafeMutableBufferPointer<Int16>
     /// What `tick` plays into (a whole frame: no sound device, one period a frame).
     private let tickFrame: UnsafeMutableBufferPointer<Int16>
+    /// What was playing while each period of `frame` was captured — a period is read once it is
+    /// over, so the play written the period before — the echo canceller's far-end reference.
+    private let reference: UnsafeMutableBufferPointer<Int16>
+    /// The last period's play, for `reference`.
+    private let lastPlayed: UnsafeMutableBufferPointer<Int16>
     /// Periods of the current frame already run, and whether each brought its capture.
     private var periodInFrame = 0
     private var capturedWhole = true
@@ -181,12 +191,18 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
         signer = FrameSigner(signingKey: signingKey)
         encoder = try OpusEncoder(settings: configuration.settings)
         let samples = configuration.settings.frameSamples
+        captureProcessor = configuration.source == nil && configuration.speaksCaptured
+            ? CaptureProcessor(frameSamples: samples, sampleRate: Int(OpusSettings.sampleRate), settings: configuration.capture) : nil
         frame = .allocate(capacity: samples)
         frame.initialize(repeating: 0)
         mixed = .allocate(capacity: samples)
         mixed.initialize(repeating: 0)
         tickFrame = .allocate(capacity: samples)
         tickFrame.initialize(repeating: 0)
+        reference = .allocate(capacity: samples)
+        reference.initialize(repeating: 0)
+        lastPlayed = .allocate(capacity: samples)
+        lastPlayed.initialize(repeating: 0)
         packet = .allocate(capacity: FrameAuthentication.chunkLength + OpusSettings.maxPacketBytes)
         packet.initialize(repeating: 0)
         payload = .allocate(byteCount: MediaPayload.maximumLength, alignment: 8)
@@ -203,6 +219,8 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
         frame.deallocate()
         mixed.deallocate()
         tickFrame.deallocate()
+        reference.deallocate()
+        lastPlayed.deallocate()
         outputFrame.deallocate()
         packet.deallocate()
         payload.deallocate()
@@ -378,8 +396,11 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
             inbox.drain { bytes, arrival in receiveLocked(bytes, arrival: arrival) }
             let offset = periodInFrame * periodSamples
             takeCaptured(captured, at: offset, count: periodSamples)
+            _ = UnsafeMutableBufferPointer(rebasing: reference[offset..<(offset + periodSamples)])
+                .update(fromContentsOf: UnsafeBufferPointer(rebasing: lastPlayed[..<periodSamples]))
             playPeriod(now: now, into: play)
             _ = UnsafeMutableBufferPointer(rebasing: mixed[offset..<(offset + periodSamples)]).update(fromContentsOf: play)
+            _ = UnsafeMutableBufferPointer(rebasing: lastPlayed[..<periodSamples]).update(fromContentsOf: play)
             periodInFrame += 1
             guard periodInFrame * periodSamples == frame.count else { return }
             // The frame is whole: this client's goes out, the mix goes to the files.
@@ -415,6 +436,10 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
             guard source.read(into: frame) else { return }
         } else {
             guard configuration.speaksCaptured, whole else { return }
+            if let captureProcessor {
+                captureProcessor.played(UnsafeBufferPointer(reference))
+                captureProcessor.process(frame)
+            }
         }
         do {
             let chunkLength = FrameAuthentication.chunkLength

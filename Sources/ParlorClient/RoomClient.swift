@@ -21,6 +21,8 @@ public final class RoomClient: @unchecked Sendable {
         /// FEC follows loss (true): what this client hears or what its listeners report, whichever
         /// is larger; false keeps `settings.expectedLossPercent`.
         public var adaptiveFEC = true
+        /// Echo cancellation, noise suppression and gain control on the captured path.
+        public var capture = CaptureProcessor.Settings()
         /// Reconnection gives up after this long without a connection.
         public var reconnectGiveUpSeconds = 300.0
         public init() {}
@@ -75,7 +77,7 @@ public final class RoomClient: @unchecked Sendable {
         pipeline = try MediaPipeline(configuration: MediaPipeline.Configuration(
             settings: configuration.settings, jitter: configuration.jitter, source: media.source,
             speaksCaptured: media.engine != nil, mixSinks: media.mixSinks, perSpeakerDirectory: media.perSpeakerDirectory,
-            decode: media.decode, receivedFrames: media.receivedFrames, adaptiveFEC: configuration.adaptiveFEC),
+            decode: media.decode, receivedFrames: media.receivedFrames, adaptiveFEC: configuration.adaptiveFEC, capture: configuration.capture),
             suite: identity.link.suite, signingKey: identity.memberKey)
         microphone = media.microphone
         ownsEngine = media.engine == nil

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ParlorApp
+import ParlorAudio
 
 /// `--name`, which every face takes.
 struct NameOption: ParsableArguments {
@@ -13,6 +14,24 @@ struct EventsOption: ParsableArguments {
     var events: String?
 }
 
+/// The capture chain's switches, which the faces that capture a microphone (`host`, `join`)
+/// take; each turns one part off (config.toml's `echo_cancel`, `noise_suppression`, `agc` too).
+struct CaptureOptions: ParsableArguments {
+    @Flag(help: "Do not cancel the echo of what the speakers play from the microphone.")
+    var noEchoCancel = false
+
+    @Flag(help: "Do not suppress noise on the microphone.")
+    var noNoiseSuppression = false
+
+    @Flag(help: "Do not adjust the microphone's level automatically.")
+    var noAgc = false
+
+    /// The parts the command line leaves on.
+    var settings: CaptureProcessor.Settings {
+        CaptureProcessor.Settings(echoCancellation: !noEchoCancel, noiseSuppression: !noNoiseSuppression, automaticGain: !noAgc)
+    }
+}
+
 /// The room screen's options, which `host` and `join` take; their defaults are the terminal
 /// face's own (`TerminalFaces.Options`).
 struct ScreenOptions: ParsableArguments {
@@ -22,6 +41,8 @@ struct ScreenOptions: ParsableArguments {
     @Option(help: "The ALSA device for the microphone and speakers (see parlor devices).")
     var device = TerminalFaces.Options.defaultDevice
 
+    @OptionGroup var capture: CaptureOptions
+
     /// The terminal face's options with these and the shared ones filled in.
     func options(name: NameOption, events: EventsOption, listed: Bool) -> TerminalFaces.Options {
         var options = TerminalFaces.Options()
@@ -30,6 +51,7 @@ struct ScreenOptions: ParsableArguments {
         options.theme = theme
         options.events = events.events
         options.device = device
+        options.capture = capture.settings
         return options
     }
 }

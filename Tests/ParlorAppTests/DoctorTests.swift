@@ -22,6 +22,22 @@ import Testing
         #expect(lines.last == "Parlor can run.")
     }
 
+    /// The capture chain as config.toml sets it, after libspeexdsp ran a frame; a broken
+    /// setting is reported as such.
+    @Test func showsTheSpeechProcessingConfigTurnsOff() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try FileManager.default.createDirectory(atPath: dir.path("parlor"), withIntermediateDirectories: true)
+        try Data("agc = false\n".utf8).write(to: URL(fileURLWithPath: dir.path("parlor/config.toml")))
+        let result = try Command.runAllowingFailure([try ParlorBinary.path(), "doctor"], environment: ["XDG_CONFIG_HOME": dir.url.path])
+        let line = result.stdout.split(separator: "\n").first { $0.contains("speech processing") }
+        #expect(line?.contains("libspeexdsp: echo cancellation on, noise suppression on, gain control off (AEC NS AGC off)") == true,
+                "\(result.stdout)")
+        try Data("agc = 1\n".utf8).write(to: URL(fileURLWithPath: dir.path("parlor/config.toml")))
+        let broken = try Command.runAllowingFailure([try ParlorBinary.path(), "doctor"], environment: ["XDG_CONFIG_HOME": dir.url.path])
+        #expect(broken.status == 1 && broken.stdout.contains("agc must be true or false"), "\(broken.stdout)")
+    }
+
     @Test func exitsNonZeroAndSaysWhatIsMissingWhenALSAHasNoConfiguration() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -53,7 +53,7 @@ import Testing
 └──────────────────────────────────────────────────────────────────────────────┘
  Quincy raised a hand
  h hand  m mute  Enter act  i invite  c chat  / command  ? help  q leave
- RTT 23 ms  loss 1.3 %  jitter 60 ms  UDP  mic █████░░░░░ -30 dB
+ RTT 23 ms  loss 1.3 %  jitter 60 ms  UDP  mic █████░░░░░ -30 dB  AEC NS AGC
 """#
 
     static let hostAt160x48 = #"""
@@ -104,7 +104,7 @@ import Testing
 └──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
  Quincy raised a hand
  h hand  m mute  Enter act  i invite  c chat  / command  ? help  q leave
- RTT 23 ms  loss 1.3 %  jitter 60 ms  UDP  mic █████░░░░░ -30 dB
+ RTT 23 ms  loss 1.3 %  jitter 60 ms  UDP  mic █████░░░░░ -30 dB  AEC NS AGC
 """#
 
     static let listenerAt80x24 = #"""

@@ -110,6 +110,8 @@ extension RoomScreen {
         put(String(repeating: "█", count: filled), peak ? "meter-peak" : "meter")
         put(String(repeating: "░", count: Self.microphoneMeterCells - filled), "dim")
         put(" \(Int(max(quality.microphone, LevelMeter.floor).rounded())) dB")
+        // What the capture chain does to this member's microphone, once it speaks.
+        if room.isOnStage { put("  " + capture.summary) }
         // Audio lost on this machine is never silent (#15).
         if quality.audioGlitches > 0 { put("  audio glitches \(quality.audioGlitches)", "error") }
     }

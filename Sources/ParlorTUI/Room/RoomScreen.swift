@@ -1,3 +1,4 @@
+import ParlorAudio
 import ParlorClient
 import ParlorCrypto
 import ParlorProtocol
@@ -20,6 +21,8 @@ public struct RoomScreen: TerminalProgram, Equatable, Sendable {
     public let keymap: Keymap
     /// Whether to ring the terminal bell for invitations and hands (config.toml's `bell`).
     public var bell = true
+    /// The capture chain's parts that run, for the status line.
+    public var capture = CaptureProcessor.Settings()
     /// The chat pane and reactions on show (RoomScreen+Chat.swift).
     public internal(set) var chat = ChatPane()
     /// The room as the client last reported it.
