@@ -60,11 +60,29 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
     /// Ticks between two FEC adaptations (2 s at 20 ms).
     static let fecAdaptationTicks = 100
 
-    private struct Speaker {
+    /// A stage member as this client hears it: one stream across the member's KIDs, so that a
+    /// rekey (every join and departure, at most once a second) carries the stream on instead of
+    /// starting a new one with a new jitter buffer.
+    private final class Speaker {
         let stream: SpeakerStream
         let member: MemberID
         let talker: Talker
         let playout = Playout()
+        /// The highest sequence its stream was given (each KID's counters mapped by its `Route`).
+        var highest: UInt64?
+
+        init(stream: SpeakerStream, member: MemberID, talker: Talker) {
+            self.stream = stream
+            self.member = member
+            self.talker = talker
+        }
+    }
+
+    /// A KID heard: its member's speaker, and what to add to its SFrame counters to get the
+    /// stream's sequence. A member's new KID goes on right after the last frame of its old one.
+    private struct Route {
+        let speaker: Speaker
+        let offset: UInt64
     }
 
     /// Where a speaker's decoded frame is being played from: a period takes `position..<+period`
@@ -75,18 +93,16 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
         var position = Int.max
     }
 
-    /// One stage member as this client hears it, across its KIDs: what it sounded like this
-    /// tick (its loudest stream), and whether it shows as talking. A class, so that a tick
-    /// updates it without touching the dictionary that holds it.
+    /// One stage member as the talking indicator and the recorder see it: its level and what it
+    /// played this frame, and whether it shows as talking. It outlives the member's stream until
+    /// it has stopped talking. A class, so that a period updates it without touching the
+    /// dictionary that holds it.
     private final class Talker {
         let member: MemberID
         var heard = false
         var level = LevelMeter()
         /// What it played this frame, period by period on the mix's timeline (for its recording).
         let played: UnsafeMutableBufferPointer<Int16>
-        /// The period of the frame `played` was last written for (a member with two streams
-        /// keeps the one talking).
-        var playedPeriod = -1
         var talking = false
         var quietTicks = 0
         /// Its frames' tag for the recorder.
@@ -134,7 +150,8 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
     private let payload: UnsafeMutableRawBufferPointer
     private let signer: FrameSigner
     private let mixer: Mixer
-    private var speakers: [UInt64: Speaker] = [:]
+    private var speakers: [MemberID: Speaker] = [:]
+    private var routes: [UInt64: Route] = [:]
     /// The same speakers in an array, walked by index once a tick (no iterator, no dictionary).
     private var speakerList: [Speaker] = []
     private var talkers: [MemberID: Talker] = [:]
@@ -242,12 +259,15 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
             keyring.install(prepared)
             members = Dictionary(stage.map { ($0.slot, StageMember(id: $0.id, key: $0.key)) }, uniquingKeysWith: { a, _ in a })
             self.sending = sending
-            for (keyID, speaker) in speakers where members[UInt16(truncatingIfNeeded: keyID)]?.id != speaker.member {
-                speakers[keyID] = nil
+            // KIDs of epochs no longer held, or whose slot now holds someone else, go; so does a
+            // member's stream once none of its KIDs is left.
+            func current(_ keyID: UInt64, _ member: MemberID) -> Bool {
+                secrets[SFrameContext.epoch(of: keyID)] != nil && members[UInt16(truncatingIfNeeded: keyID)]?.id == member
             }
-            for (keyID, verification) in verifications where members[UInt16(truncatingIfNeeded: keyID)]?.id != verification.member {
-                verifications[keyID] = nil
-            }
+            for (keyID, route) in routes where !current(keyID, route.speaker.member) { routes[keyID] = nil }
+            for (keyID, verification) in verifications where !current(keyID, verification.member) { verifications[keyID] = nil }
+            let routed = Set(routes.values.map(\.speaker.member))
+            for member in speakers.keys where !routed.contains(member) { speakers[member] = nil }
             listSpeakers()
         }
     }
@@ -324,16 +344,32 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
             }
             receivedFrames?.push(speaker: member.id, keyID: header.keyID, counter: header.counter, opus: opus, arrival: arrival)
             guard configuration.decode else { return }
-            if speakers[header.keyID] == nil {
-                guard let stream = try? SpeakerStream(settings: configuration.settings, jitter: configuration.jitter) else { return }
-                stream.gain = gains[member.id] ?? 1
-                let talker = talkers[member.id] ?? Talker(member: member.id, tag: outputs?.tag(for: member.id) ?? 0, frameSamples: frame.count)
-                talkers[member.id] = talker
-                speakers[header.keyID] = Speaker(stream: stream, member: member.id, talker: talker)
-                listSpeakers()
-            }
-            speakers[header.keyID]!.stream.receive(sequence: header.counter, payload: opus, arrival: arrival)
+            guard let route = routes[header.keyID] ?? newRoute(keyID: header.keyID, counter: header.counter, member: member.id) else { return }
+            let sequence = route.offset &+ header.counter
+            route.speaker.highest = max(route.speaker.highest ?? sequence, sequence)
+            route.speaker.stream.receive(sequence: sequence, payload: opus, arrival: arrival)
         }
+    }
+
+    /// The route of a KID heard for the first time: onto its member's stream, right after the last
+    /// frame that stream was given (a new stream if the member has none).
+    private func newRoute(keyID: UInt64, counter: UInt64, member: MemberID) -> Route? {
+        let speaker: Speaker
+        if let known = speakers[member] {
+            speaker = known
+        } else {
+            guard let stream = try? SpeakerStream(settings: configuration.settings, jitter: configuration.jitter) else { return nil }
+            stream.gain = gains[member] ?? 1
+            let talker = talkers[member] ?? Talker(member: member, tag: outputs?.tag(for: member) ?? 0, frameSamples: frame.count)
+            talkers[member] = talker
+            speaker = Speaker(stream: stream, member: member, talker: talker)
+            speakers[member] = speaker
+            listSpeakers()
+        }
+        let next = speaker.highest.map { $0 &+ 1 } ?? counter
+        let route = Route(speaker: speaker, offset: next &- counter)
+        routes[keyID] = route
+        return route
     }
 
     /// The same for a payload in an array (one that came inside `media_over_tcp`).
@@ -367,7 +403,7 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
     func setVolume(_ gain: Float, for member: MemberID) {
         lock.withLock {
             gains[member] = gain
-            for speaker in speakers.values where speaker.member == member { speaker.stream.gain = gain }
+            speakers[member]?.stream.gain = gain
         }
     }
 
@@ -466,10 +502,7 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
     private func playPeriod(now: Int64, into play: UnsafeMutableBufferPointer<Int16>) {
         let count = play.count, offset = periodInFrame * count
         if periodInFrame == 0 {
-            for index in 0..<talkerList.count {
-                talkerList[index].heard = false
-                talkerList[index].playedPeriod = -1
-            }
+            for index in 0..<talkerList.count { talkerList[index].heard = false }
         }
         mixer.begin()
         for index in 0..<speakerList.count {
@@ -479,19 +512,14 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
             if playout.position >= frame.count || speaker.stream.jitter.mayStartEarly(now: now, margin: earlyStartMargin(periodSamples: count)) {
                 playout.frame = speaker.stream.render(now: now)
                 playout.position = 0
-                if !talker.heard || speaker.stream.level.isTalking {
-                    talker.heard = true
-                    talker.level = speaker.stream.level
-                }
+                talker.heard = true
+                talker.level = speaker.stream.level
                 // Nothing to play yet (or any more): ask again next period, not next frame.
                 if !speaker.stream.jitter.isPlaying, !speaker.stream.level.isTalking { playout.position = frame.count - count }
             }
             let slice = UnsafeBufferPointer(rebasing: playout.frame[playout.position..<(playout.position + count)])
             mixer.add(slice, gain: speaker.stream.gain)
-            if talker.playedPeriod != periodInFrame || speaker.stream.level.isTalking {
-                _ = UnsafeMutableBufferPointer(rebasing: talker.played[offset..<(offset + count)]).update(fromContentsOf: slice)
-                talker.playedPeriod = periodInFrame
-            }
+            _ = UnsafeMutableBufferPointer(rebasing: talker.played[offset..<(offset + count)]).update(fromContentsOf: slice)
             playout.position += count
         }
         mixer.finish(into: play)

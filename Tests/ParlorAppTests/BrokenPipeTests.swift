@@ -20,7 +20,9 @@ import Testing
         let recording = dir.path("heard.wav")
         let listen = ([try ParlorBinary.path(), "listen", try #require(created["listen_link"] as? String), "--out", recording])
             .map(RoomScreenInTmuxTests.quote).joined(separator: " ")
-        let pipeline = try BackgroundProcess(["bash", "-c", "\(listen) | head -n 1; echo \"listen exited ${PIPESTATUS[0]}\""], in: dir)
+        // The reader keeps the pipe a second after head took its line, so that there is audio
+        // to record before the next event finds the pipe broken.
+        let pipeline = try BackgroundProcess(["bash", "-c", "\(listen) | { head -n 1; sleep 1; }; echo \"listen exited ${PIPESTATUS[0]}\""], in: dir)
         defer { pipeline.stop() }
         #expect(pipeline.waitForExit(timeout: 30) == 0, "the pipeline ended")
         #expect(pipeline.output.contains("\"joined\""), "head got the first event:\n\(pipeline.output)")

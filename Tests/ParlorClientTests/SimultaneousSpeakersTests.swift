@@ -41,9 +41,8 @@ extension RoomEndToEndTests {
             speakers.append(speaker)
         }
         // Each arrival moved the room to a new epoch (rekeys batched by the second): start once
-        // everyone holds the last one, so that no rekey lands in the speech. (A rekey mid-speech
-        // starts the speaker's new KID as a new stream, with a new jitter buffer: a glitch this
-        // test is not about.)
+        // everyone holds the last one, so that the speech is measured in one epoch (a rekey
+        // mid-speech carries a speaker's stream on: `RekeyContinuityTests`).
         let members = speakers + [listener, host]
         #expect(listener.events.wait { _ in
             let epoch = host.client.state.epochs.current
