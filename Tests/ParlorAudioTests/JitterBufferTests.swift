@@ -49,7 +49,7 @@ import Testing
         let buffer = JitterBuffer()
         let frames = Self.run(arrivals, through: buffer, ticks: 200)
         #expect(buffer.counters.lost == 8)
-        #expect(buffer.counters.recoveredByFEC == 2)
+        #expect(buffer.counters.fecDecodes == 2)
         #expect(frames.contains(JitterBuffer.Frame(kind: .fec, sequence: 55, dropped: nil, fade: .none)))
         #expect(frames.contains(JitterBuffer.Frame(kind: .fec, sequence: 103, dropped: nil, fade: .none)))
         #expect(buffer.counters.streamsStarted == 1, "a burst is not the end of a stream")
