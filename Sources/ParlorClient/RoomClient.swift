@@ -21,6 +21,9 @@ public final class RoomClient: @unchecked Sendable {
         /// FEC follows loss (true): what this client hears or what its listeners report, whichever
         /// is larger; false keeps `settings.expectedLossPercent`.
         public var adaptiveFEC = true
+        /// Copies of earlier frames each packet carries under loss (docs/PROTOCOL.md §6.2): nil
+        /// follows loss along with FEC (with `adaptiveFEC`), a number holds that many.
+        public var redundantFrames: Int?
         /// Reconnection gives up after this long without a connection.
         public var reconnectGiveUpSeconds = 300.0
         public init() {}
@@ -75,7 +78,8 @@ public final class RoomClient: @unchecked Sendable {
         pipeline = try MediaPipeline(configuration: MediaPipeline.Configuration(
             settings: configuration.settings, jitter: configuration.jitter, source: media.source,
             speaksCaptured: media.engine != nil, mixSinks: media.mixSinks, perSpeakerDirectory: media.perSpeakerDirectory,
-            decode: media.decode, receivedFrames: media.receivedFrames, adaptiveFEC: configuration.adaptiveFEC),
+            decode: media.decode, receivedFrames: media.receivedFrames, adaptiveFEC: configuration.adaptiveFEC,
+            redundantFrames: configuration.redundantFrames),
             suite: identity.link.suite, signingKey: identity.memberKey)
         let samples = configuration.settings.frameSamples
         microphone = media.microphone

@@ -54,11 +54,12 @@ struct TestMember {
     var speakLink: InviteLink?
 
     static func join(_ identity: RoomIdentity, media: MediaIO = MediaIO(), settings: OpusSettings = OpusSettings(),
-                     adaptiveFEC: Bool = false) throws -> TestMember {
+                     adaptiveFEC: Bool = false, redundantFrames: Int? = nil) throws -> TestMember {
         let events = EventLog()
         var configuration = RoomClient.Configuration()
         configuration.settings = settings
         configuration.adaptiveFEC = adaptiveFEC
+        configuration.redundantFrames = redundantFrames
         let client = try RoomClient(identity: identity, media: media, configuration: configuration) { events.append($0) }
         client.start()
         return TestMember(client: client, events: events)

@@ -1,0 +1,102 @@
+import Foundation
+import ParlorAudio
+import ParlorClient
+import ParlorProtocol
+import ParlorTestSupport
+import Testing
+
+/// One run of `redundantCopiesCarrySpeechThroughLoss`: where the loss is, how much, what the
+/// speaker sends, and the PESQ-WB floor the listener's playback must beat.
+struct LossCase: CustomTestStringConvertible, Sendable {
+    var lossPercent: Double
+    var uplink = false
+    /// Copies of earlier frames each packet carries (0: none, as on a clean line today).
+    var redundantFrames: Int
+    var floor: Double
+
+    var testDescription: String {
+        "\(Int(lossPercent)) % loss on the \(uplink ? "speaker's uplink" : "listener's downlink"), \(redundantFrames) redundant"
+    }
+
+    var tag: String { "\(Int(lossPercent))-\(uplink ? "up" : "down")-\(redundantFrames)" }
+
+    /// Floors sit just below the lowest of 3 runs each (figures in the comments; docs/PROTOCOL.md
+    /// §6.2 and README). Clean with copies must not lose more than 0.05 against clean without.
+    static let all: [LossCase] = [
+        LossCase(lossPercent: 0, redundantFrames: 0, floor: 3.3),
+        LossCase(lossPercent: 0, redundantFrames: 1, floor: 3.3),
+        LossCase(lossPercent: 10, redundantFrames: 1, floor: 3.3),
+        LossCase(lossPercent: 20, redundantFrames: 1, floor: 2.8),
+        LossCase(lossPercent: 10, uplink: true, redundantFrames: 1, floor: 3.3),
+    ]
+}
+
+extension RoomEndToEndTests {
+    /// Speech captured through the real alsa-lib `file` plugin by the speaker's audio engine goes
+    /// through a real relay to a listener whose engine plays it into another `file` plugin,
+    /// with seeded random loss on the relay's datagrams to the listener, or on the speaker's to
+    /// the relay. The speaker sends copies of the previous frame in every packet (Opus FEC
+    /// planning for no loss, as a client does while it sends copies); the listener's playback
+    /// is scored with PESQ-WB against the speech. The copies must really be what saved the frames:
+    /// the listener counts frames played from them.
+    @Test(arguments: LossCase.all) func redundantCopiesCarrySpeechThroughLoss(_ loss: LossCase) async throws {
+        let (score, statistics, dropped) = try await Self.speakThroughLoss(loss)
+        print(String(format: "redundancy: %@: PESQ-WB %.3f; ", loss.testDescription, score)
+              + "dropped \(dropped) datagrams; listener lost \(statistics.lostFrames) frames, "
+              + "\(statistics.redundancyRecoveredFrames) from copies, FEC rebuilt \(statistics.recoveredFrames), "
+              + "malformed bodies \(statistics.malformedBodies)")
+        #expect(score >= loss.floor, "\(loss.testDescription): PESQ-WB \(score)")
+        #expect(statistics.malformedBodies == 0)
+        if loss.lossPercent > 0 {
+            #expect(dropped > 30, "media went through the impaired path")
+            // Frames lost and not saved by a copy: the ones whose next packet was lost too.
+            #expect(statistics.redundancyRecoveredFrames >= statistics.lostFrames / 2,
+                    "copies saved \(statistics.redundancyRecoveredFrames) of \(statistics.lostFrames) lost frames")
+        } else {
+            #expect(statistics.lostFrames == 0 && statistics.redundancyRecoveredFrames == 0)
+        }
+    }
+
+    /// Runs one room for `loss` and returns the listener's PESQ-WB, its media statistics and the
+    /// datagrams the impaired path dropped.
+    static func speakThroughLoss(_ loss: LossCase) async throws -> (Double, MediaStatistics, Int) {
+        let relay = try await TestRelay.start()
+        defer { Task { await relay.server.stop() } }
+        let dir = try TemporaryDirectory()
+        let speech = try SpeechFixture.samples()
+        try speech.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: dir.path("mic.raw"))) }
+        let frame = OpusSettings().frameSamples
+        let mic = AudioEngine(capture: try ALSAAudioDevice(pcm: HermeticALSA.open(HermeticALSA.captureConfig(from: dir.path("mic.raw")), .capture), frameSamples: frame),
+                              playback: NullAudioDevice(direction: .playback), frameSamples: frame)
+        let ear = AudioEngine(capture: NullAudioDevice(direction: .capture),
+                              playback: try ALSAAudioDevice(pcm: HermeticALSA.open(HermeticALSA.playbackConfig(to: dir.path("ear.raw")), .playback), frameSamples: frame),
+                              frameSamples: frame)
+        let room = try relay.hostRoom()
+        let host = try TestMember.host(room, title: "Lossy")
+        let path = try ImpairedPath(relayPort: relay.address.port, lossPercent: loss.lossPercent, lossOnUplink: loss.uplink)
+        defer { path.stop() }
+        let listenLink = loss.uplink ? room.listenLink : room.listenLink.through(path)
+        let listener = try TestMember.join(RoomIdentity(link: listenLink, name: "Ear"), media: MediaIO(mixSinks: [PlaybackRingSink(ring: ear.toPlay)]))
+        #expect(listener.events.wait { $0.contains { $0.name == "joined" } })
+        try ear.start()
+        var speakLink = try #require(host.speakLink)
+        if loss.uplink { speakLink = speakLink.through(path) }
+        let speaker = try TestMember.join(RoomIdentity(link: speakLink, name: "Mic"),
+                                          media: MediaIO(source: CaptureRingSource(ring: mic.captured)),
+                                          settings: OpusSettings(expectedLossPercent: 0), redundantFrames: loss.redundantFrames)
+        #expect(speaker.events.wait { $0.contains { $0.name == "joined" } })
+        // The listener holds the speaker's keys before the first word.
+        try await Task.sleep(for: .seconds(1))
+        try mic.start()
+        try await Task.sleep(for: .seconds(Double(speech.count) / 48_000 + 1))
+        mic.stop()
+        ear.stop()
+        let statistics = listener.client.statistics.media
+        for member in [speaker, listener, host] { member.client.stop() }
+        let played = try Data(contentsOf: URL(fileURLWithPath: dir.path("ear.raw"))).withUnsafeBytes { Array($0.bindMemory(to: Int16.self)) }
+        try writeWAV(speech, to: dir.path("reference.wav"))
+        try writeWAV(played, to: dir.path("ear-\(loss.tag).wav"))
+        let score = try SpeechScore.pesq(reference: dir.path("reference.wav"), degraded: dir.path("ear-\(loss.tag).wav"), maxLagSeconds: 6)
+        return (score, statistics, path.dropped)
+    }
+}
