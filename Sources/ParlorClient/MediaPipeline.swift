@@ -178,6 +178,7 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
         tagLength = suite.tagLength
         redundancy = LossRedundancy(depth: configuration.redundantFrames ?? 0, settings: configuration.settings, tagLength: tagLength)
         history.depth = redundancy.depth
+        try encoder.setBitrate(redundancy.bitrate)
         payload = .allocate(byteCount: MediaPayload.maximumLength, alignment: 8)
         payload.initializeMemory(as: UInt8.self, repeating: 0)
         mixer = Mixer(frameSamples: samples)
@@ -483,6 +484,7 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
         if depth != redundancy.depth {
             redundancy = LossRedundancy(depth: depth, settings: configuration.settings, tagLength: tagLength)
             history.depth = redundancy.depth
+            try? encoder.setBitrate(redundancy.bitrate)
         }
         guard configuration.settings.inbandFEC else { return }
         try? encoder.adapt(toMeasuredLoss: redundancy.depth > 0 ? 0 : loss)
