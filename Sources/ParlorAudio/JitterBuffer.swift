@@ -52,7 +52,10 @@
 /// its copy before FEC or concealment are considered. A copy teaches the delay estimate nothing
 /// (it says when the next packet came, not its own); the frame it stands for counts as lost
 /// (`lost`, so that loss reports still show the line's loss) and as `recoveredByRedundancy` when
-/// it is played. Its own packet coming after all replaces it: it was late, not lost.
+/// it is played. Its own packet coming after all replaces it: it was late, not lost. While
+/// copies reach back d frames (two copies: d = 2), the headroom under loss is d frames instead of
+/// one, so that when a frame is lost the packet d frames on, which carries its copy, is there
+/// in time; the reach falls back to one frame when no copy that deep came for a window.
 ///
 /// Allocates nothing after `init`: packets are copied into fixed slots.
 public final class JitterBuffer {
@@ -196,6 +199,12 @@ public final class JitterBuffer {
     private var quietRun = 0
     /// Ticks since a frame was last given up for lost (loss in the window buys FEC headroom).
     private var ticksSinceLoss = Int.max / 2
+    /// How many frames back the copies reach (1 ... `maximumCopyReach`), and ticks since one that
+    /// deep came.
+    private var copyReach = 1
+    private var ticksSinceDeepCopy = 0
+    /// The deepest copy the headroom waits for.
+    static let maximumCopyReach = 3
     private var traceEntries: [TraceEntry]
     private var traceCount = 0
     private var traceNext = 0
@@ -253,13 +262,19 @@ public final class JitterBuffer {
         return nil
     }
 
-    /// Adds a redundant copy of frame `sequence` that a later packet carried (already
-    /// authenticated as that speaker's frame `sequence`). It is kept only when that frame is
-    /// neither held nor played or given up yet, so a frame is never played twice; returns whether
-    /// it was kept. It leaves the delay estimate and `received` alone.
+    /// Adds a redundant copy of frame `sequence` that the packet `distance` frames later carried
+    /// (already authenticated as that speaker's frame `sequence`). It is kept only when that
+    /// frame is neither held nor played or given up yet, so a frame is never played twice;
+    /// returns whether it was kept. It leaves the delay estimate and `received` alone; its
+    /// distance sets the headroom under loss.
     @discardableResult
-    public func insertRedundant(sequence: UInt64, payload: UnsafeBufferPointer<UInt8>) -> Bool {
+    public func insertRedundant(sequence: UInt64, distance: Int = 1, payload: UnsafeBufferPointer<UInt8>) -> Bool {
         guard payload.count > 0, payload.count <= OpusSettings.maxPacketBytes else { return false }
+        let reach = min(max(distance, 1), Self.maximumCopyReach)
+        if reach >= copyReach {
+            copyReach = reach
+            ticksSinceDeepCopy = 0
+        }
         if started || everStarted, sequence < playing { return false }
         if started, sequence - playing >= UInt64(configuration.slots) { return false }
         let slot = Int(sequence % UInt64(configuration.slots))
@@ -321,6 +336,8 @@ public final class JitterBuffer {
         }
         ticksSinceShrink += 1
         ticksSinceLoss += 1
+        ticksSinceDeepCopy += 1
+        if ticksSinceDeepCopy >= configuration.window { copyReach = 1 }
         quietRun = quiet ? quietRun + 1 : 0
         let inAPause = quietRun >= configuration.pauseTicks
         let delay = playoutDelay(of: playing, now: now)
@@ -511,7 +528,7 @@ public final class JitterBuffer {
         }
         let lateness = topScratch[max(kept - 1, 0)]
         let clean = ticksSinceLoss >= configuration.window && lateness <= configuration.frameNanoseconds / 2
-        let headroom = clean ? configuration.cleanHeadroom : configuration.frameNanoseconds
+        let headroom = clean ? configuration.cleanHeadroom : configuration.frameNanoseconds * Int64(copyReach)
         var estimate = Self.saturating(lateness, minus: -headroom)
         if offsetCount < configuration.warmUpPackets { estimate = max(estimate, configuration.startDelay) }
         target = min(max(estimate, configuration.minimumDelay), configuration.maximumDelay)

@@ -31,11 +31,11 @@ public final class SpeakerStream {
         jitter.insert(sequence: sequence, payload: payload, arrival: arrival)
     }
 
-    /// Hands the jitter buffer a redundant copy of frame `sequence` that a later packet of this
-    /// stream carried (`MediaFrameBody`); returns whether it was kept.
+    /// Hands the jitter buffer a redundant copy of frame `sequence` that the packet `distance`
+    /// frames later in this stream carried (`MediaFrameBody`); returns whether it was kept.
     @discardableResult
-    public func receiveRedundant(sequence: UInt64, payload: UnsafeBufferPointer<UInt8>) -> Bool {
-        jitter.insertRedundant(sequence: sequence, payload: payload)
+    public func receiveRedundant(sequence: UInt64, distance: Int, payload: UnsafeBufferPointer<UInt8>) -> Bool {
+        jitter.insertRedundant(sequence: sequence, distance: distance, payload: payload)
     }
 
     /// Produces this tick's frame and returns it (valid until the next call).

@@ -17,7 +17,7 @@ struct LossRedundancy: Equatable {
     static let lossyLineDepth = 1
     /// From this loss (a fraction) on, two copies: a lost frame is then lost for good only when
     /// the next two packets are lost too.
-    static let heavyLoss = 0.1
+    static let heavyLoss = 0.15
 
     /// Copies each packet carries (0: none).
     let depth: Int

@@ -314,7 +314,8 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
             // A copy stands only for the frame of the same KID `distance` counters before.
             var distance = 1
             while let copy = parsed.copy(distance: distance), header.counter >= UInt64(distance) {
-                stream.receiveRedundant(sequence: header.counter - UInt64(distance), payload: UnsafeBufferPointer(rebasing: body[copy]))
+                stream.receiveRedundant(sequence: header.counter - UInt64(distance), distance: distance,
+                                        payload: UnsafeBufferPointer(rebasing: body[copy]))
                 distance += 1
             }
         }

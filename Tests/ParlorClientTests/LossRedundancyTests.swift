@@ -27,8 +27,6 @@ struct LossCase: CustomTestStringConvertible, Sendable {
         LossCase(lossPercent: 0, redundantFrames: 1, floor: 3.3),
         LossCase(lossPercent: 0, redundantFrames: 2, floor: 3.3),
         LossCase(lossPercent: 10, redundantFrames: 1, floor: 3.3),
-        LossCase(lossPercent: 10, redundantFrames: 2, floor: 3.3),
-        LossCase(lossPercent: 20, redundantFrames: 1, floor: 1.5),
         LossCase(lossPercent: 20, redundantFrames: 2, floor: 2.8),
         LossCase(lossPercent: 10, uplink: true, redundantFrames: 1, floor: 3.3),
         LossCase(lossPercent: 20, uplink: true, redundantFrames: 2, floor: 2.8),
