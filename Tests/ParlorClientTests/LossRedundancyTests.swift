@@ -41,11 +41,12 @@ extension RoomEndToEndTests {
     /// is scored with PESQ-WB against the speech. The copies must really be what saved the frames:
     /// the listener counts frames played from them.
     @Test(arguments: LossCase.all) func redundantCopiesCarrySpeechThroughLoss(_ loss: LossCase) async throws {
-        let (score, statistics, dropped) = try await Self.speakThroughLoss(loss)
+        let (score, statistics, dropped, audio) = try await Self.speakThroughLoss(loss)
         print(String(format: "redundancy: %@: PESQ-WB %.3f; ", loss.testDescription, score)
               + "dropped \(dropped) datagrams; listener lost \(statistics.lostFrames) frames, "
               + "\(statistics.redundancyRecoveredFrames) from copies, FEC rebuilt \(statistics.recoveredFrames), "
-              + "malformed bodies \(statistics.malformedBodies)")
+              + "malformed bodies \(statistics.malformedBodies); stretched \(statistics.stretchedFrames), "
+              + "shrunk \(statistics.shrunkFrames); \(audio)")
         #expect(score >= loss.floor, "\(loss.testDescription): PESQ-WB \(score)")
         #expect(statistics.malformedBodies == 0)
         if loss.lossPercent > 0 {
@@ -60,8 +61,8 @@ extension RoomEndToEndTests {
     }
 
     /// Runs one room for `loss` and returns the listener's PESQ-WB, its media statistics and the
-    /// datagrams the impaired path dropped.
-    static func speakThroughLoss(_ loss: LossCase) async throws -> (Double, MediaStatistics, Int) {
+    /// datagrams the impaired path dropped, and what the two audio threads went through.
+    static func speakThroughLoss(_ loss: LossCase) async throws -> (Double, MediaStatistics, Int, String) {
         let relay = try await TestRelay.start()
         defer { Task { await relay.server.stop() } }
         let dir = try TemporaryDirectory()
@@ -99,6 +100,13 @@ extension RoomEndToEndTests {
         try writeWAV(speech, to: dir.path("reference.wav"))
         try writeWAV(played, to: dir.path("ear-\(loss.tag).wav"))
         let score = try SpeechScore.pesq(reference: dir.path("reference.wav"), degraded: dir.path("ear-\(loss.tag).wav"), maxLagSeconds: 6)
-        return (score, statistics, path.dropped)
+        let audio = "mic xruns \(mic.statistics.xruns), late \(mic.statistics.lateWakeups); "
+            + "ear underflows \(ear.statistics.playbackUnderflows), late \(ear.statistics.lateWakeups); load \(Self.loadAverage())"
+        return (score, statistics, path.dropped, audio)
+    }
+
+    /// The one-minute load average: the machine's other work disturbs real-time runs.
+    static func loadAverage() -> String {
+        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").first.map(String.init) ?? "?"
     }
 }
