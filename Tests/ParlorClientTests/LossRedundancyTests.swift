@@ -29,8 +29,9 @@ struct LossCase: CustomTestStringConvertible, Sendable {
     /// times 1.68) and where the few frames no copy saves fall. With the receiver ignoring the
     /// copies: 1.86 / 1.77 at 10 %, 1.38 / 1.27 at 20 %. So the floors sit below the lowest
     /// measured and above what no copies score, and the share of lost frames the copies saved
-    /// (49–94 % with one copy, 89–94 % with two; 0 when ignored) is asserted too. The 3.3
-    /// at 10 % held in 11 of 15 runs, its 2.8 at 20 % in 9 of 11 (all four with the load near 1: 3.51 / 3.73 and 2.94 / 3.42) (docs/PROTOCOL.md §6.2).
+    /// (49–94 % with one copy, 89–94 % with two; 0 when ignored) is asserted too. The 3.3 at
+    /// 10 % held in 11 of 15 runs, its 2.8 at 20 % in 9 of 11 (all four with the load near 1: 3.51 /
+    /// 3.73 and 2.94 / 3.42) (docs/PROTOCOL.md §6.2).
     static let all: [LossCase] = [
         LossCase(lossPercent: 0, redundantFrames: 0, floor: 3.0),
         LossCase(lossPercent: 0, redundantFrames: 1, floor: 3.0),
