@@ -23,8 +23,8 @@ struct LossCase: CustomTestStringConvertible, Sendable {
     /// Measured on 2 cores shared with other builds (PESQ-WB, runs whose load average stayed
     /// below 5): clean 3.18–3.92 without copies, 3.69–3.92 with one (its frames are the same
     /// bytes), 3.41–3.69 with two (26.4 kbit/s); 10 % loss with one copy 2.95–3.76 on the
-    /// downlink (6 runs), 2.45–3.73 on the uplink (7); 20 % with two copies 1.68–2.93 on the
-    /// downlink (5), 2.11–3.43 on the uplink (4). The spread is the jitter buffer stretching on a
+    /// downlink (7 runs), 2.45–3.73 on the uplink (8); 20 % with two copies 1.68–2.94 on the
+    /// downlink (6), 2.11–3.43 on the uplink (5). The spread is the jitter buffer stretching on a
     /// busy machine (a clean run that stretched 4 times scored 3.18, a 20 % run that stretched 11
     /// times 1.68) and where the few frames no copy saves fall. With the receiver ignoring the
     /// copies: 1.86 / 1.77 at 10 %, 1.38 / 1.27 at 20 %. So the floors sit below the lowest
