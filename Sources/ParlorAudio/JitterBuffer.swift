@@ -46,6 +46,17 @@
 /// with one faded concealment and then silence; the next packet starts a new stream with a fresh
 /// window (a sender's clock may have moved on while it was muted).
 ///
+/// **Redundant copies.** A packet may carry copies of the frames just before it (docs/PROTOCOL.md
+/// §6.2); `insertRedundant` keeps such a copy in the slot of the frame it stands for when that
+/// frame is neither held nor already played, so a frame whose own packet was lost is decoded from
+/// its copy before FEC or concealment are considered. A copy teaches the delay estimate nothing
+/// (it says when the next packet came, not its own); the frame it stands for counts as lost
+/// (`lost`, so that loss reports still show the line's loss) and as `recoveredByRedundancy` when
+/// it is played. Its own packet coming after all replaces it: it was late, not lost. While
+/// copies reach back d frames (two copies: d = 2), the headroom under loss is d frames instead of
+/// one, so that when a frame is lost the packet d frames on, which carries its copy, is there
+/// in time; the reach falls back to one frame when no copy that deep came for a window.
+///
 /// Allocates nothing after `init`: packets are copied into fixed slots.
 public final class JitterBuffer {
     /// How the buffer is tuned. Times are nanoseconds; counts of packets and ticks are given
@@ -147,9 +158,15 @@ public final class JitterBuffer {
         public var received = 0
         public var duplicates = 0
         public var late = 0
-        /// Frames given up for lost (each then came from FEC or PLC).
+        /// Frames whose own packet had not come when they were due (each then came from a
+        /// redundant copy, FEC or PLC).
         public var lost = 0
-        public var recoveredByFEC = 0
+        /// Lost frames played from a redundant copy carried by a later packet.
+        public var recoveredByRedundancy = 0
+        /// Lost frames handed to the decoder's FEC because the next packet was there. Whether
+        /// that packet held FEC data, and so whether the frame was rebuilt, only the decoder can
+        /// tell (`SpeakerStream.recoveredByFEC`).
+        public var fecDecodes = 0
         /// Frames made up by the decoder: losses without FEC and stretches.
         public var concealed = 0
         public var stretched = 0
@@ -166,6 +183,8 @@ public final class JitterBuffer {
     private var slotSequence: [UInt64]
     private var slotLength: [Int]
     private var slotFull: [Bool]
+    /// The slot holds a redundant copy, not the frame's own packet.
+    private var slotRedundant: [Bool]
     private var buffered = 0
     private var offsets: [Int64]
     private var offsetCount = 0
@@ -180,6 +199,12 @@ public final class JitterBuffer {
     private var quietRun = 0
     /// Ticks since a frame was last given up for lost (loss in the window buys FEC headroom).
     private var ticksSinceLoss = Int.max / 2
+    /// How many frames back the copies reach (1 ... `maximumCopyReach`), and ticks since one that
+    /// deep came.
+    private var copyReach = 1
+    private var ticksSinceDeepCopy = 0
+    /// The deepest copy the headroom waits for.
+    static let maximumCopyReach = 3
     private var traceEntries: [TraceEntry]
     private var traceCount = 0
     private var traceNext = 0
@@ -193,6 +218,7 @@ public final class JitterBuffer {
         slotSequence = Array(repeating: 0, count: configuration.slots)
         slotLength = Array(repeating: 0, count: configuration.slots)
         slotFull = Array(repeating: false, count: configuration.slots)
+        slotRedundant = Array(repeating: false, count: configuration.slots)
         offsets = Array(repeating: 0, count: configuration.window)
         topScratch = Array(repeating: 0, count: configuration.window + 1)
         let blank = TraceEntry(time: 0, kind: .silence, sequence: 0, delay: 0, target: 0, stretched: false, shrunk: false)
@@ -237,22 +263,55 @@ public final class JitterBuffer {
         if started, sequence - playing >= UInt64(configuration.slots) { return .tooFarAhead(sequence: sequence) }
         let slot = Int(sequence % UInt64(configuration.slots))
         if slotFull[slot] {
-            if slotSequence[slot] == sequence {
+            if slotSequence[slot] == sequence && slotRedundant[slot] {
+                // Its copy came first: the packet was late, not lost; it takes the copy's place.
+                buffered -= 1
+            } else if slotSequence[slot] == sequence {
                 counters.duplicates += 1
                 return .duplicate(sequence: sequence)
+            } else {
+                // Before playout starts a newer packet replaces an older one in its slot.
+                if slotSequence[slot] > sequence { return .tooFarAhead(sequence: sequence) }
+                buffered -= 1
             }
-            // Before playout starts a newer packet replaces an older one in its slot.
-            if slotSequence[slot] > sequence { return .tooFarAhead(sequence: sequence) }
-            buffered -= 1
         }
         learn(sequence: sequence, arrival: arrival)
+        store(sequence: sequence, payload: payload, in: slot, redundant: false)
+        return nil
+    }
+
+    /// Adds a redundant copy of frame `sequence` that the packet `distance` frames later carried
+    /// (already authenticated as that speaker's frame `sequence`). It is kept only when that
+    /// frame is neither held nor played or given up yet, so a frame is never played twice;
+    /// returns whether it was kept. It leaves the delay estimate and `received` alone; its
+    /// distance sets the headroom under loss.
+    @discardableResult
+    public func insertRedundant(sequence: UInt64, distance: Int = 1, payload: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard payload.count > 0, payload.count <= OpusSettings.maxPacketBytes else { return false }
+        let reach = min(max(distance, 1), Self.maximumCopyReach)
+        if reach >= copyReach {
+            copyReach = reach
+            ticksSinceDeepCopy = 0
+        }
+        if started || everStarted, sequence < playing { return false }
+        if started, sequence - playing >= UInt64(configuration.slots) { return false }
+        let slot = Int(sequence % UInt64(configuration.slots))
+        if slotFull[slot] {
+            guard slotSequence[slot] < sequence else { return false }
+            buffered -= 1
+        }
+        store(sequence: sequence, payload: payload, in: slot, redundant: true)
+        return true
+    }
+
+    private func store(sequence: UInt64, payload: UnsafeBufferPointer<UInt8>, in slot: Int, redundant: Bool) {
         let base = slot * OpusSettings.maxPacketBytes
         _ = UnsafeMutableBufferPointer(rebasing: payloads[base ..< base + payload.count]).initialize(from: payload)
         slotSequence[slot] = sequence
         slotLength[slot] = payload.count
         slotFull[slot] = true
+        slotRedundant[slot] = redundant
         buffered += 1
-        return nil
     }
 
     /// Calls `body` with the payload of the buffered packet `sequence` (empty if it is not held).
@@ -295,6 +354,8 @@ public final class JitterBuffer {
         }
         ticksSinceShrink += 1
         ticksSinceLoss += 1
+        ticksSinceDeepCopy += 1
+        if ticksSinceDeepCopy >= configuration.window { copyReach = 1 }
         quietRun = quiet ? quietRun + 1 : 0
         let inAPause = quietRun >= configuration.pauseTicks
         let delay = playoutDelay(of: playing, now: now)
@@ -334,6 +395,11 @@ public final class JitterBuffer {
             }
             frame.kind = .decode
             frame.sequence = playing
+            if isRedundantCopy(playing) {
+                counters.lost += 1
+                counters.recoveredByRedundancy += 1
+                ticksSinceLoss = 0
+            }
             consume(playing)
             advance()
         } else if buffered == 0 && emptyTicks + 1 >= configuration.endFrames {
@@ -358,7 +424,7 @@ public final class JitterBuffer {
             if let after = Self.successor(of: playing), holds(after) {
                 frame.kind = .fec
                 frame.sequence = after
-                counters.recoveredByFEC += 1
+                counters.fecDecodes += 1
             } else {
                 frame.kind = .conceal
                 counters.concealed += 1
@@ -405,6 +471,10 @@ public final class JitterBuffer {
         let (difference, overflow) = a.subtractingReportingOverflow(b)
         guard overflow else { return difference }
         return b < 0 ? Int64.max : Int64.min
+    }
+
+    private func isRedundantCopy(_ sequence: UInt64) -> Bool {
+        holds(sequence) && slotRedundant[Int(sequence % UInt64(configuration.slots))]
     }
 
     private func holds(_ sequence: UInt64) -> Bool {
@@ -476,7 +546,7 @@ public final class JitterBuffer {
         }
         let lateness = topScratch[max(kept - 1, 0)]
         let clean = ticksSinceLoss >= configuration.window && lateness <= configuration.frameNanoseconds / 2
-        let headroom = clean ? configuration.cleanHeadroom : configuration.frameNanoseconds
+        let headroom = clean ? configuration.cleanHeadroom : configuration.frameNanoseconds * Int64(copyReach)
         var estimate = Self.saturating(lateness, minus: -headroom)
         if offsetCount < configuration.warmUpPackets { estimate = max(estimate, configuration.startDelay) }
         target = min(max(estimate, configuration.minimumDelay), configuration.maximumDelay)

@@ -67,6 +67,15 @@ public final class OpusEncoder {
         if percent != expectedLossPercent { try setExpectedLoss(percent: percent) }
     }
 
+    /// Sets the constant bit rate (within `OpusSettings.bitrateRange`) from the next frame on.
+    /// Allocates nothing.
+    public func setBitrate(_ bitrate: Int32) throws {
+        guard OpusSettings.bitrateRange.contains(bitrate) else {
+            throw OpusError(code: OPUS_BAD_ARG, operation: "bit rate \(bitrate) (use 16000...64000)")
+        }
+        try OpusError.check(copus_set_bitrate(state, bitrate), "set bitrate")
+    }
+
     /// The bit rate the encoder reports it is using.
     public var bitrate: Int32 {
         var v: Int32 = 0

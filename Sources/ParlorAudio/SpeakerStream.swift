@@ -10,6 +10,9 @@ public final class SpeakerStream {
     public private(set) var level = LevelMeter()
     /// Packets the decoder refused (corrupt after authentication: a broken sender).
     public private(set) var decodeErrors = 0
+    /// Lost frames the decoder rebuilt from the next packet's FEC data (a packet without FEC
+    /// data, as on a clean line or with FEC off, is concealment and does not count).
+    public private(set) var recoveredByFEC = 0
 
     private let pcm: UnsafeMutableBufferPointer<Int16>
 
@@ -26,6 +29,13 @@ public final class SpeakerStream {
     @discardableResult
     public func receive(sequence: UInt64, payload: UnsafeBufferPointer<UInt8>, arrival: Int64) -> JitterBuffer.Rejection? {
         jitter.insert(sequence: sequence, payload: payload, arrival: arrival)
+    }
+
+    /// Hands the jitter buffer a redundant copy of frame `sequence` that the packet `distance`
+    /// frames later in this stream carried (`MediaFrameBody`); returns whether it was kept.
+    @discardableResult
+    public func receiveRedundant(sequence: UInt64, distance: Int, payload: UnsafeBufferPointer<UInt8>) -> Bool {
+        jitter.insertRedundant(sequence: sequence, distance: distance, payload: payload)
     }
 
     /// Produces this tick's frame and returns it (valid until the next call).
@@ -48,7 +58,12 @@ public final class SpeakerStream {
         case .decode:
             if frame.sequence != decodedAhead, !decode(frame.sequence, fec: false) { conceal() }
         case .fec:
-            if !decode(frame.sequence, fec: true) { conceal() }
+            let rebuilds = jitter.withPayload(frame.sequence) { OpusPacket.hasLBRR($0) }
+            if !decode(frame.sequence, fec: true) {
+                conceal()
+            } else if rebuilds {
+                recoveredByFEC += 1
+            }
         case .conceal:
             conceal()
         }

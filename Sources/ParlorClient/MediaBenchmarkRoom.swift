@@ -13,7 +13,9 @@ import ParlorProtocol
 /// a period: the socket's reader opens each datagram with the hop and delivers its payload to the
 /// loop's inbox; the loop's period (what the audio thread calls) unprotects, verifies and buffers
 /// each, encodes, signs, protects and frames the captured frame, seals it into a datagram for the
-/// socket, and decodes and mixes every speaker into the frame to play.
+/// socket, and decodes and mixes every speaker into the frame to play. Every packet carries a
+/// redundant copy of the frame before it (docs/PROTOCOL.md §6.2), as under loss: the heavier path,
+/// whose copies the listener parses and offers its jitter buffers.
 public final class MediaBenchmarkRoom {
     /// The speakers the listener hears.
     public let speakers: Int
@@ -57,6 +59,7 @@ public final class MediaBenchmarkRoom {
         var configuration = MediaPipeline.Configuration()
         configuration.settings = settings
         configuration.adaptiveFEC = false
+        configuration.redundantFrames = LossRedundancy.lossyLineDepth
         configuration.speaksCaptured = true
         // The capture chain is measured on its own, against the encoder alone (`AudioBenchmark`),
         // so that the path's figure stays comparable with libopus's.
@@ -81,6 +84,7 @@ public final class MediaBenchmarkRoom {
             remote.source = VoiceSource(speaker: index, voice: voice)
             remote.decode = false
             remote.adaptiveFEC = false
+            remote.redundantFrames = LossRedundancy.lossyLineDepth
             let pipeline = try MediaPipeline(configuration: remote, suite: suite, signingKey: keys[index])
             let person = people[index]
             pipeline.configure(secrets: secrets, stage: [], sending: MediaPipeline.Sending(

@@ -6,9 +6,10 @@ import ParlorProtocol
 /// The media side of a room client: the media loop the audio thread runs once a period
 /// (`period`; `tick` without a sound device), fed by the network through an inbox (`deliver`):
 ///
-///     inbox → payload → KID slot = stamped slot? → SFrame unprotect → frame signature check
-///           → per-speaker jitter buffer
-///     captured frame (or source) → Opus encode → auth chunk → SFrame protect → media payload
+///     inbox → payload → KID slot = stamped slot? → SFrame unprotect → frame body → frame
+///           signature check → per-speaker jitter buffer (the frame, and its redundant copies)
+///     captured frame (or source) → Opus encode → frame body (with copies of the frames before
+///           it under loss) → auth chunk → SFrame protect → media payload
 ///           → uplink (hop seal and UDP send, or TCP)
 ///     jitter buffers → decoders → mixer → the frame to play; mix and speakers → files (off the loop)
 ///
@@ -47,6 +48,9 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
         /// Echo cancellation, noise suppression and gain control on what the audio thread
         /// captures (`CaptureProcessor`); a file source is left as it is.
         var capture = CaptureProcessor.Settings()
+        /// Copies of earlier frames each packet carries (`LossRedundancy`): nil follows loss
+        /// along with FEC (with `adaptiveFEC`; without it none), a number holds that many.
+        var redundantFrames: Int?
     }
 
     /// What this client may send as: its slot and box key in the current epoch.
@@ -144,8 +148,15 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
     /// Periods of the current frame already run, and whether each brought its capture.
     private var periodInFrame = 0
     private var capturedWhole = true
-    /// `auth chunk ‖ Opus frame`: the SFrame plaintext this client sends.
+    /// `auth chunk ‖ frame body`: the SFrame plaintext this client sends.
     private let packet: UnsafeMutableBufferPointer<UInt8>
+    /// This period's Opus frame, before it goes into the body.
+    private let encoded: UnsafeMutableBufferPointer<UInt8>
+    /// The frames sent just before, copied into the next bodies under loss.
+    private let history = RedundantFrameHistory()
+    /// How many copies each packet carries now, and the payload size that keeps meanwhile.
+    private var redundancy: LossRedundancy
+    private let tagLength: Int
     /// The media payload this client sends, framed around its SFrame ciphertext in place.
     private let payload: UnsafeMutableRawBufferPointer
     private let signer: FrameSigner
@@ -220,8 +231,14 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
         reference.initialize(repeating: 0)
         lastPlayed = .allocate(capacity: samples)
         lastPlayed.initialize(repeating: 0)
-        packet = .allocate(capacity: FrameAuthentication.chunkLength + OpusSettings.maxPacketBytes)
+        packet = .allocate(capacity: FrameAuthentication.chunkLength + MediaPayload.maximumLength)
         packet.initialize(repeating: 0)
+        encoded = .allocate(capacity: OpusSettings.maxPacketBytes)
+        encoded.initialize(repeating: 0)
+        tagLength = suite.tagLength
+        redundancy = LossRedundancy(depth: configuration.redundantFrames ?? 0, settings: configuration.settings, tagLength: tagLength)
+        history.depth = redundancy.depth
+        try encoder.setBitrate(redundancy.bitrate)
         payload = .allocate(byteCount: MediaPayload.maximumLength, alignment: 8)
         payload.initializeMemory(as: UInt8.self, repeating: 0)
         mixer = Mixer(frameSamples: samples)
@@ -240,6 +257,7 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
         lastPlayed.deallocate()
         outputFrame.deallocate()
         packet.deallocate()
+        encoded.deallocate()
         payload.deallocate()
     }
 
@@ -336,9 +354,16 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
                 return
             }
             let chunk = UnsafeBufferPointer(rebasing: plaintext[..<chunkLength])
-            let opus = UnsafeBufferPointer(rebasing: plaintext[chunkLength...])
+            let body = UnsafeBufferPointer(rebasing: plaintext[chunkLength...])
+            guard let parsed = try? MediaFrameBody.parse(body) else {
+                statistics.packetsRejected += 1
+                statistics.malformedBodies += 1
+                return
+            }
+            let opus = UnsafeBufferPointer(rebasing: body[parsed.primary])
             guard let member = members[slot] else { return }
-            guard verify(keyID: header.keyID, counter: header.counter, member: member, chunk: chunk, opus: opus, arrival: arrival) else {
+            // The signature covers the whole body, copies included (§6.4).
+            guard verify(keyID: header.keyID, counter: header.counter, member: member, chunk: chunk, opus: body, arrival: arrival) else {
                 statistics.framesWithheld += 1
                 return
             }
@@ -347,7 +372,15 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
             guard let route = routes[header.keyID] ?? newRoute(keyID: header.keyID, counter: header.counter, member: member.id) else { return }
             let sequence = route.offset &+ header.counter
             route.speaker.highest = max(route.speaker.highest ?? sequence, sequence)
-            route.speaker.stream.receive(sequence: sequence, payload: opus, arrival: arrival)
+            let stream = route.speaker.stream
+            stream.receive(sequence: sequence, payload: opus, arrival: arrival)
+            // A copy stands only for the frame of the same KID `distance` counters before.
+            var distance = 1
+            while let copy = parsed.copy(distance: distance), header.counter >= UInt64(distance) {
+                stream.receiveRedundant(sequence: sequence &- UInt64(distance), distance: distance,
+                                        payload: UnsafeBufferPointer(rebasing: body[copy]))
+                distance += 1
+            }
         }
     }
 
@@ -479,16 +512,19 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
         }
         do {
             let chunkLength = FrameAuthentication.chunkLength
-            let opus = UnsafeMutableBufferPointer(rebasing: packet[chunkLength...])
-            let length = try encoder.encode(UnsafeBufferPointer(frame), into: opus)
+            let opusLength = try encoder.encode(UnsafeBufferPointer(frame), into: encoded)
             let counter = try keyring.nextCounter(keyID: sending.keyID)
+            let body = UnsafeMutableBufferPointer(rebasing: packet[chunkLength...])
+            let length = try history.write(frame: UnsafeBufferPointer(rebasing: encoded[..<opusLength]), keyID: sending.keyID,
+                                           counter: counter, capacity: redundancy.bodyCapacity, into: body)
             signer.authenticate(keyID: sending.keyID, counter: counter,
-                                opus: UnsafeBufferPointer(rebasing: opus[..<length]),
+                                opus: UnsafeBufferPointer(rebasing: body[..<length]),
                                 chunk: UnsafeMutableBufferPointer(rebasing: packet[..<chunkLength]))
             let plaintext = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: packet[..<(chunkLength + length)]))
             let sframe = UnsafeMutableRawBufferPointer(rebasing: payload[MediaPayload.sframeOffset...])
             let sframeLength = try keyring.protect(plaintext, keyID: sending.keyID, into: sframe).get()
-            let payloadLength = try MediaPayload.frame(senderSlot: sending.slot, sframeLength: sframeLength, in: payload)
+            let payloadLength = try MediaPayload.frame(senderSlot: sending.slot, sframeLength: sframeLength,
+                                                       minimumLength: redundancy.payloadFloor, in: payload)
             guard let currentUplink else { return }
             statistics.packetsSent += 1
             if !currentUplink.send(payload: UnsafeRawBufferPointer(rebasing: payload[..<payloadLength])) { statistics.droppedBehindTCP += 1 }
@@ -576,17 +612,28 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
         followLoss(now: now)
     }
 
-    /// With adaptive FEC, prepares Opus FEC for the larger of the loss this client heard and its
-    /// listeners' fresh figure (a speaker on a clean line whose listeners lose packets still adds
-    /// redundancy). With neither, the setting stays.
+    /// With adaptive FEC, follows the larger of the loss this client heard and its listeners'
+    /// fresh figure (a speaker on a clean line whose listeners lose packets still adds
+    /// redundancy): under loss each packet carries copies of the frames before it
+    /// (`LossRedundancy`, unless `redundantFrames` holds a number) and Opus FEC, whose data
+    /// would ride in the same packet as the copy of the frame it rebuilds, plans for no loss,
+    /// so that every frame keeps its whole bit rate; Opus FEC follows the loss only for a
+    /// speaker whose copies are held at none. With neither figure, the settings stay.
     private func followLoss(now: Int64) {
-        guard configuration.adaptiveFEC, configuration.settings.inbandFEC else { return }
+        guard configuration.adaptiveFEC else { return }
         var loss = heardLoss
         if let listenersLoss, now - listenersLoss.at < Self.listenersLossFreshness {
             loss = max(loss ?? 0, listenersLoss.fraction)
         }
         guard let loss else { return }
-        try? encoder.adapt(toMeasuredLoss: loss)
+        let depth = configuration.redundantFrames ?? LossRedundancy.depth(forLoss: loss)
+        if depth != redundancy.depth {
+            redundancy = LossRedundancy(depth: depth, settings: configuration.settings, tagLength: tagLength)
+            history.depth = redundancy.depth
+            try? encoder.setBitrate(redundancy.bitrate)
+        }
+        guard configuration.settings.inbandFEC else { return }
+        try? encoder.adapt(toMeasuredLoss: redundancy.depth > 0 ? 0 : loss)
     }
 
     /// The loss this client heard in the last window, as its keepalives report it
@@ -611,12 +658,14 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
             snapshot.inboxOverflows = inbox.overflows
             snapshot.outputOverflows = (outputs?.overflows ?? 0) + (receivedFrames?.overflows ?? 0)
             snapshot.fecExpectedLossPercent = Int(encoder.expectedLossPercent)
+            snapshot.redundantFrames = redundancy.depth
             for talker in talkerList where talker.heard { snapshot.levels[talker.member] = talker.level.rms }
             for speaker in speakerList {
                 let jitter = speaker.stream.jitter
                 snapshot.jitterDelayMilliseconds = max(snapshot.jitterDelayMilliseconds, Double(jitter.target) / 1e6)
                 snapshot.lostFrames += jitter.counters.lost
-                snapshot.recoveredFrames += jitter.counters.recoveredByFEC
+                snapshot.recoveredFrames += speaker.stream.recoveredByFEC
+                snapshot.redundancyRecoveredFrames += jitter.counters.recoveredByRedundancy
                 snapshot.stretchedFrames += jitter.counters.stretched
                 snapshot.shrunkFrames += jitter.counters.shrunk
             }

@@ -37,9 +37,15 @@ public struct MediaStatistics: Sendable, Equatable {
     /// The loss, in percent, Opus FEC is prepared for: what this client heard or its listeners
     /// reported, whichever is larger (0 on a clean line).
     public var fecExpectedLossPercent = 0
-    /// Frames the jitter buffers found missing, and how many of those FEC rebuilt.
+    /// Copies of earlier frames each packet this client sends carries (0 on a clean line).
+    public var redundantFrames = 0
+    /// Frames the jitter buffers found missing when due, how many of those FEC really rebuilt
+    /// (the next packet held FEC data), and how many played from a redundant copy.
     public var lostFrames = 0
     public var recoveredFrames = 0
+    public var redundancyRecoveredFrames = 0
+    /// Payloads whose frame body (docs/PROTOCOL.md §6.2) was malformed after SFrame opened them.
+    public var malformedBodies = 0
     /// Frames the jitter buffers waited out for a late packet (stretching the delay) and
     /// dropped to shrink it.
     public var stretchedFrames = 0

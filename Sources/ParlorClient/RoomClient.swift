@@ -23,6 +23,9 @@ public final class RoomClient: @unchecked Sendable {
         public var adaptiveFEC = true
         /// Echo cancellation, noise suppression and gain control on the captured path.
         public var capture = CaptureProcessor.Settings()
+        /// Copies of earlier frames each packet carries under loss (docs/PROTOCOL.md §6.2): nil
+        /// follows loss along with FEC (with `adaptiveFEC`), a number holds that many.
+        public var redundantFrames: Int?
         /// Reconnection gives up after this long without a connection.
         public var reconnectGiveUpSeconds = 300.0
         public init() {}
@@ -77,7 +80,8 @@ public final class RoomClient: @unchecked Sendable {
         pipeline = try MediaPipeline(configuration: MediaPipeline.Configuration(
             settings: configuration.settings, jitter: configuration.jitter, source: media.source,
             speaksCaptured: media.engine != nil, mixSinks: media.mixSinks, perSpeakerDirectory: media.perSpeakerDirectory,
-            decode: media.decode, receivedFrames: media.receivedFrames, adaptiveFEC: configuration.adaptiveFEC, capture: configuration.capture),
+            decode: media.decode, receivedFrames: media.receivedFrames, adaptiveFEC: configuration.adaptiveFEC,
+            capture: configuration.capture, redundantFrames: configuration.redundantFrames),
             suite: identity.link.suite, signingKey: identity.memberKey)
         microphone = media.microphone
         ownsEngine = media.engine == nil

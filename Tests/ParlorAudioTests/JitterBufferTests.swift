@@ -49,7 +49,7 @@ import Testing
         let buffer = JitterBuffer()
         let frames = Self.run(arrivals, through: buffer, ticks: 200)
         #expect(buffer.counters.lost == 8)
-        #expect(buffer.counters.recoveredByFEC == 2)
+        #expect(buffer.counters.fecDecodes == 2)
         #expect(frames.contains(JitterBuffer.Frame(kind: .fec, sequence: 55, dropped: nil, fade: .none)))
         #expect(frames.contains(JitterBuffer.Frame(kind: .fec, sequence: 103, dropped: nil, fade: .none)))
         #expect(buffer.counters.streamsStarted == 1, "a burst is not the end of a stream")
@@ -184,5 +184,83 @@ import Testing
         #expect(Self.payload.withUnsafeBufferPointer { buffer.insert(sequence: 5, payload: $0, arrival: 1) } == .duplicate(sequence: 5))
         _ = buffer.next(now: 200 * Self.ms)
         #expect(Self.payload.withUnsafeBufferPointer { buffer.insert(sequence: 4, payload: $0, arrival: 2) } == .late(sequence: 4))
+    }
+}
+
+/// Redundant copies (docs/PROTOCOL.md §6.2): packet n + 1 carries a copy of frame n.
+@Suite struct JitterBufferRedundancyTests {
+    static let ms: Int64 = 1_000_000
+    static let payload: [UInt8] = [0x08, 1, 2, 3]
+    static let copy: [UInt8] = [0x08, 9, 9]
+
+    /// Runs 200 frames arriving 10 ms after they are sent, minus `lost`; each packet that arrives
+    /// brings a copy of the frame before it when `copies`.
+    static func run(lost: Set<Int>, copies: Bool, buffer: JitterBuffer = JitterBuffer()) -> [JitterBuffer.Frame] {
+        let arrivals = SimulatedNetwork.arrivals(frames: 200, delay: { _ in 10 * ms }, lost: { lost.contains($0) })
+        var pending = arrivals[...]
+        var frames: [JitterBuffer.Frame] = []
+        for k in 0..<200 {
+            let now = Int64(k) * SimulatedNetwork.frame + 5 * ms
+            while let a = pending.first, a.time <= now {
+                pending.removeFirst()
+                _ = payload.withUnsafeBufferPointer { buffer.insert(sequence: a.sequence, payload: $0, arrival: a.time) }
+                if copies, a.sequence > 0 { _ = copy.withUnsafeBufferPointer { buffer.insertRedundant(sequence: a.sequence - 1, payload: $0) } }
+            }
+            frames.append(buffer.next(now: now))
+        }
+        return frames
+    }
+
+    @Test func aLostFrameIsPlayedFromItsCopyBeforeFECOrConcealment() {
+        let lost: Set<Int> = [50, 80, 81, 120]
+        let buffer = JitterBuffer()
+        let frames = Self.run(lost: lost, copies: true, buffer: buffer)
+        // 50, 81 and 120 come from the copy in the next packet; 80's copy was in 81, lost too,
+        // but 82 carried a copy of 81, whose FEC data rebuilds 80: nothing is concealed.
+        #expect(buffer.counters.lost == 4, "loss reports still see the line's loss")
+        #expect(buffer.counters.recoveredByRedundancy == 3)
+        #expect(buffer.counters.fecDecodes == 1)
+        #expect(frames.contains(JitterBuffer.Frame(kind: .fec, sequence: 81, dropped: nil, fade: .none)))
+        for sequence: UInt64 in [50, 81, 120] {
+            #expect(frames.contains(JitterBuffer.Frame(kind: .decode, sequence: sequence, dropped: nil, fade: .none)))
+        }
+        #expect(frames.filter { $0.kind == .conceal }.count == 0)
+        let decoded = frames.filter { $0.kind == .decode }.map(\.sequence)
+        #expect(Set(decoded).count == decoded.count, "no frame played twice")
+        // 200 sent, 4 lost, and the last arrives after the last tick.
+        #expect(buffer.counters.received == 195, "copies are not counted as packets received")
+    }
+
+    @Test func withoutCopiesTheSameLossGoesToFEC() {
+        let buffer = JitterBuffer()
+        _ = Self.run(lost: [50, 80, 81, 120], copies: false, buffer: buffer)
+        #expect(buffer.counters.recoveredByRedundancy == 0)
+        #expect(buffer.counters.fecDecodes == 3)
+    }
+
+    /// A copy never replaces a held frame, never revives a played one, and gives way to its
+    /// frame's own packet when that comes late.
+    @Test func aCopyNeverPlaysTwiceNorOverAnotherFrame() {
+        let buffer = JitterBuffer()
+        let own: [UInt8] = [0x08, 7, 7, 7, 7]
+        _ = own.withUnsafeBufferPointer { buffer.insert(sequence: 0, payload: $0, arrival: 0) }
+        #expect(!Self.copy.withUnsafeBufferPointer { buffer.insertRedundant(sequence: 0, payload: $0) }, "frame 0 is held")
+        #expect(Self.copy.withUnsafeBufferPointer { buffer.insertRedundant(sequence: 1, payload: $0) })
+        #expect(!Self.copy.withUnsafeBufferPointer { buffer.insertRedundant(sequence: 1, payload: $0) }, "a second copy")
+        // Frame 1's own packet arrives after its copy: it takes the copy's place.
+        #expect(own.withUnsafeBufferPointer { buffer.insert(sequence: 1, payload: $0, arrival: 25 * Self.ms) } == nil)
+        #expect(buffer.withPayload(1) { Array($0) } == own)
+        #expect(own.withUnsafeBufferPointer { buffer.insert(sequence: 1, payload: $0, arrival: 26 * Self.ms) } == .duplicate(sequence: 1))
+        var played: [UInt64] = []
+        for k in 0..<6 {
+            let frame = buffer.next(now: Int64(k) * 20 * Self.ms + 45 * Self.ms)
+            if frame.kind == .decode { played.append(frame.sequence) }
+        }
+        #expect(played == [0, 1])
+        #expect(buffer.counters.recoveredByRedundancy == 0, "frame 1's own packet came")
+        #expect(!Self.copy.withUnsafeBufferPointer { buffer.insertRedundant(sequence: 0, payload: $0) }, "frame 0 was played")
+        #expect(!Self.copy.withUnsafeBufferPointer { buffer.insertRedundant(sequence: 1, payload: $0) }, "frame 1 was played")
+        #expect(![UInt8]().withUnsafeBufferPointer { buffer.insertRedundant(sequence: 9, payload: $0) }, "empty")
+        #expect(!Self.copy.withUnsafeBufferPointer { buffer.insertRedundant(sequence: 10_000, payload: $0) }, "too far ahead")
     }
 }

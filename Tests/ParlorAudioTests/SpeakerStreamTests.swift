@@ -40,3 +40,40 @@ import Testing
         #expect(stream.jitter.counters.streamsStarted == 1)
     }
 }
+
+/// "FEC rebuilt" counts frames the decoder really rebuilt from FEC data, not FEC decodes tried:
+/// with FEC off every lost frame is still handed to the decoder's FEC (the next packet was
+/// there), which then only conceals.
+@Suite struct SpeakerStreamFECCountTests {
+    static let ms: Int64 = 1_000_000
+
+    @Test(arguments: [false, true]) func fecCountsOnlyFramesItRebuilt(fec: Bool) throws {
+        let speech = try SpeechFixture.samples()
+        let encoder = try OpusEncoder(settings: OpusSettings(inbandFEC: fec, expectedLossPercent: fec ? OpusSettings.lossyLineExpectedLoss : 0))
+        let stream = try SpeakerStream()
+        let frames = min(speech.count / 960, 400)
+        let lost = Set(stride(from: 30, to: frames - 5, by: 10))
+        var withLBRR = 0
+        for k in 0..<frames {
+            let now = Int64(k) * 20 * Self.ms + 15 * Self.ms
+            let packet = try encoder.encode(Array(speech[k * 960 ..< (k + 1) * 960]))
+            if packet.withUnsafeBufferPointer({ OpusPacket.hasLBRR($0) }) { withLBRR += 1 }
+            if !lost.contains(k) {
+                _ = packet.withUnsafeBufferPointer { stream.receive(sequence: UInt64(k), payload: $0, arrival: now - 5 * Self.ms) }
+            }
+            _ = stream.render(now: now)
+        }
+        let counters = stream.jitter.counters
+        print("FEC \(fec ? "on" : "off"): \(lost.count) lost, \(counters.fecDecodes) FEC decodes, \(stream.recoveredByFEC) rebuilt; "
+              + "\(withLBRR) of \(frames) packets carried FEC data")
+        #expect(counters.lost == lost.count)
+        #expect(counters.fecDecodes == lost.count, "the next packet was there for every lost frame")
+        if fec {
+            #expect(withLBRR > frames / 2)
+            #expect(stream.recoveredByFEC > lost.count / 2 && stream.recoveredByFEC <= lost.count)
+        } else {
+            #expect(withLBRR == 0)
+            #expect(stream.recoveredByFEC == 0, "nothing to rebuild from: every one was concealed")
+        }
+    }
+}

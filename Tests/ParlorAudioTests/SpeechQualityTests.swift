@@ -101,7 +101,7 @@ import Testing
                           Condition(lossPercent: 0, fec: true, frameMilliseconds: 10),
                           Condition(lossPercent: 5, fec: true, frameMilliseconds: 10)] {
             let (score, counters) = try Self.run(condition, speech: speech, dir: dir)
-            print("PESQ-WB \(condition): \(String(format: "%.3f", score))  (lost \(counters.lost), FEC \(counters.recoveredByFEC), concealed \(counters.concealed), late \(counters.late), shrunk \(counters.shrunk), stretched \(counters.stretched))")
+            print("PESQ-WB \(condition): \(String(format: "%.3f", score))  (lost \(counters.lost), FEC decodes \(counters.fecDecodes), concealed \(counters.concealed), late \(counters.late), shrunk \(counters.shrunk), stretched \(counters.stretched))")
             scores[condition.description] = score
         }
         // On a clean line the sender expects no loss, so FEC sends nothing and costs nothing;

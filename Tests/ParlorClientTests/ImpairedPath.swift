@@ -7,7 +7,8 @@ import ParlorServer
 /// A relay's port as seen through a bad network: a proxy on a loopback port of its own that
 /// passes TCP through untouched and UDP both ways, dropping and delaying (by a random amount up
 /// to `jitterMilliseconds`, so packets also reorder) the datagrams going from the relay to the
-/// client. Loss comes from a seeded generator applied to media datagrams only, so two runs lose
+/// client (with `lossOnUplink`, the loss hits the client's datagrams to the relay instead).
+/// Loss comes from a seeded generator applied to media datagrams only, so two runs lose
 /// the same frames. Real sockets,
 /// real datagrams; it stands where a lossy link would.
 final class ImpairedPath: @unchecked Sendable {
@@ -19,6 +20,8 @@ final class ImpairedPath: @unchecked Sendable {
     private let blocksUDP: Bool
     /// Drops every datagram from the relay (a network that lets UDP out but none back in).
     private let blocksInboundUDP: Bool
+    /// The loss (and no jitter) applies to the client's datagrams towards the relay instead.
+    private let lossOnUplink: Bool
     private let udp: Int32
     private let listener: Int32
     private let lock = NSLock()
@@ -34,8 +37,9 @@ final class ImpairedPath: @unchecked Sendable {
     private(set) var passed = 0
 
     init(relayPort: UInt16, lossPercent: Double = 0, jitterMilliseconds: Double = 0, blocksUDP: Bool = false,
-         blocksInboundUDP: Bool = false, seed: UInt64 = 42) throws {
+         blocksInboundUDP: Bool = false, lossOnUplink: Bool = false, seed: UInt64 = 42) throws {
         self.relayPort = relayPort
+        self.lossOnUplink = lossOnUplink
         self.blocksUDP = blocksUDP
         self.blocksInboundUDP = blocksInboundUDP
         self.lossPercent = lossPercent
@@ -117,7 +121,7 @@ final class ImpairedPath: @unchecked Sendable {
         shutdown(from, Int32(SHUT_RDWR))
     }
 
-    // MARK: UDP: impaired towards the client
+    // MARK: UDP: impaired towards the client (or, with `lossOnUplink`, towards the relay)
 
     private func clientDatagrams() {
         var buffer = [UInt8](repeating: 0, count: 2048)
@@ -126,10 +130,12 @@ final class ImpairedPath: @unchecked Sendable {
             var length = socklen_t(MemoryLayout<sockaddr_in>.size)
             let n = withUnsafeMutablePointer(to: &from) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(udp, &buffer, buffer.count, 0, $0, &length) } }
             guard n > 0 else { if n == 0 || errno != EINTR { return } else { continue } }
-            if blocksUDP || isPartitioned {
+            let lost = lock.withLock { lossOnUplink && n > Self.smallestMedia && nextUniform() * 100 < lossPercent }
+            if blocksUDP || isPartitioned || lost {
                 lock.withLock { dropped += 1 }
                 continue
             }
+            if lossOnUplink && n > Self.smallestMedia { lock.withLock { passed += 1 } }
             let upstream = upstreamSocket(for: from)
             var relay = Loopback.address(port: relayPort)
             _ = withUnsafePointer(to: &relay) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(upstream, buffer, n, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
@@ -155,11 +161,11 @@ final class ImpairedPath: @unchecked Sendable {
                 // The generator draws only for media-sized datagrams (keepalive answers are a few
                 // dozen bytes), so two runs with one seed lose and delay the same media frames.
                 let isMedia = n > Self.smallestMedia
-                if blocksInboundUDP || Self.now() < partitionedUntil || (isMedia && nextUniform() * 100 < lossPercent) {
+                if blocksInboundUDP || Self.now() < partitionedUntil || (!lossOnUplink && isMedia && nextUniform() * 100 < lossPercent) {
                     dropped += 1
                 } else {
                     passed += 1
-                    let delay = isMedia ? nextUniform() * jitterMilliseconds / 1000 : 0
+                    let delay = isMedia && !lossOnUplink ? nextUniform() * jitterMilliseconds / 1000 : 0
                     pending.append((Self.now() + delay, Array(buffer.prefix(n)), client))
                 }
             }

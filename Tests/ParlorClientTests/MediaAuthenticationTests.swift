@@ -15,10 +15,10 @@ import Testing
         let room = try MediaRoom()
         let spoken = try room.speak(40)
         #expect(spoken.allSatisfy { $0.count == 128 }, "sizes \(Set(spoken.map(\.count)))")
-        // 4 + header + 16 + 80 + 16 stays within 128 for a header of up to 12 bytes: epochs
-        // below 2^16 and 2^32 frames (2.7 years at 50 a second).
+        // 4 + header + 16 + 1 (the frame body's count of copies) + 80 + 16 stays within 128 for a
+        // header of up to 11 bytes: epochs below 2^16 and 2^32 frames (2.7 years at 50 a second).
         let worst = SFrameHeader(keyID: SFrameContext.keyID(epoch: 0xffff, senderSlot: 0xfffe), counter: 0xffff_ffff).encoded.count
-        #expect(4 + worst + FrameAuthentication.chunkLength + 80 + 16 <= 128)
+        #expect(4 + worst + FrameAuthentication.chunkLength + MediaFrameBody.headerLength(redundancy: 0) + 80 + 16 <= 128)
         let listener = try room.listener()
         for (index, payload) in spoken.enumerated() { listener.pipeline.receive(payload, arrival: Int64(index) * Self.frame) }
         let heard = listener.pipeline.snapshot
@@ -266,7 +266,7 @@ struct MediaRoom {
         mutating func frame(counter: UInt64, stampedSlot: UInt16) throws -> [UInt8] {
             let pcm = (0..<960).map { Int16(truncatingIfNeeded: ($0 * 7919) % 16_000 - 8_000) }
             let opus = try encoder.encode(pcm)
-            let sframe = try context.protect([UInt8](repeating: 0, count: FrameAuthentication.chunkLength) + opus,
+            let sframe = try context.protect([UInt8](repeating: 0, count: FrameAuthentication.chunkLength) + MediaFrameBody.encode(frame: opus, copies: []),
                                              keyID: keyID, counter: counter, metadata: [])
             return try MediaPayload(senderSlot: stampedSlot, sframe: sframe).encoded()
         }

@@ -54,12 +54,14 @@ struct TestMember {
     var speakLink: InviteLink?
 
     static func join(_ identity: RoomIdentity, media: MediaIO = MediaIO(), settings: OpusSettings = OpusSettings(),
-                     adaptiveFEC: Bool = false, capture: CaptureProcessor.Settings = CaptureProcessor.Settings()) throws -> TestMember {
+                     adaptiveFEC: Bool = false, capture: CaptureProcessor.Settings = CaptureProcessor.Settings(),
+                     redundantFrames: Int? = nil) throws -> TestMember {
         let events = EventLog()
         var configuration = RoomClient.Configuration()
         configuration.settings = settings
         configuration.adaptiveFEC = adaptiveFEC
         configuration.capture = capture
+        configuration.redundantFrames = redundantFrames
         let client = try RoomClient(identity: identity, media: media, configuration: configuration) { events.append($0) }
         client.start()
         return TestMember(client: client, events: events)

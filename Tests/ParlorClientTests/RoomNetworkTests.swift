@@ -81,9 +81,11 @@ extension RoomEndToEndTests {
     }
 
     /// A speaker on a clean line hears no loss, but its listener behind a lossy path reports its
-    /// loss in its keepalives; the relay tells the speaker, whose FEC goes from off to prepared.
+    /// loss in its keepalives; the relay tells the speaker, whose packets start carrying a copy of
+    /// the frame before (docs/PROTOCOL.md §6.2), with Opus FEC left planning for no loss; the
+    /// listener then plays frames from those copies.
     /// (A partition between real processes is NetworkFaultTests' job.)
-    @Test func aSpeakerOnACleanLinePreparesFECForItsListenersLoss() async throws {
+    @Test func aSpeakerOnACleanLineSendsCopiesForItsListenersLoss() async throws {
         let relay = try await TestRelay.start()
         defer { Task { await relay.server.stop() } }
         let room = try relay.hostRoom()
@@ -94,20 +96,25 @@ extension RoomEndToEndTests {
                                           media: MediaIO(source: WAVFileSource(path: try SpeechFixture.wav().path, loop: true)),
                                           adaptiveFEC: true)
         #expect(listener.events.wait { $0.contains { $0.name == "speaking_started" } })
-        #expect(speaker.client.statistics.media.fecExpectedLossPercent == 0, "the speaker starts with no FEC")
+        #expect(speaker.client.statistics.media.redundantFrames == 0, "the speaker starts with no copies")
         let start = Date()
         var prepared: Double?
         while prepared == nil, Date().timeIntervalSince(start) < 20 {
-            if speaker.client.statistics.media.fecExpectedLossPercent > 0 { prepared = Date().timeIntervalSince(start) }
+            if speaker.client.statistics.media.redundantFrames > 0 { prepared = Date().timeIntervalSince(start) }
             try await Task.sleep(for: .milliseconds(100))
         }
-        let media = speaker.client.statistics.media
-        print(String(format: "listener loss reports: the speaker's FEC prepared for %d %% after %.1f s; it heard %d frames, lost %d",
-                     media.fecExpectedLossPercent, prepared ?? -1, media.packetsReceived, media.lostFrames))
-        #expect(prepared != nil, "the speaker never prepared FEC for its listener's loss")
-        #expect(media.fecExpectedLossPercent == Int(OpusSettings.lossyLineExpectedLoss))
+        // Two more seconds for copies to save frames at the listener.
+        try await Task.sleep(for: .seconds(2))
+        let media = speaker.client.statistics.media, heard = listener.client.statistics.media
+        print(String(format: "listener loss reports: the speaker sends %d copies after %.1f s (FEC for %d %%); it heard %d frames, lost %d; ",
+                     media.redundantFrames, prepared ?? -1, media.fecExpectedLossPercent, media.packetsReceived, media.lostFrames)
+              + "the listener lost \(heard.lostFrames), \(heard.redundancyRecoveredFrames) played from copies")
+        #expect(prepared != nil, "the speaker never sent copies for its listener's loss")
+        #expect(media.redundantFrames >= 1, "one copy below 15 % loss, two above")
+        #expect(media.fecExpectedLossPercent == 0, "FEC would ride beside the copy of the frame it rebuilds")
         #expect(media.lostFrames == 0, "the speaker's own line is clean")
         #expect(path.dropped > 0, "the listener's path really lost media")
+        #expect(heard.redundancyRecoveredFrames > 0, "the listener played frames from the copies")
         for member in [speaker, listener, host] { member.client.stop() }
         path.stop()
     }

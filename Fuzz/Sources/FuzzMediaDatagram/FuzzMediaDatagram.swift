@@ -2,7 +2,8 @@ import ParlorCrypto
 import ParlorProtocol
 
 /// One fuzz input: any bytes as a datagram (media, keepalive or cookie reply), as a media
-/// payload, and through a receiver's replay window and authentication.
+/// payload, as a frame body (a frame and its redundant copies), and through a receiver's replay
+/// window and authentication.
 func fuzzMediaDatagram(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     if let datagram = try? MediaDatagram.decode(bytes), datagram.encoded != bytes {
@@ -14,6 +15,17 @@ func fuzzMediaDatagram(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     // A sender may pad to a larger bucket than needed, so compare values, not bytes.
     if let payload = try? MediaPayload.decode(bytes), (try? MediaPayload.decode(payload.encoded())) != payload {
         fatalError("media payload did not round-trip")
+    }
+    if let body = try? MediaFrameBody.parse(bytes) {
+        var copies: [[UInt8]] = []
+        var distance = 1
+        while let copy = body.copy(distance: distance) {
+            copies.append(Array(bytes[copy]))
+            distance += 1
+        }
+        guard copies.count == body.redundancy, (try? MediaFrameBody.encode(frame: Array(bytes[body.primary]), copies: copies)) == bytes else {
+            fatalError("frame body did not round-trip")
+        }
     }
     var receiver = MediaReceiver(key: [UInt8](repeating: 7, count: 32), receiverIndex: 0)
     _ = try? receiver.open(bytes)

@@ -109,18 +109,25 @@ public enum HeadlessFaces {
     }
 }
 
-/// Writes "parlor: FEC prepared for N % loss" to stderr when the speaker's FEC setting changes.
+/// Writes "parlor: FEC prepared for N % loss" to stderr when the speaker's FEC setting changes,
+/// and "parlor: N redundant frames a packet" when the copies its packets carry do.
 private final class FECReport: @unchecked Sendable {
     let client: RoomClient
     private var last = 0
+    private var lastRedundancy = 0
 
     init(client: RoomClient) { self.client = client }
 
     func check() {
-        let now = client.statistics.media.fecExpectedLossPercent
-        guard now != last else { return }
-        last = now
-        FileHandle.standardError.write(Data("parlor: FEC prepared for \(now) % loss\n".utf8))
+        let media = client.statistics.media
+        if media.fecExpectedLossPercent != last {
+            last = media.fecExpectedLossPercent
+            FileHandle.standardError.write(Data("parlor: FEC prepared for \(last) % loss\n".utf8))
+        }
+        if media.redundantFrames != lastRedundancy {
+            lastRedundancy = media.redundantFrames
+            FileHandle.standardError.write(Data("parlor: \(lastRedundancy) redundant frames a packet\n".utf8))
+        }
     }
 }
 

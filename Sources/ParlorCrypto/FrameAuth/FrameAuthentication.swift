@@ -3,10 +3,10 @@ import CSodium
 /// Speaker signatures over frames (docs/PROTOCOL.md §6.4): the constants, the plaintext layout
 /// and the signed message that `FrameSigner` and `FrameVerifier` share.
 ///
-///     SFrame plaintext = auth_chunk(16) ‖ opus frame
+///     SFrame plaintext = auth_chunk(16) ‖ body (the Opus frame and its redundant copies, §6.2)
 ///     batch b          = the frames with counter / 4 == b, position k = counter % 4
 ///     signed message   = "parlor/1 frames" ‖ KID(8, BE) ‖ b(8, BE)
-///                        ‖ BLAKE2b-256(for k in 0..<4: counter(8, BE) ‖ len(2, BE) ‖ opus_k)
+///                        ‖ BLAKE2b-256(for k in 0..<4: counter(8, BE) ‖ len(2, BE) ‖ body_k)
 ///     auth_chunk       = bytes 16k..<16k+16 of sig(b − 1) in the frame at position k of batch b;
 ///                        zeros in batch 0
 public enum FrameAuthentication {

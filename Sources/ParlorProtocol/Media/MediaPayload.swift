@@ -38,15 +38,23 @@ public struct MediaPayload: Sendable, Equatable {
         return Array(bytes.prefix(length))
     }
 
+    /// The smallest bucket that holds `length` bytes; nil above the largest.
+    public static func bucket(for length: Int) -> Int? {
+        var bucket: Int?
+        // By index: a debug build's array iterator allocates.
+        for index in 0..<buckets.count where bucket == nil && buckets[index] >= length { bucket = buckets[index] }
+        return bucket
+    }
+
     /// Frames an SFrame ciphertext already written at `sframeOffset` of `buffer`: writes the
-    /// slot and length before it and zeros after it up to the smallest bucket that fits;
-    /// returns the payload's length. Allocates nothing: the sender's path.
-    public static func frame(senderSlot: UInt16, sframeLength: Int,
+    /// slot and length before it and zeros after it up to the smallest bucket that fits and is
+    /// at least `minimumLength` (a stream carrying redundant frames keeps one size that way, also
+    /// when a packet has fewer copies); returns the payload's length. Allocates nothing: the
+    /// sender's path.
+    public static func frame(senderSlot: UInt16, sframeLength: Int, minimumLength: Int = 0,
                              in buffer: UnsafeMutableRawBufferPointer) throws(ParlorProtocolError) -> Int {
         let needed = prefixLength + sframeLength
-        var bucket = 0
-        // By index: a debug build's array iterator allocates.
-        for index in 0..<buckets.count where bucket == 0 && buckets[index] >= needed { bucket = buckets[index] }
+        let bucket = Self.bucket(for: max(needed, minimumLength)) ?? 0
         guard bucket > 0, buffer.count >= bucket else {
             throw ParlorProtocolError.invalidLength(what: "SFrame ciphertext (maximum \(maximumSFrameLength))", got: sframeLength)
         }
