@@ -1,5 +1,6 @@
 import Foundation
 import ParlorProtocol
+import ParlorServer
 import ParlorTestSupport
 import Testing
 
@@ -89,6 +90,27 @@ final class ClusterFixture {
                 Thread.sleep(forTimeInterval: 0.5)
             }
         }
+    }
+
+    /// Makes the NATS server named `server` (`n0`, `n1`, …) the leader of the JetStream streams
+    /// behind the cluster's key-value buckets, by asking each stream's leader to step down until
+    /// it is (loopback only: the test reaches the servers). Returns whether it is, for each.
+    func makeJetStreamLeader(_ server: String) throws -> Bool {
+        let connection = try NATSConnection(servers: nats.map(\.url), name: "test")
+        defer { connection.close() }
+        var led = true
+        for stream in ["KV_parlor-leases", "KV_parlor-rooms"] {
+            var leader = ""
+            for _ in 0..<20 {
+                let info = try JSONSerialization.jsonObject(with: Data(try connection.request([], on: "$JS.API.STREAM.INFO.\(stream)")))
+                leader = ((info as? [String: Any])?["cluster"] as? [String: Any])?["leader"] as? String ?? ""
+                if leader == server { break }
+                _ = try? connection.request([], on: "$JS.API.STREAM.LEADER.STEPDOWN.\(stream)")
+                Thread.sleep(forTimeInterval: 1)
+            }
+            led = led && leader == server
+        }
+        return led
     }
 
     /// The node named `name`.

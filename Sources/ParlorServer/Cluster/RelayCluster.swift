@@ -53,6 +53,8 @@ public final class RelayCluster: @unchecked Sendable {
     /// Led rooms whose lease was retaken after it expired while this node was cut off: no rule
     /// changes until a write of their invariants from this node's last revision succeeds (the fence).
     private var unfenced: Set<OpaqueKey> = []
+    /// Led rooms whose rules wait, counted once per wait (`ruleWaits`).
+    private var waiting: Set<OpaqueKey> = []
     /// Since when (monotonic nanoseconds) this node's own lease has been renewed without a break;
     /// nil while it is cut off.
     private var reachableSince: UInt64?
@@ -181,8 +183,11 @@ public final class RelayCluster: @unchecked Sendable {
     }
 
     private func subject(_ room: OpaqueKey, _ kind: String) -> String {
-        "parlor.room.\(ClusterRoomName(room: room, clusterKey: clusterKey)).\(kind)"
+        "parlor.room.\(name(of: room)).\(kind)"
     }
+
+    /// `room`'s name on NATS: its id hashed under the cluster's key.
+    func name(of room: OpaqueKey) -> ClusterRoomName { ClusterRoomName(room: room, clusterKey: clusterKey) }
 
     private func publish(_ bytes: [UInt8], on subject: String) {
         do {
@@ -278,7 +283,11 @@ public final class RelayCluster: @unchecked Sendable {
         do {
             guard try states.record(invariants, for: ClusterRoomName(room: room, clusterKey: clusterKey)) else { return lose(room) }
             unrecorded.remove(room)
-            if unfenced.remove(room) != nil, let lease = leases[room] { setActing(room, until: lease.heldUntil) }
+            if unfenced.remove(room) != nil, let lease = leases[room] {
+                metrics.add(.leaseRetakes)
+                waiting.remove(room)
+                setActing(room, until: lease.heldUntil)
+            }
         } catch {
             unrecorded.insert(room)
         }
@@ -340,6 +349,7 @@ public final class RelayCluster: @unchecked Sendable {
                 latest[room] = nil
                 unrecorded.remove(room)
                 unfenced.remove(room)
+                waiting.remove(room)
                 setActing(room, until: nil)
                 continue
             }
@@ -348,12 +358,17 @@ public final class RelayCluster: @unchecked Sendable {
                 lose(room)
                 continue
             case .cutOff:
+                if now >= lease.heldUntil, waiting.insert(room).inserted { metrics.add(.ruleWaits) }
                 continue
             case .retaken:
+                if waiting.insert(room).inserted { metrics.add(.ruleWaits) }
                 unfenced.insert(room)
                 setActing(room, until: 0)
             case .held:
-                if !unfenced.contains(room) { setActing(room, until: lease.heldUntil) }
+                if !unfenced.contains(room) {
+                    setActing(room, until: lease.heldUntil)
+                    waiting.remove(room)
+                }
             }
             if unfenced.contains(room) || unrecorded.contains(room) { write(room) }
         }
@@ -366,6 +381,7 @@ public final class RelayCluster: @unchecked Sendable {
         latest[room] = nil
         unrecorded.remove(room)
         unfenced.remove(room)
+        waiting.remove(room)
         setActing(room, until: nil)
         metrics.add(.leaseChanges)
         metrics.add(.roomsLed, leases.count - metrics.value(.roomsLed))
