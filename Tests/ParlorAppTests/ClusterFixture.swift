@@ -10,7 +10,8 @@ import Testing
 /// namespace of a `NamespaceLAN`) and the members on one more. `stop()` (or deinit) stops them
 /// all by PID: members, nodes, servers, then the namespaces.
 final class ClusterFixture {
-    /// A relay node: its process, where it listens, and the Prometheus text it serves.
+    /// A relay node: its process, where it listens, and the Prometheus text it serves (on its
+    /// machine's loopback: the relay serves metrics nowhere else).
     struct Node {
         let name: String
         let process: BackgroundProcess
@@ -77,7 +78,7 @@ final class ClusterFixture {
     private func startNode(_ name: String, servers: String, machine: NamespaceLAN.Host?) throws -> Node {
         let host = machine?.address ?? "127.0.0.1"
         let arguments = [try ParlorBinary.path(), "serve", "--listen", "\(host):0", "--key-file", keyFile,
-                         "--metrics", "\(host):0", "--cluster", servers, "--node", name]
+                         "--metrics", "127.0.0.1:0", "--cluster", servers, "--node", name]
         let deadline = Date().addingTimeInterval(30)
         while true {
             let process = try BackgroundProcess(machine?.command(arguments) ?? arguments, in: dir)
