@@ -464,7 +464,7 @@ final class RelayCore {
                 passOn(join, from: session, to: room, attempt: attempt)
                 continue
             }
-            answer(.join(join), from: session) { carry(try rules.apply(.join(join), from: session)) }
+            answer(.join(join), from: session) { try admit(join, from: session) }
         }
     }
 
