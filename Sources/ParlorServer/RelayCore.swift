@@ -274,9 +274,11 @@ final class RelayCore {
         carry(try rules.apply(.join(join), from: id))
     }
 
-    /// How often a join waiting for its room's rules asks again, and how many times (3 s in all).
+    /// How often a join waiting for its room's rules asks again, and how many times: 10 s in
+    /// all, longer than the 4.5–7.6 s an authority waited when a NATS server leading JetStream's
+    /// streams died (docs/CLUSTER.md).
     static let rulesWaitRetry = TimeAmount.milliseconds(250)
-    static let rulesWaitAttempts = 12
+    static let rulesWaitAttempts = 40
 
     /// In a cluster: whether `room`, which this node leads, waits for its lease (see `admit`).
     private func rulesWait(_ room: OpaqueKey) -> Bool {

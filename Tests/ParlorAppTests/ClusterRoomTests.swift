@@ -180,7 +180,7 @@ import Testing
         #expect(cluster.nats[0].stop(signal: SIGKILL) == 128 + SIGKILL)
         // When A may change the room's rules again: its expired lease retaken and fenced.
         var resumed: Double?
-        while Date().timeIntervalSince(killed) < 6 {
+        while Date().timeIntervalSince(killed) < 6 || resumed == nil && Date().timeIntervalSince(killed) < 10 {
             if resumed == nil, (try? a.metric("cluster_lease_retakes_total")) == 1 { resumed = Date().timeIntervalSince(killed) }
             Thread.sleep(forTimeInterval: 0.1)
         }
@@ -195,7 +195,7 @@ import Testing
         let leaseChanges = try [a, b, c].map { try $0.metric("cluster_lease_changes_total") }.reduce(0, +)
         let (waits, retakes) = (try a.metric("cluster_rule_waits_total"), try a.metric("cluster_lease_retakes_total"))
         let gaps = try ["a", "b", "c"].map { try SpeechScore.longestGap(reference: speech, degraded: cluster.dir.path("\($0).wav"), maxLagSeconds: 15) }
-        print("one NATS server of three killed \(String(format: "%.1f", Date().timeIntervalSince(killed))) s ago: B published \(sent) frames, C received \(received); \(reconnected.count) of \(members.count) members reconnected; \(leaseChanges) lease changes; the authority's rules waited \(waits) times, its lease retaken \(retakes) times\(resumed.map { String(format: " (%.1f s after the kill)", $0) } ?? ""); sessions \(sessionsBefore) before, \(sessionsAfter) 6 s after; longest gap at the listeners on A, B, C: \(gaps.map { String(format: "%.2f", $0) }) s")
+        print("one NATS server of three killed \(String(format: "%.1f", Date().timeIntervalSince(killed))) s ago: B published \(sent) frames, C received \(received); \(reconnected.count) of \(members.count) members reconnected; \(leaseChanges) lease changes; the authority's rules waited \(waits) times, its lease retaken \(retakes) times\(resumed.map { String(format: " (%.1f s after the kill)", $0) } ?? ""); sessions \(sessionsBefore) before, \(sessionsAfter) 6–10 s after; longest gap at the listeners on A, B, C: \(gaps.map { String(format: "%.2f", $0) }) s")
         for node in [a, b, c] { #expect(try node.metric("cluster_nats_reconnects_total") == 1, "every node moved to another server") }
         #expect(try [a, b, c].map { try $0.metric("cluster_rooms_led") } == [1, 0, 0], "A leads the room throughout")
         #expect(leaseChanges == 1, "the lease never changed hands after A first took it")
