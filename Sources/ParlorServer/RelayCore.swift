@@ -275,7 +275,7 @@ final class RelayCore {
     }
 
     /// How often a join waiting for its room's rules asks again, and how many times: 10 s in
-    /// all, longer than the 4.5–7.6 s an authority waited when a NATS server leading JetStream's
+    /// all, longer than the 4.3–7.6 s an authority waited when a NATS server leading JetStream's
     /// streams died (docs/CLUSTER.md).
     static let rulesWaitRetry = TimeAmount.milliseconds(250)
     static let rulesWaitAttempts = 40
