@@ -358,7 +358,8 @@ public final class RelayCluster: @unchecked Sendable {
                 lose(room)
                 continue
             case .cutOff:
-                if now >= lease.heldUntil, waiting.insert(room).inserted { metrics.add(.ruleWaits) }
+                // Now, not the tick's start: the calls before this one may have waited long.
+                if Monotonic.nanoseconds >= lease.heldUntil, waiting.insert(room).inserted { metrics.add(.ruleWaits) }
                 continue
             case .retaken:
                 if waiting.insert(room).inserted { metrics.add(.ruleWaits) }
