@@ -212,11 +212,7 @@ final class RelayCore {
                 throw ErrorMessage.Code.rateLimited
             }
             try checkProof(of: join, from: id)
-            if cluster != nil, let room = OpaqueKey(join.roomID), !led.contains(room) {
-                claim(room, for: join, from: id)
-                return
-            }
-            carry(try rules.apply(.join(join), from: id))
+            try admit(join, from: id)
         case .charterUpdate(let update):
             try route(.charterUpdate(update.charter), message, from: id)
         case .leave:
@@ -256,9 +252,46 @@ final class RelayCore {
         }
     }
 
+    /// Lets a join whose proof was checked into its room: here, or, in a cluster, through the
+    /// room's authority (claiming the room when nobody leads it). While this node leads the room
+    /// but may not change its rules (`RelayCluster.mayChangeRules`: its lease is being renewed
+    /// through a NATS outage), the join waits, asking again every `rulesWaitRetry`, up to
+    /// `rulesWaitAttempts` times; then it is refused as rate-limited (the client tries again).
+    private func admit(_ join: Join, from id: SessionID, attempt: Int = 1) throws {
+        if cluster != nil, let room = OpaqueKey(join.roomID) {
+            guard led.contains(room) else { return claim(room, for: join, from: id) }
+            if rulesWait(room) {
+                guard attempt < Self.rulesWaitAttempts, let loop else { throw ErrorMessage.Code.rateLimited }
+                let core = NIOLoopBound(self, eventLoop: loop)
+                loop.scheduleTask(in: Self.rulesWaitRetry) {
+                    let core = core.value
+                    guard core.sessions[id] != nil else { return }
+                    core.answer(.join(join), from: id) { try core.admit(join, from: id, attempt: attempt + 1) }
+                }
+                return
+            }
+        }
+        carry(try rules.apply(.join(join), from: id))
+    }
+
+    /// How often a join waiting for its room's rules asks again, and how many times: 10 s in
+    /// all, longer than the 4.3–7.6 s an authority waited when a NATS server leading JetStream's
+    /// streams died (docs/CLUSTER.md).
+    static let rulesWaitRetry = TimeAmount.milliseconds(250)
+    static let rulesWaitAttempts = 40
+
+    /// In a cluster: whether `room`, which this node leads, waits for its lease (see `admit`).
+    private func rulesWait(_ room: OpaqueKey) -> Bool {
+        guard let cluster, led.contains(room) else { return false }
+        return !cluster.mayChangeRules(of: room, now: Monotonic.nanoseconds)
+    }
+
     /// Applies a request about the session's room here, or, in a cluster, passes it to the
     /// room's authority on another node (a leave also takes the member out of this node's shadow).
+    /// A request that changes the rules of a room whose rules wait (see `admit`) is refused as
+    /// rate-limited; leaving, profiles, hands and chat go on.
     private func route(_ request: RoomRules.Request, _ message: ControlMessage, from id: SessionID) throws {
+        if let room = rules.rooms.room(of: id)?.id, request.changesRules, rulesWait(room) { throw ErrorMessage.Code.rateLimited }
         guard let cluster, let room = remoteRoom(of: id) else { return carry(try rules.apply(request, from: id)) }
         cluster.forward(message, from: id, to: room)
         if case .leave = request { carrySilently(try rules.apply(.leave, from: id)) }
@@ -350,8 +383,14 @@ final class RelayCore {
     }
 
     /// A request another node passed to `room`'s authority, from a session on that node.
+    /// While the room's rules wait (see `admit`), a join is let go unanswered (its node asks
+    /// again after `forwardedJoinTimeout`) and other rule changes are refused as rate-limited.
     private func forwarded(_ message: ControlMessage, from session: SessionID, room: OpaqueKey) {
         guard led.contains(room), let request = RoomRules.Request(message) else { return metrics.dropped(.forbidden) }
+        if request.changesRules, rulesWait(room) {
+            if case .join = request { return }
+            return reply(session, .rateLimited, to: message)
+        }
         answer(message, from: session) { carry(try rules.apply(request, from: session)) }
     }
 
@@ -405,18 +444,14 @@ final class RelayCore {
     }
 
     /// The cluster answered a claim: as the authority, this node takes on what the last one
-    /// recorded (slots skipping ahead, `RelayCluster.slotsSkippedAtTakeover`, when the lease
-    /// came from elsewhere) and lets the waiting joins in; otherwise they are told the room is
-    /// not here (clients try again).
+    /// recorded (slots already moved on by `RelayCluster.slotsSkippedAtTakeover` when the lease
+    /// came from elsewhere) and lets the waiting joins in; otherwise they are passed on to the
+    /// room's authority.
     private func claimed(_ room: OpaqueKey, _ claim: RelayCluster.Claim) {
         let waiting = claiming.removeValue(forKey: room) ?? []
         var restored = true
-        if case .held(let invariants, let taken) = claim {
-            if var invariants {
-                if taken {
-                    invariants.nextSlot = invariants.nextSlot > UInt16.max - RelayCluster.slotsSkippedAtTakeover
-                        ? UInt16.max : invariants.nextSlot + RelayCluster.slotsSkippedAtTakeover
-                }
+        if case .held(let invariants, _) = claim {
+            if let invariants {
                 restored = (try? rules.restore(room: room, invariants)) != nil
                 recorded[room] = rules.invariants(of: room)
             }
@@ -431,7 +466,7 @@ final class RelayCore {
                 passOn(join, from: session, to: room, attempt: attempt)
                 continue
             }
-            answer(.join(join), from: session) { carry(try rules.apply(.join(join), from: session)) }
+            answer(.join(join), from: session) { try admit(join, from: session) }
         }
     }
 
@@ -596,5 +631,17 @@ final class RelayCore {
         guard change != 0 else { return }
         metrics.add(.roomsOpen, change)
         log.info(change > 0 ? .roomOpened(roomsOpen: open) : .roomClosed(roomsOpen: open))
+    }
+}
+
+extension RoomRules.Request {
+    /// Whether the request changes what a room's authority alone may change — admission, roles,
+    /// grants, bans, the charter, the epoch — and so waits while the authority's lease does.
+    /// Leaving, profiles, hands, chat and the directory change none of the room's invariants.
+    var changesRules: Bool {
+        switch self {
+        case .createRoom, .join, .charterUpdate, .grantPresent, .moderation, .keyDelivery: true
+        case .leave, .profileSet, .handRaise, .handLower, .blob, .directory: false
+        }
     }
 }

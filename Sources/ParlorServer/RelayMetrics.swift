@@ -33,6 +33,11 @@ public final class RelayMetrics: Sendable {
         case interNodePacketsReceived = "cluster_media_received_total"
         /// In a cluster: times this node's NATS connection moved to another server.
         case natsReconnects = "cluster_nats_reconnects_total"
+        /// In a cluster: times a led room's rules began to wait because its lease could not be
+        /// renewed (the hold ran out while NATS was unreachable), and times its lease was taken
+        /// again after it expired meanwhile and the fence showed nobody else had acted.
+        case ruleWaits = "cluster_rule_waits_total"
+        case leaseRetakes = "cluster_lease_retakes_total"
     }
 
     /// `Atomic` cannot be copied into an array, so each lives in a small class of its own.

@@ -79,6 +79,35 @@ import Testing
         #expect(RoomLease.hold < UInt64(RoomLease.ttlMilliseconds) * 1_000_000, "it stops before the server could hand the lease on")
     }
 
+    /// How a renewal after trouble tells its cases apart: its own write stored but unanswered
+    /// (the key names it, at a revision it did not learn) carries on as `held`; a lease that
+    /// expired and nobody took is created again, `retaken` (to be fenced); a lease another node
+    /// took is `refused`.
+    @Test func aRenewalTellsItsOwnUnansweredWriteARetakeAndARivalApart() throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let a = try Node(server, name: "a"), b = try Node(server, name: "b")
+        let key = "lease.\(name.text)"
+        let lease = RoomLease(store: a.leases, room: name, node: "a")
+        #expect(lease.renew(now: Monotonic.nanoseconds) == .held)
+        // A write of A's the server stored while A never heard the answer.
+        let entry = try #require(try a.leases.get(key))
+        #expect(try b.leases.update(key, Array("a".utf8), last: entry.revision) != nil)
+        #expect(lease.renew(now: Monotonic.nanoseconds) == .held, "its own value: the chain is unbroken")
+        #expect(lease.renew(now: Monotonic.nanoseconds) == .held)
+
+        // Cut off past the ttl: the lease expires; nobody took it, so A creates it again.
+        Thread.sleep(forTimeInterval: Double(RoomLease.ttlMilliseconds) / 1000 + 0.5)
+        #expect(try a.leases.get(key) == nil, "expired")
+        #expect(lease.renew(now: Monotonic.nanoseconds) == .retaken)
+
+        // Expired again, and B took it first.
+        Thread.sleep(forTimeInterval: Double(RoomLease.ttlMilliseconds) / 1000 + 0.5)
+        #expect(RoomLease(store: b.leases, room: name, node: "b").renew(now: Monotonic.nanoseconds) == .held)
+        #expect(lease.renew(now: Monotonic.nanoseconds) == .refused)
+        #expect(!lease.isHeld(at: Monotonic.nanoseconds))
+    }
+
     @Test func theNextAuthorityReusesNoSlotAndLosesNoEpoch() throws {
         let server = try NATSServerProcess()
         defer { server.stop() }

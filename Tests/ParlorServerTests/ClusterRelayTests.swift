@@ -117,6 +117,91 @@ import Testing
         }
     }
 
+    /// Another node's value in the room's lease (as after a takeover this node missed): at its
+    /// next renewal the authority finds the lease is not its own, tells its members
+    /// `server_closing` and closes them, to join again where the room now is.
+    @Test func aNodeThatLosesARoomsLeaseTellsItsMembersServerClosing() async throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let (relayA, clusterA) = try await node("a", server)
+        let host = try client(relayA, member: room.host)
+        _ = try host.create(room: room)
+        let listener = try client(relayA)
+        #expect(try listener.join(room: room).senderSlot == 2)
+        #expect(relayA.metrics.value(.roomsLed) == 1)
+
+        let connection = try NATSConnection(servers: [server.url], name: "test")
+        defer { connection.close() }
+        let leases = try NATSKeyValue(connection: connection, bucket: "parlor-leases", ttlMilliseconds: RoomLease.ttlMilliseconds)
+        let key = "lease.\(clusterA.name(of: OpaqueKey(room.roomID)!).text)"
+        let entry = try #require(try leases.get(key))
+        #expect(entry.value == Array("a".utf8))
+        #expect(try leases.update(key, Array("intruder".utf8), last: entry.revision) != nil)
+        let taken = ContinuousClock.now
+
+        for member in [host, listener] {
+            let closing = try member.receive(within: 2) { if case .serverClosing(let closing) = $0 { closing } else { nil } }
+            #expect(closing.retryAfterSeconds == 1)
+        }
+        print("lease taken from under the authority: its members told server_closing after \(ContinuousClock.now - taken)")
+        #expect(ContinuousClock.now - taken < .seconds(1), "within one renewal")
+        #expect(relayA.metrics.value(.roomsLed) == 0)
+        #expect(relayA.metrics.value(.leaseChanges) == 2, "taken, then lost")
+        clusterA.stop()
+        await relayA.stop()
+    }
+
+    /// The only NATS server stops (SIGSTOP) for 3 s — longer than the lease's hold and ttl —
+    /// while A leads a room: A keeps its members, and a join arriving meanwhile waits. When NATS
+    /// is back the test deletes the lease, as the server's expiry would (the paused server may
+    /// answer A's queued renewal before its own expiry runs): A takes its lease again, writes the
+    /// room's invariants from the revision it last wrote (the fence: nobody else acted) and
+    /// carries on — the waiting join admitted at the next slot, no takeover's skip, no
+    /// `server_closing`, and another join after the fence at the slot after.
+    @Test func aNATSPauseLongerThanTheLeaseKeepsTheAuthorityAndItsMembers() async throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let (relayA, clusterA) = try await node("a", server)
+        let host = try client(relayA, member: room.host)
+        _ = try host.create(room: room)
+        let listener = try client(relayA)
+        #expect(try listener.join(room: room).senderSlot == 2)
+        try await Task.sleep(for: .milliseconds(300))
+        let connection = try NATSConnection(servers: [server.url], name: "test")
+        defer { connection.close() }
+        let leases = try NATSKeyValue(connection: connection, bucket: "parlor-leases", ttlMilliseconds: RoomLease.ttlMilliseconds)
+
+        kill(server.process.pid, SIGSTOP)
+        let paused = ContinuousClock.now
+        try await Task.sleep(for: .seconds(2))
+        #expect(!clusterA.mayChangeRules(of: OpaqueKey(room.roomID)!, now: Monotonic.nanoseconds), "the hold ran out: the rules wait")
+        let newcomer = try client(relayA)
+        try newcomer.send(.join(newcomer.joinMessage(roomID: room.roomID, link: room.listenLink)))
+        try await Task.sleep(for: .seconds(1))
+        kill(server.process.pid, SIGCONT)
+        try leases.delete("lease.\(clusterA.name(of: OpaqueKey(room.roomID)!).text)")
+        let joined = try newcomer.receive(within: 4) { if case .joined(let joined) = $0 { joined } else { nil } }
+        print("NATS paused 3 s: the waiting join admitted \(ContinuousClock.now - paused) after the pause began")
+        #expect(joined.senderSlot == 3, "the same authority, no takeover's skip")
+        var retaken = false
+        for _ in 0..<40 where !retaken {
+            retaken = relayA.metrics.value(.leaseRetakes) == 1
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(retaken, "the lease taken again, and fenced")
+        #expect(try client(relayA).join(room: room).senderSlot == 4, "rules change again after the fence")
+        #expect(relayA.metrics.value(.roomsLed) == 1)
+        #expect(relayA.metrics.value(.leaseChanges) == 1, "the lease never changed hands")
+        #expect(relayA.metrics.value(.ruleWaits) >= 1)
+        for member in [host, listener] {
+            #expect(throws: (any Error).self, "no server_closing") {
+                try member.receive(within: 0.3) { if case .serverClosing = $0 { true } else { nil } }
+            }
+        }
+        clusterA.stop()
+        await relayA.stop()
+    }
+
     @Test func aRoomSpansThreeNodesAndEachFrameCrossesToEachOtherNodeOnce() async throws {
         let server = try NATSServerProcess()
         defer { server.stop() }

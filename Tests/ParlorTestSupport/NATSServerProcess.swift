@@ -11,24 +11,25 @@ public final class NATSServerProcess: @unchecked Sendable {
     /// The Debian package's binary.
     public static let binary = "/usr/sbin/nats-server"
 
-    /// A server of a NATS cluster: its name, its route port, and its peers' route ports.
+    /// A server of a NATS cluster: its name, its route port, and its peers' routes (`nats://HOST:PORT`).
     public struct ClusterMember: Sendable {
         public let name: String
         public let routePort: Int
-        public let peerRoutePorts: [Int]
+        public let peerRoutes: [String]
     }
 
-    /// Starts the server (on `port`, or one the kernel picks; in `cluster`, if given) and waits
-    /// until it is ready for clients.
-    public init(port: Int? = nil, cluster: ClusterMember? = nil, timeout: Double = 20) throws {
+    /// Starts the server (on `port`, or one the kernel picks; in `cluster`, if given) on `host`,
+    /// inside `namespace` when given, and waits until it is ready for clients.
+    public init(port: Int? = nil, cluster: ClusterMember? = nil, host: String = "127.0.0.1", namespace: NamespaceLAN.Host? = nil,
+                timeout: Double = 20) throws {
         folder = try TemporaryDirectory("parlor-nats")
         let log = folder.path("nats.log")
-        var arguments = [Self.binary, "-a", "127.0.0.1", "-p", port.map(String.init) ?? "-1", "-js", "-sd", folder.path("jetstream"), "-l", log]
+        var arguments = [Self.binary, "-a", host, "-p", port.map(String.init) ?? "-1", "-js", "-sd", folder.path("jetstream"), "-l", log]
         if let cluster {
-            arguments += ["--server_name", cluster.name, "--cluster_name", "parlor-test", "--cluster", "nats://127.0.0.1:\(cluster.routePort)",
-                          "--routes", cluster.peerRoutePorts.map { "nats://127.0.0.1:\($0)" }.joined(separator: ",")]
+            arguments += ["--server_name", cluster.name, "--cluster_name", "parlor-test", "--cluster", "nats://\(host):\(cluster.routePort)",
+                          "--routes", cluster.peerRoutes.joined(separator: ",")]
         }
-        process = try BackgroundProcess(arguments, in: folder)
+        process = try BackgroundProcess(namespace?.command(arguments) ?? arguments, in: folder)
         let deadline = Date().addingTimeInterval(timeout)
         var port: String?
         while port == nil {
@@ -43,7 +44,7 @@ public final class NATSServerProcess: @unchecked Sendable {
             }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        url = "nats://127.0.0.1:\(port!)"
+        url = "nats://\(host):\(port!)"
     }
 
     /// Three servers clustered on loopback, JetStream on each (ready for clients; JetStream elects
@@ -52,8 +53,18 @@ public final class NATSServerProcess: @unchecked Sendable {
         let ports = try freePorts(2 * count)
         let routes = Array(ports[count...])
         return try (0..<count).map { index in
-            try NATSServerProcess(port: ports[index], cluster: ClusterMember(name: "n\(index)", routePort: routes[index],
-                                                                             peerRoutePorts: routes.enumerated().filter { $0.offset != index }.map(\.element)))
+            try NATSServerProcess(port: ports[index], cluster: ClusterMember(
+                name: "n\(index)", routePort: routes[index],
+                peerRoutes: routes.enumerated().filter { $0.offset != index }.map { "nats://127.0.0.1:\($0.element)" }))
+        }
+    }
+
+    /// One server on each of `hosts` (client port 4222, route port 6222), clustered.
+    public static func cluster(on hosts: [NamespaceLAN.Host]) throws -> [NATSServerProcess] {
+        try hosts.enumerated().map { index, host in
+            try NATSServerProcess(port: 4222, cluster: ClusterMember(
+                name: "n\(index)", routePort: 6222,
+                peerRoutes: hosts.filter { $0.address != host.address }.map { "nats://\($0.address):6222" }), host: host.address, namespace: host)
         }
     }
 

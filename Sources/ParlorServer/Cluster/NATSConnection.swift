@@ -67,6 +67,18 @@ public final class NATSConnection: @unchecked Sendable {
         try NATSError.check(bytes.withUnsafeBytes { natsConnection_Publish(handle, subject, $0.baseAddress, Int32($0.count)) })
     }
 
+    /// Sends `bytes` on `subject` and waits up to `timeoutMilliseconds` for the one reply (the
+    /// JetStream API's requests, say); its bytes.
+    public func request(_ bytes: [UInt8], on subject: String, timeoutMilliseconds: Int64 = timeoutMilliseconds) throws(NATSError) -> [UInt8] {
+        var reply: OpaquePointer?
+        try NATSError.check(bytes.withUnsafeBytes {
+            natsConnection_Request(&reply, handle, subject, $0.baseAddress, Int32($0.count), timeoutMilliseconds)
+        })
+        defer { natsMsg_Destroy(reply) }
+        let count = Int(natsMsg_GetDataLength(reply))
+        return natsMsg_GetData(reply).map { [UInt8](UnsafeRawBufferPointer(start: $0, count: count)) } ?? []
+    }
+
     /// Waits until the server has processed everything published so far.
     public func flush() throws(NATSError) {
         try NATSError.check(natsConnection_FlushTimeout(handle, Self.timeoutMilliseconds))

@@ -12,6 +12,12 @@ public final class NATSKeyValue: @unchecked Sendable {
         public let revision: UInt64
     }
 
+    /// How long a read or write waits for JetStream's answer. While the cluster elects a stream
+    /// leader no answer comes; a shorter wait (0.75 s) did not bring a waiting authority back
+    /// sooner (docs/CLUSTER.md), the election dominates. A write whose answer came too late is
+    /// recognised afterwards (`RoomLease.renew`, `RoomStateStore.record`).
+    public static let waitMilliseconds: Int64 = NATSConnection.timeoutMilliseconds
+
     private let jetStream: OpaquePointer
     private let store: OpaquePointer
     /// Keeps the connection open while the bucket is used.
@@ -23,7 +29,7 @@ public final class NATSKeyValue: @unchecked Sendable {
         self.connection = connection
         var options = jsOptions()
         try NATSError.check(jsOptions_Init(&options))
-        options.Wait = NATSConnection.timeoutMilliseconds
+        options.Wait = Self.waitMilliseconds
         var context: OpaquePointer?
         try NATSError.check(natsConnection_JetStream(&context, connection.handle, &options))
         var store: OpaquePointer?

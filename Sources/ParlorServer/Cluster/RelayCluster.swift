@@ -1,6 +1,7 @@
 import Dispatch
 import ParlorCrypto
 import ParlorProtocol
+import Synchronization
 
 /// A relay's membership of a NATS cluster: which rooms it is the authority for (`RoomLease`),
 /// and the rooms' invariants it reads on taking one and records as they change
@@ -12,8 +13,10 @@ import ParlorProtocol
 public final class RelayCluster: @unchecked Sendable {
     /// What a node asking to be a room's authority learns.
     enum Claim: Sendable {
-        /// This node is the authority; with the invariants the last authority recorded, if any,
-        /// and whether the lease is new to it (false: it kept the lease since it last led the room).
+        /// This node is the authority; with the invariants the last authority recorded, if any
+        /// (their next slot moved on by `slotsSkippedAtTakeover`, and written back as the fence of
+        /// this takeover), and whether the lease is new to it (false: it kept the lease since it
+        /// last led the room).
         case held(RoomInvariants?, taken: Bool)
         /// Another node holds the lease (or the cluster could not be reached).
         case refused
@@ -43,6 +46,22 @@ public final class RelayCluster: @unchecked Sendable {
     /// When each lease of an emptied room is let go (monotonic nanoseconds).
     private var releaseAt: [OpaqueKey: UInt64] = [:]
     private var onLost: @Sendable (OpaqueKey) -> Void = { _ in }
+    /// Each led room's invariants as last handed to the cluster (what a fence writes).
+    private var latest: [OpaqueKey: RoomInvariants] = [:]
+    /// Led rooms whose last record could not reach the cluster: written again at the next renewal.
+    private var unrecorded: Set<OpaqueKey> = []
+    /// Led rooms whose lease was retaken after it expired while this node was cut off: no rule
+    /// changes until a write of their invariants from this node's last revision succeeds (the fence).
+    private var unfenced: Set<OpaqueKey> = []
+    /// Led rooms whose rules wait, counted once per wait (`ruleWaits`).
+    private var waiting: Set<OpaqueKey> = []
+    /// Since when (monotonic nanoseconds) this node's own lease has been renewed without a break;
+    /// nil while it is cut off.
+    private var reachableSince: UInt64?
+    /// Until when (monotonic nanoseconds) this node may change each led room's rules: the lease's
+    /// hold while the room is in good standing, 0 while it waits for its fence. Read from the
+    /// relay's event loop (`mayChangeRules`), written on the cluster's queue.
+    private let acting = Mutex<[OpaqueKey: UInt64]>([:])
     /// This node's own lease, `node.<number>`, renewed with the rooms': while it lives, the
     /// authorities of rooms with members here keep them.
     private var alive: RoomLease?
@@ -164,8 +183,11 @@ public final class RelayCluster: @unchecked Sendable {
     }
 
     private func subject(_ room: OpaqueKey, _ kind: String) -> String {
-        "parlor.room.\(ClusterRoomName(room: room, clusterKey: clusterKey)).\(kind)"
+        "parlor.room.\(name(of: room)).\(kind)"
     }
+
+    /// `room`'s name on NATS: its id hashed under the cluster's key.
+    func name(of room: OpaqueKey) -> ClusterRoomName { ClusterRoomName(room: room, clusterKey: clusterKey) }
 
     private func publish(_ bytes: [UInt8], on subject: String) {
         do {
@@ -199,24 +221,40 @@ public final class RelayCluster: @unchecked Sendable {
             timer?.cancel()
             timer = nil
             leases = [:]
+            acting.withLock { $0 = [:] }
         }
         connection.close()
     }
 
-    /// Asks to be `room`'s authority; `completion` runs on the cluster's queue.
+    /// Asks to be `room`'s authority; `completion` runs on the cluster's queue. A node taking a
+    /// room over (the lease new to it, invariants recorded) first writes them back, their next
+    /// slot moved on: a write from the revision it read, which fences off any authority before it
+    /// (docs/CLUSTER.md, "Two nodes both believing they lead").
     func claim(_ room: OpaqueKey, completion: @escaping @Sendable (Claim) -> Void) {
         queue.async { [self] in
             let name = ClusterRoomName(room: room, clusterKey: clusterKey)
             let lease = leases[room] ?? RoomLease(store: leaseStore, room: name, node: node)
             guard lease.refresh(now: Monotonic.nanoseconds) else { return completion(.refused) }
+            guard leases[room] == nil else {
+                // Led here already: a room that emptied, its lease kept (`emptyRoomLeaseKept`),
+                // comes back as this node last recorded it, without a skip.
+                releaseAt[room] = nil
+                return completion(.held(latest[room], taken: false))
+            }
             do {
-                let invariants = try states.load(name)
-                let taken = leases[room] == nil
-                if taken { metrics.add(.leaseChanges) }
+                var invariants = try states.load(name)
+                if var moved = invariants {
+                    moved.nextSlot = moved.nextSlot > UInt16.max - Self.slotsSkippedAtTakeover ? UInt16.max : moved.nextSlot + Self.slotsSkippedAtTakeover
+                    guard try states.record(moved, for: name) else { return completion(.refused) }
+                    invariants = moved
+                    latest[room] = moved
+                }
+                metrics.add(.leaseChanges)
                 leases[room] = lease
                 releaseAt[room] = nil
+                setActing(room, until: lease.heldUntil)
                 metrics.add(.roomsLed, leases.count - metrics.value(.roomsLed))
-                completion(.held(invariants, taken: taken))
+                completion(.held(invariants, taken: true))
             } catch {
                 completion(.refused)
             }
@@ -224,13 +262,46 @@ public final class RelayCluster: @unchecked Sendable {
     }
 
     /// Records `room`'s invariants as its authority; a write another node fenced off ends this
-    /// node's authority (`lost`).
+    /// node's authority (`lost`); one that could not reach the cluster is made again at the next
+    /// renewal.
     func record(_ invariants: RoomInvariants, for room: OpaqueKey) {
         queue.async { [self] in
             guard leases[room] != nil else { return }
-            let name = ClusterRoomName(room: room, clusterKey: clusterKey)
-            if (try? states.record(invariants, for: name)) == false { lose(room) }
+            latest[room] = invariants
+            write(room)
         }
+    }
+
+    /// Writes `room`'s latest invariants from this node's last revision. Success is also the
+    /// fence a retaken lease waits for; a lost compare-and-set means another node acted.
+    private func write(_ room: OpaqueKey) {
+        guard let invariants = latest[room] else {
+            // Nothing recorded to fence with: another node may have made the room meanwhile.
+            if unfenced.contains(room) { lose(room) }
+            return
+        }
+        do {
+            guard try states.record(invariants, for: ClusterRoomName(room: room, clusterKey: clusterKey)) else { return lose(room) }
+            unrecorded.remove(room)
+            if unfenced.remove(room) != nil, let lease = leases[room] {
+                metrics.add(.leaseRetakes)
+                waiting.remove(room)
+                setActing(room, until: lease.heldUntil)
+            }
+        } catch {
+            unrecorded.insert(room)
+        }
+    }
+
+    /// Whether this node may change `room`'s rules at `now` (admit, promote, moderate, move the
+    /// epoch): it holds the room's lease, renewed less than `RoomLease.hold` ago, and any retake
+    /// of it has been fenced. Media and leaving never wait for this. Safe from any thread.
+    func mayChangeRules(of room: OpaqueKey, now: UInt64) -> Bool {
+        acting.withLock { now < ($0[room] ?? 0) }
+    }
+
+    private func setActing(_ room: OpaqueKey, until: UInt64?) {
+        acting.withLock { $0[room] = until }
     }
 
     /// `room` emptied here: its lease goes after `emptyRoomLeaseKept` unless claimed again.
@@ -243,32 +314,76 @@ public final class RelayCluster: @unchecked Sendable {
     private static func aliveKey(_ number: UInt16) -> String { "node.\(number)" }
 
     /// Which of the nodes `numbers` are dead (their lease expired); `completion` runs on the
-    /// cluster's queue. A node the cluster cannot be asked about counts as alive.
+    /// cluster's queue. A node the cluster cannot be asked about counts as alive, and so does
+    /// every node until this one has been renewing its own lease for `aliveLeaseSettled`: after
+    /// an outage of the cluster, every node's lease may have expired, and the others need a
+    /// renewal of their own to come back.
     func deadNodes(among numbers: Set<UInt16>, completion: @escaping @Sendable (Set<UInt16>) -> Void) {
         queue.async { [self] in
+            guard let since = reachableSince, Monotonic.nanoseconds - since >= Self.aliveLeaseSettled else { return completion([]) }
             completion(numbers.filter { number in
                 do { return try leaseStore.get(Self.aliveKey(number)) == nil } catch { return false }
             })
         }
     }
 
+    /// How long this node must have reached the cluster before it judges other nodes dead: a
+    /// lease's lifetime and one renewal.
+    static let aliveLeaseSettled = UInt64(RoomLease.ttlMilliseconds) * 1_000_000 + RoomLease.renewInterval
+
+    /// Renews this node's leases. A room whose lease cannot be reached keeps its members and its
+    /// media; its rules wait (`mayChangeRules` turns false when the hold runs out) until a renewal
+    /// succeeds — at once, when the lease's chain of revisions is unbroken; after the fence, when
+    /// the lease expired meanwhile and had to be taken again. Only a lease someone else holds, or
+    /// a fence someone else's write beat, ends this node's authority.
     private func renewAll() {
         let now = Monotonic.nanoseconds
-        alive?.refresh(now: now)
+        switch alive?.renew(now: now) {
+        case .held, .retaken: if reachableSince == nil { reachableSince = now }
+        default: reachableSince = nil
+        }
         for (room, lease) in leases {
             if let release = releaseAt[room], now >= release {
                 leases[room] = nil
                 releaseAt[room] = nil
-            } else if !lease.refresh(now: now) {
-                lose(room)
+                latest[room] = nil
+                unrecorded.remove(room)
+                unfenced.remove(room)
+                waiting.remove(room)
+                setActing(room, until: nil)
+                continue
             }
+            switch lease.renew(now: now) {
+            case .refused:
+                lose(room)
+                continue
+            case .cutOff:
+                // Now, not the tick's start: the calls before this one may have waited long.
+                if Monotonic.nanoseconds >= lease.heldUntil, waiting.insert(room).inserted { metrics.add(.ruleWaits) }
+                continue
+            case .retaken:
+                if waiting.insert(room).inserted { metrics.add(.ruleWaits) }
+                unfenced.insert(room)
+                setActing(room, until: 0)
+            case .held:
+                if !unfenced.contains(room) {
+                    setActing(room, until: lease.heldUntil)
+                    waiting.remove(room)
+                }
+            }
+            if unfenced.contains(room) || unrecorded.contains(room) { write(room) }
         }
         metrics.add(.roomsLed, leases.count - metrics.value(.roomsLed))
     }
 
     private func lose(_ room: OpaqueKey) {
-        leases[room] = nil
+        guard leases.removeValue(forKey: room) != nil else { return }
         releaseAt[room] = nil
+        latest[room] = nil
+        unrecorded.remove(room)
+        unfenced.remove(room)
+        waiting.remove(room)
+        setActing(room, until: nil)
         metrics.add(.leaseChanges)
         metrics.add(.roomsLed, leases.count - metrics.value(.roomsLed))
         onLost(room)

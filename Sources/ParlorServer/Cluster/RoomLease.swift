@@ -16,12 +16,28 @@ final class RoomLease {
     /// How long after a renewal began its holder acts on it.
     static let hold: UInt64 = 1_500_000_000
 
+    /// What a `refresh` found.
+    enum Standing: Equatable {
+        /// This node holds the lease, by an unbroken chain of its own writes since it took it.
+        case held
+        /// This node holds the lease again, but created it anew after losing track of its
+        /// revision (it expired while this node was cut off): someone else may have held it in
+        /// between, which only a fence (`RoomStateStore.fence`) can rule out.
+        case retaken
+        /// The cluster could not be reached: nothing was extended (`heldUntil` stands).
+        case cutOff
+        /// Someone else holds the lease.
+        case refused
+    }
+
     private let store: NATSKeyValue
     private let key: String
     /// What the holder writes: its node's name (the operator's, not a room's or a person's).
     private let holder: [UInt8]
     /// The revision this node last wrote, while it believes it holds the lease.
     private var revision: UInt64?
+    /// Whether this node held the lease before and lost track of it: its next create is a retake.
+    private var heldBefore = false
     /// Until when (monotonic nanoseconds) this node acts as the authority.
     private(set) var heldUntil: UInt64 = 0
     /// Why the last `refresh` could not reach the cluster, if it could not.
@@ -60,19 +76,51 @@ final class RoomLease {
     /// cannot be reached, nothing is extended: a holder keeps it until `heldUntil`, then not.
     @discardableResult
     func refresh(now: UInt64) -> Bool {
+        _ = renew(now: now)
+        return isHeld(at: now)
+    }
+
+    /// Renews the lease (or takes it), saying how that went. An update that loses its
+    /// compare-and-set is not yet a loss: a write of this node's that the server stored but whose
+    /// answer never came (a timeout while the cluster elected a leader) leaves the key at a
+    /// revision this node did not learn. The key's value then names this node, and only this
+    /// node writes its name, by an update from its own revision: the chain is unbroken and this
+    /// node carries on from that revision. A key that expired meanwhile is created again: a retake,
+    /// once this node held it (a first take is `held`: the caller fences it as a takeover).
+    func renew(now: UInt64) -> Standing {
+        lastError = nil
         do throws(NATSError) {
-            lastError = nil
-            let written: UInt64?
             if let revision {
-                written = try store.update(key, holder, last: revision)
-            } else {
-                written = try store.create(key, holder)
+                if let written = try store.update(key, holder, last: revision) {
+                    return keep(written, now: now, standing: .held)
+                }
+                if let entry = try store.get(key) {
+                    guard entry.value == holder else { return drop() }
+                    return keep(entry.revision, now: now, standing: .held)
+                }
+                self.revision = nil
             }
-            revision = written
-            if written != nil { heldUntil = now + Self.hold }
+            let standing: Standing = heldBefore ? .retaken : .held
+            if let written = try store.create(key, holder) { return keep(written, now: now, standing: standing) }
+            // A create of this node's whose answer was lost, or someone else's.
+            guard let entry = try store.get(key), entry.value == holder else { return drop() }
+            return keep(entry.revision, now: now, standing: standing)
         } catch {
             lastError = error
+            return .cutOff
         }
-        return isHeld(at: now)
+    }
+
+    private func keep(_ written: UInt64, now: UInt64, standing: Standing) -> Standing {
+        revision = written
+        heldBefore = true
+        heldUntil = now + Self.hold
+        return standing
+    }
+
+    private func drop() -> Standing {
+        revision = nil
+        heldUntil = 0
+        return .refused
     }
 }
