@@ -16,13 +16,7 @@ import Testing
         defer { dir.remove() }
         let (relay, server, key) = try RoomScreenInTmuxTests.relay(in: dir)
         defer { relay.stop() }
-        var environment: [String: String] = [:]
-        if let config {
-            let folder = dir.path("config/parlor")
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            try config.write(toFile: folder + "/config.toml", atomically: true, encoding: .utf8)
-            environment["XDG_CONFIG_HOME"] = dir.path("config")
-        }
+        let environment = try RoomScreenInTmuxTests.configEnvironment(config, in: dir)
         let host = try Tmux(command: try RoomScreenInTmuxTests.command(["host", "--server", server, "--relay-key", key, "--title", "Switches",
                                                                         "--name", "Host"] + arguments),
                             width: 100, height: 24, environment: environment)

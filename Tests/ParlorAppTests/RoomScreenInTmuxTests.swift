@@ -11,6 +11,16 @@ import Testing
     static let memberName = "Quincy ルー"
     static let speakerName = "Speaker Xavier"
 
+    /// The environment that makes a parlor process read `config` as its config.toml (written
+    /// under `dir`); empty for nil, the defaults.
+    static func configEnvironment(_ config: String?, in dir: TemporaryDirectory) throws -> [String: String] {
+        guard let config else { return [:] }
+        let folder = dir.path("config/parlor")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try config.write(toFile: folder + "/config.toml", atomically: true, encoding: .utf8)
+        return ["XDG_CONFIG_HOME": dir.path("config")]
+    }
+
     /// A relay process; returns it with the `--server` and `--relay-key` values to reach it.
     static func relay(in dir: TemporaryDirectory) throws -> (process: BackgroundProcess, server: String, key: String) {
         let relay = try BackgroundProcess([try ParlorBinary.path(), "serve", "--listen", "127.0.0.1:0", "--key-file", dir.path("relay.key")], in: dir)

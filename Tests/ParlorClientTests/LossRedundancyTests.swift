@@ -87,11 +87,7 @@ extension RoomEndToEndTests {
         let leadIn = [Int16](repeating: 0, count: 2 * 48_000)
         try (leadIn + speech).withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: dir.path("mic.raw"))) }
         let frame = OpusSettings().frameSamples
-        let mic = AudioEngine(capture: try ALSAAudioDevice(pcm: HermeticALSA.open(HermeticALSA.captureConfig(from: dir.path("mic.raw")), .capture), frameSamples: frame),
-                              playback: NullAudioDevice(direction: .playback), frameSamples: frame)
-        let ear = AudioEngine(capture: NullAudioDevice(direction: .capture),
-                              playback: try ALSAAudioDevice(pcm: HermeticALSA.open(HermeticALSA.playbackConfig(to: dir.path("ear.raw")), .playback), frameSamples: frame),
-                              frameSamples: frame)
+        let (mic, ear) = try hermeticEngines(mic: dir.path("mic.raw"), ear: dir.path("ear.raw"), frameSamples: frame)
         let room = try relay.hostRoom()
         let host = try TestMember.host(room, title: "Lossy")
         let path = try ImpairedPath(relayPort: relay.address.port, lossPercent: loss.lossPercent, lossOnUplink: loss.uplink)

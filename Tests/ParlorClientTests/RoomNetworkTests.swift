@@ -226,6 +226,15 @@ extension RoomEndToEndTests {
     }
 }
 
+/// A speaker's engine capturing the raw file `mic` and a listener's engine playing into the raw
+/// file `ear`, each through the real alsa-lib `file` plugin, at `frameSamples` a period.
+func hermeticEngines(mic: String, ear: String, frameSamples frame: Int) throws -> (mic: AudioEngine, ear: AudioEngine) {
+    let capture = try ALSAAudioDevice(pcm: HermeticALSA.open(HermeticALSA.captureConfig(from: mic), .capture), frameSamples: frame)
+    let playback = try ALSAAudioDevice(pcm: HermeticALSA.open(HermeticALSA.playbackConfig(to: ear), .playback), frameSamples: frame)
+    return (AudioEngine(capture: capture, playback: NullAudioDevice(direction: .playback), frameSamples: frame),
+            AudioEngine(capture: NullAudioDevice(direction: .capture), playback: playback, frameSamples: frame))
+}
+
 func writeWAV(_ samples: [Int16], to path: String) throws {
     let writer = try WAVWriter(path: path)
     defer { writer.close() }
@@ -349,11 +358,7 @@ extension RoomEndToEndTests {
         let speech = try SpeechFixture.samples()
         try speech.withUnsafeBytes { try Data($0).write(to: URL(fileURLWithPath: dir.path("mic.raw"))) }
         let frame = OpusSettings().frameSamples
-        let mic = AudioEngine(capture: try ALSAAudioDevice(pcm: HermeticALSA.open(HermeticALSA.captureConfig(from: dir.path("mic.raw")), .capture), frameSamples: frame),
-                              playback: NullAudioDevice(direction: .playback), frameSamples: frame)
-        let ear = AudioEngine(capture: NullAudioDevice(direction: .capture),
-                              playback: try ALSAAudioDevice(pcm: HermeticALSA.open(HermeticALSA.playbackConfig(to: dir.path("ear.raw")), .playback), frameSamples: frame),
-                              frameSamples: frame)
+        let (mic, ear) = try hermeticEngines(mic: dir.path("mic.raw"), ear: dir.path("ear.raw"), frameSamples: frame)
         let room = try relay.hostRoom()
         let host = try TestMember.host(room, title: "Engines")
         let listener = try TestMember.join(RoomIdentity(link: room.listenLink, name: "Ear"), media: MediaIO(mixSinks: [PlaybackRingSink(ring: ear.toPlay)]))

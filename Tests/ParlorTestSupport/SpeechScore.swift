@@ -13,12 +13,22 @@ public enum SpeechScore {
     /// the recording does not carry — a lost tail, a missing head — is scored as silence, so a
     /// recording that lost part of the speech scores lower than one that kept it all.
     public static func pesq(reference: String, degraded: String, maxLagSeconds: Double = 1) throws -> Double {
-        let ref16 = degraded + ".ref16k.wav", deg16 = degraded + ".16k.wav"
+        try aligned(reference: reference, degraded: degraded, maxLagSeconds: maxLagSeconds, suffix: "", measure: """
+            from pesq import pesq
+            print(lag, pesq(16000, ref, deg, 'wb'))
+            """)
+    }
+
+    /// Resamples both files to 16 kHz, aligns `degraded` to `reference` (the lag of the best
+    /// cross-correlation, either sign, up to `maxLagSeconds`; what the recording lacks counts as
+    /// silence), then runs `measure` — Python with `ref`, `deg` (16 kHz float arrays of one
+    /// length) and `lag` in scope, printing `lag value` — and returns the value.
+    static func aligned(reference: String, degraded: String, maxLagSeconds: Double, suffix: String, measure: String) throws -> Double {
+        let ref16 = degraded + ".ref16k\(suffix).wav", deg16 = degraded + ".16k\(suffix).wav"
         try Command.run(["sox", reference, "-r", "16000", ref16])
         try Command.run(["sox", degraded, "-r", "16000", deg16])
         let script = """
             import sys, wave, numpy as np
-            from pesq import pesq
             def load(p):
                 with wave.open(p) as w: return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16).astype(np.float64)
             ref, deg = load(sys.argv[1]), load(sys.argv[2])
@@ -29,12 +39,12 @@ public enum SpeechScore {
             lag = int(lags[np.argmax(np.concatenate([corr[:most + 1], corr[n - most:]]))])
             deg = deg[lag:] if lag >= 0 else np.concatenate([np.zeros(-lag), deg])
             deg = np.concatenate([deg[:len(ref)], np.zeros(max(0, len(ref) - len(deg)))])
-            print(lag, pesq(16000, ref, deg, 'wb'))
-            """
+
+            """ + measure
         let out = try Command.run(["python3", "-c", script, ref16, deg16, String(Int(maxLagSeconds * 16_000))]).stdout
-        guard let score = out.split(separator: " ").last.flatMap({ Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
-            throw Failure(description: "pesq printed: \(out)")
+        guard let value = out.split(separator: " ").last.flatMap({ Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
+            throw Failure(description: "the measure printed: \(out)")
         }
-        return score
+        return value
     }
 }
