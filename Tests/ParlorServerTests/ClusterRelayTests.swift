@@ -245,6 +245,24 @@ import Testing
         #expect(sent == frames, "each frame leaves its node once")
         #expect(received == 2 * frames, "and reaches each other node with members once")
 
+        // A rekey from the host on A reaches the speaker on B and five listeners on C in one NATS
+        // message a node: 2, not 6.
+        var listenersC = [listenerC]
+        for _ in 0..<4 {
+            let listener = try client(relayC)
+            _ = try listener.join(room: room)
+            listenersC.append(listener)
+        }
+        let controlBefore = relayA.metrics.value(.interNodeControlSent)
+        let everyone = [host, listenerA, speaker] + listenersC
+        try host.send(.keyDelivery(try delivery(2, to: everyone)))
+        for member in everyone {
+            _ = try member.receive { if case .keyDelivery(let delivery) = $0, delivery.epoch == 2 { true } else { nil } }
+        }
+        let perRekey = relayA.metrics.value(.interNodeControlSent) - controlBefore
+        print("NATS messages from the authority per rekey: \(perRekey) for 6 members on 2 other nodes")
+        #expect(perRekey == 2, "one message per other node with members")
+
         // A moderator's mute on A reaches the speaker's node: its media stops there.
         try host.send(.moderation(Moderation(.action(.mute), target: speaker.memberKey)))
         _ = try speaker.receive { if case .moderation(let m) = $0, m.target == speaker.memberKey { true } else { nil } }
