@@ -605,11 +605,20 @@ final class RelayCore {
         send(.error(ErrorMessage(code: code.rawValue, text: code.text, inReplyTo: message.type.rawValue)), to: id)
     }
 
-    /// Carries out what the room rules decided: each message to its session, then the sessions
-    /// to close and the media to stop; forgets the fan-outs of rooms that ended and updates the
+    /// Carries out what the room rules decided: each message to its session (those on other
+    /// nodes batched per node), then the sessions to close and the media to stop; forgets the fan-outs of rooms that ended and updates the
     /// open-rooms gauge (logging the change as a count only).
     private func carry(_ outcome: RoomRules.Outcome) {
-        for (to, message) in outcome.messages { send(message, to: to) }
+        // Messages for sessions on other nodes cross as one NATS message a node (a rekey's too).
+        var remote: [UInt16: [(to: SessionID, message: ControlMessage)]] = [:]
+        for (to, message) in outcome.messages {
+            if let cluster, RelayCluster.node(of: to) != cluster.number {
+                remote[RelayCluster.node(of: to), default: []].append((to, message))
+            } else {
+                send(message, to: to)
+            }
+        }
+        for (node, messages) in remote { cluster?.deliver(messages, toNode: node) }
         for session in outcome.closing {
             if let cluster, RelayCluster.node(of: session) != cluster.number {
                 cluster.close(session)

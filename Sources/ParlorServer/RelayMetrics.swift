@@ -31,6 +31,9 @@ public final class RelayMetrics: Sendable {
         /// In a cluster: media payloads this node published for other nodes, and received from them.
         case interNodePacketsSent = "cluster_media_sent_total"
         case interNodePacketsReceived = "cluster_media_received_total"
+        /// In a cluster: NATS messages this node sent other nodes with control messages for their
+        /// sessions (a batch: all of one change's messages for one node) or to close one.
+        case interNodeControlSent = "cluster_control_sent_total"
         /// In a cluster: times this node's NATS connection moved to another server.
         case natsReconnects = "cluster_nats_reconnects_total"
         /// In a cluster: times a led room's rules began to wait because its lease could not be

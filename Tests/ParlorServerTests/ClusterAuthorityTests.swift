@@ -161,15 +161,79 @@ import Testing
         let invariants = RoomInvariants(hostKey: Self.key(1), charter: charter, nextSlot: 300, epoch: 1 << 40,
                                         banned: [Self.key(2), Self.key(3)], demoted: [Self.key(4)], admitted: [Self.key(5)],
                                         revokedGrants: [[1, 2, 3], Array(repeating: 8, count: 64)])
-        let encoded = invariants.encoded
-        #expect(try RoomInvariants(encoded: encoded) == invariants)
+        let encoded = invariants.encoded(admittedShards: [0, 7, 255])
+        var withoutAdmitted = invariants
+        withoutAdmitted.admitted = []
+        let decoded = try RoomInvariants.decode(encoded)
+        #expect(decoded.invariants == withoutAdmitted, "the admitted keys are kept in shards, not here")
+        #expect(decoded.admittedShards == [0, 7, 255])
         for cut in [0, 1, 40, encoded.count - 1] {
-            #expect(throws: RoomInvariants.Malformed.self) { try RoomInvariants(encoded: Array(encoded.prefix(cut))) }
+            #expect(throws: RoomInvariants.Malformed.self) { try RoomInvariants.decode(Array(encoded.prefix(cut))) }
         }
-        #expect(throws: RoomInvariants.Malformed.self) { try RoomInvariants(encoded: encoded + [0]) }
+        #expect(throws: RoomInvariants.Malformed.self) { try RoomInvariants.decode(encoded + [0]) }
         var otherVersion = encoded
-        otherVersion[0] = 2
-        #expect(throws: RoomInvariants.Malformed.self) { try RoomInvariants(encoded: otherVersion) }
+        otherVersion[0] = 1
+        #expect(throws: RoomInvariants.Malformed.self) { try RoomInvariants.decode(otherVersion) }
+        #expect(throws: AdmittedShard.Malformed.self) { try AdmittedShard.decode([UInt8](repeating: 1, count: 33)) }
+    }
+
+    /// Every value of `room` in the state bucket, by key: the main entry and the shards that exist.
+    func stored(_ node: Node) throws -> [String: NATSKeyValue.Entry] {
+        var entries: [String: NATSKeyValue.Entry] = [:]
+        for key in ["room.\(name.text)"] + (0...UInt8.max).map({ AdmittedShard.key($0, of: name) }) {
+            entries[key] = try node.states.get(key)
+        }
+        return entries
+    }
+
+    @Test func aLargeRoomsAdmittedKeysAreWrittenInSmallShardsAndRestoredWhole() throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let a = try Node(server, name: "a"), b = try Node(server, name: "b")
+        let keys = Set((0..<40_000).map { _ in OpaqueKey((0..<32).map { _ in UInt8.random(in: 0...255) })! })
+        var invariants = RoomInvariants(hostKey: Self.key(1), charter: TableFixtures.charter, nextSlot: 5, epoch: 2,
+                                        banned: [Self.key(2)], demoted: [], admitted: keys, revokedGrants: [])
+        let stateA = RoomStateStore(store: a.states)
+        #expect(try stateA.load(name) == nil)
+        var start = Monotonic.nanoseconds
+        #expect(try stateA.record(invariants, for: name))
+        let firstRecord = Double(Monotonic.nanoseconds - start) / 1e6
+        let before = try stored(a)
+        let largest = before.values.map(\.value.count).max() ?? 0
+        print("40,000 admitted keys: \(before.count - 1) shards, largest value \(largest) bytes, main entry "
+              + "\(before["room.\(name.text)"]?.value.count ?? 0) bytes, first record \(firstRecord) ms")
+        #expect(before.count == 257, "every shard holds keys")
+        #expect(largest < 64 * 1024, "no value near NATS's 1 MiB limit")
+        #expect(try before.filter { $0.key != "room.\(name.text)" }.reduce(0) { $0 + (try AdmittedShard.decode($1.value.value)).count } == 40_000)
+
+        // One member more: the main entry and one shard are written, nothing else.
+        let newcomer = Self.key(50)
+        invariants.admitted.insert(newcomer)
+        invariants.nextSlot = 6
+        #expect(try stateA.record(invariants, for: name))
+        let after = try stored(a)
+        let rewritten = after.filter { before[$0.key]?.revision != $0.value.revision }
+        #expect(Set(rewritten.keys) == ["room.\(name.text)", AdmittedShard.key(AdmittedShard.index(of: newcomer, in: name), of: name)])
+        #expect(rewritten.values.allSatisfy { $0.value.count < 64 * 1024 })
+
+        // B takes the room over and reads every admitted key back.
+        let stateB = RoomStateStore(store: b.states)
+        start = Monotonic.nanoseconds
+        let loaded = try #require(try stateB.load(name))
+        print("restored \(loaded.admitted.count) admitted keys in \(Double(Monotonic.nanoseconds - start) / 1e6) ms")
+        #expect(loaded == invariants)
+        var rulesB = RoomRules(limits: RelayLimits(), metrics: RelayMetrics(), log: .silent, unixTime: { 0 })
+        try rulesB.restore(room: room, loaded)
+        #expect(rulesB.invariants(of: room)?.admitted == invariants.admitted)
+
+        // B's takeover write fences A off: A's next record loses and adds no key to any shard.
+        var moved = loaded
+        moved.nextSlot += RelayCluster.slotsSkippedAtTakeover
+        #expect(try stateB.record(moved, for: name))
+        var stale = invariants
+        stale.admitted.insert(Self.key(51))
+        #expect(!(try stateA.record(stale, for: name)))
+        #expect(try RoomStateStore(store: b.states).load(name)?.admitted.contains(Self.key(51)) == false)
     }
 
     @Test func roomNamesOnNATSHideTheRoomId() {

@@ -3,6 +3,7 @@ import ParlorBench
 import ParlorCrypto
 import ParlorProtocol
 import ParlorTestSupport
+import Synchronization
 import Testing
 @testable import ParlorServer
 
@@ -245,6 +246,24 @@ import Testing
         #expect(sent == frames, "each frame leaves its node once")
         #expect(received == 2 * frames, "and reaches each other node with members once")
 
+        // A rekey from the host on A reaches the speaker on B and five listeners on C in one NATS
+        // message a node: 2, not 6.
+        var listenersC = [listenerC]
+        for _ in 0..<4 {
+            let listener = try client(relayC)
+            _ = try listener.join(room: room)
+            listenersC.append(listener)
+        }
+        let controlBefore = relayA.metrics.value(.interNodeControlSent)
+        let everyone = [host, listenerA, speaker] + listenersC
+        try host.send(.keyDelivery(try delivery(2, to: everyone)))
+        for member in everyone {
+            _ = try member.receive { if case .keyDelivery(let delivery) = $0, delivery.epoch == 2 { true } else { nil } }
+        }
+        let perRekey = relayA.metrics.value(.interNodeControlSent) - controlBefore
+        print("NATS messages from the authority per rekey: \(perRekey) for 6 members on 2 other nodes")
+        #expect(perRekey == 2, "one message per other node with members")
+
         // A moderator's mute on A reaches the speaker's node: its media stops there.
         try host.send(.moderation(Moderation(.action(.mute), target: speaker.memberKey)))
         _ = try speaker.receive { if case .moderation(let m) = $0, m.target == speaker.memberKey { true } else { nil } }
@@ -329,5 +348,46 @@ import Testing
             cluster.stop()
             await relay.stop()
         }
+    }
+
+    @Test func deliveriesToANodeCrossInBatchesUnderTheLimitAndDamagedOnesAreDroppedAndCounted() throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let metricsA = RelayMetrics(), metricsB = RelayMetrics()
+        let a = try RelayCluster(servers: [server.url], node: "a", secret: relayKey.privateKeyForStorage, metrics: metricsA)
+        let b = try RelayCluster(servers: [server.url], node: "b", secret: relayKey.privateKeyForStorage, metrics: metricsB)
+        defer {
+            a.stop()
+            b.stop()
+        }
+        let received = Mutex<[UInt64]>([])
+        let inbox = try b.listen { inbound in
+            if case .message(let session, _) = inbound { received.withLock { $0.append(session.value) } }
+        }
+        defer { inbox.cancel() }
+        Thread.sleep(forTimeInterval: 0.2)
+
+        // 3,000 messages for sessions on B, about 660 KB: more than one batch may carry.
+        let message = ControlMessage.error(ErrorMessage(code: ErrorMessage.Code.internalError.rawValue, text: String(repeating: "x", count: 200)))
+        let sessions = (1...3_000).map { SessionID(UInt64(b.number) << 48 | UInt64($0)) }
+        a.deliver(sessions.map { ($0, message) }, toNode: b.number)
+        let deadline = Date().addingTimeInterval(5)
+        while received.withLock({ $0.count }) < sessions.count, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(received.withLock { $0 } == sessions.map(\.value), "every message, in order")
+        let perBatch = (RelayCluster.deliveryBatchBytes - 1) / (12 + message.encoded.count)
+        let batches = metricsA.value(.interNodeControlSent)
+        print("3,000 deliveries of \(message.encoded.count) bytes to one node: \(batches) NATS messages")
+        #expect(batches == (sessions.count + perBatch - 1) / perBatch, "as few batches as the limit allows")
+
+        // A batch cut inside its message and a close cut short: each dropped and counted.
+        let raw = try NATSConnection(servers: [server.url], name: "raw")
+        defer { raw.close() }
+        try raw.publish([0] + [UInt8](repeating: 0, count: 8) + [0, 0, 0, 200, 1, 2, 3], on: "parlor.node.\(b.number)")
+        try raw.publish([1, 0, 0], on: "parlor.node.\(b.number)")
+        try raw.flush()
+        let dropDeadline = Date().addingTimeInterval(2)
+        while metricsB.value(.malformed) < 2, Date() < dropDeadline { Thread.sleep(forTimeInterval: 0.01) }
+        #expect(metricsB.value(.malformed) == 2)
+        #expect(received.withLock { $0.count } == sessions.count, "nothing delivered from damaged input")
     }
 }

@@ -114,16 +114,27 @@ public final class RelayCluster: @unchecked Sendable {
         case close(SessionID)
     }
 
-    /// Calls `handler` (on a NATS thread) with what other nodes send this node.
+    /// Calls `handler` (on a NATS thread) with what other nodes send this node, one message at a
+    /// time in the order sent.
     func listen(_ handler: @escaping @Sendable (Inbound) -> Void) throws(NATSError) -> NATSSubscription {
         try connection.subscribe("parlor.node.\(number)") { [metrics] _, bytes in
-            guard bytes.count >= 9 else { return metrics.dropped(.malformed) }
-            let session = SessionID(bytes[1..<9].reduce(0) { $0 << 8 | UInt64($1) })
-            switch bytes[0] {
+            switch bytes.first {
             case Self.messageKind:
-                guard let message = try? ControlMessage.decode(bytes[9...]) else { return metrics.dropped(.malformed) }
-                handler(.message(session, message))
-            case Self.closeKind: handler(.close(session))
+                // Messages, each as its session (8 bytes), its length (4 bytes) and its encoding.
+                var offset = 1
+                while offset < bytes.count {
+                    guard bytes.count - offset >= 12 else { return metrics.dropped(.malformed) }
+                    let session = SessionID(bytes[offset..<offset + 8].reduce(0) { $0 << 8 | UInt64($1) })
+                    let length = bytes[offset + 8..<offset + 12].reduce(0) { $0 << 8 | Int($1) }
+                    let start = offset + 12
+                    guard bytes.count - start >= length, let message = try? ControlMessage.decode(bytes[start..<start + length]) else {
+                        return metrics.dropped(.malformed)
+                    }
+                    handler(.message(session, message))
+                    offset = start + length
+                }
+            case Self.closeKind where bytes.count == 9:
+                handler(.close(SessionID(bytes[1..<9].reduce(0) { $0 << 8 | UInt64($1) })))
             default: metrics.dropped(.malformed)
             }
         }
@@ -131,15 +142,38 @@ public final class RelayCluster: @unchecked Sendable {
 
     private static let messageKind: UInt8 = 0
     private static let closeKind: UInt8 = 1
+    /// The most bytes of control messages put in one NATS message to a node; more go in several
+    /// (NATS refuses messages over 1 MiB by default).
+    static let deliveryBatchBytes = 256 * 1024
 
     /// Sends `message` to `session` on its node.
     func deliver(_ message: ControlMessage, to session: SessionID) {
-        publish([Self.messageKind] + Self.bytes(session) + message.encoded, on: "parlor.node.\(Self.node(of: session))")
+        deliver([(session, message)], toNode: Self.node(of: session))
+    }
+
+    /// Sends each message to its session on `node`, in order, in as few NATS messages as
+    /// `deliveryBatchBytes` allows: a rekey's deliveries to a node's members cross as one.
+    func deliver(_ messages: [(to: SessionID, message: ControlMessage)], toNode node: UInt16) {
+        var batch: [UInt8] = [Self.messageKind]
+        for (session, message) in messages {
+            let encoded = message.encoded
+            if batch.count > 1, batch.count + 12 + encoded.count > Self.deliveryBatchBytes {
+                publishControl(batch, to: node)
+                batch = [Self.messageKind]
+            }
+            batch += Self.bytes(session) + (0..<4).map { UInt8(truncatingIfNeeded: encoded.count >> (24 - 8 * $0)) } + encoded
+        }
+        if batch.count > 1 { publishControl(batch, to: node) }
     }
 
     /// Has `session`'s node close it.
     func close(_ session: SessionID) {
-        publish([Self.closeKind] + Self.bytes(session), on: "parlor.node.\(Self.node(of: session))")
+        publishControl([Self.closeKind] + Self.bytes(session), to: Self.node(of: session))
+    }
+
+    private func publishControl(_ bytes: [UInt8], to node: UInt16) {
+        metrics.add(.interNodeControlSent)
+        publish(bytes, on: "parlor.node.\(node)")
     }
 
     /// Calls `handler` (on a NATS thread) with each request another node passes to `room`'s

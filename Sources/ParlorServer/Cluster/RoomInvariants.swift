@@ -6,7 +6,9 @@ import ParlorCrypto
 /// members able to come back, the newest charter. Members, roles and hands are not here: they
 /// belong to live sessions, which join the new authority again.
 ///
-/// Everything in it one relay already sees; none of it names a room or a person.
+/// Everything in it one relay already sees; none of it names a room or a person. Its encoding
+/// leaves the admitted keys out: `RoomStateStore` keeps them in shards of their own
+/// (`AdmittedShard`), added to as members are first admitted, so no write grows with the room.
 struct RoomInvariants: Equatable, Sendable {
     var hostKey: OpaqueKey
     var charter: RoomCharter
@@ -22,19 +24,21 @@ struct RoomInvariants: Equatable, Sendable {
     /// Bytes that are not an encoding of invariants (another version, cut short, bad lengths).
     struct Malformed: Error {}
 
-    /// The encoding's version byte.
-    static let version: UInt8 = 1
+    /// The encoding's version byte (2: the admitted keys moved to shards of their own).
+    static let version: UInt8 = 2
 
-    /// Version, host key, next slot, epoch, charter, then the key sets (sorted) and the revoked
-    /// grants, each as a count and fixed or length-prefixed items; integers big-endian.
-    var encoded: [UInt8] {
+    /// Version, host key, next slot, epoch, charter, then the banned and demoted keys (sorted),
+    /// the revoked grants, each as a count and fixed or length-prefixed items, and last a bitmap
+    /// of the `admittedShards` that hold admitted keys (32 bytes, shard n in bit n % 8 of byte
+    /// n / 8); integers big-endian. The admitted keys themselves are not in it.
+    func encoded(admittedShards: Set<UInt8>) -> [UInt8] {
         var bytes: [UInt8] = [Self.version]
         bytes += hostKey.bytes
         bytes += Self.bigEndian(UInt64(nextSlot), count: 2)
         bytes += Self.bigEndian(epoch, count: 8)
         let charterBytes = charter.encoded
         bytes += Self.bigEndian(UInt64(charterBytes.count), count: 4) + charterBytes
-        for keys in [banned, demoted, admitted] {
+        for keys in [banned, demoted] {
             let sorted = keys.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) }
             bytes += Self.bigEndian(UInt64(sorted.count), count: 4)
             for key in sorted { bytes += key }
@@ -42,8 +46,12 @@ struct RoomInvariants: Equatable, Sendable {
         let grants = revokedGrants.sorted { $0.lexicographicallyPrecedes($1) }
         bytes += Self.bigEndian(UInt64(grants.count), count: 4)
         for grant in grants { bytes += Self.bigEndian(UInt64(grant.count), count: 2) + grant }
-        return bytes
+        var bitmap = [UInt8](repeating: 0, count: Self.shardBitmapLength)
+        for shard in admittedShards { bitmap[Int(shard) / 8] |= 1 << (shard % 8) }
+        return bytes + bitmap
     }
+
+    private static let shardBitmapLength = 32
 
     init(hostKey: OpaqueKey, charter: RoomCharter, nextSlot: UInt16, epoch: UInt64, banned: Set<OpaqueKey>,
          demoted: Set<OpaqueKey>, admitted: Set<OpaqueKey>, revokedGrants: Set<[UInt8]>) {
@@ -57,8 +65,18 @@ struct RoomInvariants: Equatable, Sendable {
         self.revokedGrants = revokedGrants
     }
 
-    init(encoded bytes: [UInt8]) throws(Malformed) {
+    /// Decodes `encoded(admittedShards:)`: the invariants with no admitted keys, and the shards
+    /// that hold them.
+    static func decode(_ bytes: [UInt8]) throws(Malformed) -> (invariants: RoomInvariants, admittedShards: Set<UInt8>) {
         var reader = Reader(bytes: bytes)
+        let invariants = try RoomInvariants(reading: &reader)
+        let bitmap = try reader.take(shardBitmapLength)
+        guard reader.offset == bytes.count else { throw Malformed() }
+        let shards = (0...UInt8.max).filter { bitmap[Int($0) / 8] & (1 << ($0 % 8)) != 0 }
+        return (invariants, Set(shards))
+    }
+
+    private init(reading reader: inout Reader) throws(Malformed) {
         guard try reader.take(1) == [Self.version] else { throw Malformed() }
         guard let host = OpaqueKey(try reader.take(32)) else { throw Malformed() }
         hostKey = host
@@ -70,7 +88,7 @@ struct RoomInvariants: Equatable, Sendable {
             throw Malformed()
         }
         var sets: [Set<OpaqueKey>] = []
-        for _ in 0..<3 {
+        for _ in 0..<2 {
             var keys = Set<OpaqueKey>()
             for _ in 0..<(try reader.integer(4)) {
                 guard let key = OpaqueKey(try reader.take(32)) else { throw Malformed() }
@@ -78,12 +96,11 @@ struct RoomInvariants: Equatable, Sendable {
             }
             sets.append(keys)
         }
-        (banned, demoted, admitted) = (sets[0], sets[1], sets[2])
+        (banned, demoted, admitted) = (sets[0], sets[1], [])
         revokedGrants = []
         for _ in 0..<(try reader.integer(4)) {
             revokedGrants.insert(try reader.take(Int(try reader.integer(2))))
         }
-        guard reader.offset == bytes.count else { throw Malformed() }
     }
 
     private static func bigEndian(_ value: UInt64, count: Int) -> [UInt8] {
