@@ -449,12 +449,13 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
     /// into `play`. Files get their frames through `MediaOutputs`, off this thread. Allocates
     /// nothing once its speakers are known.
     ///
-    /// A period may be shorter than an Opus frame (`AudioEngine.periodSamples`: 10 ms against
+    /// A period may be shorter than an Opus frame (`OpusSettings.periodSamples`: 10 ms against
     /// 20 ms), as long as it divides it. Each speaker then plays from its own decoded frame at its
     /// own phase: a stream that is silent (not started, or stopped) asks its jitter buffer again
     /// every period, so it starts at the first period after its first frame is due rather than at
-    /// the next frame boundary of the mix — which halves the wait a frame has for the listener's
-    /// clock. `play` and `captured` hold one period's samples.
+    /// the next frame boundary of the mix, and one in a pause whose next frame is already due
+    /// starts it a period early (`JitterBuffer.mayStartEarly`) — which halves the wait a frame
+    /// has for the listener's clock. `play` and `captured` hold one period's samples.
     func period(captured: UnsafeBufferPointer<Int16>?, play: UnsafeMutableBufferPointer<Int16>, now: Int64) {
         lock.withLock {
             let periodSamples = play.count
