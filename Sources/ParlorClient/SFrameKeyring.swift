@@ -1,8 +1,9 @@
 import ParlorCrypto
 
 /// The SFrame keys a client holds: one per (epoch, stage member), derived from the epoch secret,
-/// the member's slot and its box key (docs/PROTOCOL.md §7.1). `update` installs what is new and
-/// removes what is gone, leaving existing keys (and their counters and replay windows) alone.
+/// the member's slot and its box key (docs/PROTOCOL.md §7.1). `prepare` derives the keys a roster
+/// wants (off the media loop), `install` puts in what is new and removes what is gone, leaving
+/// existing keys (and their counters and replay windows) alone.
 /// A key removed and installed again in an epoch still held resumes its counters (the context
 /// remembers them), so roster churn — real or announced by a lying relay — never replays a
 /// recorded frame nor restarts this client's own send counter (§6.4).
@@ -59,11 +60,6 @@ struct SFrameKeyring {
             context.setKey(wanted.key, keyID: keyID)
             installed[keyID] = wanted.source
         }
-    }
-
-    /// `prepare` and `install` in one step.
-    mutating func update(secrets: [UInt64: [UInt8]], senders: [Sender]) {
-        install(Self.prepare(secrets: secrets, senders: senders, suite: context.suite))
     }
 
     /// The counter the next frame sent under `keyID` will carry.

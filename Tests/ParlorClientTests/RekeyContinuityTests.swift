@@ -50,3 +50,19 @@ import Testing
         #expect(listener.pipeline.snapshot.packetsRejected == 0)
     }
 }
+
+/// A period whose length does not divide the Opus frame (an engine set up for another frame
+/// size) is played as silence and counted, never misread.
+@Suite struct MisshapenPeriodTests {
+    @Test func aPeriodThatDoesNotDivideTheFrameIsSilenceAndCounted() throws {
+        let room = try MediaRoom()
+        let listener = try room.listener()
+        var play = [Int16](repeating: 1, count: 700)
+        play.withUnsafeMutableBufferPointer { listener.pipeline.period(captured: nil, play: $0, now: 0) }
+        #expect(play.allSatisfy { $0 == 0 })
+        #expect(listener.pipeline.snapshot.misshapenPeriods == 1)
+        var fine = [Int16](repeating: 1, count: 480)
+        fine.withUnsafeMutableBufferPointer { listener.pipeline.period(captured: nil, play: $0, now: 0) }
+        #expect(listener.pipeline.snapshot.misshapenPeriods == 1, "half a frame is a period")
+    }
+}
