@@ -1,12 +1,12 @@
 /// The capture path's speech processing, run by the media loop on each captured frame before
-/// the encoder: acoustic echo cancellation (`EchoCanceller`) with the frame the loop played in
-/// the period before as the far-end reference, then Speex's preprocessor (`SpeechPreprocessor`):
+/// the encoder: acoustic echo cancellation (`EchoCanceller`) with what played while the frame
+/// was captured as the far-end reference, then Speex's preprocessor (`SpeechPreprocessor`):
 /// noise suppression, automatic gain control and, with the canceller, suppression of the echo
 /// its filter left.
 ///
-/// The loop hands over what it plays (`played`) and what it captured (`process`) every period,
-/// so the reference and the capture stay aligned by construction; the canceller's 250 ms filter
-/// covers the playback buffer, the way to the microphone and the room's reverberation.
+/// Once a frame is whole the loop hands over what played meanwhile (`played`) and then the frame
+/// (`process`), so the reference and the capture stay aligned by construction; the canceller's
+/// 250 ms filter covers the playback buffer, the way to the microphone and the room's reverberation.
 /// Speex runs on the 20 ms frame, or on 10 ms sub-frames without the canceller
 /// (`subframeSamples`). Everything is made in `init`; a period allocates nothing.
 public final class CaptureProcessor {
@@ -94,8 +94,8 @@ public final class CaptureProcessor {
     /// Whether `process` changes anything.
     public var isActive: Bool { preprocessor != nil }
 
-    /// Keeps `frame`, what the loop plays this period, as the far-end reference for the next
-    /// captured frame. Allocates nothing.
+    /// Keeps `frame`, what played while the next frame to `process` was captured, as the
+    /// far-end reference. Allocates nothing.
     public func played(_ frame: UnsafeBufferPointer<Int16>) {
         guard canceller != nil, frame.count == frameSamples else { return }
         _ = reference.update(fromContentsOf: frame)

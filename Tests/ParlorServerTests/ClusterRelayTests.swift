@@ -29,6 +29,17 @@ import Testing
         try RelaySocketSession(port: UInt16(relay.address.port!), relayKey: relay.publicKey, member: member)
     }
 
+    /// Node "a" on `server` leading the room, with its host in and a listener at slot 2.
+    func roomOnA(_ server: NATSServerProcess) async throws
+        -> (relay: RelayServer, cluster: RelayCluster, host: RelaySocketSession, listener: RelaySocketSession) {
+        let (relayA, clusterA) = try await node("a", server)
+        let host = try client(relayA, member: room.host)
+        _ = try host.create(room: room)
+        let listener = try client(relayA)
+        #expect(try listener.join(room: room).senderSlot == 2)
+        return (relayA, clusterA, host, listener)
+    }
+
     /// The host's key delivery for `epoch`, to `recipients`.
     func delivery(_ epoch: UInt64, to recipients: [RelaySocketSession]) throws -> KeyDelivery {
         let statement = try EpochStatement(roomID: room.roomID, epoch: epoch, secret: RoomKeys.newEpochSecret(),
@@ -124,11 +135,7 @@ import Testing
     @Test func aNodeThatLosesARoomsLeaseTellsItsMembersServerClosing() async throws {
         let server = try NATSServerProcess()
         defer { server.stop() }
-        let (relayA, clusterA) = try await node("a", server)
-        let host = try client(relayA, member: room.host)
-        _ = try host.create(room: room)
-        let listener = try client(relayA)
-        #expect(try listener.join(room: room).senderSlot == 2)
+        let (relayA, clusterA, host, listener) = try await roomOnA(server)
         #expect(relayA.metrics.value(.roomsLed) == 1)
 
         let connection = try NATSConnection(servers: [server.url], name: "test")
@@ -162,11 +169,7 @@ import Testing
     @Test func aNATSPauseLongerThanTheLeaseKeepsTheAuthorityAndItsMembers() async throws {
         let server = try NATSServerProcess()
         defer { server.stop() }
-        let (relayA, clusterA) = try await node("a", server)
-        let host = try client(relayA, member: room.host)
-        _ = try host.create(room: room)
-        let listener = try client(relayA)
-        #expect(try listener.join(room: room).senderSlot == 2)
+        let (relayA, clusterA, host, listener) = try await roomOnA(server)
         try await Task.sleep(for: .milliseconds(300))
         let connection = try NATSConnection(servers: [server.url], name: "test")
         defer { connection.close() }
