@@ -23,9 +23,7 @@ final class MediaOutputs: @unchecked Sendable {
     private let running = Atomic<Bool>(true)
     private let done = DispatchSemaphore(value: 0)
     /// Speakers' names by tag, appended by the loop when it first hears one.
-    private let namesLock = NSLock()
-    private var names: [String] = []
-    private var tags: [MemberID: Int16] = [:]
+    private let speakerTags = SpeakerTags()
     private var thread: Thread?
 
     /// Outputs to `sinks` and `recorder`; nil when there are neither (no thread then).
@@ -49,13 +47,7 @@ final class MediaOutputs: @unchecked Sendable {
 
     /// The tag for `member`'s frames; allocates the first time only (a new speaker).
     func tag(for member: MemberID) -> Int16 {
-        namesLock.withLock {
-            if let tag = tags[member] { return tag }
-            let tag = Int16(names.count)
-            names.append(member.text)
-            tags[member] = tag
-            return tag
-        }
+        speakerTags.tag(for: member)
     }
 
     /// Queues a frame (`frameSamples` samples) with its tag. The loop's side: lock-free.
@@ -84,7 +76,7 @@ final class MediaOutputs: @unchecked Sendable {
                     for sink in sinks { sink.write(samples) }
                     try? recorder?.recordMix(samples)
                 } else if let recorder {
-                    let name = namesLock.withLock { Int(tag) < names.count ? names[Int(tag)] : nil }
+                    let name = speakerTags.name(of: Int(tag))
                     if let name { try? recorder.record(speaker: name, samples) }
                 }
             }

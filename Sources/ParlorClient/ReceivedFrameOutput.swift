@@ -26,9 +26,7 @@ final class ReceivedFrameOutput: @unchecked Sendable {
     private let running = Atomic<Bool>(true)
     private let done = DispatchSemaphore(value: 0)
     /// Speakers' member ids by tag, appended by the loop when it first hears one.
-    private let namesLock = NSLock()
-    private var names: [String] = []
-    private var tags: [MemberID: Int16] = [:]
+    private let speakerTags = SpeakerTags()
 
     /// Feeds `sink` from a writer thread until `close`.
     init(sink: any ReceivedFrameSink) {
@@ -51,13 +49,7 @@ final class ReceivedFrameOutput: @unchecked Sendable {
             dropped.add(1, ordering: .relaxed)
             return
         }
-        let tag = namesLock.withLock {
-            if let tag = tags[member] { return tag }
-            let tag = Int16(names.count)
-            names.append(member.text)
-            tags[member] = tag
-            return tag
-        }
+        let tag = speakerTags.tag(for: member)
         for (index, value) in [keyID, counter, UInt64(bitPattern: arrival)].enumerated() {
             for word in 0..<4 { slot[index * 4 + word] = Int16(truncatingIfNeeded: value >> (16 * UInt64(word))) }
         }
@@ -88,7 +80,7 @@ final class ReceivedFrameOutput: @unchecked Sendable {
             let stopping = !running.load(ordering: .acquiring)
             while ring.pop(into: frame) {
                 let tag = Int(frame[12]), count = Int(frame[13])
-                guard let name = namesLock.withLock({ tag < names.count ? names[tag] : nil }) else { continue }
+                guard let name = speakerTags.name(of: Int(tag)) else { continue }
                 for i in 0..<count {
                     let word = UInt16(bitPattern: frame[Self.headerWords + i / 2])
                     bytes[i] = UInt8(truncatingIfNeeded: i % 2 == 0 ? word : word >> 8)
