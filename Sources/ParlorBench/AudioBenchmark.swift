@@ -109,20 +109,27 @@ public enum AudioBenchmark {
                             frameSignMicroseconds: 0, frameVerifyMicroseconds: 0,
                             frameSignAllocationsPerFrame: 0, frameVerifyAllocationsPerFrame: 0,
                             captureChainMicroseconds: 0, captureChainRatio: 0, captureChainAllocationsPerFrame: 0)
-        // The client path first, so that a long run with `wavPath` starts writing at once.
-        var allocations: UInt = 0
-        report.clientPathMicroseconds = try setup.perFrame(countingAllocations: &allocations, prepare: { f in
-            try setup.room.prepare(now: Int64(f) * 20_000_000)
-        }) { f in
-            try setup.clientFrame(f, writer: writer)
+        // The client path and libopus alone in alternating blocks, so that neither is timed on a
+        // colder cache or a busier machine than the other.
+        let prepareRoom: (Int) throws -> Void = { f in try setup.room.prepare(now: Int64(f) * 20_000_000) }
+        let clientFrame: (Int) throws -> Void = { f in try setup.clientFrame(f, writer: writer) }
+        let opusAlone: (Int) throws -> Void = { f in
+            try setup.encode()
+            for s in 0..<speakers { try setup.decode(speaker: s, frame: f) }
+        }
+        try setup.warmUp(prepare: prepareRoom, clientFrame)
+        try setup.warmUp(opusAlone)
+        var allocations: UInt = 0, ignored: UInt = 0
+        var pathSeconds = 0.0, opusSeconds = 0.0
+        for block in setup.blocks {
+            pathSeconds += try setup.cpuSeconds(block, countingAllocations: &allocations, prepare: prepareRoom, clientFrame)
+            opusSeconds += try setup.cpuSeconds(block, countingAllocations: &ignored, opusAlone)
         }
         guard setup.room.statistics.packetsRejected == 0, setup.room.statistics.batchesVerified > 0 else {
             throw CryptoError.authenticationFailed
         }
-        report.opusBaselineMicroseconds = try setup.perFrame { f in
-            try setup.encode()
-            for s in 0..<speakers { try setup.decode(speaker: s, frame: f) }
-        }
+        report.clientPathMicroseconds = pathSeconds / Double(setup.frames) * 1e6
+        report.opusBaselineMicroseconds = opusSeconds / Double(setup.frames) * 1e6
         report.encodeMicroseconds = try setup.perFrame { _ in try setup.encode() }
         report.decodeMicroseconds = try setup.perFrame { f in try setup.decode(speaker: 0, frame: f) }
         report.jitterBufferMicroseconds = setup.perFrameJitter()
@@ -360,21 +367,39 @@ public enum AudioBenchmark {
         /// and the count.
         func perFrame(countingAllocations allocations: inout UInt, prepare: (Int) throws -> Void,
                       _ body: (Int) throws -> Void) rethrows -> Double {
-            // Warm up: first-use allocations (a speaker's stream when it is first heard).
+            try warmUp(prepare: prepare, body)
+            allocations = 0
+            return try cpuSeconds(0..<frames, countingAllocations: &allocations, prepare: prepare, body) / Double(frames) * 1e6
+        }
+
+        /// Runs `body` on the first frames, untimed: first-use allocations (a speaker's stream
+        /// when it is first heard), cold caches.
+        func warmUp(prepare: (Int) throws -> Void = { _ in }, _ body: (Int) throws -> Void) rethrows {
             for f in 0..<min(Setup.warmUpFrames, frames) { loadFrame(f); try prepare(f); try body(f) }
+        }
+
+        /// Blocks the timed frames are split into when two paths are measured in turns.
+        static let blockCount = 10
+        var blocks: [Range<Int>] {
+            (0..<Setup.blockCount).map { frames * $0 / Setup.blockCount ..< frames * ($0 + 1) / Setup.blockCount }
+        }
+
+        /// This thread's CPU seconds for `body` over timed frames `range` (numbered after the
+        /// warm-up's), with `prepare` run before each outside the timing; adds the allocations
+        /// `body` made to `allocations`.
+        func cpuSeconds(_ range: Range<Int>, countingAllocations allocations: inout UInt, prepare: (Int) throws -> Void = { _ in },
+                        _ body: (Int) throws -> Void) rethrows -> Double {
             var cpu: Double = 0
-            var counted: UInt = 0
-            for f in 0..<frames {
+            for f in range {
                 loadFrame(f)
                 try prepare(f + Setup.warmUpFrames)
                 let start = Setup.threadCPU()
                 parlor_allocations_begin()
                 try body(f + Setup.warmUpFrames)
-                counted += parlor_allocations_end()
+                allocations += parlor_allocations_end()
                 cpu += Setup.threadCPU() - start
             }
-            allocations = counted
-            return cpu / Double(frames) * 1e6
+            return cpu
         }
 
         /// The jitter buffer alone: one insert and one decision a frame, playing 60 ms behind.

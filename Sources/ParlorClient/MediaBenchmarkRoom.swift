@@ -9,17 +9,19 @@ import ParlorProtocol
 /// The remote speakers' own pipelines encode, sign and protect their frames, and a relay's
 /// `MediaSender` seals each for the listener (`prepare`, not timed; `preparedPeriods` at a time,
 /// so that their codecs do not evict the listener's from the cache every period, which a real
-/// listener's machine does not suffer). Then `period` runs what the listener's client runs once
-/// a period: the socket's reader opens each datagram with the hop and delivers its payload to the
-/// loop's inbox; the loop's period (what the audio thread calls) unprotects, verifies and buffers
-/// each, encodes, signs, protects and frames the captured frame, seals it into a datagram for the
-/// socket, and decodes and mixes every speaker into the frame to play. Every packet carries a
+/// listener's machine does not suffer). Then `period` runs what the listener's client runs for
+/// one 20 ms frame: the socket's reader opens each datagram with the hop and delivers its payload
+/// to the loop's inbox; the loop's two 10 ms periods (what the audio thread calls) unprotect,
+/// verify and buffer each, encode, sign, protect and frame the captured frame once it is whole,
+/// seal it into a datagram for the socket, and decode and mix every speaker into what they play. Every packet carries a
 /// redundant copy of the frame before it (docs/PROTOCOL.md §6.2), as under loss: the heavier path,
 /// whose copies the listener parses and offers its jitter buffers.
 public final class MediaBenchmarkRoom {
     /// The speakers the listener hears.
     public let speakers: Int
     public let frameSamples: Int
+    /// Samples of one period of the audio thread (`OpusSettings.periodSamples`).
+    public let periodSamples: Int
     /// The frame the audio thread captured last (fill it before `period`).
     public let captured: UnsafeMutableBufferPointer<Int16>
     /// The mix the listener played last period.
@@ -48,6 +50,7 @@ public final class MediaBenchmarkRoom {
                 voice: @escaping (Int, UnsafeMutableBufferPointer<Int16>) -> Void) throws {
         self.speakers = speakers
         frameSamples = settings.frameSamples
+        periodSamples = settings.periodSamples
         let suite = SFrameSuite.preferred
         self.suite = suite
         let epoch: UInt64 = 1
@@ -132,8 +135,8 @@ public final class MediaBenchmarkRoom {
         prepared += Self.preparedPeriods
     }
 
-    /// One period of the listener's client: the speakers' datagrams in, its own frame out, the
-    /// mix played. Allocates nothing once every speaker has been heard.
+    /// One frame of the listener's client, in its audio thread's periods: the speakers'
+    /// datagrams in, its own frame out, the mix played. Allocates nothing once every speaker has been heard.
     public func period(now: Int64) {
         let first = (ran % Self.preparedPeriods) * speakers
         for slot in first..<first + speakers where ran < prepared {
@@ -141,7 +144,13 @@ public final class MediaBenchmarkRoom {
             if let opened = hop.open(datagram), opened.kind == .media { listener.deliver(UnsafeRawBufferPointer(opened.payload), arrival: now) }
         }
         ran += 1
-        listener.period(captured: UnsafeBufferPointer(captured), play: played, now: now)
+        // The audio thread's periods of the frame (10 ms each, as `RoomClient`'s engine runs them).
+        let periodNanoseconds = Int64(periodSamples) * 1_000_000_000 / Int64(OpusSettings.sampleRate)
+        for start in stride(from: 0, to: frameSamples, by: periodSamples) {
+            let range = start ..< start + periodSamples
+            listener.period(captured: UnsafeBufferPointer(rebasing: captured[range]), play: UnsafeMutableBufferPointer(rebasing: played[range]),
+                            now: now + Int64(start / periodSamples) * periodNanoseconds)
+        }
         bytesSent = sent.count
     }
 

@@ -176,6 +176,8 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
     private let outputs: MediaOutputs?
     /// Verified frames as received, on their way to `configuration.receivedFrames` (off the loop).
     private let receivedFrames: ReceivedFrameOutput?
+    /// Each speaker's tag in `receivedFrames`, asked for once (its registry takes a lock).
+    private var receivedFrameTags: [MemberID: Int16] = [:]
     /// A frame and its tag, on its way to `outputs`.
     private let outputFrame: UnsafeMutableBufferPointer<Int16>
     /// Payloads from the network, waiting for the next period.
@@ -367,7 +369,11 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
                 statistics.framesWithheld += 1
                 return
             }
-            receivedFrames?.push(speaker: member.id, keyID: header.keyID, counter: header.counter, opus: opus, arrival: arrival)
+            if let receivedFrames {
+                let tag = receivedFrameTags[member.id] ?? receivedFrames.tag(for: member.id)
+                if receivedFrameTags[member.id] == nil { receivedFrameTags[member.id] = tag }
+                receivedFrames.push(tag: tag, keyID: header.keyID, counter: header.counter, opus: opus, arrival: arrival)
+            }
             guard configuration.decode else { return }
             guard let route = routes[header.keyID] ?? newRoute(keyID: header.keyID, counter: header.counter, member: member.id) else { return }
             let sequence = route.offset &+ header.counter

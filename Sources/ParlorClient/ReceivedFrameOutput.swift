@@ -42,17 +42,22 @@ final class ReceivedFrameOutput: @unchecked Sendable {
     /// Frames dropped because the writer fell behind (a stalled disk), or longer than Opus allows.
     var overflows: Int { dropped.load(ordering: .relaxed) }
 
-    /// Queues a received frame. The loop's side: lock-free, and it allocates only the first time
-    /// it hears a speaker.
-    func push(speaker member: MemberID, keyID: UInt64, counter: UInt64, opus: UnsafeBufferPointer<UInt8>, arrival: Int64) {
+    /// `member`'s tag in the ring, made the first time (a lock and an allocation): the loop asks
+    /// once per speaker and keeps it.
+    func tag(for member: MemberID) -> Int16 {
+        speakerTags.tag(for: member)
+    }
+
+    /// Queues a received frame of the speaker `tag` stands for. The loop's side: lock-free, and
+    /// it allocates nothing.
+    func push(tag: Int16, keyID: UInt64, counter: UInt64, opus: UnsafeBufferPointer<UInt8>, arrival: Int64) {
         guard opus.count <= Self.maximumFrameBytes else {
             dropped.add(1, ordering: .relaxed)
             return
         }
-        let tag = speakerTags.tag(for: member)
-        for (index, value) in [keyID, counter, UInt64(bitPattern: arrival)].enumerated() {
-            for word in 0..<4 { slot[index * 4 + word] = Int16(truncatingIfNeeded: value >> (16 * UInt64(word))) }
-        }
+        store(keyID, at: 0)
+        store(counter, at: 4)
+        store(UInt64(bitPattern: arrival), at: 8)
         slot[12] = tag
         slot[13] = Int16(opus.count)
         for i in stride(from: 0, to: opus.count, by: 2) {
@@ -60,6 +65,11 @@ final class ReceivedFrameOutput: @unchecked Sendable {
             slot[Self.headerWords + i / 2] = Int16(bitPattern: low | high << 8)
         }
         if !ring.push(UnsafeBufferPointer(slot)) { dropped.add(1, ordering: .relaxed) }
+    }
+
+    /// Writes `value` as 4 words, low first, from `word` of the slot.
+    private func store(_ value: UInt64, at word: Int) {
+        for index in 0..<4 { slot[word + index] = Int16(truncatingIfNeeded: value >> (16 * UInt64(index))) }
     }
 
     /// Writes what is queued, then ends the sink's recording; returns when done.

@@ -2,7 +2,7 @@ import ParlorAudio
 
 /// Where a listener's received Opus frames go as they arrive, before any decoding: each frame
 /// that passed decryption and its speaker's signature check, the bytes the sender's encoder made.
-/// Called under the media pipeline's lock, from the thread that receives.
+/// Called from `ReceivedFrameOutput`'s writer thread, never from the media loop.
 public protocol ReceivedFrameSink: AnyObject {
     /// `opus` is frame `counter` under SFrame key `keyID` from `speaker` (its member id's
     /// text), which arrived at `arrival` on the monotonic clock (nanoseconds).
