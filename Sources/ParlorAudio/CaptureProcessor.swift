@@ -63,7 +63,8 @@ public final class CaptureProcessor {
     /// A captured sub-frame, the canceller's input (its output goes back into the frame).
     private let scratch: UnsafeMutableBufferPointer<Int16>
 
-    /// A processor for frames of `frameSamples` mono samples at `sampleRate`.
+    /// A processor for frames of `frameSamples` mono samples at `sampleRate`; with noise
+    /// suppression on, a frame is whole 10 ms blocks (as Parlor's 10 and 20 ms frames are).
     public init(frameSamples: Int, sampleRate: Int = 48_000, settings: Settings = Settings()) {
         precondition(frameSamples > 0)
         self.settings = settings
