@@ -5,8 +5,9 @@
 # fuzz (FUZZ_SECONDS=N per decoder).
 
 # Debian packages Parlor needs to build and run.
-# libnats-dev is the NATS C client a relay joins a cluster with (`parlor serve --cluster`).
-DEB_RUNTIME := libasound2-dev libopus-dev libopusenc-dev libogg-dev libsodium-dev libncursesw5-dev libnats-dev libspeexdsp-dev pkg-config
+# libnats-dev is the NATS C client a relay joins a cluster with (`parlor serve --cluster`);
+# libspeexdsp-dev and libwebrtc-audio-processing-dev are the capture chain (echo, gain; noise).
+DEB_RUNTIME := libasound2-dev libopus-dev libopusenc-dev libogg-dev libsodium-dev libncursesw5-dev libnats-dev libspeexdsp-dev libwebrtc-audio-processing-dev pkg-config
 # Debian packages the demo adds: espeak-ng and sox make the demo speaker's speech.
 DEB_DEMO := espeak-ng sox
 # Debian packages the tests need: tmux drives the TUI, espeak-ng and sox make speech,

@@ -22,6 +22,10 @@ let package = Package(
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         // Speex's echo canceller and preprocessor (noise suppression, gain, dereverberation), Mumble's choice.
         .systemLibrary(name: "CSpeexDSP", pkgConfig: "speexdsp", providers: [.apt(["libspeexdsp-dev"])]),
+        // WebRTC's audio processing (0.3, as PulseAudio's echo-cancel module uses it), for its noise
+        // suppressor; C++, so Swift reaches it through CNoiseSuppression's C API.
+        .systemLibrary(name: "CWebRTCAudioProcessing", pkgConfig: "webrtc-audio-processing",
+                       providers: [.apt(["libwebrtc-audio-processing-dev"])]),
         // Ogg Opus recordings: libopusenc for the mix, libogg for frames kept as received.
         .systemLibrary(name: "COggOpus", pkgConfig: "libopusenc", providers: [.apt(["libopusenc-dev", "libogg-dev"])]),
         // The NATS C client, for relays that share rooms over a NATS cluster.
@@ -32,7 +36,8 @@ let package = Package(
         .target(name: "ParlorProtocol", dependencies: ["ParlorCrypto"]),
 
         // The edges.
-        .target(name: "ParlorAudio", dependencies: ["CALSA", "COpus", "COggOpus", "CSpeexDSP"]),
+        .target(name: "CNoiseSuppression", dependencies: ["CWebRTCAudioProcessing"]),
+        .target(name: "ParlorAudio", dependencies: ["CALSA", "COpus", "COggOpus", "CSpeexDSP", "CNoiseSuppression"]),
 
         // Batched UDP I/O (sendmmsg for the relay's fan-out, recvmmsg with arrival times for its benchmark).
         .target(name: "CDatagramBatch"),

@@ -76,7 +76,7 @@ public enum Doctor {
 
     /// The capture chain as config.toml sets it (`parlor host`/`join` may turn more off with
     /// `--no-echo-cancel`, `--no-noise-suppression`, `--no-agc`), run once on a frame of
-    /// silence so that libspeexdsp is really loaded.
+    /// silence so that libspeexdsp and libwebrtc-audio-processing are really loaded.
     static func checkSpeechProcessing(_ report: inout DoctorReport) {
         let settings: CaptureProcessor.Settings
         do {
@@ -94,7 +94,7 @@ public enum Doctor {
         processor.process(frame)
         let parts = [("echo cancellation", settings.echoCancellation), ("noise suppression", settings.noiseSuppression),
                      ("gain control", settings.automaticGain)].map { "\($0.0) \($0.1 ? "on" : "off")" }
-        report.add("speech processing", .ok, "libspeexdsp: " + parts.joined(separator: ", ") + " (\(settings.summary))")
+        report.add("speech processing", .ok, "libspeexdsp, libwebrtc-audio-processing: " + parts.joined(separator: ", ") + " (\(settings.summary))")
     }
 
     static func checkTerminal(_ report: inout DoctorReport) {

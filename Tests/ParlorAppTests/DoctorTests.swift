@@ -22,7 +22,7 @@ import Testing
         #expect(lines.last == "Parlor can run.")
     }
 
-    /// The capture chain as config.toml sets it, after libspeexdsp ran a frame; a broken
+    /// The capture chain as config.toml sets it, after libspeexdsp and libwebrtc-audio-processing ran a frame; a broken
     /// setting is reported as such.
     @Test func showsTheSpeechProcessingConfigTurnsOff() throws {
         let dir = try TemporaryDirectory()
@@ -31,7 +31,7 @@ import Testing
         try Data("agc = false\n".utf8).write(to: URL(fileURLWithPath: dir.path("parlor/config.toml")))
         let result = try Command.runAllowingFailure([try ParlorBinary.path(), "doctor"], environment: ["XDG_CONFIG_HOME": dir.url.path])
         let line = result.stdout.split(separator: "\n").first { $0.contains("speech processing") }
-        #expect(line?.contains("libspeexdsp: echo cancellation on, noise suppression on, gain control off (AEC NS AGC off)") == true,
+        #expect(line?.contains("libspeexdsp, libwebrtc-audio-processing: echo cancellation on, noise suppression on, gain control off (AEC NS AGC off)") == true,
                 "\(result.stdout)")
         try Data("agc = 1\n".utf8).write(to: URL(fileURLWithPath: dir.path("parlor/config.toml")))
         let broken = try Command.runAllowingFailure([try ParlorBinary.path(), "doctor"], environment: ["XDG_CONFIG_HOME": dir.url.path])

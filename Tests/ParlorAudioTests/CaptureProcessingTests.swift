@@ -4,7 +4,8 @@ import ParlorAudio
 import ParlorTestSupport
 import Testing
 
-/// The product's capture chain (`CaptureProcessor`: Speex's echo canceller and preprocessor),
+/// The product's capture chain (`CaptureProcessor`: Speex's echo canceller and preprocessor, then
+/// WebRTC's noise suppressor),
 /// 20 ms frame by 20 ms frame as the media loop runs it, on real speech: far-end speech played
 /// into a simulated room and heard back by the microphone, noise, and a speaker far too quiet.
 @Suite struct CaptureProcessingTests {
@@ -82,57 +83,99 @@ import Testing
     }
 
     /// Far-end speech only, through a room with a 40 ms delay, −6 dB and a 220 ms tail: after
-    /// 2 s of learning, the echo left with the product's defaults is far more than the issue's
-    /// 25 dB below the echo that came in (echo return loss enhancement; measured 48.9 dB: the
-    /// preprocessor's residual echo suppression on top of the filter's 17.6, which alone is
-    /// held to 15). Without the canceller nothing is taken out.
+    /// 2 s of learning, the echo left with the product's defaults is well over the issue's 25 dB
+    /// below the echo that came in (echo return loss enhancement; measured 34.9 dB: Speex's
+    /// residual echo suppression on top of its filter's 17.6, which alone is held to 15). With
+    /// noise suppression off it stays (30.6 dB; Speex suppresses echo only through its denoiser,
+    /// and with that off, as `--no-noise-suppression` once left it, 15.7). Without the canceller
+    /// nothing is taken out.
     @Test func echoIsTakenOutAfterTwoSeconds() throws {
         let far = try SpeechFixture.samples()
         let echo = SimulatedRoom().echo(of: far)
         let from = 2 * Self.rate
+        func erle(_ out: [Int16]) -> Double {
+            Self.decibels(Self.energy(echo[from..<out.count]) / Self.energy(out[from...].map(Float.init)))
+        }
         func erle(_ settings: CaptureProcessor.Settings) -> Double {
-            let out = Self.process(captured: echo, played: far, settings: settings)
-            return Self.decibels(Self.energy(echo[from..<out.count]) / Self.energy(out[from...].map(Float.init)))
+            erle(Self.process(captured: echo, played: far, settings: settings))
         }
         let product = erle(CaptureProcessor.Settings())
-        let filterOnly = erle(.init(echoCancellation: true, noiseSuppression: false, automaticGain: false))
+        let noSuppression = erle(.init(noiseSuppression: false))
         let without = erle(.init(echoCancellation: false, noiseSuppression: false, automaticGain: false))
-        print(String(format: "echo: ERLE %.1f dB after 2 s (filter alone %.1f dB, %.1f dB without the canceller)", product, filterOnly, without))
-        #expect(product >= 40, "ERLE \(product) dB")
+        // The canceller's adaptive filter alone, frame by frame as the chain runs it.
+        let canceller = EchoCanceller(frameSamples: Self.frame, sampleRate: Self.rate)
+        var filtered = [Int16](repeating: 0, count: echo.count / Self.frame * Self.frame)
+        for start in stride(from: 0, to: filtered.count, by: Self.frame) {
+            let captured = echo[start..<start + Self.frame].map { Int16(max(-32_768, min(32_767, $0.rounded()))) }
+            let played = Array(far[start..<start + Self.frame])
+            captured.withUnsafeBufferPointer { c in
+                played.withUnsafeBufferPointer { p in
+                    filtered.withUnsafeMutableBufferPointer { canceller.cancel(captured: c, played: p, into: UnsafeMutableBufferPointer(rebasing: $0[start..<start + Self.frame])) }
+                }
+            }
+        }
+        let filterOnly = erle(filtered)
+        print(String(format: "echo: ERLE %.1f dB after 2 s (%.1f dB with noise suppression off, the filter alone %.1f dB, %.1f dB without the canceller)",
+                     product, noSuppression, filterOnly, without))
+        #expect(product >= 33, "ERLE \(product) dB")
+        #expect(noSuppression >= 29, "noise suppression off: ERLE \(noSuppression) dB")
         #expect(filterOnly >= 15, "the filter alone: ERLE \(filterOnly) dB")
         #expect(abs(without) < 1, "without the canceller the echo stays: \(without) dB")
     }
 
-    /// Both talk at once: the near speaker's speech, with the far end's echo on top, against
-    /// what the near speaker said, once the filter has learnt the room from 3 s of far-end
-    /// speech alone. Issue #17 asks PESQ-WB ≥ 3.0; Speex reaches 2.15 here (1.53 with its
-    /// filter alone: its residual echo suppression helps, and also takes some of the near
-    /// speaker), so the bound is 2.05, and the chain must beat the echo left in (1.09) by 0.8.
-    @Test func theNearSpeakerSurvivesDoubleTalk() throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let far = try SpeechFixture.samples()
+    /// The near speaker's speech, with the far end's echo on top, after `leadSeconds` of far-end
+    /// speech alone (looped as long as needed), through the product's chain; scored against what
+    /// the near speaker said, and the same with the echo left in.
+    static func doubleTalk(leadSeconds: Int, in dir: TemporaryDirectory) throws -> (chain: Double, echoLeftIn: Double) {
+        var far = try SpeechFixture.samples()
         let near = try WAVReader(path: try SpeechFixture.wav(text: "Every morning the baker opens the shop and sells warm bread to the village.", voice: "en-gb").path).samples
-        let lead = 3 * Self.rate
+        let lead = leadSeconds * Self.rate
+        while far.count < lead + near.count { far += far }
+        far = Array(far.prefix(lead + near.count))
         var captured = SimulatedRoom().echo(of: far)
-        if captured.count < lead + near.count { captured += [Float](repeating: 0, count: lead + near.count - captured.count) }
         for (i, s) in near.enumerated() { captured[lead + i] += Float(s) }
         let out = Self.process(captured: captured, played: far, settings: CaptureProcessor.Settings())
         let end = min(out.count, lead + near.count)
-        let score = try Self.score(reference: Array(near.prefix(end - lead)), degraded: Array(out[lead..<end]), in: dir, name: "double-talk")
+        let name = "double-talk-\(leadSeconds)"
+        let score = try Self.score(reference: Array(near.prefix(end - lead)), degraded: Array(out[lead..<end]), in: dir, name: name)
         let unprocessed = try Self.score(reference: Array(near.prefix(end - lead)),
-                                         degraded: captured[lead..<end].map { Int16(max(-32_768, min(32_767, $0))) }, in: dir, name: "raw")
-        print(String(format: "double talk: near speaker PESQ-WB %.2f after the chain, %.2f with the echo left in", score, unprocessed))
+                                         degraded: captured[lead..<end].map { Int16(max(-32_768, min(32_767, $0))) }, in: dir, name: name + "-raw")
+        return (score, unprocessed)
+    }
+
+    /// Both talk at once, 3 s after the far end started: issue #17 asks PESQ-WB ≥ 3.0; the chain
+    /// reaches 2.11 here (Speex's filter alone 1.53), so the bound is 2.05, and the chain must beat
+    /// the echo left in (1.09) by 0.8. What holds it back is how slowly Speex's filter learns: its
+    /// echo taken out grows from 11 dB 2–4 s in to 17.5, 24.5 and 28 dB 4–6, 6–8 and 8–10 s in,
+    /// and while both talk it takes out only 7 dB. WebRTC 0.3's canceller, tried on the same
+    /// signals, took out 38–42 dB but left the near speaker 1.04–1.26 (its suppression mutes the
+    /// near speaker while the far end talks).
+    @Test func theNearSpeakerSurvivesDoubleTalk() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (score, unprocessed) = try Self.doubleTalk(leadSeconds: 3, in: dir)
+        print(String(format: "double talk 3 s in: near speaker PESQ-WB %.2f after the chain, %.2f with the echo left in", score, unprocessed))
         #expect(score >= 2.05, "near speaker \(score)")
         #expect(score >= unprocessed + 0.8, "the chain helps the near speaker: \(score) vs \(unprocessed)")
     }
 
+    /// Both talk at once 10 s after the far end started, once Speex's filter has learnt the room:
+    /// the near speaker scores the issue's 3.0 (measured 3.03; 6 s in 2.58, 20 s in 3.94 offline).
+    @Test func theNearSpeakerScoresThreeOnceTheFilterHasLearnt() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (score, unprocessed) = try Self.doubleTalk(leadSeconds: 10, in: dir)
+        print(String(format: "double talk 10 s in: near speaker PESQ-WB %.2f after the chain, %.2f with the echo left in", score, unprocessed))
+        #expect(score >= 3.0, "near speaker \(score)")
+    }
+
     /// Speech with white noise and with babble at 5 dB SNR, through the product's chain with and
-    /// without `noiseSuppression` (gain control off, to compare like with like): with the
-    /// canceller on, as by default (20 ms blocks), and off (10 ms blocks). Issue #17 asks +0.4
-    /// PESQ-WB; Speex gives white noise +0.22 (canceller on) and +0.34 (off), babble nothing
-    /// (+0.01: a stationary-noise estimator does not take voices for noise), so the bounds sit
-    /// just under those. On clean speech (a 35 dB noise floor) it costs at most 0.1.
+    /// without `noiseSuppression` (gain control off, to compare like with like), with the
+    /// canceller on, as by default, and off. Issue #17 asks +0.4 PESQ-WB: WebRTC's suppressor
+    /// gives white noise +0.44 (canceller on) and +0.46 (off), so the bounds are the issue's;
+    /// babble it barely helps (+0.04: a stationary-noise estimator does not take voices for
+    /// noise; Speex's gave +0.22, +0.34 and +0.02). On clean speech (a 35 dB noise floor) it
+    /// costs at most 0.1 (it measured a gain, +0.37).
     @Test func noiseSuppressionHelpsNoisySpeechAndSparesCleanSpeech() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -152,9 +195,9 @@ import Testing
         let cleanScores = try gain(Self.mix(speech, white, snr: Self.cleanNoiseFloorDecibels), "clean")
         print(String(format: "noise at 5 dB SNR: white %.2f → %.2f (without the canceller %.2f → %.2f), babble %.2f → %.2f; clean %.2f → %.2f",
                      whiteScores.off, whiteScores.on, whiteAlone.off, whiteAlone.on, babbleScores.off, babbleScores.on, cleanScores.off, cleanScores.on))
-        #expect(whiteScores.on - whiteScores.off >= 0.18, "white: suppression gains \(whiteScores.on - whiteScores.off)")
-        #expect(whiteAlone.on - whiteAlone.off >= 0.28, "white, no canceller: suppression gains \(whiteAlone.on - whiteAlone.off)")
-        #expect(babbleScores.on - babbleScores.off >= -0.03, "babble: suppression gains \(babbleScores.on - babbleScores.off)")
+        #expect(whiteScores.on - whiteScores.off >= 0.4, "white: suppression gains \(whiteScores.on - whiteScores.off)")
+        #expect(whiteAlone.on - whiteAlone.off >= 0.4, "white, no canceller: suppression gains \(whiteAlone.on - whiteAlone.off)")
+        #expect(babbleScores.on - babbleScores.off >= 0.02, "babble: suppression gains \(babbleScores.on - babbleScores.off)")
         #expect(cleanScores.off - cleanScores.on <= 0.1, "suppression costs clean speech \(cleanScores.off - cleanScores.on)")
     }
 
@@ -178,6 +221,34 @@ import Testing
         #expect(abs(difference) <= 2, "quiet speech \(difference) dB below normal")
         #expect(abs(normalChange) <= 3, "normal speech comes out \(normalChange) dB off its level")
         #expect(withoutGain > 15, "without gain control quiet speech stays quiet: \(withoutGain) dB")
+    }
+
+    /// The chain's latency: speech comes out 27 ms late with the defaults (Speex's preprocessor
+    /// gives each 20 ms block out one block late, WebRTC's noise suppressor 7 ms later: 1,294
+    /// samples), 17 ms without the canceller (10 ms blocks), the lag of the best cross-correlation.
+    @Test func theChainDelaysSpeechBy27Milliseconds() throws {
+        let speech = try SpeechFixture.samples()
+        // Lags up to 50 ms, over 2 s of speech from 2 s in.
+        let from = 2 * Self.rate, count = 2 * Self.rate
+        func lag(_ settings: CaptureProcessor.Settings) -> Int {
+            let out = Self.process(captured: speech.map(Float.init), settings: settings).map(Float.init)
+            let input = speech.map(Float.init)
+            var best = (lag: 0, correlation: -Float.infinity)
+            input.withUnsafeBufferPointer { x in
+                out.withUnsafeBufferPointer { y in
+                    for lag in 0..<(Self.rate / 20) {
+                        var correlation: Float = 0
+                        for n in from..<(from + count) { correlation += x[n] * y[n + lag] }
+                        if correlation > best.correlation { best = (lag, correlation) }
+                    }
+                }
+            }
+            return best.lag
+        }
+        let chain = lag(CaptureProcessor.Settings()), withoutCanceller = lag(.init(echoCancellation: false))
+        print("latency: the chain \(chain) samples, without the canceller \(withoutCanceller)")
+        #expect(abs(chain - 27 * Self.rate / 1_000) <= Self.rate / 1_000, "the chain delays speech \(chain) samples")
+        #expect(abs(withoutCanceller - 17 * Self.rate / 1_000) <= Self.rate / 1_000, "without the canceller \(withoutCanceller) samples")
     }
 
     /// Everything off: the chain hands the frame over untouched.

@@ -10,10 +10,13 @@ extension RoomEndToEndTests {
     /// (40 ms, −6 dB, 220 ms tail; `EchoPath`); after 6 s the near speaker talks too. A listener
     /// records each speaker apart. With the product's capture chain, the echo the listener hears
     /// in the near speaker's stream (2.5–5.5 s after it first sent) is far below what went into
-    /// the microphone (measured 45.6 dB; #17 asks 25; bound 35); without echo cancellation it is
-    /// not (−3.0 dB: gain control raises it; bound < 3). During double talk the near speaker's
-    /// voice at the listener scores PESQ-WB 2.50 with the chain, 1.12 without (#17 asks 3.0;
-    /// bound 2.2, and 0.8 above the room without echo cancellation).
+    /// the microphone (measured 30.2 dB; #17 asks 25; bound 29: Speex's residual echo suppression
+    /// with its denoiser at 0 dB, WebRTC's noise suppressor after it; with Speex's own noise
+    /// suppression at −30 dB it was 45.6); without echo cancellation it is not (−2.4 dB: gain
+    /// control raises it; bound < 3). During double talk the near speaker's voice at the listener
+    /// scores PESQ-WB 2.37–2.45 with the chain, 1.12 without (#17 asks 3.0, which Speex's filter
+    /// reaches only once it has learnt the room longer: `CaptureProcessingTests`; bound 2.2, and
+    /// 0.8 above the room without echo cancellation).
     @Test func echoIsTakenOutBeforeTheListener() async throws {
         let relay = try await TestRelay.start()
         defer { Task { await relay.server.stop() } }
@@ -87,7 +90,7 @@ extension RoomEndToEndTests {
         }
         print(String(format: "echo at the listener: ERLE %.1f dB with the chain, %.1f dB without echo cancellation; double talk PESQ-WB %.2f with, %.2f without",
                      erle["on"]!, erle["off"]!, doubleTalk["on"]!, doubleTalk["off"]!))
-        #expect(erle["on"]! >= 35, "ERLE \(erle["on"]!) dB at the listener")
+        #expect(erle["on"]! >= 29, "ERLE \(erle["on"]!) dB at the listener")
         #expect(erle["off"]! < 3, "without echo cancellation the echo reaches the listener: \(erle["off"]!) dB")
         #expect(doubleTalk["on"]! >= 2.2, "double talk \(doubleTalk["on"]!) with the chain")
         #expect(doubleTalk["on"]! >= doubleTalk["off"]! + 0.8, "double talk \(doubleTalk["on"]!) with the chain, \(doubleTalk["off"]!) without")

@@ -168,8 +168,8 @@ extension RoomEndToEndTests {
         mouth.leadFrames = 100 * periodsPerFrame
         let speakerEngine = AudioEngine(capture: mouth, playback: NullAudioDevice(direction: .playback), frameSamples: period)
         // The transport's latency, with the capture chain off: Speex's preprocessor gives out each
-        // frame one frame late (its overlap-add), so the default chain (echo cancellation on,
-        // 20 ms blocks) adds 20 ms.
+        // frame one frame late (its overlap-add) and WebRTC's noise suppressor 7 ms later, so the
+        // default chain (echo cancellation on, 20 ms blocks) adds 27 ms (`CaptureProcessingTests`).
         let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Mouth"), media: MediaIO(engine: speakerEngine),
                                           capture: CaptureProcessor.Settings(echoCancellation: false, noiseSuppression: false, automaticGain: false))
         #expect(speaker.events.wait { $0.contains { $0.name == "joined" } })
