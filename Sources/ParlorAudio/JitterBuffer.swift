@@ -11,7 +11,8 @@
 /// headroom, in the spirit of WebRTC NetEQ's inter-arrival histogram: one frame while packets
 /// are being lost (so that when one is lost the next, which carries its FEC, is usually there)
 /// or lateness exceeds half a frame (a jittery line, whose late packets come in bursts), and
-/// `cleanHeadroom` (4 ms) on a steady line that lost nothing in the window, where a frame of
+/// `cleanHeadroom` (4 ms) on a steady line that lost nothing and brought no redundant copies
+/// in the window, where a frame of
 /// waiting would only add latency (loopback: mouth-to-playback 39 ms instead of 61). It is clamped to [4, 200] ms and is at least `startDelay` (40 ms) at
 /// the start of a stream until the window has half a second of packets. Playout moves by whole
 /// frames, so the delay sits between the target and a frame above it.
@@ -55,7 +56,12 @@
 /// it is played. Its own packet coming after all replaces it: it was late, not lost. While
 /// copies reach back d frames (two copies: d = 2), the headroom under loss is d frames instead of
 /// one, so that when a frame is lost the packet d frames on, which carries its copy, is there
-/// in time; the reach falls back to one frame when no copy that deep came for a window.
+/// in time; the reach falls back to one frame when no copy that deep came for a window. Copies
+/// buy that headroom as soon as they come, before this buffer has lost anything: a speaker sends
+/// them only when its line or its listeners lose packets, and a buffer that waited for its own
+/// first loss had settled 4 ms behind on a line that had not lost yet, so that loss found no copy
+/// in time and stretched the stream by one or two frames (`LossRedundancyTests`: on the
+/// listener's downlink the first loss came 1.5 s into the stream, after the warm-up's shrinking).
 ///
 /// Allocates nothing after `init`: packets are copied into fixed slots.
 public final class JitterBuffer {
@@ -65,7 +71,8 @@ public final class JitterBuffer {
         public var frameNanoseconds: Int64 = 20_000_000
         public var startDelay: Int64 = 40_000_000
         public var minimumDelay: Int64 = 4_000_000
-        /// Headroom above the lateness percentile while nothing is lost (with loss: a frame).
+        /// Headroom above the lateness percentile while nothing is lost and no copies come (with
+        /// loss: a frame; with copies: as many frames as they reach back).
         public var cleanHeadroom: Int64 = 4_000_000
         public var maximumDelay: Int64 = 200_000_000
         /// Packets of lateness history the target is computed from (2 s).
@@ -199,6 +206,9 @@ public final class JitterBuffer {
     private var quietRun = 0
     /// Ticks since a frame was last given up for lost (loss in the window buys FEC headroom).
     private var ticksSinceLoss = Int.max / 2
+    /// Ticks since a redundant copy last came: a speaker sends copies only while its line or its
+    /// listeners lose packets, so copies buy the headroom before this buffer has lost anything.
+    private var ticksSinceCopy = Int.max / 2
     /// How many frames back the copies reach (1 ... `maximumCopyReach`), and ticks since one that
     /// deep came.
     private var copyReach = 1
@@ -289,6 +299,7 @@ public final class JitterBuffer {
     public func insertRedundant(sequence: UInt64, distance: Int = 1, payload: UnsafeBufferPointer<UInt8>) -> Bool {
         guard payload.count > 0, payload.count <= OpusSettings.maxPacketBytes else { return false }
         let reach = min(max(distance, 1), Self.maximumCopyReach)
+        ticksSinceCopy = 0
         if reach >= copyReach {
             copyReach = reach
             ticksSinceDeepCopy = 0
@@ -354,6 +365,7 @@ public final class JitterBuffer {
         }
         ticksSinceShrink += 1
         ticksSinceLoss += 1
+        ticksSinceCopy += 1
         ticksSinceDeepCopy += 1
         if ticksSinceDeepCopy >= configuration.window { copyReach = 1 }
         quietRun = quiet ? quietRun + 1 : 0
@@ -545,7 +557,8 @@ public final class JitterBuffer {
             }
         }
         let lateness = topScratch[max(kept - 1, 0)]
-        let clean = ticksSinceLoss >= configuration.window && lateness <= configuration.frameNanoseconds / 2
+        let clean = ticksSinceLoss >= configuration.window && ticksSinceCopy >= configuration.window
+            && lateness <= configuration.frameNanoseconds / 2
         let headroom = clean ? configuration.cleanHeadroom : configuration.frameNanoseconds * Int64(copyReach)
         var estimate = Self.saturating(lateness, minus: -headroom)
         if offsetCount < configuration.warmUpPackets { estimate = max(estimate, configuration.startDelay) }

@@ -195,7 +195,7 @@ import Testing
 
     /// Runs 200 frames arriving 10 ms after they are sent, minus `lost`; each packet that arrives
     /// brings a copy of the frame before it when `copies`.
-    static func run(lost: Set<Int>, copies: Bool, buffer: JitterBuffer = JitterBuffer()) -> [JitterBuffer.Frame] {
+    static func run(lost: Set<Int>, copies: Bool, quiet: Bool = false, buffer: JitterBuffer = JitterBuffer()) -> [JitterBuffer.Frame] {
         let arrivals = SimulatedNetwork.arrivals(frames: 200, delay: { _ in 10 * ms }, lost: { lost.contains($0) })
         var pending = arrivals[...]
         var frames: [JitterBuffer.Frame] = []
@@ -206,7 +206,7 @@ import Testing
                 _ = payload.withUnsafeBufferPointer { buffer.insert(sequence: a.sequence, payload: $0, arrival: a.time) }
                 if copies, a.sequence > 0 { _ = copy.withUnsafeBufferPointer { buffer.insertRedundant(sequence: a.sequence - 1, payload: $0) } }
             }
-            frames.append(buffer.next(now: now))
+            frames.append(buffer.next(now: now, quiet: quiet))
         }
         return frames
     }
@@ -229,6 +229,21 @@ import Testing
         #expect(Set(decoded).count == decoded.count, "no frame played twice")
         // 200 sent, 4 lost, and the last arrives after the last tick.
         #expect(buffer.counters.received == 195, "copies are not counted as packets received")
+    }
+
+    /// Copies say the speaker's line or listeners lose packets: the buffer keeps a frame of
+    /// headroom for them from the first copy, so the first loss on its own line is saved too.
+    /// (Before, it shrank to 4 ms in the first pause as on a clean line, and its first loss,
+    /// here frame 150, found no copy in time: concealed.)
+    @Test func copiesBuyHeadroomBeforeTheFirstLoss() {
+        let buffer = JitterBuffer()
+        let frames = Self.run(lost: [150], copies: true, quiet: true, buffer: buffer)
+        #expect(buffer.counters.shrunk > 0, "the start's excess is taken back in the pause")
+        #expect(buffer.counters.recoveredByRedundancy == 1)
+        #expect(buffer.counters.stretched == 0)
+        let played = frames.contains(JitterBuffer.Frame(kind: .decode, sequence: 150, dropped: nil, fade: .none))
+        #expect(played, "frame 150 played from its copy")
+        #expect(buffer.target >= 20 * Self.ms)
     }
 
     @Test func withoutCopiesTheSameLossGoesToFEC() {
