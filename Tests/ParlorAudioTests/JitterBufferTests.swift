@@ -246,6 +246,34 @@ import Testing
         #expect(buffer.target >= 20 * Self.ms)
     }
 
+    /// Two copies a packet; frames 100–107 come 20 ms late, which lifts the target above the
+    /// delay, and then 110–112 are lost, so no copy of 110 comes (they rode in 111 and 112).
+    /// Inside speech the buffer gives 110 up rather than stretch for it (its packet and its first
+    /// copy would have come by then): it is concealed in place, 113's copies stand for 111 and
+    /// 112, and the stream keeps its timing. (Before, it stretched for 110.)
+    @Test func onALossyLineAMissingFrameInSpeechIsLostNotWaitedFor() {
+        let buffer = JitterBuffer()
+        let lost: Set<Int> = [110, 111, 112]
+        let arrivals = SimulatedNetwork.arrivals(frames: 200, delay: { (100...107).contains($0) ? 30 * Self.ms : 10 * Self.ms },
+                                                 lost: { lost.contains($0) })
+        var pending = arrivals.sorted { $0.time < $1.time }[...]
+        for k in 0..<200 {
+            let now = Int64(k) * SimulatedNetwork.frame + 5 * Self.ms
+            while let a = pending.first, a.time <= now {
+                pending.removeFirst()
+                _ = Self.payload.withUnsafeBufferPointer { buffer.insert(sequence: a.sequence, payload: $0, arrival: a.time) }
+                for distance in 1...2 where a.sequence >= UInt64(distance) {
+                    _ = Self.copy.withUnsafeBufferPointer { buffer.insertRedundant(sequence: a.sequence - UInt64(distance), distance: distance, payload: $0) }
+                }
+            }
+            _ = buffer.next(now: now)
+        }
+        #expect(buffer.counters.lost == 3)
+        #expect(buffer.counters.recoveredByRedundancy == 2)
+        #expect(buffer.target > 55 * Self.ms, "the late frames lifted the target above the delay")
+        #expect(buffer.counters.stretched == 0, "no frame waited for inside speech")
+    }
+
     @Test func withoutCopiesTheSameLossGoesToFEC() {
         let buffer = JitterBuffer()
         _ = Self.run(lost: [50, 80, 81, 120], copies: false, buffer: buffer)
