@@ -385,6 +385,7 @@ public final class JitterBuffer {
         // missing in speech once the delay covers the lateness percentile and a frame is lost,
         // not late: its packet and the next, which carries its copy, would be here by then.
         let losing = ticksSinceLoss < configuration.window || ticksSinceCopy < configuration.window
+        let mayBeLate = inAPause || !losing || delay < Self.saturating(latenessPercentile, minus: -configuration.frameNanoseconds)
         let settledWindow = offsetCount >= configuration.warmUpPackets
         if holds(playing), settledWindow, inAPause, delay < target, ticksSinceShrink >= configuration.quietShrinkSpacing {
             // Below target in a pause (a speaker whose clock runs slow drains the buffer): wait
@@ -436,7 +437,7 @@ public final class JitterBuffer {
             started = false
             resetWindow()
             target = configuration.startDelay
-        } else if delay < target && (inAPause || !losing || delay < Self.saturating(latenessPercentile, minus: -configuration.frameNanoseconds)) {
+        } else if delay < target && mayBeLate {
             // Late rather than lost: wait one frame for it.
             emptyTicks += buffered == 0 ? 1 : 0
             frame.kind = .conceal
