@@ -195,7 +195,7 @@ import Testing
 
     /// Runs 200 frames arriving 10 ms after they are sent, minus `lost`; each packet that arrives
     /// brings a copy of the frame before it when `copies`.
-    static func run(lost: Set<Int>, copies: Bool, buffer: JitterBuffer = JitterBuffer()) -> [JitterBuffer.Frame] {
+    static func run(lost: Set<Int>, copies: Bool, quiet: Bool = false, buffer: JitterBuffer = JitterBuffer()) -> [JitterBuffer.Frame] {
         let arrivals = SimulatedNetwork.arrivals(frames: 200, delay: { _ in 10 * ms }, lost: { lost.contains($0) })
         var pending = arrivals[...]
         var frames: [JitterBuffer.Frame] = []
@@ -206,7 +206,7 @@ import Testing
                 _ = payload.withUnsafeBufferPointer { buffer.insert(sequence: a.sequence, payload: $0, arrival: a.time) }
                 if copies, a.sequence > 0 { _ = copy.withUnsafeBufferPointer { buffer.insertRedundant(sequence: a.sequence - 1, payload: $0) } }
             }
-            frames.append(buffer.next(now: now))
+            frames.append(buffer.next(now: now, quiet: quiet))
         }
         return frames
     }
@@ -229,6 +229,49 @@ import Testing
         #expect(Set(decoded).count == decoded.count, "no frame played twice")
         // 200 sent, 4 lost, and the last arrives after the last tick.
         #expect(buffer.counters.received == 195, "copies are not counted as packets received")
+    }
+
+    /// Copies say the speaker's line or listeners lose packets: the buffer keeps a frame of
+    /// headroom for them from the first copy, so the first loss on its own line is saved too.
+    /// (Before, it shrank to 4 ms in the first pause as on a clean line, and its first loss,
+    /// here frame 150, found no copy in time: concealed.)
+    @Test func copiesBuyHeadroomBeforeTheFirstLoss() {
+        let buffer = JitterBuffer()
+        let frames = Self.run(lost: [150], copies: true, quiet: true, buffer: buffer)
+        #expect(buffer.counters.shrunk > 0, "the start's excess is taken back in the pause")
+        #expect(buffer.counters.recoveredByRedundancy == 1)
+        #expect(buffer.counters.stretched == 0)
+        let played = frames.contains(JitterBuffer.Frame(kind: .decode, sequence: 150, dropped: nil, fade: .none))
+        #expect(played, "frame 150 played from its copy")
+        #expect(buffer.target >= 20 * Self.ms)
+    }
+
+    /// Two copies a packet; frames 100–107 come 20 ms late, which lifts the target above the
+    /// delay, and then 110–112 are lost, so no copy of 110 comes (they rode in 111 and 112).
+    /// Inside speech the buffer gives 110 up rather than stretch for it (its packet and its first
+    /// copy would have come by then): it is concealed in place, 113's copies stand for 111 and
+    /// 112, and the stream keeps its timing. (Before, it stretched for 110.)
+    @Test func onALossyLineAMissingFrameInSpeechIsLostNotWaitedFor() {
+        let buffer = JitterBuffer()
+        let lost: Set<Int> = [110, 111, 112]
+        let arrivals = SimulatedNetwork.arrivals(frames: 200, delay: { (100...107).contains($0) ? 30 * Self.ms : 10 * Self.ms },
+                                                 lost: { lost.contains($0) })
+        var pending = arrivals.sorted { $0.time < $1.time }[...]
+        for k in 0..<200 {
+            let now = Int64(k) * SimulatedNetwork.frame + 5 * Self.ms
+            while let a = pending.first, a.time <= now {
+                pending.removeFirst()
+                _ = Self.payload.withUnsafeBufferPointer { buffer.insert(sequence: a.sequence, payload: $0, arrival: a.time) }
+                for distance in 1...2 where a.sequence >= UInt64(distance) {
+                    _ = Self.copy.withUnsafeBufferPointer { buffer.insertRedundant(sequence: a.sequence - UInt64(distance), distance: distance, payload: $0) }
+                }
+            }
+            _ = buffer.next(now: now)
+        }
+        #expect(buffer.counters.lost == 3)
+        #expect(buffer.counters.recoveredByRedundancy == 2)
+        #expect(buffer.target > 55 * Self.ms, "the late frames lifted the target above the delay")
+        #expect(buffer.counters.stretched == 0, "no frame waited for inside speech")
     }
 
     @Test func withoutCopiesTheSameLossGoesToFEC() {
