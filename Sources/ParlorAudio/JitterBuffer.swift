@@ -12,8 +12,8 @@
 /// are being lost (so that when one is lost the next, which carries its FEC, is usually there)
 /// or lateness exceeds half a frame (a jittery line, whose late packets come in bursts), and
 /// `cleanHeadroom` (4 ms) on a steady line that lost nothing and brought no redundant copies
-/// in the window, where a frame of
-/// waiting would only add latency (loopback: mouth-to-playback 39 ms instead of 61). It is clamped to [4, 200] ms and is at least `startDelay` (40 ms) at
+/// in the window, where a frame of waiting would only add latency (loopback: mouth-to-playback
+/// 39 ms instead of 61). It is clamped to [4, 200] ms and is at least `startDelay` (40 ms) at
 /// the start of a stream until the window has half a second of packets. Playout moves by whole
 /// frames, so the delay sits between the target and a frame above it.
 /// The start is measured from the fastest of the first few packets, which is usually some way
