@@ -370,8 +370,7 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
                 return
             }
             if let receivedFrames {
-                let tag = receivedFrameTags[member.id] ?? receivedFrames.tag(for: member.id)
-                if receivedFrameTags[member.id] == nil { receivedFrameTags[member.id] = tag }
+                let tag = receivedFrameTag(for: member.id, in: receivedFrames)
                 receivedFrames.push(tag: tag, keyID: header.keyID, counter: header.counter, opus: opus, arrival: arrival)
             }
             guard configuration.decode else { return }
@@ -388,6 +387,15 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
                 distance += 1
             }
         }
+    }
+
+    /// `member`'s tag in `receivedFrames`: one dictionary lookup a frame, the registry's lock
+    /// and allocation only the first time.
+    private func receivedFrameTag(for member: MemberID, in receivedFrames: ReceivedFrameOutput) -> Int16 {
+        if let tag = receivedFrameTags[member] { return tag }
+        let tag = receivedFrames.tag(for: member)
+        receivedFrameTags[member] = tag
+        return tag
     }
 
     /// The route of a KID heard for the first time: onto its member's stream, right after the last
