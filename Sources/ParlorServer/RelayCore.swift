@@ -606,8 +606,9 @@ final class RelayCore {
     }
 
     /// Carries out what the room rules decided: each message to its session (those on other
-    /// nodes batched per node), then the sessions to close and the media to stop; forgets the fan-outs of rooms that ended and updates the
-    /// open-rooms gauge (logging the change as a count only).
+    /// nodes batched per node), then the sessions to close and the media to stop; forgets the
+    /// fan-outs of rooms that ended and updates the open-rooms gauge (logging the change as a
+    /// count only).
     private func carry(_ outcome: RoomRules.Outcome) {
         // Messages for sessions on other nodes cross as one NATS message a node (a rekey's too).
         var remote: [UInt16: [(to: SessionID, message: ControlMessage)]] = [:]
