@@ -42,8 +42,8 @@ final class RelayCore {
     /// The cluster this relay is a node of (`parlor serve --cluster`), or nil: a relay on its own,
     /// the authority over every room on it.
     private var cluster: RelayCluster?
-    /// The loop this core lives on, in a cluster (where NATS threads hand work back to it).
-    private var loop: (any EventLoop)?
+    /// The loop this core lives on (where NATS threads hand work back to it, in a cluster).
+    private let loop: any EventLoop
     /// In a cluster: the rooms this node holds the lease of, so applies their rules.
     private var led: Set<OpaqueKey> = []
     /// In a cluster: joins waiting while this node asks to become their room's authority, each
@@ -51,6 +51,12 @@ final class RelayCore {
     private var claiming: [OpaqueKey: [(session: SessionID, join: Join, attempt: Int)]] = [:]
     /// In a cluster: each led room's invariants as last handed to the cluster to record.
     private var recorded: [OpaqueKey: RoomInvariants] = [:]
+    /// Rule-changing requests waiting, in order, while their room's rules wait (see `inTurn`),
+    /// and the rooms whose hold is due to be looked at again.
+    private var held = RuleChangeHold()
+    private var releaseScheduled: Set<OpaqueKey> = []
+    /// A test seam: whether a room's rules wait, in place of its lease in a cluster (nil in production).
+    var rulesWaitOverride: ((OpaqueKey) -> Bool)?
     /// In a cluster: joins passed to another node's authority and not yet answered.
     private var forwardedJoins: [SessionID: (room: OpaqueKey, join: Join)] = [:]
     /// In a cluster: the subscriptions this node holds for each room with members here (its media
@@ -65,8 +71,11 @@ final class RelayCore {
     static let forwardedJoinTimeout = TimeAmount.milliseconds(500)
     static let forwardedJoinAttempts = 6
 
-    init(limits: RelayLimits, metrics: RelayMetrics, log: RelayLog, udpPort: UInt16, unixTime: @escaping () -> UInt64) {
+    /// A core living on `loop`.
+    init(limits: RelayLimits, metrics: RelayMetrics, log: RelayLog, udpPort: UInt16, loop: any EventLoop,
+         unixTime: @escaping () -> UInt64) {
         self.limits = limits
+        self.loop = loop
         self.metrics = metrics
         self.log = log
         self.udpPort = udpPort
@@ -76,12 +85,12 @@ final class RelayCore {
 
     var sessionCount: Int { sessions.count }
 
-    /// Makes this relay a node of `cluster`; `loop` is the loop this core lives on.
-    func join(_ cluster: RelayCluster, on loop: any EventLoop) throws {
+    /// Makes this relay a node of `cluster`.
+    func join(_ cluster: RelayCluster) throws {
         self.cluster = cluster
-        self.loop = loop
         nextSession = UInt64(cluster.number) << 48 | 1
         let core = NIOLoopBound(self, eventLoop: loop)
+        let loop = loop
         inbox = try cluster.listen { inbound in loop.execute { core.value.received(inbound) } }
         media.otherNodes = { room, payload in cluster.publishMedia(payload, room: room) }
         cluster.start { room in loop.execute { core.value.lost(room) } }
@@ -122,6 +131,7 @@ final class RelayCore {
         log.debug("\(id) closed")
         metrics.add(.sessionsOpen, -1)
         media.unregister(session: id)
+        held.drop(session: id)
         if let cluster, let room = forwardedJoins.removeValue(forKey: id)?.room ?? remoteRoom(of: id) {
             // Its authority is elsewhere: it hears the member left; here only the shadow goes.
             cluster.forward(.leave, from: id, to: room)
@@ -253,45 +263,96 @@ final class RelayCore {
     }
 
     /// Lets a join whose proof was checked into its room: here, or, in a cluster, through the
-    /// room's authority (claiming the room when nobody leads it). While this node leads the room
-    /// but may not change its rules (`RelayCluster.mayChangeRules`: its lease is being renewed
-    /// through a NATS outage), the join waits, asking again every `rulesWaitRetry`, up to
-    /// `rulesWaitAttempts` times; then it is refused as rate-limited (the client tries again).
-    private func admit(_ join: Join, from id: SessionID, attempt: Int = 1) throws {
-        if cluster != nil, let room = OpaqueKey(join.roomID) {
-            guard led.contains(room) else { return claim(room, for: join, from: id) }
-            if rulesWait(room) {
-                guard attempt < Self.rulesWaitAttempts, let loop else { throw ErrorMessage.Code.rateLimited }
-                let core = NIOLoopBound(self, eventLoop: loop)
-                loop.scheduleTask(in: Self.rulesWaitRetry) {
-                    let core = core.value
-                    guard core.sessions[id] != nil else { return }
-                    core.answer(.join(join), from: id) { try core.admit(join, from: id, attempt: attempt + 1) }
-                }
-                return
-            }
-        }
-        carry(try rules.apply(.join(join), from: id))
+    /// room's authority (claiming the room when nobody leads it). While the room's rules wait the
+    /// join is held in turn with the room's other rule changes (see `inTurn`).
+    private func admit(_ join: Join, from id: SessionID) throws {
+        guard let room = OpaqueKey(join.roomID) else { return carry(try rules.apply(.join(join), from: id)) }
+        if cluster != nil, !led.contains(room) { return claim(room, for: join, from: id) }
+        try inTurn(.join(join), .join(join), from: id, room: room)
     }
 
-    /// How often a join waiting for its room's rules asks again, and how many times: 10 s in
-    /// all, longer than the 4.3–7.6 s an authority waited when a NATS server leading JetStream's
-    /// streams died (docs/CLUSTER.md).
+    /// How often the requests held for a room's rules are looked at again, and how long one is
+    /// held before it is refused as rate-limited (the client tries a join again; the rest are
+    /// lost): 10 s, longer than the 4.3–7.6 s an authority waited when a NATS server leading
+    /// JetStream's streams died (docs/CLUSTER.md).
     static let rulesWaitRetry = TimeAmount.milliseconds(250)
-    static let rulesWaitAttempts = 40
+    static let rulesWaitLimit = TimeAmount.seconds(10)
 
-    /// In a cluster: whether `room`, which this node leads, waits for its lease (see `admit`).
+    /// Applies a request that changes the rules of `room` — one this relay leads — from a session
+    /// here or on another node. While the room's rules wait (`rulesWait`), it is held instead,
+    /// behind the room's earlier held requests, and carried out in that order once they may
+    /// change again (`release`, every `rulesWaitRetry` and before any newer rule change); held
+    /// `rulesWaitLimit`, it is refused as rate-limited, and so is a request beyond the hold's
+    /// bounds (`RuleChangeHold`).
+    private func inTurn(_ request: RoomRules.Request, _ message: ControlMessage, from id: SessionID, room: OpaqueKey) throws {
+        release(room)
+        guard rulesWait(room) else { return carry(try rules.apply(request, from: id)) }
+        let request = RuleChangeHold.Held(session: id, request: request, message: message, deadline: loop.now + Self.rulesWaitLimit)
+        guard held.hold(request, in: room) else {
+            metrics.dropped(.rateLimited)
+            throw ErrorMessage.Code.rateLimited
+        }
+        scheduleRelease(of: room)
+    }
+
+    /// Carries out `room`'s held requests in order while its rules may change; while they may
+    /// not, refuses as rate-limited those held past their deadline. A room no longer led here lets
+    /// its held requests go (`letGo`).
+    private func release(_ room: OpaqueKey) {
+        guard held.isHolding(room) else { return }
+        guard cluster == nil || led.contains(room) else { return letGo(room) }
+        while let first = held.first(in: room) {
+            if rulesWait(room) {
+                guard first.deadline <= loop.now else { return }
+                _ = held.removeFirst(in: room)
+                metrics.dropped(.rateLimited)
+                reply(first.session, .rateLimited, to: first.message)
+            } else {
+                _ = held.removeFirst(in: room)
+                answer(first.message, from: first.session) { carry(try rules.apply(first.request, from: first.session)) }
+            }
+        }
+    }
+
+    /// Looks at `room`'s hold again after `rulesWaitRetry`, and so on while it holds anything.
+    private func scheduleRelease(of room: OpaqueKey) {
+        guard releaseScheduled.insert(room).inserted else { return }
+        let core = NIOLoopBound(self, eventLoop: loop)
+        loop.scheduleTask(in: Self.rulesWaitRetry) {
+            let core = core.value
+            core.releaseScheduled.remove(room)
+            core.release(room)
+            if core.held.isHolding(room) { core.scheduleRelease(of: room) }
+        }
+    }
+
+    /// `room` is no longer led here (its lease was lost, or it emptied): the joins held for it
+    /// from sessions here go to whichever node leads it now; the other requests came from its
+    /// members, who are told to reconnect, and are dropped.
+    private func letGo(_ room: OpaqueKey) {
+        for waiting in held.removeAll(in: room) where sessions[waiting.session] != nil {
+            guard case .join(let join) = waiting.request else { continue }
+            answer(waiting.message, from: waiting.session) { try admit(join, from: waiting.session) }
+        }
+    }
+
+    /// Whether `room`'s rules wait: in a cluster, `room` is led here but its lease is late.
     private func rulesWait(_ room: OpaqueKey) -> Bool {
+        if let rulesWaitOverride { return rulesWaitOverride(room) }
         guard let cluster, led.contains(room) else { return false }
         return !cluster.mayChangeRules(of: room, now: Monotonic.nanoseconds)
     }
 
     /// Applies a request about the session's room here, or, in a cluster, passes it to the
     /// room's authority on another node (a leave also takes the member out of this node's shadow).
-    /// A request that changes the rules of a room whose rules wait (see `admit`) is refused as
-    /// rate-limited; leaving, profiles, hands and chat go on.
+    /// A request that changes the rules of a room led here goes in turn (`inTurn`: held while
+    /// the rules wait); leaving, profiles, hands and chat go on at once, and a leave drops the
+    /// session's held requests.
     private func route(_ request: RoomRules.Request, _ message: ControlMessage, from id: SessionID) throws {
-        if let room = rules.rooms.room(of: id)?.id, request.changesRules, rulesWait(room) { throw ErrorMessage.Code.rateLimited }
+        if case .leave = request { held.drop(session: id) }
+        if request.changesRules, let room = rules.rooms.room(of: id)?.id, cluster == nil || led.contains(room) {
+            return try inTurn(request, message, from: id, room: room)
+        }
         guard let cluster, let room = remoteRoom(of: id) else { return carry(try rules.apply(request, from: id)) }
         cluster.forward(message, from: id, to: room)
         if case .leave = request { carrySilently(try rules.apply(.leave, from: id)) }
@@ -356,11 +417,12 @@ final class RelayCore {
     /// As an authority: asks which nodes that members of its rooms are on have died (their
     /// `node.<number>` lease expired), then takes those members out, as if they had left.
     private func sweepDeadNodes() {
-        guard let cluster, let loop else { return }
+        guard let cluster else { return }
         let sessionsElsewhere = led.flatMap { rules.rooms.rooms[$0]?.joinOrder ?? [] }.filter { RelayCluster.node(of: $0) != cluster.number }
         let nodes = Set(sessionsElsewhere.map(RelayCluster.node(of:)))
         guard !nodes.isEmpty else { return }
         let core = NIOLoopBound(self, eventLoop: loop)
+        let loop = loop
         cluster.deadNodes(among: nodes) { dead in
             guard !dead.isEmpty else { return }
             loop.execute { core.value.forgetSessions(onNodes: dead) }
@@ -370,6 +432,7 @@ final class RelayCore {
     private func forgetSessions(onNodes dead: Set<UInt16>) {
         for room in led {
             for session in rules.rooms.rooms[room]?.joinOrder ?? [] where dead.contains(RelayCluster.node(of: session)) {
+                held.drop(session: session)
                 carry(rules.close(session))
             }
         }
@@ -382,23 +445,34 @@ final class RelayCore {
         return candidates.first { (try? RoomKeys.roomID(hostKey: $0)) == room.bytes }.flatMap(OpaqueKey.init)
     }
 
-    /// A request another node passed to `room`'s authority, from a session on that node.
-    /// While the room's rules wait (see `admit`), a join is let go unanswered (its node asks
-    /// again after `forwardedJoinTimeout`) and other rule changes are refused as rate-limited.
+    /// A request another node passed to `room`'s authority, from a session on that node. A
+    /// rule change goes in turn, as a local one does (`inTurn`: held while the room's rules
+    /// wait), except a join and the `create_room` before it: while the rules wait (the room's
+    /// earlier held requests released first) they are let go unanswered, as the join's node asks
+    /// again after `forwardedJoinTimeout` and resends both — held, they would be applied twice.
+    /// A leave drops the session's held requests.
     private func forwarded(_ message: ControlMessage, from session: SessionID, room: OpaqueKey) {
         guard led.contains(room), let request = RoomRules.Request(message) else { return metrics.dropped(.forbidden) }
-        if request.changesRules, rulesWait(room) {
-            if case .join = request { return }
-            return reply(session, .rateLimited, to: message)
+        guard request.changesRules else {
+            if case .leave = request { held.drop(session: session) }
+            return answer(message, from: session) { carry(try rules.apply(request, from: session)) }
         }
-        answer(message, from: session) { carry(try rules.apply(request, from: session)) }
+        switch request {
+        case .join, .createRoom:
+            release(room)
+            if rulesWait(room) { return }
+        default:
+            break
+        }
+        answer(message, from: session) { try inTurn(request, message, from: session, room: room) }
     }
 
     /// Subscribes to `room`'s media from other nodes and, where this node leads it, to the
     /// requests they pass on.
     private func subscribe(_ room: OpaqueKey, requests: Bool) {
-        guard let cluster, let loop else { return }
+        guard let cluster else { return }
         let core = NIOLoopBound(self, eventLoop: loop)
+        let loop = loop
         do {
             if roomSubscriptions[room] == nil {
                 roomSubscriptions[room] = [try cluster.media(for: room) { payload in
@@ -474,7 +548,7 @@ final class RelayCore {
     /// node; without an answer in `forwardedJoinTimeout` this node claims the room again, up to
     /// `forwardedJoinAttempts` times, then the member hears `no_such_room`.
     private func passOn(_ join: Join, from session: SessionID, to room: OpaqueKey, attempt: Int) {
-        guard let cluster, let loop else { return }
+        guard let cluster else { return }
         if let create = rules.pendingCreate(of: session), create.roomID == join.roomID {
             cluster.forward(.createRoom(create), from: session, to: room)
         }
@@ -505,6 +579,7 @@ final class RelayCore {
     private func lost(_ room: OpaqueKey) {
         guard led.remove(room) != nil else { return }
         recorded[room] = nil
+        letGo(room)
         log.info(.authorityLost)
         for session in rules.rooms.rooms[room]?.joinOrder ?? [] {
             send(.serverClosing(ServerClosing(reason: "room moved to another relay", retryAfterSeconds: 1)), to: session)

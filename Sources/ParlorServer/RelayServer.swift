@@ -59,10 +59,10 @@ public final class RelayServer: Sendable {
         do {
             // The core is made on its loop and only ever touched there.
             let core = try await loop.submit {
-                let core = RelayCore(limits: configuration.limits, metrics: metrics, log: configuration.log, udpPort: 0,
+                let core = RelayCore(limits: configuration.limits, metrics: metrics, log: configuration.log, udpPort: 0, loop: loop,
                                      unixTime: { UInt64(Date().timeIntervalSince1970) })
                 core.deviation = configuration.deviation
-                if let cluster = configuration.cluster { try core.join(cluster, on: loop) }
+                if let cluster = configuration.cluster { try core.join(cluster) }
                 return NIOLoopBound(core, eventLoop: loop)
             }.get()
             let gate = try await loop.submit {
