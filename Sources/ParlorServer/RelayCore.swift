@@ -296,12 +296,11 @@ final class RelayCore {
     }
 
     /// Carries out `room`'s held requests in order while its rules may change; while they may
-    /// not, refuses as rate-limited those held past their deadline. A room no longer led here lets
-    /// its held requests go (`letGo`).
+    /// not, refuses as rate-limited those held past their deadline. A room no longer led here
+    /// (lost, or ended by a request just carried out) lets its held requests go (`letGo`).
     private func release(_ room: OpaqueKey) {
-        guard held.isHolding(room) else { return }
-        guard cluster == nil || led.contains(room) else { return letGo(room) }
         while let first = held.first(in: room) {
+            guard cluster == nil || led.contains(room) else { return letGo(room) }
             if rulesWait(room) {
                 guard first.deadline <= loop.now else { return }
                 _ = held.removeFirst(in: room)

@@ -160,12 +160,14 @@ import Testing
     }
 
     /// The only NATS server stops (SIGSTOP) for 3 s — longer than the lease's hold and ttl —
-    /// while A leads a room: A keeps its members, and a join arriving meanwhile waits. When NATS
-    /// is back the test deletes the lease, as the server's expiry would (the paused server may
-    /// answer A's queued renewal before its own expiry runs): A takes its lease again, writes the
-    /// room's invariants from the revision it last wrote (the fence: nobody else acted) and
-    /// carries on — the waiting join admitted at the next slot, no takeover's skip, no
-    /// `server_closing`, and another join after the fence at the slot after.
+    /// while A leads a room: A keeps its members, and a join arriving meanwhile waits, with the
+    /// host's key delivery after it held behind it (docs/CLUSTER.md: rule changes wait in turn).
+    /// When NATS is back the test deletes the lease, as the server's expiry would (the paused
+    /// server may answer A's queued renewal before its own expiry runs): A takes its lease again,
+    /// writes the room's invariants from the revision it last wrote (the fence: nobody else acted)
+    /// and carries on — the waiting join admitted at the next slot, no takeover's skip, then the
+    /// key delivery, the newcomer's copy included; no `server_closing`, and another join after
+    /// the fence at the slot after.
     @Test func aNATSPauseLongerThanTheLeaseKeepsTheAuthorityAndItsMembers() async throws {
         let server = try NATSServerProcess()
         defer { server.stop() }
@@ -181,12 +183,24 @@ import Testing
         #expect(!clusterA.mayChangeRules(of: OpaqueKey(room.roomID)!, now: Monotonic.nanoseconds), "the hold ran out: the rules wait")
         let newcomer = try client(relayA)
         try newcomer.send(.join(newcomer.joinMessage(roomID: room.roomID, link: room.listenLink)))
-        try await Task.sleep(for: .seconds(1))
+        // The host's next epoch, for the newcomer too: held behind the join, not refused.
+        try host.send(.keyDelivery(try delivery(2, to: [host, listener, newcomer])))
+        #expect(throws: (any Error).self, "held while the rules wait") {
+            try listener.receive(within: 0.9) { if case .keyDelivery = $0 { true } else { nil } }
+        }
         kill(server.process.pid, SIGCONT)
         try leases.delete("lease.\(clusterA.name(of: OpaqueKey(room.roomID)!).text)")
         let joined = try newcomer.receive(within: 4) { if case .joined(let joined) = $0 { joined } else { nil } }
         print("NATS paused 3 s: the waiting join admitted \(ContinuousClock.now - paused) after the pause began")
         #expect(joined.senderSlot == 3, "the same authority, no takeover's skip")
+        for member in [newcomer, listener] {
+            let keys = try member.receive(within: 1) { if case .keyDelivery(let delivery) = $0 { delivery } else { nil } }
+            #expect(keys.epoch == 2, "the held key delivery applied after the join it follows")
+        }
+        print("NATS paused 3 s: the held key delivery applied \(ContinuousClock.now - paused) after the pause began")
+        #expect(throws: (any Error).self, "the key delivery not refused") {
+            try host.receive(within: 0.1) { if case .error(let error) = $0 { error } else { nil } }
+        }
         var retaken = false
         for _ in 0..<40 where !retaken {
             retaken = relayA.metrics.value(.leaseRetakes) == 1
