@@ -139,6 +139,12 @@ public final class RelayServer: Sendable {
         (try? await udp.eventLoop.submit { self.core.value.inject(messages, toMember: memberKey) }.get()) ?? false
     }
 
+    /// A test seam: makes the rules of every room this relay leads wait, as a late lease renewal
+    /// does in a cluster (`true`), or follow the lease again (`false`).
+    func forceRulesWait(_ wait: Bool) async {
+        try? await udp.eventLoop.submit { self.core.value.rulesWaitOverride = wait ? { _ in true } : nil }.get()
+    }
+
     /// Stops accepting, tells every client the relay is closing (they reconnect after a pause),
     /// waits up to the drain time for them to go, then closes everything.
     public func stop() async {

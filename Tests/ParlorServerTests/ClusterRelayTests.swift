@@ -220,6 +220,44 @@ import Testing
         await relayA.stop()
     }
 
+    /// While A's rules wait (forced, as a late lease renewal makes them), a grant presented by a
+    /// member on B — passed to A over NATS — is held there, neither refused nor applied, and
+    /// applied once the rules may change; a join through B meanwhile goes unanswered, B asks
+    /// again, and it is admitted too.
+    @Test func aRuleChangeFromAnotherNodeWaitsForTheAuthoritysRules() async throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let (relayA, clusterA, host, listener) = try await roomOnA(server)
+        let (relayB, clusterB) = try await node("b", server)
+        let member = try client(relayB)
+        #expect(try member.join(room: room).senderSlot == 3)
+
+        await relayA.forceRulesWait(true)
+        let grant = try Grant(roomID: room.roomID, memberKey: member.memberKey, role: .speaker, expiry: now + 60, signer: room.host)
+        try member.send(.grantPresent(GrantPresent(grant: grant)))
+        let newcomer = try client(relayB)
+        try newcomer.send(.join(newcomer.joinMessage(roomID: room.roomID, link: room.listenLink)))
+        #expect(throws: (any Error).self, "held while A's rules wait: neither refused nor applied") {
+            try member.receive(within: 1) { message -> Bool? in
+                switch message {
+                case .roleChanged, .error: true
+                default: nil
+                }
+            }
+        }
+        await relayA.forceRulesWait(false)
+        let change = try member.receive(within: 2) { if case .roleChanged(let change) = $0 { change } else { nil } }
+        #expect(change.memberKey == member.memberKey && change.role == .speaker)
+        let joined = try newcomer.receive(within: 3) { if case .joined(let joined) = $0 { joined } else { nil } }
+        #expect(joined.senderSlot == 4)
+        #expect(relayA.metrics.value(.rateLimited) == 0)
+        withExtendedLifetime((host, listener)) {}
+        for (relay, cluster) in [(relayA, clusterA), (relayB, clusterB)] {
+            cluster.stop()
+            await relay.stop()
+        }
+    }
+
     @Test func aRoomSpansThreeNodesAndEachFrameCrossesToEachOtherNodeOnce() async throws {
         let server = try NATSServerProcess()
         defer { server.stop() }
