@@ -65,11 +65,13 @@ final class RelayCore {
     private var inbox: NATSSubscription?
     /// How long a join passed to another node waits for an answer before this node asks for the
     /// room's lease again (the authority it was passed to may have died, its lease not yet run
-    /// out), and how many times: 6 × 0.5 s outlasts a dead authority's 2 s lease, so a member
+    /// out), and how many times: 22 × 0.5 s (11 s) outlasts a dead authority's 2 s lease, so a member
     /// arriving just after the authority died gets in, through whichever node takes the room
-    /// over; after that it is told the room is not here (and tries again itself).
+    /// over, and outlasts the authority's `rulesWaitLimit`, so a join it holds while its rules
+    /// wait is answered first (admitted, or refused `rate_limited`); after that the member is
+    /// told the room is not here (and tries again itself).
     static let forwardedJoinTimeout = TimeAmount.milliseconds(500)
-    static let forwardedJoinAttempts = 6
+    static let forwardedJoinAttempts = Int((rulesWaitLimit + .seconds(1)).nanoseconds / forwardedJoinTimeout.nanoseconds)
 
     /// A core living on `loop`.
     init(limits: RelayLimits, metrics: RelayMetrics, log: RelayLog, udpPort: UInt16, loop: any EventLoop,
@@ -446,23 +448,16 @@ final class RelayCore {
 
     /// A request another node passed to `room`'s authority, from a session on that node. A
     /// rule change goes in turn, as a local one does (`inTurn`: held while the room's rules
-    /// wait), except a join and the `create_room` before it: while the rules wait (the room's
-    /// earlier held requests released first) they are let go unanswered, as the join's node asks
-    /// again after `forwardedJoinTimeout` and resends both — held, they would be applied twice.
-    /// A leave drops the session's held requests.
+    /// wait). The join's node resends a join and the `create_room` before it until answered
+    /// (`passOn`), so a resend of one the session already holds is dropped: each is held, and
+    /// applied, once. A leave drops the session's held requests.
     private func forwarded(_ message: ControlMessage, from session: SessionID, room: OpaqueKey) {
         guard led.contains(room), let request = RoomRules.Request(message) else { return metrics.dropped(.forbidden) }
         guard request.changesRules else {
             if case .leave = request { held.drop(session: session) }
             return answer(message, from: session) { carry(try rules.apply(request, from: session)) }
         }
-        switch request {
-        case .join, .createRoom:
-            release(room)
-            if rulesWait(room) { return }
-        default:
-            break
-        }
+        guard !held.holds(message, from: session) else { return }
         answer(message, from: session) { try inTurn(request, message, from: session, room: room) }
     }
 

@@ -38,6 +38,13 @@ struct RuleChangeHold {
     /// Whether any request waits for `room`.
     func isHolding(_ room: OpaqueKey) -> Bool { rooms[room] != nil }
 
+    /// Whether `session` already holds `message` — a resend of it (another node resends a join
+    /// and its `create_room` until answered).
+    func holds(_ message: ControlMessage, from session: SessionID) -> Bool {
+        guard let room = sessions[session]?.room else { return false }
+        return rooms[room]!.contains { $0.session == session && $0.message == message }
+    }
+
     /// The first request waiting for `room`.
     func first(in room: OpaqueKey) -> Held? { rooms[room]?.first }
 

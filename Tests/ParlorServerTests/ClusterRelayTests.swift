@@ -258,6 +258,66 @@ import Testing
         }
     }
 
+    @Test func aJoinThroughAnotherNodeWaitsForTheAuthoritysRulesAsLongAsALocalOne() async throws {
+        let server = try NATSServerProcess()
+        defer { server.stop() }
+        let (relayA, clusterA, host, listener) = try await roomOnA(server)
+        let (relayB, clusterB) = try await node("b", server)
+        func answer(to client: RelaySocketSession, within seconds: Double) throws -> ControlMessage {
+            try client.receive(within: seconds) { message -> ControlMessage? in
+                switch message {
+                case .joined, .error: message
+                default: nil
+                }
+            }
+        }
+
+        // Held 5 s — longer than B's old 3 s of asking — then admitted once, at the next slot.
+        await relayA.forceRulesWait(true)
+        let newcomer = try client(relayB)
+        try newcomer.send(.join(newcomer.joinMessage(roomID: room.roomID, link: room.listenLink)))
+        #expect(throws: (any Error).self, "held while A's rules wait: neither refused nor applied") {
+            try answer(to: newcomer, within: 5)
+        }
+        await relayA.forceRulesWait(false)
+        let admitted = try answer(to: newcomer, within: 2)
+        guard case .joined(let joined) = admitted else { Issue.record("not admitted: \(admitted)"); return }
+        #expect(joined.senderSlot == 3)
+        func joinsSeen(within seconds: Double) -> Int {
+            var count = 0
+            while (try? host.receive(within: seconds) { message -> Bool? in
+                if case .memberJoined(let entry) = message, entry.member.memberKey == newcomer.memberKey { true } else { nil }
+            }) != nil { count += 1 }
+            return count
+        }
+        #expect(joinsSeen(within: 1.5) == 1, "B resent the join every 0.5 s; A applied it once")
+        #expect(throws: (any Error).self, "no second answer") { try answer(to: newcomer, within: 0.5) }
+
+        // Held past 10 s: refused rate_limited (not no_such_room), and never applied afterwards.
+        await relayA.forceRulesWait(true)
+        let late = try client(relayB)
+        let sent = ContinuousClock.now
+        try late.send(.join(late.joinMessage(roomID: room.roomID, link: room.listenLink)))
+        let refusal = try answer(to: late, within: 12)
+        let waited = ContinuousClock.now - sent
+        print("a join through B refused \(waited) after it was sent, A's rules waiting")
+        guard case .error(let error) = refusal else { Issue.record("not refused: \(refusal)"); return }
+        #expect(error.code == ErrorMessage.Code.rateLimited.rawValue)
+        #expect(waited >= .seconds(10) && waited < .seconds(11))
+        await relayA.forceRulesWait(false)
+        #expect(throws: (any Error).self, "nothing more: neither no_such_room nor a late admission") {
+            try answer(to: late, within: 1.5)
+        }
+        let next = try client(relayB)
+        #expect(try next.join(room: room).senderSlot == 4, "one slot went to the held joins in all")
+        #expect(relayA.metrics.value(.rateLimited) == 1)
+        withExtendedLifetime((listener, newcomer)) {}
+        for (relay, cluster) in [(relayA, clusterA), (relayB, clusterB)] {
+            cluster.stop()
+            await relay.stop()
+        }
+    }
+
     @Test func aRoomSpansThreeNodesAndEachFrameCrossesToEachOtherNodeOnce() async throws {
         let server = try NATSServerProcess()
         defer { server.stop() }
