@@ -134,8 +134,9 @@ final class RelayCore {
         metrics.add(.sessionsOpen, -1)
         media.unregister(session: id)
         held.drop(session: id)
-        if let cluster, let room = forwardedJoins.removeValue(forKey: id)?.room ?? remoteRoom(of: id) {
-            // Its authority is elsewhere: it hears the member left; here only the shadow goes.
+        if let cluster, let room = forwardedJoins.removeValue(forKey: id)?.room ?? remoteRoom(of: id) ?? claimedAgain(by: id) {
+            // Its authority is elsewhere: it hears the member left (and drops the session's held
+            // join); here only the shadow goes.
             cluster.forward(.leave, from: id, to: room)
             carrySilently(rules.close(id))
         } else {
@@ -360,6 +361,12 @@ final class RelayCore {
     }
 
     // MARK: - Cluster
+
+    /// The room whose lease this node asks for again for `id`'s join, unanswered by the authority
+    /// it was passed to (`passOn`), which may still hold it.
+    private func claimedAgain(by id: SessionID) -> OpaqueKey? {
+        claiming.first { $0.value.contains { $0.session == id && $0.attempt > 1 } }?.key
+    }
 
     /// The room of `id`, in a cluster, when another node is its authority (this node keeps a shadow).
     private func remoteRoom(of id: SessionID) -> OpaqueKey? {

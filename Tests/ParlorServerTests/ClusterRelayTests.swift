@@ -293,6 +293,20 @@ import Testing
         #expect(joinsSeen(within: 1.5) == 1, "B resent the join every 0.5 s; A applied it once")
         #expect(throws: (any Error).self, "no second answer") { try answer(to: newcomer, within: 0.5) }
 
+        // A session that closes while its join is held takes the join with it.
+        await relayA.forceRulesWait(true)
+        let quitter = try client(relayB)
+        try quitter.send(.join(quitter.joinMessage(roomID: room.roomID, link: room.listenLink)))
+        try await Task.sleep(for: .seconds(2))
+        shutdown(quitter.tcp, Int32(SHUT_RDWR))
+        try await Task.sleep(for: .seconds(1))
+        await relayA.forceRulesWait(false)
+        #expect(throws: (any Error).self, "the closed session's join was dropped, not applied") {
+            try host.receive(within: 1) { message -> Bool? in
+                if case .memberJoined(let entry) = message, entry.member.memberKey == quitter.memberKey { true } else { nil }
+            }
+        }
+
         // Held past 10 s: refused rate_limited (not no_such_room), and never applied afterwards.
         await relayA.forceRulesWait(true)
         let late = try client(relayB)
