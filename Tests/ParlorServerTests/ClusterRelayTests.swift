@@ -250,6 +250,15 @@ import Testing
         #expect(change.memberKey == member.memberKey && change.role == .speaker)
         let joined = try newcomer.receive(within: 3) { if case .joined(let joined) = $0 { joined } else { nil } }
         #expect(joined.senderSlot == 4)
+        var seenByHost: [String] = []
+        while seenByHost.count < 2, let seen = try? host.receive(within: 2, { message -> String? in
+            switch message {
+            case .roleChanged(let change) where change.memberKey == member.memberKey: "grant"
+            case .memberJoined(let entry) where entry.member.memberKey == newcomer.memberKey: "join"
+            default: nil
+            }
+        }) { seenByHost.append(seen) }
+        #expect(seenByHost == ["grant", "join"], "held in turn: the grant, then the join sent after it")
         #expect(relayA.metrics.value(.rateLimited) == 0)
         withExtendedLifetime((host, listener)) {}
         for (relay, cluster) in [(relayA, clusterA), (relayB, clusterB)] {
