@@ -65,11 +65,11 @@ final class RelayCore {
     private var inbox: NATSSubscription?
     /// How long a join passed to another node waits for an answer before this node asks for the
     /// room's lease again (the authority it was passed to may have died, its lease not yet run
-    /// out), and how many times: 22 × 0.5 s (11 s) outlasts a dead authority's 2 s lease, so a member
-    /// arriving just after the authority died gets in, through whichever node takes the room
-    /// over, and outlasts the authority's `rulesWaitLimit`, so a join it holds while its rules
-    /// wait is answered first (admitted, or refused `rate_limited`); after that the member is
-    /// told the room is not here (and tries again itself).
+    /// out, or it holds the join while its rules wait), and how many times: 22 × 0.5 s (11 s)
+    /// outlasts a dead authority's 2 s lease, so a member arriving just after the authority died
+    /// gets in, through whichever node takes the room over, and outlasts the authority's
+    /// `rulesWaitLimit`, so a join it holds is answered first (admitted, or refused
+    /// `rate_limited`); after that the member is told the room is not here (and tries again).
     static let forwardedJoinTimeout = TimeAmount.milliseconds(500)
     static let forwardedJoinAttempts = Int((rulesWaitLimit + .seconds(1)).nanoseconds / forwardedJoinTimeout.nanoseconds)
 
@@ -457,14 +457,18 @@ final class RelayCore {
     /// rule change goes in turn, as a local one does (`inTurn`: held while the room's rules
     /// wait). The join's node resends a join and the `create_room` before it until answered
     /// (`passOn`), so a resend of one the session already holds is dropped: each is held, and
-    /// applied, once. A leave drops the session's held requests.
+    /// applied, once (other requests are not resent, so a second alike is held as a second).
+    /// A leave drops the session's held requests.
     private func forwarded(_ message: ControlMessage, from session: SessionID, room: OpaqueKey) {
         guard led.contains(room), let request = RoomRules.Request(message) else { return metrics.dropped(.forbidden) }
         guard request.changesRules else {
             if case .leave = request { held.drop(session: session) }
             return answer(message, from: session) { carry(try rules.apply(request, from: session)) }
         }
-        guard !held.holds(message, from: session) else { return }
+        switch request {
+        case .join, .createRoom: guard !held.holds(message, from: session) else { return }
+        default: break
+        }
         answer(message, from: session) { try inTurn(request, message, from: session, room: room) }
     }
 
