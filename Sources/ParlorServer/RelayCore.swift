@@ -55,6 +55,9 @@ final class RelayCore {
     /// and the rooms whose hold is due to be looked at again.
     private var held = RuleChangeHold()
     private var releaseScheduled: Set<OpaqueKey> = []
+    /// Sessions on other nodes whose held join was refused as rate-limited, until when a resend
+    /// of it that crossed the refusal is dropped rather than held again (`forwarded`).
+    private var refusedForwardedJoins: [SessionID: NIODeadline] = [:]
     /// A test seam: whether a room's rules wait, in place of its lease in a cluster (nil in production).
     var rulesWaitOverride: ((OpaqueKey) -> Bool)?
     /// In a cluster: joins passed to another node's authority and not yet answered.
@@ -309,6 +312,9 @@ final class RelayCore {
                 _ = held.removeFirst(in: room)
                 metrics.dropped(.rateLimited)
                 reply(first.session, .rateLimited, to: first.message)
+                if case .join = first.request, let cluster, RelayCluster.node(of: first.session) != cluster.number {
+                    refusedForwardedJoins[first.session] = loop.now + Self.forwardedJoinTimeout * 2
+                }
             } else {
                 _ = held.removeFirst(in: room)
                 answer(first.message, from: first.session) { carry(try rules.apply(first.request, from: first.session)) }
@@ -466,10 +472,20 @@ final class RelayCore {
             return answer(message, from: session) { carry(try rules.apply(request, from: session)) }
         }
         switch request {
-        case .join, .createRoom: guard !held.holds(message, from: session) else { return }
+        case .join, .createRoom: guard !held.holds(message, from: session), !joinWasRefused(session) else { return }
         default: break
         }
         answer(message, from: session) { try inTurn(request, message, from: session, room: room) }
+    }
+
+    /// Whether `session`'s forwarded join was refused as rate-limited within the last two
+    /// `forwardedJoinTimeout`s: a resend that crossed the refusal, which its node stops asking
+    /// about once the refusal reaches it. Held again, it could be admitted for a member nobody
+    /// asks for any more. Forgets refusals older than that.
+    private func joinWasRefused(_ session: SessionID) -> Bool {
+        let now = loop.now
+        refusedForwardedJoins = refusedForwardedJoins.filter { $0.value > now }
+        return refusedForwardedJoins[session] != nil
     }
 
     /// Subscribes to `room`'s media from other nodes and, where this node leads it, to the
