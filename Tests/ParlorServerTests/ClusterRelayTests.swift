@@ -268,6 +268,10 @@ import Testing
         }
     }
 
+    /// A join passed on by B while A's rules wait (forced) waits as long as a local one: held 5 s
+    /// (past B's old 3 s of asking), then admitted once although B resent it every 0.5 s; a
+    /// session that closes meanwhile takes its join with it; one held past 10 s is refused
+    /// `rate_limited` (measured 10.010–10.015 s after it was sent) and never applied afterwards.
     @Test func aJoinThroughAnotherNodeWaitsForTheAuthoritysRulesAsLongAsALocalOne() async throws {
         let server = try NATSServerProcess()
         defer { server.stop() }
