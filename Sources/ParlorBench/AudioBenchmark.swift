@@ -62,6 +62,12 @@ public enum AudioBenchmark {
         public var captureChainRatio: Double
         public var captureChainAllocationsPerFrame: Double
 
+        /// The signature checks' part of `clientPathRatio`: `AudioBenchmark.speakers` speakers'
+        /// checks a frame, each `frameVerifyMicroseconds`, against libopus alone.
+        public var signatureCheckRatio: Double {
+            frameVerifyMicroseconds * Double(AudioBenchmark.speakers) / opusBaselineMicroseconds
+        }
+
         /// The figures, one a line.
         public var text: String {
             func us(_ v: Double) -> String { String(format: "%8.1f µs", v) }
@@ -75,6 +81,7 @@ public enum AudioBenchmark {
                   libopus: 1 encode + \(AudioBenchmark.speakers) decodes      \(us(opusBaselineMicroseconds))
                   client path (MediaPipeline, \(sframeSuite)) \(us(clientPathMicroseconds))
                   client path / libopus           \(String(format: "%8.3f", clientPathRatio)) (limit \(String(format: "%.2f", AudioBenchmark.ratioLimit)))
+                    of which signature checks     \(String(format: "%8.3f", signatureCheckRatio)) (\(AudioBenchmark.speakers) × verify µs/frame)
                   allocations per period on the path \(String(format: "%6.2f", allocationsPerFrame))
                   audio thread period (\(audioThreadDevices)) \(us(audioThreadMicroseconds))
                   allocations per audio thread period \(String(format: "%6.2f", audioThreadAllocationsPerPeriod))

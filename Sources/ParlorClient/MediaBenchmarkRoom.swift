@@ -13,9 +13,10 @@ import ParlorProtocol
 /// one 20 ms frame: the socket's reader opens each datagram with the hop and delivers its payload
 /// to the loop's inbox; the loop's two 10 ms periods (what the audio thread calls) unprotect,
 /// verify and buffer each, encode, sign, protect and frame the captured frame once it is whole,
-/// seal it into a datagram for the socket, and decode and mix every speaker into what they play. Every packet carries a
-/// redundant copy of the frame before it (docs/PROTOCOL.md §6.2), as under loss: the heavier path,
-/// whose copies the listener parses and offers its jitter buffers.
+/// seal it into a datagram for the socket, and decode and mix every speaker into what they
+/// play. Every packet carries a redundant copy of the frame before it (docs/PROTOCOL.md §6.2),
+/// as under loss: the heavier path, whose copies the listener parses and offers its jitter
+/// buffers.
 public final class MediaBenchmarkRoom {
     /// The speakers the listener hears.
     public let speakers: Int
@@ -136,7 +137,8 @@ public final class MediaBenchmarkRoom {
     }
 
     /// One frame of the listener's client, in its audio thread's periods: the speakers'
-    /// datagrams in, its own frame out, the mix played. Allocates nothing once every speaker has been heard.
+    /// datagrams in, its own frame out, the mix played. Allocates nothing once every speaker has
+    /// been heard.
     public func period(now: Int64) {
         let first = (ran % Self.preparedPeriods) * speakers
         for slot in first..<first + speakers where ran < prepared {

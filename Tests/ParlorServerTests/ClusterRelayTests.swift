@@ -25,6 +25,14 @@ import Testing
         return (relay, cluster)
     }
 
+    /// Stops each node: its cluster first, then its relay.
+    func stop(_ nodes: (RelayServer, RelayCluster)...) async {
+        for (relay, cluster) in nodes {
+            cluster.stop()
+            await relay.stop()
+        }
+    }
+
     func client(_ relay: RelayServer, member: Ed25519SigningKey = .generate()) throws -> RelaySocketSession {
         try RelaySocketSession(port: UInt16(relay.address.port!), relayKey: relay.publicKey, member: member)
     }
@@ -123,10 +131,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
         #expect(relayB.metrics.value(.roomsOpen) == 0)
         #expect(try client(relayB, member: room.host).create(room: room).senderSlot == newcomerSlot + 2)
-        for (relay, cluster) in [(relayB, clusterB), (relayC, clusterC)] {
-            cluster.stop()
-            await relay.stop()
-        }
+        await stop((relayB, clusterB), (relayC, clusterC))
     }
 
     /// Another node's value in the room's lease (as after a takeover this node missed): at its
@@ -262,10 +267,7 @@ import Testing
         #expect(seenByHost == ["grant", "join"], "held in turn: the grant, then the join sent after it")
         #expect(relayA.metrics.value(.rateLimited) == 0)
         withExtendedLifetime((host, listener)) {}
-        for (relay, cluster) in [(relayA, clusterA), (relayB, clusterB)] {
-            cluster.stop()
-            await relay.stop()
-        }
+        await stop((relayA, clusterA), (relayB, clusterB))
     }
 
     /// A join passed on by B while A's rules wait (forced) waits as long as a local one: held 5 s
@@ -340,10 +342,7 @@ import Testing
         #expect(try next.join(room: room).senderSlot == 4, "one slot went to the held joins in all")
         #expect(relayA.metrics.value(.rateLimited) == 1)
         withExtendedLifetime((listener, newcomer)) {}
-        for (relay, cluster) in [(relayA, clusterA), (relayB, clusterB)] {
-            cluster.stop()
-            await relay.stop()
-        }
+        await stop((relayA, clusterA), (relayB, clusterB))
     }
 
     @Test func aRoomSpansThreeNodesAndEachFrameCrossesToEachOtherNodeOnce() async throws {
@@ -414,10 +413,7 @@ import Testing
         #expect(try listenerC.receiveMedia() == nil, "a muted speaker is not forwarded")
         try await Task.sleep(for: .milliseconds(100))
         #expect(relayB.metrics.value(.notSpeaker) == 1)
-        for (relay, cluster) in [(relayA, clusterA), (relayB, clusterB), (relayC, clusterC)] {
-            cluster.stop()
-            await relay.stop()
-        }
+        await stop((relayA, clusterA), (relayB, clusterB), (relayC, clusterC))
     }
 
     @Test func aNodeLeavingGracefullyHandsItsRoomsOnAtOnce() async throws {
@@ -487,10 +483,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(200))
         try speaker.sendMedia([5, 6, 7])
         #expect(try listener.receiveMedia()?.sframe == [5, 6, 7], "C knows the room from the link grant's signer, and fans out")
-        for (relay, cluster) in [(relayA, clusterA), (relayC, clusterC)] {
-            cluster.stop()
-            await relay.stop()
-        }
+        await stop((relayA, clusterA), (relayC, clusterC))
     }
 
     @Test func deliveriesToANodeCrossInBatchesUnderTheLimitAndDamagedOnesAreDroppedAndCounted() throws {
