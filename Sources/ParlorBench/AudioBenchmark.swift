@@ -86,8 +86,8 @@ public enum AudioBenchmark {
                   audio thread period (\(audioThreadDevices)) \(us(audioThreadMicroseconds))
                   allocations per audio thread period \(String(format: "%6.2f", audioThreadAllocationsPerPeriod))
                   frame signatures: +\(frameSignatureBytes) bytes/frame
-                    sign µs/frame (1 Ed25519 per 4)  \(us(frameSignMicroseconds))
-                    verify µs/frame (1 per 4)        \(us(frameVerifyMicroseconds))
+                    sign µs/frame (1 Ed25519 per \(FrameAuthentication.framesPerBatch))  \(us(frameSignMicroseconds))
+                    verify µs/frame (1 per \(FrameAuthentication.framesPerBatch))        \(us(frameVerifyMicroseconds))
                     allocations per frame: sign \(String(format: "%.2f", frameSignAllocationsPerFrame)), verify \(String(format: "%.2f", frameVerifyAllocationsPerFrame))
                   capture chain (AEC + NS + AGC + encode) \(us(captureChainMicroseconds))
                   capture chain / encode          \(String(format: "%8.3f", captureChainRatio)) (limit \(String(format: "%.1f", AudioBenchmark.captureChainRatioLimit)))

@@ -364,8 +364,9 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
             }
             let opus = UnsafeBufferPointer(rebasing: body[parsed.primary])
             guard let member = members[slot] else { return }
-            // The signature covers the whole body, copies included (§6.4).
-            guard verify(keyID: header.keyID, counter: header.counter, member: member, chunk: chunk, opus: body, arrival: arrival) else {
+            // The signature covers each frame, whichever version of it comes (§6.4).
+            guard verify(keyID: header.keyID, counter: header.counter, member: member, chunk: chunk, body: body, parsed: parsed,
+                         arrival: arrival) else {
                 statistics.framesWithheld += 1
                 return
             }
@@ -425,15 +426,15 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
         bytes.withUnsafeMutableBytes { receive($0, arrival: arrival) }
     }
 
-    /// Feeds a frame to its KID's signature check; returns whether it may play.
+    /// Feeds a packet's frame and copies to its KID's signature check; returns whether they may play.
     private func verify(keyID: UInt64, counter: UInt64, member: StageMember, chunk: UnsafeBufferPointer<UInt8>,
-                        opus: UnsafeBufferPointer<UInt8>, arrival: Int64) -> Bool {
+                        body: UnsafeBufferPointer<UInt8>, parsed: MediaFrameBody, arrival: Int64) -> Bool {
         if verifications[keyID] == nil {
             guard let verification = try? SpeakerVerification(member: member.id, keyID: keyID, memberKey: member.key,
                                                                 arrival: arrival) else { return false }
             verifications[keyID] = verification
         }
-        let check = verifications[keyID]!.receive(counter: counter, chunk: chunk, opus: opus, arrival: arrival)
+        let check = verifications[keyID]!.receive(counter: counter, chunk: chunk, body: body, parsed: parsed, arrival: arrival)
         statistics.batchesVerified += check.resolutions.verified
         statistics.batchesUnverifiable += check.resolutions.unverifiable
         statistics.batchesForged += check.resolutions.forged
@@ -533,7 +534,7 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
             let length = try history.write(frame: UnsafeBufferPointer(rebasing: encoded[..<opusLength]), keyID: sending.keyID,
                                            counter: counter, capacity: redundancy.bodyCapacity, into: body)
             signer.authenticate(keyID: sending.keyID, counter: counter,
-                                opus: UnsafeBufferPointer(rebasing: body[..<length]),
+                                opus: UnsafeBufferPointer(rebasing: encoded[..<opusLength]),
                                 chunk: UnsafeMutableBufferPointer(rebasing: packet[..<chunkLength]))
             let plaintext = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: packet[..<(chunkLength + length)]))
             let sframe = UnsafeMutableRawBufferPointer(rebasing: payload[MediaPayload.sframeOffset...])

@@ -1,4 +1,5 @@
 import ParlorCrypto
+import ParlorProtocol
 
 /// What a listener knows about whether one speaker KID's frames really come from the member the
 /// roster puts in its slot (docs/PROTOCOL.md §6.4): its `FrameVerifier`, and how long its
@@ -38,9 +39,20 @@ final class SpeakerVerification {
         lastArrival = arrival
     }
 
-    /// Records a frame that SFrame authenticated (its plaintext is `chunk ‖ opus`).
-    func receive(counter: UInt64, chunk: UnsafeBufferPointer<UInt8>, opus: UnsafeBufferPointer<UInt8>, arrival: Int64) -> Check {
-        let resolutions = verifier.receive(counter: counter, chunk: chunk, opus: opus)
+    /// Records a packet that SFrame authenticated (its plaintext is `chunk ‖ body`): its own
+    /// frame and the copies of earlier frames its body carries (§6.2), each a version of the
+    /// frame it stands for.
+    func receive(counter: UInt64, chunk: UnsafeBufferPointer<UInt8>, body: UnsafeBufferPointer<UInt8>, parsed: MediaFrameBody,
+                 arrival: Int64) -> Check {
+        var resolutions = verifier.receive(counter: counter, chunk: chunk, opus: UnsafeBufferPointer(rebasing: body[parsed.primary]))
+        var distance = 1
+        while let copy = parsed.copy(distance: distance), counter >= UInt64(distance) {
+            let more = verifier.receiveCopy(of: counter - UInt64(distance), opus: UnsafeBufferPointer(rebasing: body[copy]))
+            resolutions.verified += more.verified
+            resolutions.unverifiable += more.unverifiable
+            resolutions.forged += more.forged
+            distance += 1
+        }
         if arrival &- lastArrival > Self.arrivalGapNanoseconds {
             unverifiedSince = arrival
             reportedUnverified = false

@@ -13,7 +13,7 @@ import Testing
 
     @Test func everyBatchVerifiesAndEveryPayloadFillsTheSmallestBucket() throws {
         let room = try MediaRoom()
-        let spoken = try room.speak(40)
+        let spoken = try room.speak(80)
         #expect(spoken.allSatisfy { $0.count == 128 }, "sizes \(Set(spoken.map(\.count)))")
         // 4 + header + 16 + 1 (the frame body's count of copies) + 80 + 16 stays within 128 for a
         // header of up to 11 bytes: epochs below 2^16 and 2^32 frames (2.7 years at 50 a second).
@@ -33,15 +33,15 @@ import Testing
     /// victim's signature over the batch does not cover them.
     @Test func aForgedFrameUnderAnotherMembersKeyIDIsCaughtWithinTwoBatchesAndSilenced() throws {
         let room = try MediaRoom()
-        let spoken = try room.speak(80)
+        let spoken = try room.speak(160)
         let listener = try room.listener()
         var forger = try room.forger()
         var detectedAt: UInt64?
         var forgedPlayedAfterDetection = 0
-        for counter in UInt64(0)..<80 {
+        for counter in UInt64(0)..<160 {
             let arrival = Int64(counter) * Self.frame
-            // From frame 10 to 59, one frame in each batch is the forger's.
-            if (10..<60).contains(counter), counter % 4 == 2 {
+            // From frame 18 to 119, one frame in each batch is the forger's.
+            if (18..<120).contains(counter), counter % 8 == 2 {
                 let before = listener.pipeline.snapshot.framesWithheld
                 listener.pipeline.receive(try forger.frame(counter: counter, stampedSlot: room.victim.slot), arrival: arrival)
                 if detectedAt != nil, listener.pipeline.snapshot.framesWithheld == before { forgedPlayedAfterDetection += 1 }
@@ -49,32 +49,33 @@ import Testing
             listener.pipeline.receive(spoken[Int(counter)], arrival: arrival)
             if detectedAt == nil, !listener.events.forged.isEmpty { detectedAt = counter }
         }
-        // The first forged frame, 10, is in batch 2 and carries chunk 2 of batch 1's signature:
-        // batch 1 fails as soon as batch 2's four chunks are in (frame 11), batch 2 at frame 15.
-        #expect(detectedAt == 11)
+        // The first forged frame, 18, is in batch 2 and carries piece 2 of batch 1's signature
+        // (its first copy): batch 1 fails as soon as batch 2's first four frames are in (frame
+        // 19), batch 2 at frame 27.
+        #expect(detectedAt == 19)
         #expect(listener.events.forged == [room.victim.id], "reported once until a batch verifies")
         #expect(forgedPlayedAfterDetection == 0)
         let heard = listener.pipeline.snapshot
-        #expect(heard.batchesForged == 14, "batches 1–14 hold a forged frame or chunk")
-        #expect(heard.packetsRejected == 13, "the victim's own frames 10, 14, … 58 came second: replays")
-        // Batch 0 verified; once the forger stops, batch 15 verifies at frame 67 and the victim
+        #expect(heard.batchesForged == 14, "batches 1–14 hold a forged frame or piece")
+        #expect(heard.packetsRejected == 13, "the victim's own frames 18, 26, … 114 came second: replays")
+        // Batch 0 verified; once the forger stops, batch 15 verifies at frame 131 and the victim
         // plays again; batches 16–18 verify too.
         #expect(heard.batchesVerified == 1 + 4)
-        #expect(heard.framesWithheld == 67 - 11, "one accepted frame for each counter 11–66")
+        #expect(heard.framesWithheld == 131 - 19, "one accepted frame for each counter 19–130")
     }
 
     /// An honest relay stamps the slot of whoever sent: a member's frame under another KID is
     /// dropped before SFrame, so it cannot play nor move the victim's counter on.
     @Test func aKeyIDWhoseSlotIsNotTheStampedSlotIsDropped() throws {
         let room = try MediaRoom()
-        let spoken = try room.speak(40)
+        let spoken = try room.speak(80)
         let listener = try room.listener()
         var forger = try room.forger()
-        for counter in 0..<20 { listener.pipeline.receive(spoken[counter], arrival: Int64(counter) * Self.frame) }
+        for counter in 0..<40 { listener.pipeline.receive(spoken[counter], arrival: Int64(counter) * Self.frame) }
         // Far ahead: past the replay window, it would make every later frame of the victim too old.
-        listener.pipeline.receive(try forger.frame(counter: 20 + 2 * ReplayWindow.windowSize, stampedSlot: room.forgerSlot),
-                                  arrival: 20 * Self.frame)
-        for counter in 20..<40 { listener.pipeline.receive(spoken[counter], arrival: Int64(counter) * Self.frame) }
+        listener.pipeline.receive(try forger.frame(counter: 40 + 2 * ReplayWindow.windowSize, stampedSlot: room.forgerSlot),
+                                  arrival: 40 * Self.frame)
+        for counter in 40..<80 { listener.pipeline.receive(spoken[counter], arrival: Int64(counter) * Self.frame) }
         let heard = listener.pipeline.snapshot
         #expect(heard.slotMismatches == 1)
         #expect(heard.packetsRejected == 1)
@@ -84,14 +85,14 @@ import Testing
     /// Counters from 2^62 are malformed: counted and dropped before SFrame's window.
     @Test func countersFromTwoToTheSixtyTwoAreCountedAndDropped() throws {
         let room = try MediaRoom()
-        let spoken = try room.speak(12)
+        let spoken = try room.speak(24)
         let listener = try room.listener()
         var forger = try room.forger()
         for counter: UInt64 in [1 << 62, UInt64.max - 10, UInt64.max] {
             listener.pipeline.receive(try forger.frame(counter: counter, stampedSlot: room.victim.slot), arrival: 0)
         }
         for (index, payload) in spoken.enumerated() { listener.pipeline.receive(payload, arrival: Int64(index) * Self.frame) }
-        listener.pipeline.tick(now: 12 * Self.frame)
+        listener.pipeline.tick(now: 24 * Self.frame)
         let heard = listener.pipeline.snapshot
         #expect(heard.countersOutOfRange == 3 && heard.packetsRejected == 3)
         #expect(heard.batchesVerified == 2)
@@ -99,7 +100,7 @@ import Testing
 
     @Test func lossMakesBatchesUnverifiableButNeverForged() throws {
         let room = try MediaRoom()
-        let spoken = try room.speak(500)
+        let spoken = try room.speak(1_000)
         let listener = try room.listener()
         var random = SystemRandomNumberGenerator()
         for (index, payload) in spoken.enumerated() where Double.random(in: 0..<1, using: &random) >= 0.3 {
@@ -107,7 +108,7 @@ import Testing
         }
         let heard = listener.pipeline.snapshot
         #expect(heard.batchesForged == 0 && heard.framesWithheld == 0)
-        #expect(heard.batchesUnverifiable > 50)
+        #expect(heard.batchesUnverifiable > 100)
         #expect(listener.events.forged.isEmpty)
     }
 
@@ -118,7 +119,7 @@ import Testing
         let spoken = try room.speak(400)
         let listener = try room.listener()
         var reportedAt: Int?
-        for (index, payload) in spoken.enumerated() where index % 4 != 3 {
+        for (index, payload) in spoken.enumerated() where index % 8 != 7 {
             listener.pipeline.receive(payload, arrival: Int64(index) * Self.frame)
             if reportedAt == nil, !listener.events.unverified.isEmpty { reportedAt = index }
         }
@@ -158,7 +159,7 @@ import Testing
         #expect(counters == Array(0..<20))
         let listener = try room.listener()
         for (index, payload) in sent.enumerated() { listener.pipeline.receive(payload, arrival: Int64(index) * Self.frame) }
-        #expect(listener.pipeline.snapshot.batchesVerified == 4)
+        #expect(listener.pipeline.snapshot.batchesVerified == 2)
     }
 }
 

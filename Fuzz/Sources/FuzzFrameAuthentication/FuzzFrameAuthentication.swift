@@ -29,8 +29,10 @@ func fuzzFrames(_ bytes: [UInt8]) -> [FuzzFrame] {
 }
 
 /// One fuzz input: any bytes as an SFrame plaintext (chunk ‖ opus), and as frames received
-/// under one KID, with any counters, chunks and lengths; then the same Opus frames signed by
-/// the member key with consecutive counters, which must never be found forged.
+/// under one KID, with any counters, chunks and lengths, each also as a redundant copy of the
+/// frame before it; then the same Opus frames signed by the member key with consecutive
+/// counters, each followed by the true copy of the frame before it, which must never be found
+/// forged.
 func fuzzFrameAuthentication(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     if let (chunk, opus) = FrameAuthentication.split(bytes) {
@@ -45,6 +47,7 @@ func fuzzFrameAuthentication(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
         frame.chunk.withUnsafeBufferPointer { chunk in
             _ = frame.opus.withUnsafeBufferPointer { received.receive(counter: frame.counter, chunk: chunk, opus: $0) }
         }
+        _ = frame.opus.withUnsafeBufferPointer { received.receiveCopy(of: frame.counter &- 1, opus: $0) }
     }
     let signer = FrameSigner(signingKey: fuzzMemberKey)
     let start = (frames.first?.counter ?? 0) % SFrameContext.counterLimit
@@ -57,6 +60,9 @@ func fuzzFrameAuthentication(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
         let signedChunk = chunk
         signedChunk.withUnsafeBufferPointer { signed in
             _ = frame.opus.withUnsafeBufferPointer { honest.receive(counter: counter, chunk: signed, opus: $0) }
+        }
+        if index > 0, counter > 0 {
+            _ = frames[index - 1].opus.withUnsafeBufferPointer { honest.receiveCopy(of: counter - 1, opus: $0) }
         }
     }
     guard honest.totals.forged == 0 else { fatalError("a stream signed with consecutive counters did not verify") }

@@ -4,16 +4,20 @@ import CSodium
 /// and the signed message that `FrameSigner` and `FrameVerifier` share.
 ///
 ///     SFrame plaintext = auth_chunk(16) ‖ body (the Opus frame and its redundant copies, §6.2)
-///     batch b          = the frames with counter / 4 == b, position k = counter % 4
+///     batch b          = the frames with counter / 8 == b, position k = counter % 8
 ///     signed message   = "parlor/1 frames" ‖ KID(8, BE) ‖ b(8, BE)
-///                        ‖ BLAKE2b-256(for k in 0..<4: counter(8, BE) ‖ len(2, BE) ‖ body_k)
-///     auth_chunk       = bytes 16k..<16k+16 of sig(b − 1) in the frame at position k of batch b;
+///                        ‖ BLAKE2b-256(for k in 0..<8: counter(8, BE) ‖ len(2, BE) ‖ body_k)
+///     auth_chunk       = piece k mod 4 of sig(b − 1) (its bytes 16(k mod 4) ..< 16(k mod 4) + 16)
+///                        in the frame at position k of batch b, so each piece travels twice;
 ///                        zeros in batch 0
 public enum FrameAuthentication {
-    /// Frames per signed batch.
-    public static let framesPerBatch = 4
-    /// Bytes of the signature each frame carries (64 / 4).
-    public static let chunkLength = Ed25519SigningKey.signatureLength / framesPerBatch
+    /// Frames per signed batch: one signature check per 160 ms of a speaker's 20 ms frames.
+    public static let framesPerBatch = 8
+    /// Bytes of the signature each frame carries.
+    public static let chunkLength = 16
+    /// The pieces a signature is cut into (64 / 16); a batch carries each twice, 4 frames apart,
+    /// so one lost frame loses no piece.
+    public static let piecesPerSignature = Ed25519SigningKey.signatureLength / chunkLength
     /// The longest Opus frame a batch can hold: the largest media payload, less its prefix,
     /// the shortest SFrame header, the tag and the chunk.
     public static let maximumFrameLength = 1024 - 4 - 1 - 16 - chunkLength
@@ -28,6 +32,11 @@ public enum FrameAuthentication {
     /// The batch a counter belongs to, and its position in it.
     public static func batch(of counter: UInt64) -> (batch: UInt64, position: Int) {
         (counter / UInt64(framesPerBatch), Int(counter % UInt64(framesPerBatch)))
+    }
+
+    /// The piece of the previous batch's signature that the frame at `position` carries.
+    public static func piece(at position: Int) -> Int {
+        position % piecesPerSignature
     }
 
     /// Splits an SFrame plaintext into its auth chunk and its Opus frame; nil when it has no

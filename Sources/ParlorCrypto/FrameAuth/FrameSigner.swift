@@ -1,6 +1,7 @@
 /// The speaker's side of frame signatures (docs/PROTOCOL.md §6.4). Fed each frame as it is sent,
 /// it returns the 16-byte auth chunk to put before the Opus bytes, and signs a batch when its
-/// fourth frame goes out; the next batch's frames carry that signature, a quarter each.
+/// eighth frame goes out; the next batch's frames carry that signature, a quarter each, every
+/// quarter twice.
 ///
 /// Counters must come in order, as an SFrame sender's do. A batch fed out of order (a skipped
 /// counter) is not signed, and the next batch carries zero chunks. A new KID starts afresh.
@@ -58,7 +59,7 @@ public final class FrameSigner {
         digest.reset()
     }
 
-    /// Position k of batch b carries bytes 16k..<16k+16 of sig(b − 1), or zeros without one.
+    /// Position k of batch b carries piece k mod 4 of sig(b − 1), or zeros without one.
     private func writeChunk(batch: UInt64, position: Int, into chunk: UnsafeMutableBufferPointer<UInt8>) {
         let length = FrameAuthentication.chunkLength
         guard chunk.count >= length else { return }
@@ -66,7 +67,8 @@ public final class FrameSigner {
             for index in 0..<length { chunk[index] = 0 }
             return
         }
-        for index in 0..<length { chunk[index] = signature[position * length + index] }
+        let start = FrameAuthentication.piece(at: position) * length
+        for index in 0..<length { chunk[index] = signature[start + index] }
     }
 
     private func sign(keyID: UInt64, batch: UInt64) {

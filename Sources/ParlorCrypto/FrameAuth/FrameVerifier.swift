@@ -1,13 +1,16 @@
 import CSodium
 
 /// A listener's side of frame signatures for one KID (docs/PROTOCOL.md §6.4). Frames go in as
-/// they arrive (and play at once); a batch is checked as soon as its four frames and the four
-/// chunks of its signature (from the next batch's frames) are all held. Outcomes:
+/// they arrive (and play at once), each from its own packet or from a redundant copy a later
+/// packet carried (§6.2), whichever comes first; a batch is checked as soon as its eight frames
+/// and the four pieces of its signature (each sent twice in the next batch's frames) are all
+/// held. Outcomes:
 ///
 /// - **verified**: the signature holds under the speaker's member key;
 /// - **unverifiable**: the batch left the ring with a piece missing (loss; neutral);
-/// - **forged**: every piece came and the signature does not hold. `isTrusted` turns false and
-///   stays so until a later batch verifies.
+/// - **forged**: every piece came and the signature does not hold, or two versions of one of its
+///   frames (the packet's and a copy) differ, also after the batch verified. `isTrusted` turns
+///   false and stays so until a later batch verifies.
 ///
 /// The ring holds `ringBatches` batches, so pieces up to that many batches late still count.
 /// Everything is allocated in `init`.
@@ -25,9 +28,11 @@ public final class FrameVerifier {
         }
     }
 
-    /// Batches kept while their pieces arrive (320 ms of 20 ms frames).
+    /// Batches kept while their pieces and copies arrive (640 ms of 20 ms frames, as long as a
+    /// jitter buffer holds packets: a version of a frame that could still play is compared).
     public static let ringBatches = 4
     static let frames = FrameAuthentication.framesPerBatch
+    static let pieces = FrameAuthentication.piecesPerSignature
     static let signatureLength = Ed25519SigningKey.signatureLength
 
     public let keyID: UInt64
@@ -39,14 +44,18 @@ public final class FrameVerifier {
     private var slotBatch = [UInt64](repeating: 0, count: ringBatches)
     private var slotInUse = [Bool](repeating: false, count: ringBatches)
     private var slotResolved = [Bool](repeating: false, count: ringBatches)
+    /// Two versions of a frame of the batch differed (counted forged once).
+    private var slotContradicted = [Bool](repeating: false, count: ringBatches)
     private var frameLength = [Int](repeating: 0, count: ringBatches * frames)
     private var framePresent = [Bool](repeating: false, count: ringBatches * frames)
-    private var chunkPresent = [Bool](repeating: false, count: ringBatches * frames)
+    private var piecePresent = [Bool](repeating: false, count: ringBatches * pieces)
 
     /// Every batch resolved so far.
     public private(set) var totals = Resolutions()
     public private(set) var lastVerifiedBatch: UInt64?
     public private(set) var lastForgedBatch: UInt64?
+    /// A batch after `lastForgedBatch` verified since the last forgery was found.
+    private var verifiedSinceForgery = false
 
     /// A verifier for the frames of `keyID`, signed by the member whose Ed25519 key is `publicKey`.
     public init(keyID: UInt64, publicKey: [UInt8]) throws(CryptoError) {
@@ -69,27 +78,35 @@ public final class FrameVerifier {
         signatures.deallocate()
     }
 
-    /// False after a forged batch, until a later batch verifies: its frames must not be played.
+    /// False once a forged batch is found, until a batch after it verifies: the KID's frames must
+    /// not be played meanwhile.
     public var isTrusted: Bool {
-        guard let forged = lastForgedBatch else { return true }
-        guard let verified = lastVerifiedBatch else { return false }
-        return verified > forged
+        lastForgedBatch == nil || verifiedSinceForgery
     }
 
     /// Records frame `counter` (already authenticated by SFrame: no duplicates reach here) with
-    /// its auth chunk and Opus bytes; returns the batches this resolved.
+    /// its auth chunk and its own Opus packet; returns the batches this resolved.
     public func receive(counter: UInt64, chunk: UnsafeBufferPointer<UInt8>, opus: UnsafeBufferPointer<UInt8>) -> Resolutions {
         var resolved = Resolutions()
-        let (batch, position) = FrameAuthentication.batch(of: counter)
-        if let slot = claim(batch, &resolved) {
-            storeFrame(opus, slot: slot, position: position)
-            check(slot, &resolved)
-        }
+        store(frame: counter, opus, &resolved)
         // Batch 0's chunks are zeros: there is no batch before it.
-        if batch > 0, chunk.count == FrameAuthentication.chunkLength, let slot = claim(batch - 1, &resolved) {
-            storeChunk(chunk, slot: slot, position: position)
+        let (batch, position) = FrameAuthentication.batch(of: counter)
+        if batch > 0, chunk.count == FrameAuthentication.chunkLength, let slot = claim(batch - 1, &resolved), !slotResolved[slot] {
+            storeChunk(chunk, slot: slot, piece: FrameAuthentication.piece(at: position))
             check(slot, &resolved)
         }
+        return count(resolved)
+    }
+
+    /// Records the redundant copy of frame `counter` that a later packet of this KID carried;
+    /// returns the batches this resolved.
+    public func receiveCopy(of counter: UInt64, opus: UnsafeBufferPointer<UInt8>) -> Resolutions {
+        var resolved = Resolutions()
+        store(frame: counter, opus, &resolved)
+        return count(resolved)
+    }
+
+    private func count(_ resolved: Resolutions) -> Resolutions {
         totals.verified += resolved.verified
         totals.unverifiable += resolved.unverifiable
         totals.forged += resolved.forged
@@ -97,50 +114,60 @@ public final class FrameVerifier {
     }
 
     /// The ring slot for `batch`, evicting an older batch (unverifiable if unresolved); nil when
-    /// the batch is older than the slot's, or already resolved.
+    /// the batch is older than the slot's.
     private func claim(_ batch: UInt64, _ resolved: inout Resolutions) -> Int? {
         let slot = Int(batch % UInt64(Self.ringBatches))
         if slotInUse[slot] {
-            if slotBatch[slot] == batch { return slotResolved[slot] ? nil : slot }
+            if slotBatch[slot] == batch { return slot }
             if slotBatch[slot] > batch { return nil }
             if !slotResolved[slot] { resolved.unverifiable += 1 }
         }
         slotInUse[slot] = true
         slotBatch[slot] = batch
         slotResolved[slot] = false
-        for position in 0..<Self.frames {
-            framePresent[slot * Self.frames + position] = false
-            chunkPresent[slot * Self.frames + position] = false
-        }
+        slotContradicted[slot] = false
+        for position in 0..<Self.frames { framePresent[slot * Self.frames + position] = false }
+        for piece in 0..<Self.pieces { piecePresent[slot * Self.pieces + piece] = false }
         return slot
     }
 
-    private func storeFrame(_ opus: UnsafeBufferPointer<UInt8>, slot: Int, position: Int) {
+    /// Keeps the first version of frame `counter` to come; a later one that differs from it
+    /// makes the batch forged, also once it verified (the other version might play).
+    private func store(frame counter: UInt64, _ opus: UnsafeBufferPointer<UInt8>, _ resolved: inout Resolutions) {
+        let (batch, position) = FrameAuthentication.batch(of: counter)
+        guard opus.count <= FrameAuthentication.maximumFrameLength, let slot = claim(batch, &resolved) else { return }
         let index = slot * Self.frames + position
-        guard !framePresent[index], opus.count <= FrameAuthentication.maximumFrameLength else { return }
-        if let source = opus.baseAddress {
-            (frameBytes + index * FrameAuthentication.maximumFrameLength).update(from: source, count: opus.count)
+        let stored = frameBytes + index * FrameAuthentication.maximumFrameLength
+        guard framePresent[index] else {
+            if let source = opus.baseAddress { stored.update(from: source, count: opus.count) }
+            frameLength[index] = opus.count
+            framePresent[index] = true
+            check(slot, &resolved)
+            return
         }
-        frameLength[index] = opus.count
-        framePresent[index] = true
+        let same = frameLength[index] == opus.count && (opus.isEmpty || sodium_memcmp(stored, opus.baseAddress!, opus.count) == 0)
+        guard !same, !slotContradicted[slot] else { return }
+        slotContradicted[slot] = true
+        slotResolved[slot] = true
+        forged(batch, &resolved)
     }
 
-    private func storeChunk(_ chunk: UnsafeBufferPointer<UInt8>, slot: Int, position: Int) {
-        let index = slot * Self.frames + position
-        guard !chunkPresent[index] else { return }
+    /// Keeps the first copy of a piece that arrives; the second copy is not compared (a frame
+    /// that lies about it lies about a signature that then fails).
+    private func storeChunk(_ chunk: UnsafeBufferPointer<UInt8>, slot: Int, piece: Int) {
+        let index = slot * Self.pieces + piece
+        guard !piecePresent[index] else { return }
         guard let source = chunk.baseAddress else { return }
-        (signatures + slot * Self.signatureLength + position * FrameAuthentication.chunkLength)
+        (signatures + slot * Self.signatureLength + piece * FrameAuthentication.chunkLength)
             .update(from: source, count: FrameAuthentication.chunkLength)
-        chunkPresent[index] = true
+        piecePresent[index] = true
     }
 
     /// Verifies the batch in `slot` once all its pieces are held.
     private func check(_ slot: Int, _ resolved: inout Resolutions) {
         guard !slotResolved[slot] else { return }
-        for position in 0..<Self.frames {
-            let index = slot * Self.frames + position
-            guard framePresent[index], chunkPresent[index] else { return }
-        }
+        for position in 0..<Self.frames where !framePresent[slot * Self.frames + position] { return }
+        for piece in 0..<Self.pieces where !piecePresent[slot * Self.pieces + piece] { return }
         let batch = slotBatch[slot]
         digest.reset()
         for position in 0..<Self.frames {
@@ -156,9 +183,15 @@ public final class FrameVerifier {
         if valid {
             resolved.verified += 1
             lastVerifiedBatch = max(lastVerifiedBatch ?? batch, batch)
+            if let lastForgedBatch, batch > lastForgedBatch { verifiedSinceForgery = true }
         } else {
-            resolved.forged += 1
-            lastForgedBatch = max(lastForgedBatch ?? batch, batch)
+            forged(batch, &resolved)
         }
+    }
+
+    private func forged(_ batch: UInt64, _ resolved: inout Resolutions) {
+        resolved.forged += 1
+        lastForgedBatch = max(lastForgedBatch ?? batch, batch)
+        verifiedSinceForgery = false
     }
 }
