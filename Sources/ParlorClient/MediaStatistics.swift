@@ -8,13 +8,16 @@ public struct MediaStatistics: Sendable, Equatable {
     public var slotMismatches = 0
     /// Of those: SFrame counters at or above 2^62, which no sender reaches.
     public var countersOutOfRange = 0
-    /// Batches of 4 frames whose speaker signature verified (docs/PROTOCOL.md §6.4).
+    /// Batches of 8 frames whose speaker signature verified (docs/PROTOCOL.md §6.4).
     public var batchesVerified = 0
-    /// Batches that could not be checked because a frame or a signature chunk was lost.
+    /// Batches that could not be checked because a frame (and its copies) or both copies of a
+    /// piece of the signature were lost.
     public var batchesUnverifiable = 0
-    /// Batches whose pieces all came and whose signature does not verify: forged audio.
+    /// Batches whose pieces all came and whose signature does not verify, or with two versions
+    /// of a frame that differ: forged audio.
     public var batchesForged = 0
-    /// Authenticated frames not played because their KID's last checked batch was forged.
+    /// Authenticated frames not played because a batch of their KID was found forged and no
+    /// later one has verified since.
     public var framesWithheld = 0
     /// Times a speaker was reported for 5 s of frames without a verified batch.
     public var unverifiedReports = 0

@@ -37,9 +37,9 @@ import Testing
     /// default SFrame suite, the hop seal, frame signatures, 1 encode and 4 decodes, the mix)
     /// allocates nothing per period, counted by the malloc interposer, and costs at most
     /// `AudioBenchmark.ratioLimit` (1.15×) libopus alone, measured in the same run.
-    /// That limit is for a release build (measured 1.140–1.151, timed in turns with libopus); the debug build
+    /// That limit is for a release build (measured 1.092–1.107, timed in turns with libopus); the debug build
     /// that `swift test` runs has the Swift half of the path unoptimised (the mix alone is ~40×
-    /// slower) and measured 1.66–1.69, so there the bound is 1.9 (PARLOR_BIN=…/release/parlor
+    /// slower) and measured 1.64–1.67, so there the bound is 1.9 (PARLOR_BIN=…/release/parlor
     /// tests the 1.15). The same room on the array-building pipeline before issue #15 allocated
     /// 499 times a period (debug; 54 in release) and cost 1.77–1.80× (debug), and this test failed.
     @Test func benchAudioRunsTheProductPathWithNoAllocations() throws {
