@@ -6,7 +6,9 @@ import CSodium
 ///     SFrame plaintext = auth_chunk(16) ‖ body (the Opus frame and its redundant copies, §6.2)
 ///     batch b          = the frames with counter / 8 == b, position k = counter % 8
 ///     signed message   = "parlor/1 frames" ‖ KID(8, BE) ‖ b(8, BE)
-///                        ‖ BLAKE2b-256(for k in 0..<8: counter(8, BE) ‖ len(2, BE) ‖ body_k)
+///                        ‖ BLAKE2b-256(for k in 0..<8: counter(8, BE) ‖ len(2, BE) ‖ opus_k)
+///     opus_k           = the Opus frame sent under counter 8b + k (the body's own frame, or the
+///                        same bytes in a later packet's copy)
 ///     auth_chunk       = piece k mod 4 of sig(b − 1) (its bytes 16(k mod 4) ..< 16(k mod 4) + 16)
 ///                        in the frame at position k of batch b, so each piece travels twice;
 ///                        zeros in batch 0

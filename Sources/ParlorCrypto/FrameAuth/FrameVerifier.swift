@@ -44,8 +44,8 @@ public final class FrameVerifier {
     private var slotBatch = [UInt64](repeating: 0, count: ringBatches)
     private var slotInUse = [Bool](repeating: false, count: ringBatches)
     private var slotResolved = [Bool](repeating: false, count: ringBatches)
-    /// Two versions of a frame of the batch differed (counted forged once).
-    private var slotContradicted = [Bool](repeating: false, count: ringBatches)
+    /// The batch was found forged (by its signature or by two versions of a frame): counted once.
+    private var slotForged = [Bool](repeating: false, count: ringBatches)
     private var frameLength = [Int](repeating: 0, count: ringBatches * frames)
     private var framePresent = [Bool](repeating: false, count: ringBatches * frames)
     private var piecePresent = [Bool](repeating: false, count: ringBatches * pieces)
@@ -125,7 +125,7 @@ public final class FrameVerifier {
         slotInUse[slot] = true
         slotBatch[slot] = batch
         slotResolved[slot] = false
-        slotContradicted[slot] = false
+        slotForged[slot] = false
         for position in 0..<Self.frames { framePresent[slot * Self.frames + position] = false }
         for piece in 0..<Self.pieces { piecePresent[slot * Self.pieces + piece] = false }
         return slot
@@ -146,14 +146,13 @@ public final class FrameVerifier {
             return
         }
         let same = frameLength[index] == opus.count && (opus.isEmpty || sodium_memcmp(stored, opus.baseAddress!, opus.count) == 0)
-        guard !same, !slotContradicted[slot] else { return }
-        slotContradicted[slot] = true
+        guard !same, !slotForged[slot] else { return }
         slotResolved[slot] = true
-        forged(batch, &resolved)
+        forged(slot, &resolved)
     }
 
-    /// Keeps the first copy of a piece that arrives; the second copy is not compared (a frame
-    /// that lies about it lies about a signature that then fails).
+    /// Keeps the first copy of a piece that arrives; the second is not compared. A piece never
+    /// plays: a wrong first copy makes the signature fail, a wrong second one changes nothing.
     private func storeChunk(_ chunk: UnsafeBufferPointer<UInt8>, slot: Int, piece: Int) {
         let index = slot * Self.pieces + piece
         guard !piecePresent[index] else { return }
@@ -185,11 +184,13 @@ public final class FrameVerifier {
             lastVerifiedBatch = max(lastVerifiedBatch ?? batch, batch)
             if let lastForgedBatch, batch > lastForgedBatch { verifiedSinceForgery = true }
         } else {
-            forged(batch, &resolved)
+            forged(slot, &resolved)
         }
     }
 
-    private func forged(_ batch: UInt64, _ resolved: inout Resolutions) {
+    private func forged(_ slot: Int, _ resolved: inout Resolutions) {
+        let batch = slotBatch[slot]
+        slotForged[slot] = true
         resolved.forged += 1
         lastForgedBatch = max(lastForgedBatch ?? batch, batch)
         verifiedSinceForgery = false
