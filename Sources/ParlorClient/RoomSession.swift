@@ -18,7 +18,8 @@ public struct RoomSession: Sendable {
         case mediaChanged
         /// The stay is over; no reconnection.
         case finish(RoomExit)
-        /// Drop this connection and join again after the usual backoff (the room is not back yet).
+        /// Drop this connection and join again after the usual backoff (the room is not back yet,
+        /// or its rules waited too long to let this client in).
         case retryLater
     }
 
@@ -298,6 +299,16 @@ public struct RoomSession: Sendable {
         if phase == .joining, hasJoinedBefore, error.code == ErrorMessage.Code.noSuchRoom.rawValue {
             phase = .connecting
             return [.retryLater]
+        }
+        // Held while the room's rules waited (a cluster node without its lease for 10 s) or over
+        // the relay's pace: a join is asked again after the reconnection's pause; a keeper's key
+        // deliveries go out again as the next epoch, at the tick that ends the rekey interval.
+        if error.code == ErrorMessage.Code.rateLimited.rawValue {
+            if phase == .joining, error.inReplyToType == .createRoom || error.inReplyToType == .join {
+                phase = .connecting
+                return effects + [.retryLater]
+            }
+            if error.inReplyToType == .keyDelivery, isKeeper { authority.newcomersWaiting = true }
         }
         // Any other refused create or join ends the stay: retrying would be refused again.
         if phase == .joining, error.inReplyToType == .createRoom || error.inReplyToType == .join {

@@ -111,7 +111,7 @@ import Testing
         let room = try MediaRoom()
         let sent = try room.speak(60, through: Self.speaker(in: room, copies: 1))
         let listener = try room.listener()
-        var forger = try room.forger()
+        let forger = try room.forger()
         for counter in 0..<20 { listener.pipeline.receive(sent[counter], arrival: Int64(counter) * Self.frame) }
         #expect(listener.pipeline.snapshot.batchesVerified == 2 && listener.events.forged.isEmpty)
         let body = try MediaFrameBody.encode(frame: [UInt8](repeating: 0x33, count: 80), copies: [[UInt8](repeating: 0x44, count: 80)])
@@ -134,7 +134,7 @@ import Testing
     /// or a broken sender) is dropped and counted, never played.
     @Test func aMalformedBodyIsDroppedAndCounted() throws {
         let room = try MediaRoom()
-        var forger = try room.forger()
+        let forger = try room.forger()
         let listener = try room.listener()
         for (counter, body) in [[UInt8]]([[3, 0, 1, 7, 7], [1, 0, 0, 7], [1, 0, 9, 7], [0], []]).enumerated() {
             let sframe = try forger.context.protect([UInt8](repeating: 0, count: FrameAuthentication.chunkLength) + body,
