@@ -380,11 +380,15 @@ final class MediaPipeline: AudioPeriodHandler, @unchecked Sendable {
             route.speaker.highest = max(route.speaker.highest ?? sequence, sequence)
             let stream = route.speaker.stream
             stream.receive(sequence: sequence, payload: opus, arrival: arrival)
-            // A copy stands only for the frame of the same KID `distance` counters before.
+            // A copy stands only for the frame of the same KID `distance` counters before, and
+            // plays only while that frame's batch is still checked.
+            let verifier = verifications[header.keyID]?.verifier
             var distance = 1
             while let copy = parsed.copy(distance: distance), header.counter >= UInt64(distance) {
-                stream.receiveRedundant(sequence: sequence &- UInt64(distance), distance: distance,
-                                        payload: UnsafeBufferPointer(rebasing: body[copy]))
+                if verifier?.covers(header.counter - UInt64(distance)) == true {
+                    stream.receiveRedundant(sequence: sequence &- UInt64(distance), distance: distance,
+                                            payload: UnsafeBufferPointer(rebasing: body[copy]))
+                }
                 distance += 1
             }
         }

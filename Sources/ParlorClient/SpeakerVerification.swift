@@ -14,7 +14,8 @@ final class SpeakerVerification {
     /// What one frame's arrival decided.
     struct Check {
         var resolutions: FrameVerifier.Resolutions
-        /// Play the frame: no forged batch, or a later one verified since.
+        /// Play the frame: no forged batch, or a later one verified since, and the frame's batch
+        /// is still checked.
         var play: Bool
         /// A batch failed: a forgery to report (once until a batch verifies again; every failed
         /// batch is counted).
@@ -69,6 +70,6 @@ final class SpeakerVerification {
         }
         let forged = resolutions.forged > 0 && !reportedForged
         if forged { reportedForged = true }
-        return Check(resolutions: resolutions, play: verifier.isTrusted, forged: forged, unverified: unverified)
+        return Check(resolutions: resolutions, play: verifier.isTrusted && verifier.covers(counter), forged: forged, unverified: unverified)
     }
 }

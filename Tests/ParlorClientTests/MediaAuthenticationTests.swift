@@ -64,6 +64,29 @@ import Testing
         #expect(heard.framesWithheld == 131 - 19, "one accepted frame for each counter 19–130")
     }
 
+    /// A forger (with the relay's help) sends one frame of the victim's KID 4 batches ahead, whose
+    /// batch takes the ring slot of the batch the victim is in; its own frames for the rest of
+    /// that batch could then no longer be checked. They do not play, and the far frame's batch
+    /// fails once the victim's frames and pieces for it are in.
+    @Test func aFrameFarAheadCannotPushABatchOutOfTheChecks() throws {
+        let room = try MediaRoom()
+        let spoken = try room.speak(80)
+        let listener = try room.listener()
+        var forger = try room.forger()
+        for counter in 0..<20 { listener.pipeline.receive(spoken[counter], arrival: Int64(counter) * Self.frame) }
+        // Batch 2 (frames 16–23) is half in; frame 48 is in batch 6, which takes batch 2's slot.
+        listener.pipeline.receive(try forger.frame(counter: 48, stampedSlot: room.victim.slot), arrival: 20 * Self.frame)
+        #expect(listener.pipeline.snapshot.batchesUnverifiable == 1, "batch 2 pushed out")
+        for counter: UInt64 in 20..<24 {
+            listener.pipeline.receive(try forger.frame(counter: counter, stampedSlot: room.victim.slot), arrival: Int64(counter) * Self.frame)
+        }
+        #expect(listener.pipeline.snapshot.framesWithheld == 4, "the forger's frames 20–23 are not played")
+        for counter in 20..<80 { listener.pipeline.receive(spoken[counter], arrival: Int64(counter) * Self.frame) }
+        let heard = listener.pipeline.snapshot
+        #expect(heard.packetsRejected == 5, "the victim's own 20–23 and 48 came second")
+        #expect(heard.batchesForged >= 1 && listener.events.forged == [room.victim.id], "batch 6 holds the forger's frame 48")
+    }
+
     /// An honest relay stamps the slot of whoever sent: a member's frame under another KID is
     /// dropped before SFrame, so it cannot play nor move the victim's counter on.
     @Test func aKeyIDWhoseSlotIsNotTheStampedSlotIsDropped() throws {

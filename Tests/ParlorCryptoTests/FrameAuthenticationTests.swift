@@ -155,6 +155,21 @@ import ParlorCrypto
         #expect(verifier.lastForgedBatch == 2 && verifier.isTrusted)
     }
 
+    /// A frame is covered while its batch is in the ring: a batch 4 after it takes the slot, and
+    /// from then on neither the frame nor a copy of it is checked (so the pipeline plays neither).
+    @Test func aBatchPushedOutOfTheRingIsNoLongerCovered() throws {
+        let key = Ed25519SigningKey.generate()
+        let frames = Self.stream(80, key: key)
+        let verifier = try FrameVerifier(keyID: Self.keyID, publicKey: key.publicKey)
+        for frame in frames.prefix(20) { Self.deliver(frame, to: verifier) }
+        #expect(verifier.covers(19) && verifier.covers(16) && !verifier.covers(48))
+        #expect(Self.deliver(frames[48], to: verifier) == FrameVerifier.Resolutions(unverifiable: 1), "batch 2 pushed out")
+        #expect(verifier.covers(48) && !verifier.covers(20) && !verifier.covers(23))
+        #expect(Self.deliver(frames[20], to: verifier) == FrameVerifier.Resolutions())
+        #expect(frames[21].opus.withUnsafeBufferPointer { verifier.receiveCopy(of: 21, opus: $0) } == FrameVerifier.Resolutions())
+        #expect(!verifier.covers(20) && !verifier.covers(21), "nothing claims a slot back for an older batch")
+    }
+
     @Test func aFrameTooOldForTheRingIsIgnored() throws {
         let key = Ed25519SigningKey.generate()
         let frames = Self.stream(80, key: key)

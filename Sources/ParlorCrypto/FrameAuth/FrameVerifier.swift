@@ -84,6 +84,15 @@ public final class FrameVerifier {
         lastForgedBatch == nil || verifiedSinceForgery
     }
 
+    /// Whether frame `counter`'s batch is in the ring, where a version of the frame is still
+    /// checked: false once a batch 4 or more after it took its place (a frame 500 ms late, or one
+    /// far ahead that a forger sent to push the batch out). Such a frame must not play.
+    public func covers(_ counter: UInt64) -> Bool {
+        let batch = FrameAuthentication.batch(of: counter).batch
+        let slot = Int(batch % UInt64(Self.ringBatches))
+        return slotInUse[slot] && slotBatch[slot] == batch
+    }
+
     /// Records frame `counter` (already authenticated by SFrame: no duplicates reach here) with
     /// its auth chunk and its own Opus packet; returns the batches this resolved.
     public func receive(counter: UInt64, chunk: UnsafeBufferPointer<UInt8>, opus: UnsafeBufferPointer<UInt8>) -> Resolutions {
