@@ -48,10 +48,7 @@ final class SpeakerVerification {
         var resolutions = verifier.receive(counter: counter, chunk: chunk, opus: UnsafeBufferPointer(rebasing: body[parsed.primary]))
         var distance = 1
         while let copy = parsed.copy(distance: distance), counter >= UInt64(distance) {
-            let more = verifier.receiveCopy(of: counter - UInt64(distance), opus: UnsafeBufferPointer(rebasing: body[copy]))
-            resolutions.verified += more.verified
-            resolutions.unverifiable += more.unverifiable
-            resolutions.forged += more.forged
+            resolutions.add(verifier.receiveCopy(of: counter - UInt64(distance), opus: UnsafeBufferPointer(rebasing: body[copy])))
             distance += 1
         }
         if arrival &- lastArrival > Self.arrivalGapNanoseconds {

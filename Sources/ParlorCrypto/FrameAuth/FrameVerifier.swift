@@ -26,6 +26,13 @@ public final class FrameVerifier {
             self.unverifiable = unverifiable
             self.forged = forged
         }
+
+        /// Adds `other`'s counts to these.
+        public mutating func add(_ other: Resolutions) {
+            verified += other.verified
+            unverifiable += other.unverifiable
+            forged += other.forged
+        }
     }
 
     /// Batches kept while their pieces and copies arrive (640 ms of 20 ms frames, as long as a
@@ -116,9 +123,7 @@ public final class FrameVerifier {
     }
 
     private func count(_ resolved: Resolutions) -> Resolutions {
-        totals.verified += resolved.verified
-        totals.unverifiable += resolved.unverifiable
-        totals.forged += resolved.forged
+        totals.add(resolved)
         return resolved
     }
 
