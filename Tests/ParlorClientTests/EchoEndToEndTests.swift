@@ -26,7 +26,7 @@ extension RoomEndToEndTests {
         let nearSpeech = try WAVReader(path: try SpeechFixture.wav(text: "Every morning the baker opens the shop and sells warm bread to the village.", voice: "en-gb").path).samples
         let frame = OpusSettings().frameSamples
         let leadFrames = 6 * 50
-        var rooms: [(name: String, path: EchoPath, engine: AudioEngine, near: TestMember, members: [TestMember])] = []
+        var rooms: [(name: String, path: EchoPath, engine: AudioEngine, near: TestMember, far: GatedSource, members: [TestMember])] = []
         var sendingFrom: [String: Int] = [:], voiceFrom: [String: Int] = [:]
         for (name, capture) in [("on", CaptureProcessor.Settings()), ("off", CaptureProcessor.Settings(echoCancellation: false))] {
             let room = try relay.hostRoom()
@@ -35,20 +35,27 @@ extension RoomEndToEndTests {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let listener = try TestMember.join(RoomIdentity(link: room.listenLink, name: "Ear"), media: MediaIO(perSpeakerDirectory: folder))
             #expect(listener.events.wait { $0.contains { $0.name == "joined" } })
-            let farSpeaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Far"), media: MediaIO(source: WAVFileSource(path: far.path, loop: true)))
+            // The far voice starts once the near speaker sends (below), from its first word,
+            // whatever the joins' and keys' timing: a member cannot open what was sent before it
+            // held the room's keys, so a voice sent from the far speaker's own keys on reached
+            // the near speaker cut by up to 2 s, and the canceller learnt from other speech.
+            let farVoice = try GatedSource(path: far.path, loop: true)
+            let farSpeaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Far"), media: MediaIO(source: farVoice))
             #expect(farSpeaker.events.wait { $0.contains { $0.name == "joined" } })
             let path = EchoPath(room: SimulatedRoom(), near: nearSpeech)
             let engine = AudioEngine(capture: path.microphone, playback: path.loudspeaker, frameSamples: frame)
             let near = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Near"), media: MediaIO(engine: engine), capture: capture)
             #expect(near.events.wait { $0.contains { $0.name == "joined" } })
-            rooms.append((name, path, engine, near, [near, farSpeaker, listener, host]))
+            rooms.append((name, path, engine, near, farVoice, [near, farSpeaker, listener, host]))
         }
         for room in rooms { try room.engine.start() }
-        // The capture chain runs once the near speaker sends (it has its keys): the voice starts
-        // 6 s after that, and the listener's file starts with that first frame sent.
+        // The capture chain runs once the near speaker sends (it has its keys): the far speech
+        // starts then, from its first word, the near voice 6 s after, and the listener's file
+        // starts with that first frame sent.
         let deadline = Date().addingTimeInterval(10)
         while sendingFrom.count < rooms.count, Date() < deadline {
             for room in rooms where sendingFrom[room.name] == nil && room.near.client.statistics.media.packetsSent > 0 {
+                room.far.open()
                 sendingFrom[room.name] = room.path.framesCaptured
                 voiceFrom[room.name] = room.path.startVoice(after: leadFrames)
             }

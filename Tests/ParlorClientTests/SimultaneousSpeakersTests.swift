@@ -110,13 +110,14 @@ extension RoomEndToEndTests {
     }
 }
 
-/// A WAV file that stays silent (sends nothing) until opened, then plays once.
+/// A WAV file that stays silent (sends nothing) until opened, then plays once (or over and
+/// over, with `loop`).
 final class GatedSource: FrameSource, @unchecked Sendable {
     private let file: WAVFileSource
     private let lock = NSLock()
     private var isOpen = false
 
-    init(path: String) throws { file = try WAVFileSource(path: path, loop: false) }
+    init(path: String, loop: Bool = false) throws { file = try WAVFileSource(path: path, loop: loop) }
 
     func open() { lock.withLock { isOpen = true } }
 
