@@ -54,7 +54,7 @@ extension RoomEndToEndTests {
     /// its normal level (measured 0.3 dB, bound 2; without gain control it stays 18 dB down);
     /// speech in white noise at 5 dB SNR scores higher at the listener with noise suppression
     /// on than off (measured 1.07 → 1.56–1.61, +0.49 to +0.54 in 6 runs; #17 asks +0.4, bound
-    /// 0.45), and speech in a quiet room's noise floor loses nothing (3.17–3.20 → 3.53–3.54; #17
+    /// 0.45), and speech in a quiet room's noise floor loses nothing (3.15–3.20 → 3.53–3.54; #17
     /// allows −0.1). Earlier figures (+0.27 to +0.31) were the test's: its noisy speech began at
     /// once, and a speaker sends only once it holds the room's keys, so the listener got the
     /// speech cut; through the chain and Opus alone the same input gained +0.50.
