@@ -144,7 +144,12 @@ public struct RoomSession: Sendable {
             guard let member = verified(entry, now: now, effects: &effects) else { continue }
             roster.upsert(member)
         }
-        var mine = Participant(key: identity.memberKey.publicKey, boxKey: boxKey.publicKey, role: joined.role,
+        var role = joined.role
+        if role > consentedRole {
+            effects += refuse("role", "the relay let this client in as \(role) without its consent (no link or accepted invitation for it)")
+            role = consentedRole
+        }
+        var mine = Participant(key: identity.memberKey.publicKey, boxKey: boxKey.publicKey, role: role,
                                slot: joined.senderSlot, card: identity.card)
         mine.muted = selfMuted
         roster.upsert(mine)
@@ -169,6 +174,14 @@ public struct RoomSession: Sendable {
         if isKeeper, roster.order.count > 1 { effects += membershipChanged(now: now) }
         effects.append(.mediaChanged)
         return effects
+    }
+
+    /// The highest role this client agreed to take, the most the relay's `joined` or
+    /// `role_changed` may give it: the host's; that of the link it came by (a speak link's holder
+    /// chose to speak); or that of the grant it accepted (an invitation, or its moderator grant).
+    var consentedRole: Role {
+        if identity.isHost { return .host }
+        return max(identity.admission?.grant.role ?? .listener, identity.grant?.role ?? .listener)
     }
 
     /// A roster entry whose credential verifies (its box key bound to its member key, a link the
@@ -238,6 +251,10 @@ public struct RoomSession: Sendable {
 
     private mutating func roleChanged(_ id: MemberID, to role: Role) -> [Effect] {
         guard let before = roster[id] else { return [] }
+        // Nobody else's word puts this client on stage: its microphone would go live.
+        guard id != me?.id || role <= before.role || role <= consentedRole else {
+            return refuse("role", "the relay put this client on stage as \(role) without its consent (no link or accepted invitation for it)")
+        }
         let after = roster.update(id) { $0.role = role; if role < .speaker { $0.muted = false } }!
         var effects: [Effect] = [.event(.roleChanged(after.info))]
         if id == me?.id {

@@ -156,4 +156,34 @@ import Testing
         #expect(refusals(bob.receive(.charterUpdate(CharterUpdate(charter: forged)), now: now)) == ["charter"])
         #expect(refusals(host.receive(.charterUpdate(CharterUpdate(charter: forged)), now: now)) == ["charter"])
     }
+
+    /// Threat 19: a relay that tells a listener it is on stage would turn its microphone on and
+    /// send the room its voice. A client takes a role above what it agreed to (its link's, or an
+    /// accepted invitation's) from neither `role_changed` nor `joined`.
+    @Test func theRelayCannotPutAListenerOnStage() throws {
+        var (host, bob) = try hostAndBob()
+        let bobKey = bob.identity.memberKey.publicKey
+        for role in [Role.speaker, .moderator] {
+            let effects = bob.receive(.roleChanged(RoleChanged(memberKey: bobKey, role: role)), now: now)
+            #expect(refusals(effects) == ["role"] && !effects.contains(.mediaChanged), "put on stage as \(role)")
+        }
+        #expect(bob.me?.role == .listener && bob.refusals == 2)
+        // Let in as a speaker by a listen link: in the room, as a listener.
+        var eve = RoomSession(identity: try RoomIdentity(link: room.listenLink, name: "Eve"))
+        _ = eve.connected(handshakeHash: [UInt8](repeating: 3, count: 64))
+        let joined = eve.receive(.joined(Joined(memberIndex: 2, senderSlot: 4, role: .speaker, epoch: 1, roster: [fixture.hostEntry(of: host)])), now: now)
+        #expect(refusals(joined) == ["role"] && eve.phase == .inRoom && eve.me?.role == .listener)
+        // A speak link's holder chose to speak: it comes in on stage.
+        let cy = try fixture.member("Cy", link: room.speakLink, slot: 3, host: host)
+        #expect(cy.refusals == 0 && cy.me?.role == .speaker)
+        // Invited after raising a hand, Bob accepts and the relay's `role_changed` puts him on stage.
+        _ = bob.receive(.handUpdate(HandUpdate(memberKey: bobKey, raised: true)), now: now)
+        let invitation = sent(host.perform(.moderate(.inviteToStage, member: MemberID(key: bobKey)), now: now))
+            .compactMap { if case .blobSend(let b) = $0 { b.blob } else { nil } }
+        #expect(invitation.count == 1)
+        let accepted = invitation.flatMap { sent(bob.receive(.blobDelivery(BlobDelivery(memberKey: room.hostKey.publicKey, blob: $0)), now: now)) }
+        #expect(accepted.contains { if case .grantPresent = $0 { true } else { false } }, "Bob accepts the invitation")
+        let promoted = bob.receive(.roleChanged(RoleChanged(memberKey: bobKey, role: .speaker)), now: now)
+        #expect(refusals(promoted).isEmpty && bob.me?.role == .speaker && promoted.contains(.mediaChanged))
+    }
 }

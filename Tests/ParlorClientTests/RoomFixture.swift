@@ -69,14 +69,18 @@ struct RoomFixture {
     /// reach the member. Returns the host's effects.
     @discardableResult
     func admit(_ member: inout RoomSession, slot: UInt16, into host: inout RoomSession, now: UInt64 = now) -> [RoomSession.Effect] {
-        let entry = MemberEntry(memberKey: member.identity.memberKey.publicKey, boxKey: member.boxKey.publicKey, role: member.me?.role ?? .listener,
-                                senderSlot: slot, profile: try? member.identity.card.sealed(metadataKey: room.keys.metadataKey),
-                                credential: MemberCredential(roomID: room.keys.roomID, memberKey: member.identity.memberKey,
-                                                             boxKey: member.boxKey.publicKey,
-                                                             link: member.identity.admission.map { ($0.linkKey, $0.grant) }))
-        let effects = host.receive(.memberJoined(MemberJoined(member: entry)), now: now)
+        let effects = host.receive(.memberJoined(MemberJoined(member: entry(of: member, slot: slot))), now: now)
         deliver(effects, to: &member, now: now)
         return effects
+    }
+
+    /// The roster entry the relay announces for `member`, a session that has joined (slot `slot`).
+    func entry(of member: RoomSession, slot: UInt16) -> MemberEntry {
+        MemberEntry(memberKey: member.identity.memberKey.publicKey, boxKey: member.boxKey.publicKey, role: member.me?.role ?? .listener,
+                    senderSlot: slot, profile: try? member.identity.card.sealed(metadataKey: room.keys.metadataKey),
+                    credential: MemberCredential(roomID: room.keys.roomID, memberKey: member.identity.memberKey,
+                                                 boxKey: member.boxKey.publicKey,
+                                                 link: member.identity.admission.map { ($0.linkKey, $0.grant) }))
     }
 
     /// Passes the key deliveries among `effects` that name `member` to it, as an honest relay strips them.
