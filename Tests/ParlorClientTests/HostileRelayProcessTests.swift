@@ -60,8 +60,9 @@ import Testing
     }
 
     /// The relay's control-plane lies: its own epoch secrets (signed by itself, or under the
-    /// host's real statement), a phantom member, a substituted box key, a second `joined`, and an
-    /// impostor host in a newcomer's roster with keys the impostor signed.
+    /// host's real statement), a phantom member, a substituted box key, a second `joined`, an
+    /// impostor host in a newcomer's roster with keys the impostor signed, and a listener told it
+    /// is on stage.
     @Test func theRelaysControlLiesAreRefusedAndTheRoomGoesOn() async throws {
         var room = try await Room.start()
         let (relay, host, bob) = (room.relay, room.host, room.listeners[0])
@@ -163,6 +164,19 @@ import Testing
         #expect(rekeys.allSatisfy { $0.statement.rosterDigest == digest }, "the host vouched for exactly the real members' box keys")
         #expect(relay.allDeliveries.flatMap(\.secrets).allSatisfy { $0.memberKey != phantom.publicKey })
         #expect(host.client.state.roster.members[bob.id]?.boxKey == bobBox)
+
+        // 6. Fay, a listener with a microphone, is told she is on stage (threat 19): she refuses,
+        // stays a listener, and sends nothing (with the relay's word taken, she sent 550 packets of her
+        // microphone in the 11 s the test waited).
+        let fay = try TestMember.join(RoomIdentity(link: room.room.listenLink, name: "Fay"),
+                                      media: MediaIO(source: WAVFileSource(path: try SpeechFixture.wav().path, loop: true)))
+        room.listeners.append(fay)
+        #expect(fay.events.wait { $0.contains { $0.name == "speaking_started" } })
+        #expect(await relay.inject([.roleChanged(RoleChanged(memberKey: fay.memberKey, role: .speaker))], to: fay.memberKey))
+        #expect(fay.eventually { fay.refusals("role") == 1 }, "put on stage by the relay alone")
+        try await Task.sleep(for: .seconds(1))
+        #expect(fay.client.state.me?.role == .listener && fay.client.statistics.media.packetsSent == 0,
+                "Fay's microphone stayed off: \(fay.client.statistics.media.packetsSent) packets sent")
         for listener in room.listeners { room.keepsWorking(listener, "after the control attacks") }
         #expect(bob.client.state.epochs.current ?? 0 > bobEpochs.current ?? 0, "Bob moved on with the room")
         await room.stop()
