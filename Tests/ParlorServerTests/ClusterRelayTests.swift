@@ -273,7 +273,8 @@ import Testing
     /// A join passed on by B while A's rules wait (forced) waits as long as a local one: held 5 s
     /// (past B's old 3 s of asking), then admitted once although B resent it every 0.5 s; a
     /// session that closes meanwhile takes its join with it; one held past 10 s is refused
-    /// `rate_limited` (measured 10.010–10.015 s after it was sent) and never applied afterwards.
+    /// `rate_limited` (measured 10.010–10.015 s after it was sent) and never applied afterwards,
+    /// not even from a resend of it that reaches A after the refusal.
     @Test func aJoinThroughAnotherNodeWaitsForTheAuthoritysRulesAsLongAsALocalOne() async throws {
         let server = try NATSServerProcess()
         defer { server.stop() }
@@ -327,16 +328,28 @@ import Testing
         await relayA.forceRulesWait(true)
         let late = try client(relayB)
         let sent = ContinuousClock.now
-        try late.send(.join(late.joinMessage(roomID: room.roomID, link: room.listenLink)))
+        let lateJoin = try late.joinMessage(roomID: room.roomID, link: room.listenLink)
+        try late.send(.join(lateJoin))
         let refusal = try answer(to: late, within: 12)
         let waited = ContinuousClock.now - sent
         print("a join through B refused \(waited) after it was sent, A's rules waiting")
         guard case .error(let error) = refusal else { Issue.record("not refused: \(refusal)"); return }
         #expect(error.code == ErrorMessage.Code.rateLimited.rawValue)
         #expect(waited >= .seconds(10) && waited < .seconds(11))
+        // A resend that crossed the refusal: B passed the join on again before the refusal reached
+        // it (B's third session, numbered from B's node number up). A drops it
+        // (`RelayCore.joinWasRefused`); held again, it would be admitted once the rules move, for a
+        // session that asks no more (slot 4 would be gone and the host would see it join).
+        clusterB.forward(.join(lateJoin), from: SessionID(UInt64(clusterB.number) << 48 | 3), to: try #require(OpaqueKey(room.roomID)))
+        try await Task.sleep(for: .milliseconds(200))
         await relayA.forceRulesWait(false)
         #expect(throws: (any Error).self, "nothing more: neither no_such_room nor a late admission") {
             try answer(to: late, within: 1.5)
+        }
+        #expect(throws: (any Error).self, "the host never sees the refused member join") {
+            try host.receive(within: 0.5) { message -> Bool? in
+                if case .memberJoined(let entry) = message, entry.member.memberKey == late.memberKey { true } else { nil }
+            }
         }
         let next = try client(relayB)
         #expect(try next.join(room: room).senderSlot == 4, "one slot went to the held joins in all")
