@@ -122,7 +122,7 @@ public struct RoomSession: Sendable {
         case .memberJoined(let m): return memberJoined(m.member, now: now)
         case .memberLeft(let m): return memberLeft(MemberID(key: m.memberKey), now: now)
         case .profileDelivery(let p): return profileDelivered(p)
-        case .roleChanged(let r): return roleChanged(MemberID(key: r.memberKey), to: r.role)
+        case .roleChanged(let r): return roleChanged(MemberID(key: r.memberKey), to: r.role, proof: r.roleProof)
         case .handUpdate(let h): return handUpdated(MemberID(key: h.memberKey), raised: h.raised)
         case .moderation(let m): return moderated(m)
         case .keyDelivery(let k): return keysDelivered(k, now: now)
@@ -184,9 +184,20 @@ public struct RoomSession: Sendable {
         return max(identity.admission?.grant.role ?? .listener, identity.grant?.role ?? .listener)
     }
 
+    /// The highest role another member is shown to hold: the host's for the pinned host key; that
+    /// of the link its credential shows (verified when it joined); or what `proof`, the grants
+    /// the relay passed on with the role, proves (docs/PROTOCOL.md §7.2).
+    func provenRole(of key: [UInt8], credential: MemberCredential?, proof: RoleProof?) -> Role {
+        if key == identity.hostKey { return .host }
+        let fromLink = min(credential?.linkGrant?.role ?? .listener, .speaker)
+        let fromGrant = proof.flatMap { try? $0.role(of: key, roomID: identity.keys.roomID, hostKey: identity.hostKey) } ?? .listener
+        return max(fromLink, fromGrant)
+    }
+
     /// A roster entry whose credential verifies (its box key bound to its member key, a link the
     /// host signed admitting it) and whose role claims nothing the credential cannot back: only
-    /// the link's host key may be host. Anything else is refused and reported.
+    /// the link's host key may be host. Anything else is refused and reported. A role above what
+    /// the credential or the entry's role proof backs is reported and taken at what they back.
     private mutating func verified(_ entry: MemberEntry, now: UInt64, effects: inout [Effect]) -> Participant? {
         do {
             let role = try authority.verify(entry, roomID: identity.keys.roomID, hostKey: identity.hostKey, now: now)
@@ -194,7 +205,13 @@ public struct RoomSession: Sendable {
                 effects += refuse("member", "a member claims to host the room with a key the link does not pin")
                 return nil
             }
-            return Participant(entry: entry, metadataKey: identity.keys.metadataKey)
+            var member = Participant(entry: entry, metadataKey: identity.keys.metadataKey)
+            let proven = provenRole(of: entry.memberKey, credential: entry.credential, proof: entry.roleProof)
+            if member.role > proven {
+                effects += refuse("role", "\(member.id) shown as \(member.role) without a grant that proves it: taken as \(proven)")
+                member.role = proven
+            }
+            return member
         } catch {
             effects += refuse("member", "a roster entry with no valid credential (\(error))")
             return nil
@@ -202,6 +219,8 @@ public struct RoomSession: Sendable {
     }
 
     private mutating func memberJoined(_ entry: MemberEntry, now: UInt64) -> [Effect] {
+        // This client's own entry is its own (`joined`, its consent, its box key): never the relay's.
+        guard entry.memberKey != identity.memberKey.publicKey else { return refuse("member", "a member_joined for this client itself") }
         var effects: [Effect] = []
         guard let member = verified(entry, now: now, effects: &effects) else { return effects }
         let old = roster[member.id]
@@ -231,6 +250,7 @@ public struct RoomSession: Sendable {
     }
 
     private mutating func memberLeft(_ id: MemberID, now: UInt64) -> [Effect] {
+        guard id != me?.id else { return refuse("member", "a member_left for this client itself") }
         guard let gone = roster.remove(id) else { return [] }
         var effects: [Effect] = []
         if gone.isOnStage { effects.append(.event(.speakerRemoved(gone.info))) }
@@ -249,11 +269,17 @@ public struct RoomSession: Sendable {
         return []
     }
 
-    private mutating func roleChanged(_ id: MemberID, to role: Role) -> [Effect] {
-        guard let before = roster[id] else { return [] }
-        // Nobody else's word puts this client on stage: its microphone would go live.
-        guard id != me?.id || role <= before.role || role <= consentedRole else {
-            return refuse("role", "the relay put this client on stage as \(role) without its consent (no link or accepted invitation for it)")
+    private mutating func roleChanged(_ id: MemberID, to role: Role, proof: RoleProof?) -> [Effect] {
+        guard let before = id == me?.id ? me : roster[id] else { return [] }
+        if role > before.role {
+            // Nobody else's word puts this client on stage: its microphone would go live.
+            guard id != me?.id || role <= consentedRole else {
+                return refuse("role", "the relay put this client on stage as \(role) without its consent (no link or accepted invitation for it)")
+            }
+            // Another member's raised role holds only with the grants behind it.
+            guard id == me?.id || role <= provenRole(of: before.key, credential: before.credential, proof: proof) else {
+                return refuse("role", "\(id) raised to \(role) without a grant that proves it")
+            }
         }
         let after = roster.update(id) { $0.role = role; if role < .speaker { $0.muted = false } }!
         var effects: [Effect] = [.event(.roleChanged(after.info))]

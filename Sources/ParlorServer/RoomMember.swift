@@ -20,6 +20,10 @@ public struct RoomMember: Sendable, Equatable {
     /// The credential the member joined with (verified by the relay), passed on unchanged in
     /// roster entries so keepers check it before they seal anything to `boxKey`.
     public let credential: MemberCredential
+    /// The grants its role rests on when a grant gave it (docs/PROTOCOL.md §7.2), passed on with
+    /// the role so that members check it; nil when the credential gives the role, and once the
+    /// member is moved to the audience.
+    public internal(set) var roleProof: RoleProof?
 
     public init(session: SessionID, key: OpaqueKey, boxKey: OpaqueKey, role: Role, senderSlot: UInt16, credential: MemberCredential) {
         self.session = session

@@ -7,7 +7,8 @@ public enum RoomNotice: Sendable, Equatable {
     case joined(you: RoomMember, roster: [RoomMember])
     case memberJoined(RoomMember)
     case memberLeft(OpaqueKey)
-    case roleChanged(OpaqueKey, Role)
+    /// A member's new role, with the grants it rests on when a grant raised it.
+    case roleChanged(OpaqueKey, Role, proof: RoleProof?)
     /// To moderators (and the member itself): a hand went up or down.
     case handRaised(OpaqueKey)
     case handLowered(OpaqueKey)

@@ -152,8 +152,9 @@ struct RoomRules {
             guard blob.count <= Self.maxProfileBytes else { throw ErrorMessage.Code.malformedMessage }
             deliver(try rooms.setProfile(session: session, blob: blob), into: &outcome)
         case .grantPresent(let grant):
-            let role = try verify(grant, forMember: try ownKey(session), room: try roomOrRefuse(session).id)
-            let deliveries = try rooms.changeRole(session: session, to: role, grantSignature: grant.signature)
+            let room = try roomOrRefuse(session).id
+            let role = try verify(grant, forMember: try ownKey(session), room: room)
+            let deliveries = try rooms.changeRole(session: session, to: role, proof: try proof(of: grant, in: room))
             grantSignatures[session] = grant.signature
             deliver(deliveries, into: &outcome)
         case .handRaise:
@@ -209,14 +210,14 @@ struct RoomRules {
         } else {
             guard let hostKey = rooms.rooms[room]?.hostKey else { throw RoomRefusal.noSuchRoom }
             let linkRole = try verify(join.credential, of: join, hostKey: hostKey.bytes)
-            var grantRole: Role?
+            var grantRole: Role?, roleProof: RoleProof?
             if let grant = join.grant {
                 grantRole = try verify(grant, forMember: key, room: room)
+                roleProof = try proof(of: grant, in: room)
                 grantSignatures[session] = grant.signature
             }
             deliveries = try rooms.join(session: session, room: room, key: key, boxKey: box, linkKey: join.credential.linkKey,
-                                        linkRole: linkRole, grantRole: grantRole, grantSignature: join.grant?.signature,
-                                        credential: join.credential)
+                                        linkRole: linkRole, grantRole: grantRole, roleProof: roleProof, credential: join.credential)
         }
         pendingCreates[session] = nil
         metrics.add(.membersJoined)
@@ -276,6 +277,20 @@ struct RoomRules {
             throw ErrorMessage.Code.badGrant
         }
         return grant.role
+    }
+
+    /// The grants a verified `grant` rests on, passed on with the role it gives so that members
+    /// check it: the grant, then its signer's proof, up to a grant the host signed. A moderator
+    /// whose own proof is already `RoleProof.maximumGrants` long may not sign (`bad_grant`).
+    private func proof(of grant: Grant, in id: OpaqueKey) throws -> RoleProof {
+        guard let room = rooms.rooms[id] else { throw RoomRefusal.noSuchRoom }
+        if grant.signerKey == room.hostKey.bytes { return RoleProof([grant]) }
+        guard let signer = OpaqueKey(grant.signerKey).flatMap({ room.session(of: $0) }).flatMap({ room.members[$0] }),
+              let signerProof = signer.roleProof, signerProof.grants.count < RoleProof.maximumGrants else {
+            metrics.dropped(.unauthenticated)
+            throw ErrorMessage.Code.badGrant
+        }
+        return signerProof.extended(by: grant)
     }
 
     private mutating func lowerHand(_ target: [UInt8]?, from session: SessionID, into outcome: inout Outcome) throws {
@@ -392,7 +407,7 @@ struct RoomRules {
                                   epoch: epoch, roster: roster.map(Self.entry), charter: room?.charter))
         case let .memberJoined(member): return .memberJoined(MemberJoined(member: Self.entry(member)))
         case let .memberLeft(key): return .memberLeft(MemberLeft(memberKey: key.bytes))
-        case let .roleChanged(key, role): return .roleChanged(RoleChanged(memberKey: key.bytes, role: role))
+        case let .roleChanged(key, role, proof): return .roleChanged(RoleChanged(memberKey: key.bytes, role: role, roleProof: proof))
         case let .handRaised(key): return .handUpdate(HandUpdate(memberKey: key.bytes, raised: true))
         case let .handLowered(key): return .handUpdate(HandUpdate(memberKey: key.bytes, raised: false))
         case let .muted(key, muted):
@@ -409,6 +424,6 @@ struct RoomRules {
 
     private static func entry(_ member: RoomMember) -> MemberEntry {
         MemberEntry(memberKey: member.key.bytes, boxKey: member.boxKey.bytes, role: member.role,
-                    senderSlot: member.senderSlot, profile: member.profile, credential: member.credential)
+                    senderSlot: member.senderSlot, profile: member.profile, credential: member.credential, roleProof: member.roleProof)
     }
 }

@@ -52,10 +52,12 @@ public struct RoomTable: Sendable {
     /// applies the room's rules: banned keys stay out; a newcomer's link must be in the current
     /// charter (a member admitted before may come back after its link was replaced); the role is
     /// the higher of the link's and the grant's, at most moderator, except that a member moved to
-    /// the audience gets its link's stage role back only with a new personal grant.
+    /// the audience gets its link's stage role back only with a new personal grant, whose proof
+    /// (`roleProof`, its grant first) is kept to be passed on with the role.
     public mutating func join(session: SessionID, room id: OpaqueKey, key: OpaqueKey, boxKey: OpaqueKey,
                               linkKey: [UInt8]?, linkRole: Role = .listener, grantRole: Role? = nil,
-                              grantSignature: [UInt8]? = nil, credential: MemberCredential) throws(RoomRefusal) -> [Delivery] {
+                              roleProof: RoleProof? = nil, credential: MemberCredential) throws(RoomRefusal) -> [Delivery] {
+        let grantSignature = roleProof?.grants.first?.signature
         guard roomOfSession[session] == nil else { throw .alreadyInARoom }
         guard var room = rooms[id] else { throw .noSuchRoom }
         guard !room.banned.contains(key) else { throw .banned }
@@ -79,8 +81,9 @@ public struct RoomTable: Sendable {
         }
         if grantRole != nil { room.demoted.remove(key) }
         if !isHost { room.admitted.insert(key) }
-        let member = RoomMember(session: session, key: key, boxKey: boxKey, role: role, senderSlot: room.nextSlot,
+        var member = RoomMember(session: session, key: key, boxKey: boxKey, role: role, senderSlot: room.nextSlot,
                                 credential: credential)
+        member.roleProof = roleProof
         room.nextSlot += 1
         deliveries += toThoseWhoSee(member, .memberJoined(member), in: room)
         room.members[session] = member
@@ -114,26 +117,28 @@ public struct RoomTable: Sendable {
         return deliveries
     }
 
-    /// A member presents a newly verified grant for itself (e.g. after an invitation to the stage).
-    public mutating func changeRole(session: SessionID, to requested: Role, grantSignature: [UInt8]) throws(RoomRefusal) -> [Delivery] {
+    /// A member presents a newly verified grant for itself (e.g. after an invitation to the
+    /// stage); `proof` is the grants it rests on, that grant first.
+    public mutating func changeRole(session: SessionID, to requested: Role, proof: RoleProof) throws(RoomRefusal) -> [Delivery] {
         var room = try roomOf(session)
-        guard !room.revokedGrants.contains(grantSignature) else { throw .grantRevoked }
+        guard let grantSignature = proof.grants.first?.signature, !room.revokedGrants.contains(grantSignature) else { throw .grantRevoked }
         let current = room.members[session]!
         let role = current.role == .host ? Role.host : min(requested, .moderator)
         if role.isOnStage, !current.role.isOnStage, room.stageCount >= limits.maxSpeakersPerRoom { throw .stageFull }
         // A new personal grant: a member moved to the audience is a member like any other again.
         room.demoted.remove(current.key)
         var deliveries: [Delivery]
+        room.members[session]!.role = role
+        room.members[session]!.roleProof = role == .host ? nil : proof
+        let updated = room.members[session]!
+        let notice = RoomNotice.roleChanged(current.key, role, proof: updated.roleProof)
         if current.role.isOnStage || !role.isOnStage {
-            room.members[session]!.role = role
-            deliveries = toThoseWhoSee(room.members[session]!, .roleChanged(current.key, role), in: room)
+            deliveries = toThoseWhoSee(updated, notice, in: room)
         } else {
             // Up from the audience: those who could not see them meet them now.
             let moderators = Set(room.moderators)
-            room.members[session]!.role = role
-            let updated = room.members[session]!
             deliveries = room.joinOrder.map { to in
-                Delivery(to: to, notice: moderators.contains(to) || to == session ? .roleChanged(current.key, role) : .memberJoined(updated))
+                Delivery(to: to, notice: moderators.contains(to) || to == session ? notice : .memberJoined(updated))
             }
         }
         if role.isOnStage, current.handRaised {
@@ -202,11 +207,12 @@ public struct RoomTable: Sendable {
             deliveries = broadcast(.muted(target!.key, true), in: room)
         case .moveToAudience:
             room.members[target!.session]!.role = .listener
+            room.members[target!.session]!.roleProof = nil
             room.members[target!.session]!.muted = false
             if let revokingGrant { room.revokedGrants.insert(revokingGrant) }
             room.demoted.insert(target!.key)
             // Everyone knew them on stage; from now on only moderators see them.
-            deliveries = broadcast(.roleChanged(target!.key, .listener), in: room)
+            deliveries = broadcast(.roleChanged(target!.key, .listener, proof: nil), in: room)
         case .remove, .ban:
             // Either voids the target's grant: a removed member that comes back (with its link)
             // comes back to the audience until someone grants it the stage again.

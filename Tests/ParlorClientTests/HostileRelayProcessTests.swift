@@ -61,8 +61,8 @@ import Testing
 
     /// The relay's control-plane lies: its own epoch secrets (signed by itself, or under the
     /// host's real statement), a phantom member, a substituted box key, a second `joined`, an
-    /// impostor host in a newcomer's roster with keys the impostor signed, and a listener told it
-    /// is on stage.
+    /// impostor host in a newcomer's roster with keys the impostor signed, a listener told it is
+    /// on stage, and the same listener shown on stage to the others without the grants behind it.
     @Test func theRelaysControlLiesAreRefusedAndTheRoomGoesOn() async throws {
         var room = try await Room.start()
         let (relay, host, bob) = (room.relay, room.host, room.listeners[0])
@@ -177,6 +177,24 @@ import Testing
         try await Task.sleep(for: .seconds(1))
         #expect(fay.client.state.me?.role == .listener && fay.client.statistics.media.packetsSent == 0,
                 "Fay's microphone stayed off: \(fay.client.statistics.media.packetsSent) packets sent")
+
+        // 7. Fay shown on stage to the others, without the grants behind the role (threat 20): Bob
+        // takes her for the listener her link makes her, and the host refuses the raise.
+        let fayEntry = try #require(relay.entry(of: fay.memberKey))
+        let shown = MemberEntry(memberKey: fayEntry.memberKey, boxKey: fayEntry.boxKey, role: .speaker, senderSlot: fayEntry.senderSlot,
+                                profile: fayEntry.profile, credential: fayEntry.credential)
+        #expect(await relay.inject([.memberJoined(MemberJoined(member: shown))], to: bob.memberKey))
+        #expect(await relay.inject([.roleChanged(RoleChanged(memberKey: fay.memberKey, role: .moderator))], to: host.memberKey))
+        #expect(bob.eventually { bob.refusals("role") == 1 } && host.eventually { host.refusals("role") == 1 })
+        #expect(bob.client.state.roster[fay.id]?.isOnStage != true && host.client.state.roster[fay.id]?.role == .listener)
+        // The honest way up: Fay raises her hand, the host invites her, she accepts; the relay
+        // passes the host's grant on with her role, and Bob, who could not see her, meets her on stage.
+        fay.client.perform(.raiseHand)
+        #expect(host.eventually { host.client.state.roster[fay.id]?.handRaised == true })
+        host.client.perform(.moderate(.inviteToStage, member: fay.id))
+        #expect(bob.eventually { bob.client.state.roster[fay.id]?.role == .speaker }, "Bob sees Fay on stage")
+        #expect(host.client.state.roster[fay.id]?.role == .speaker && bob.refusals("role") == 1 && host.refusals("role") == 1)
+        #expect(fay.eventually { fay.client.statistics.media.packetsSent > 0 }, "Fay speaks")
         for listener in room.listeners { room.keepsWorking(listener, "after the control attacks") }
         #expect(bob.client.state.epochs.current ?? 0 > bobEpochs.current ?? 0, "Bob moved on with the room")
         await room.stop()

@@ -159,7 +159,9 @@ import Testing
 
     /// Threat 19: a relay that tells a listener it is on stage would turn its microphone on and
     /// send the room its voice. A client takes a role above what it agreed to (its link's, or an
-    /// accepted invitation's) from neither `role_changed` nor `joined`.
+    /// accepted invitation's) from neither `role_changed` nor `joined`, and no `member_joined` or
+    /// `member_left` about itself (`LyingRelayChaosTests` found that way round the check: its own
+    /// entry replaced on stage, a `role_changed` then raised it from there).
     @Test func theRelayCannotPutAListenerOnStage() throws {
         var (host, bob) = try hostAndBob()
         let bobKey = bob.identity.memberKey.publicKey
@@ -185,5 +187,52 @@ import Testing
         #expect(accepted.contains { if case .grantPresent = $0 { true } else { false } }, "Bob accepts the invitation")
         let promoted = bob.receive(.roleChanged(RoleChanged(memberKey: bobKey, role: .speaker)), now: now)
         #expect(refusals(promoted).isEmpty && bob.me?.role == .speaker && promoted.contains(.mediaChanged))
+        // Moved back to the audience, Bob's consent goes with his grant. The relay kept the grant
+        // he presented: it shows Bob his own entry on stage with it, then raises him again.
+        _ = bob.receive(.roleChanged(RoleChanged(memberKey: bobKey, role: .listener)), now: now)
+        let kept = RoleProof([try Grant(roomID: room.keys.roomID, memberKey: bobKey, role: .speaker, expiry: now + 60, signer: room.hostKey)])
+        var own = fixture.entry(of: bob, slot: 2)
+        own.role = .speaker
+        own.roleProof = kept
+        #expect(refusals(bob.receive(.memberJoined(MemberJoined(member: own)), now: now)) == ["member"], "his own member_joined")
+        #expect(refusals(bob.receive(.roleChanged(RoleChanged(memberKey: bobKey, role: .speaker, roleProof: kept)), now: now)) == ["role"])
+        #expect(bob.me?.role == .listener && bob.roster[bob.me!.id]?.role == .listener)
+        #expect(refusals(bob.receive(.memberLeft(MemberLeft(memberKey: bobKey)), now: now)) == ["member"], "his own member_left")
+        #expect(bob.roster[bob.me!.id] != nil)
+    }
+
+    /// Threat 20: with a listener's help, a relay that shows that listener on stage would have its
+    /// voice played to everyone. A raised role holds only with the grants behind it (a role
+    /// proof, §7.2); without them, or with grants that do not reach the host, it is refused and
+    /// the member stays where its credential puts it.
+    @Test func theRelayCannotShowAListenerOnStageWithoutItsGrants() throws {
+        var (host, bob) = try hostAndBob()
+        let dan = try fixture.guest("Dan", slot: 4)
+        let danKey = dan.key.publicKey
+        // Dan appears to Bob on stage by `member_joined`: taken as the listener his link makes him.
+        var shown = dan.entry
+        shown.role = .speaker
+        let joined = bob.receive(.memberJoined(MemberJoined(member: shown)), now: now)
+        #expect(refusals(joined) == ["role"] && bob.roster[dan.id]?.role == .listener && !bob.roster.stage.contains { $0.id == dan.id })
+        // Raised by `role_changed`, to the host: with no proof, with one Dan signed himself, and
+        // with one a moderator the host never appointed signed.
+        _ = host.receive(.memberJoined(MemberJoined(member: dan.entry)), now: now)
+        let selfSigned = RoleProof([try Grant(roomID: room.keys.roomID, memberKey: danKey, role: .moderator, expiry: now + 60, signer: dan.key)])
+        let impostor = Ed25519SigningKey.generate()
+        let throughImpostor = RoleProof([try Grant(roomID: room.keys.roomID, memberKey: impostor.publicKey, role: .moderator, expiry: now + 60,
+                                                   signer: impostor)])
+            .extended(by: try Grant(roomID: room.keys.roomID, memberKey: danKey, role: .speaker, expiry: now + 60, signer: impostor))
+        for proof in [nil, selfSigned, throughImpostor] {
+            let effects = host.receive(.roleChanged(RoleChanged(memberKey: danKey, role: .speaker, roleProof: proof)), now: now)
+            #expect(refusals(effects) == ["role"] && host.roster[dan.id]?.role == .listener)
+        }
+        #expect(host.refusals == 3 && bob.refusals == 1)
+        // With the host's grant behind it, the same message holds.
+        let granted = RoleProof([try Grant(roomID: room.keys.roomID, memberKey: danKey, role: .speaker, expiry: now + 60, signer: room.hostKey)])
+        let raised = host.receive(.roleChanged(RoleChanged(memberKey: danKey, role: .speaker, roleProof: granted)), now: now)
+        #expect(refusals(raised).isEmpty && host.roster[dan.id]?.role == .speaker && raised.contains(.mediaChanged))
+        shown.roleProof = granted
+        var carol = try fixture.member("Carol", slot: 5, host: host)
+        #expect(refusals(carol.receive(.memberJoined(MemberJoined(member: shown)), now: now)).isEmpty && carol.roster[dan.id]?.role == .speaker)
     }
 }

@@ -8,8 +8,9 @@ import Testing
 /// replayed out of order, or with their encoded bytes mutated (bits flipped, bytes set, put in,
 /// taken out, runs of another message spliced in) and decoded again, as a relay could send them.
 /// Whatever arrives, the session must not crash (a trap ends the test process), must hold no epoch
-/// secret the host did not make, must list no member the honest room did not have, must seal keys
-/// to nobody else, and must not be on stage without having agreed to it. `HostileRelayTests` has one test per known attack; this one looks for the
+/// secret the host did not make, must list no member the honest room did not have nor any in a
+/// role the host did not give it, must seal keys to nobody else, and must not be on stage without
+/// having agreed to it. `HostileRelayTests` has one test per known attack; this one looks for the
 /// attacks nobody listed.
 @Suite struct LyingRelayChaosTests {
     /// Messages fed to each victim per seed.
@@ -21,6 +22,8 @@ import Testing
         var host: RoomSession
         var corpus: [ControlMessage] = []
         var memberKeys: Set<[UInt8]> = []
+        /// The highest role the host gave each member (by its link, or a grant it signed).
+        var maximumRoles: [[UInt8]: Role] = [:]
         var secrets: [UInt64: [UInt8]] = [:]
 
         init(_ fixture: RoomFixture) throws {
@@ -52,8 +55,21 @@ import Testing
                                       (host.tick(now: now + 10), hostKey)] {
                 corpus += Self.relayed(effects, from: sender)
             }
-            corpus += [.roleChanged(RoleChanged(memberKey: bobKey, role: .speaker)), .roleChanged(RoleChanged(memberKey: cyKey, role: .moderator)),
+            // Bob up by the host's grant and Cy made moderator by another, each with its proof,
+            // and the same raises without one.
+            let bobUp = RoleProof([try Grant(roomID: fixture.room.keys.roomID, memberKey: bobKey, role: .speaker, expiry: now + 3_600,
+                                             signer: fixture.room.hostKey)])
+            let cyUp = RoleProof([try Grant(roomID: fixture.room.keys.roomID, memberKey: cyKey, role: .moderator, expiry: now + 3_600,
+                                            signer: fixture.room.hostKey)])
+            var bobOnStage = fixture.entry(of: bob, slot: 2)
+            bobOnStage.role = .speaker
+            bobOnStage.roleProof = bobUp
+            corpus += [.roleChanged(RoleChanged(memberKey: bobKey, role: .speaker, roleProof: bobUp)),
+                       .roleChanged(RoleChanged(memberKey: cyKey, role: .moderator, roleProof: cyUp)),
+                       .memberJoined(MemberJoined(member: bobOnStage)),
+                       .roleChanged(RoleChanged(memberKey: bobKey, role: .speaker)), .roleChanged(RoleChanged(memberKey: cyKey, role: .moderator)),
                        .handUpdate(HandUpdate(memberKey: bobKey, raised: false)), .memberLeft(MemberLeft(memberKey: cyKey))]
+            maximumRoles = [hostKey: .host, bobKey: .speaker, cyKey: .moderator]
             for code in ErrorMessage.Code.allCases {
                 corpus.append(.error(ErrorMessage(code, text: "refused", inReplyTo: ControlMessageType.keyDelivery.rawValue)))
                 corpus.append(.error(ErrorMessage(code, text: "refused", inReplyTo: ControlMessageType.join.rawValue)))
@@ -113,8 +129,9 @@ import Testing
     }
 
     /// What `victim`, after handing out `effects`, holds that `room` never had: keys sealed to a
-    /// stranger, a stranger in its roster, a role above what it agreed to (threat 19), or (a
-    /// member, not the keeper) a secret the host did not make.
+    /// stranger, a stranger in its roster, another member in a role the host never gave it
+    /// (threat 20), itself in a role above what it agreed to (threat 19), or (a member, not the
+    /// keeper) a secret the host did not make.
     static func violation(_ victim: RoomSession, _ effects: [RoomSession.Effect], room: HonestRoom, isHost: Bool) -> String? {
         func short(_ key: [UInt8]) -> String { key.prefix(4).map { String(format: "%02x", $0) }.joined() }
         for case .keyDelivery(let delivery) in sent(effects) {
@@ -124,6 +141,9 @@ import Testing
         }
         if let stranger = victim.roster.all.first(where: { !room.memberKeys.contains($0.key) }) {
             return "\(short(stranger.key))…, a member the room never had, is in the roster"
+        }
+        if let raised = victim.roster.all.first(where: { $0.key != victim.me?.key && $0.role > room.maximumRoles[$0.key, default: .listener] }) {
+            return "\(short(raised.key))… is shown as \(raised.role), a role the host never gave it (threat 20)"
         }
         let agreed = isHost ? Role.host : max(victim.identity.admission?.grant.role ?? .listener, victim.identity.grant?.role ?? .listener)
         if let me = victim.me, me.role > agreed {

@@ -18,6 +18,13 @@ enum TableFixtures {
         return MemberCredential(roomID: charterRoom, memberKey: .generate(), boxKey: charterRoom, link: (link, grant))
     }()
     static let charterRoom = [UInt8](repeating: 100, count: 32)
+
+    /// A placeholder role proof whose one grant carries `signature` (zero-padded to 64 bytes):
+    /// the table keeps proofs and revokes by signature, and never checks either.
+    static func proof(signature: [UInt8]) -> RoleProof {
+        RoleProof([try! Grant(roomID: charterRoom, memberKey: charterRoom, role: .speaker, expiry: 1, signerKey: charterRoom,
+                              signature: signature + [UInt8](repeating: 0, count: 64 - signature.count))])
+    }
 }
 
 extension RoomTable {
@@ -32,7 +39,12 @@ extension RoomTable {
     mutating func join(session: SessionID, room id: OpaqueKey, key: OpaqueKey, boxKey: OpaqueKey,
                        role: Role, grantSignature: [UInt8]?) throws(RoomRefusal) -> [Delivery] {
         try join(session: session, room: id, key: key, boxKey: boxKey, linkKey: TableFixtures.linkKey, linkRole: .listener,
-                 grantRole: role > .listener ? role : nil, grantSignature: grantSignature, credential: TableFixtures.credential)
+                 grantRole: role > .listener ? role : nil, roleProof: grantSignature.map(TableFixtures.proof), credential: TableFixtures.credential)
+    }
+
+    /// `changeRole` with a placeholder proof whose grant carries `grantSignature`.
+    mutating func changeRole(session: SessionID, to role: Role, grantSignature: [UInt8]) throws(RoomRefusal) -> [Delivery] {
+        try changeRole(session: session, to: role, proof: TableFixtures.proof(signature: grantSignature))
     }
 }
 

@@ -119,7 +119,8 @@ import Testing
         for n in UInt8(2)...4 {
             _ = try tableA.join(session: SessionID(UInt64(n)), room: room, key: Self.key(n), boxKey: Self.key(200 + n), role: .listener, grantSignature: nil)
         }
-        _ = try tableA.moderate(session: SessionID(1), action: .ban, target: Self.key(4), revokingGrant: [9, 9])
+        _ = try tableA.moderate(session: SessionID(1), action: .ban, target: Self.key(4),
+                                revokingGrant: TableFixtures.proof(signature: [9, 9]).grants[0].signature)
         let saved = try #require(tableA.invariants(of: room, epoch: 5))
         #expect(saved.nextSlot == 5)
         let stateA = RoomStateStore(store: a.states)

@@ -80,6 +80,50 @@ import Testing
         await relay.stop()
     }
 
+    /// Roles travel with the grants behind them (docs/PROTOCOL.md §7.2): a speaker a moderator
+    /// invited is shown to the host, to a listener meeting it on stage and to a newcomer's roster
+    /// with its grant and the moderator's, back to the host; a chain may hold 4 grants, so the
+    /// fourth moderator in a line may not sign.
+    @Test func aRoleIsPassedOnWithTheGrantsBackToTheHost() async throws {
+        let relay = try await start()
+        let host = try host(relay)
+        let listener = try client(relay)
+        _ = try listener.join(room: keys)
+        // Moderators in a line: the host appoints the first, each appoints the next.
+        var moderators: [RelaySocketSession] = []
+        for n in 0..<4 {
+            let moderator = try client(relay)
+            _ = try moderator.join(room: keys)
+            try moderator.send(.grantPresent(GrantPresent(grant: try grant(.moderator, for: moderator, by: n == 0 ? keys.host : moderators[n - 1].member))))
+            let change = try host.receive { if case .roleChanged(let r) = $0, r.memberKey == moderator.memberKey { r } else { nil } }
+            let proof = try #require(change.roleProof)
+            #expect(proof.grants.count == n + 1)
+            #expect(try proof.role(of: moderator.memberKey, roomID: keys.roomID, hostKey: keys.host.publicKey) == .moderator)
+            moderators.append(moderator)
+        }
+        // The first moderator invites a speaker: its proof is its grant and the moderator's.
+        let speaker = try client(relay)
+        _ = try speaker.join(room: keys)
+        try speaker.send(.grantPresent(GrantPresent(grant: try grant(.speaker, for: speaker, by: moderators[0].member))))
+        let change = try host.receive { if case .roleChanged(let r) = $0, r.memberKey == speaker.memberKey { r } else { nil } }
+        let met = try listener.receive { if case .memberJoined(let m) = $0, m.member.memberKey == speaker.memberKey { m.member } else { nil } }
+        for proof in [change.roleProof, met.roleProof] {
+            let proof = try #require(proof)
+            #expect(proof.grants.map(\.signerKey) == [moderators[0].memberKey, keys.host.publicKey])
+            #expect(try proof.role(of: speaker.memberKey, roomID: keys.roomID, hostKey: keys.host.publicKey) == .speaker)
+        }
+        let newcomer = try client(relay)
+        let roster = try newcomer.join(room: keys).roster
+        #expect(roster.first { $0.memberKey == speaker.memberKey }?.roleProof == change.roleProof, "a newcomer's roster carries it")
+        #expect(roster.first { $0.memberKey == keys.host.publicKey }?.roleProof == nil, "the host needs none")
+        // The fourth moderator's proof holds 4 grants already: its invitation would make 5.
+        let late = try client(relay)
+        _ = try late.join(room: keys)
+        try late.send(.grantPresent(GrantPresent(grant: try grant(.speaker, for: late, by: moderators[3].member))))
+        #expect(try late.receiveError().code == ErrorMessage.Code.badGrant.rawValue)
+        await relay.stop()
+    }
+
     @Test func aRaisedHandReachesTheHostWhoInvitesAndThenRemoves() async throws {
         let relay = try await start()
         let host = try host(relay)

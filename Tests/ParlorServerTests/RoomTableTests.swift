@@ -46,8 +46,11 @@ import Testing
         var t = try table()
         let out = try t.changeRole(session: s2, to: .speaker, grantSignature: [1])
         let alice = t.room(of: s2)!.members[s2]!
-        #expect(out.contains(Delivery(to: s1, notice: .roleChanged(alice.key, .speaker))))
-        #expect(out.contains(Delivery(to: s2, notice: .roleChanged(alice.key, .speaker))))
+        // The grant's proof goes with the role, to be checked by those who get it.
+        let proof = TableFixtures.proof(signature: [1])
+        #expect(alice.roleProof == proof)
+        #expect(out.contains(Delivery(to: s1, notice: .roleChanged(alice.key, .speaker, proof: proof))))
+        #expect(out.contains(Delivery(to: s2, notice: .roleChanged(alice.key, .speaker, proof: proof))))
         #expect(out.contains(Delivery(to: s3, notice: .memberJoined(alice))))
     }
 
@@ -97,8 +100,10 @@ import Testing
     @Test func moveToAudienceRevokesTheGrant() throws {
         var t = try table()
         _ = try t.changeRole(session: s2, to: .speaker, grantSignature: [7, 7])
-        let out = try t.moderate(session: s1, action: .moveToAudience, target: alice, revokingGrant: [7, 7])
-        #expect(out.contains(Delivery(to: s2, notice: .roleChanged(alice, .listener))))
+        let out = try t.moderate(session: s1, action: .moveToAudience, target: alice,
+                                 revokingGrant: TableFixtures.proof(signature: [7, 7]).grants[0].signature)
+        #expect(out.contains(Delivery(to: s2, notice: .roleChanged(alice, .listener, proof: nil))))
+        #expect(t.room(of: s2)!.members[s2]!.roleProof == nil, "the proof goes with the role")
         #expect(t.mediaRoute(of: s2) == nil)
         #expect(throws: RoomRefusal.grantRevoked) { try t.changeRole(session: s2, to: .speaker, grantSignature: [7, 7]) }
         _ = try t.changeRole(session: s2, to: .speaker, grantSignature: [8, 8])

@@ -37,6 +37,15 @@ extension TLVFields {
         return grant
     }
 
+    func optionalRoleProof(_ tag: UInt8, _ name: String) throws(ParlorProtocolError) -> RoleProof? {
+        guard let value = try optionalBytes(tag, name) else { return nil }
+        do {
+            return try RoleProof(encoded: value)
+        } catch {
+            throw ParlorProtocolError.invalidField(message: context, field: name, reason: error.description)
+        }
+    }
+
     func records<Record: TLVRecord>(_ tag: UInt8, _ name: String, as _: Record.Type) throws(ParlorProtocolError) -> [Record] {
         var records: [Record] = []
         for value in repeated(tag) {

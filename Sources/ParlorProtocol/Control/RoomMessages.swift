@@ -130,15 +130,19 @@ public struct MemberEntry: TLVRecord {
     /// The credential the member joined with, passed on unchanged: keepers check it before they
     /// seal anything to `boxKey`.
     public var credential: MemberCredential
+    /// The grants behind a role the credential does not give (one presented after an
+    /// invitation, or a moderator's): members check the role against it.
+    public var roleProof: RoleProof?
 
     public init(memberKey: [UInt8], boxKey: [UInt8], role: Role, senderSlot: UInt16, profile: [UInt8]? = nil,
-                credential: MemberCredential) {
+                credential: MemberCredential, roleProof: RoleProof? = nil) {
         self.memberKey = memberKey
         self.boxKey = boxKey
         self.role = role
         self.senderSlot = senderSlot
         self.profile = profile
         self.credential = credential
+        self.roleProof = roleProof
     }
 
     public init(fields: TLVFields) throws(ParlorProtocolError) {
@@ -148,6 +152,7 @@ public struct MemberEntry: TLVRecord {
         senderSlot = UInt16(try fields.integer(4, "sender_slot", maximum: UInt64(UInt16.max)))
         profile = try fields.optionalBytes(5, "profile")
         credential = try fields.credential(6, "credential")
+        roleProof = try fields.optionalRoleProof(7, "role_proof")
     }
 
     public func write(to writer: inout TLVWriter) {
@@ -157,6 +162,7 @@ public struct MemberEntry: TLVRecord {
         writer.integer(4, UInt64(senderSlot))
         writer.optionalBytes(5, profile)
         writer.bytes(6, credential.encoded)
+        writer.optionalBytes(7, roleProof?.encoded)
     }
 }
 

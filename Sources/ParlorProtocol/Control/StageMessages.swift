@@ -31,21 +31,26 @@ public struct GrantPresent: TLVRecord {
     public func write(to writer: inout TLVWriter) { writer.bytes(1, grant.encoded) }
 }
 
-/// The relay announces a member's new role.
+/// The relay announces a member's new role, with the grants behind it when it is raised by one.
 public struct RoleChanged: TLVRecord {
     public var memberKey: [UInt8]
     public var role: Role
-    public init(memberKey: [UInt8], role: Role) {
+    /// The grants the new role rests on (docs/PROTOCOL.md §7.2); members check a raised role against it.
+    public var roleProof: RoleProof?
+    public init(memberKey: [UInt8], role: Role, roleProof: RoleProof? = nil) {
         self.memberKey = memberKey
         self.role = role
+        self.roleProof = roleProof
     }
     public init(fields: TLVFields) throws(ParlorProtocolError) {
         memberKey = try fields.key(1, "member_key")
         role = try fields.role(2, "role")
+        roleProof = try fields.optionalRoleProof(3, "role_proof")
     }
     public func write(to writer: inout TLVWriter) {
         writer.bytes(1, memberKey)
         writer.integer(2, UInt64(role.rawValue))
+        writer.optionalBytes(3, roleProof?.encoded)
     }
 }
 
