@@ -24,11 +24,11 @@ public struct Participant: Sendable, Equatable {
         self.credential = credential
     }
 
-    /// A roster entry from the relay, its profile opened with the room's metadata key (a profile
-    /// that does not open leaves the member nameless rather than dropping it).
-    init(entry: MemberEntry, metadataKey: [UInt8]) {
-        self.init(key: entry.memberKey, boxKey: entry.boxKey, role: entry.role, slot: entry.senderSlot,
-                  card: entry.profile.flatMap { try? ProfileCard.open($0, metadataKey: metadataKey) }, credential: entry.credential)
+    /// A roster entry from the relay, with its profile card as opened and checked
+    /// (`RoomSession.card(_:of:effects:)`; nil leaves the member nameless).
+    init(entry: MemberEntry, card: ProfileCard?) {
+        self.init(key: entry.memberKey, boxKey: entry.boxKey, role: entry.role, slot: entry.senderSlot, card: card,
+                  credential: entry.credential)
     }
 
     public var id: MemberID { MemberID(key: key) }

@@ -83,7 +83,7 @@ public struct RoomSession: Sendable {
             effects.append(.send(.createRoom(CreateRoom(roomID: keys.roomID, hostKey: identity.memberKey.publicKey,
                                                         listed: identity.listed, directoryTitle: title, charter: hosted.charter))))
         }
-        let profile = try? identity.card.sealed(metadataKey: keys.metadataKey)
+        let profile = try? identity.card.sealed(metadataKey: keys.metadataKey, roomID: keys.roomID, signer: identity.memberKey)
         effects.append(.send(.join(Join(roomID: keys.roomID, signingKey: identity.memberKey, boxKey: boxKey.publicKey,
                                         grant: identity.grant, handshakeHash: handshakeHash, profile: profile,
                                         link: identity.admission))))
@@ -112,8 +112,8 @@ public struct RoomSession: Sendable {
         if let waiting = unannounced {
             unannounced = nil
             if case .profileDelivery(let p) = message, p.memberKey.map({ MemberID(key: $0) }) == waiting {
-                _ = profileDelivered(p)
-                return announce(waiting)
+                let effects = profileDelivered(p)
+                return effects + announce(waiting)
             }
             return announce(waiting) + receive(message, now: now)
         }
@@ -205,7 +205,7 @@ public struct RoomSession: Sendable {
                 effects += refuse("member", "a member claims to host the room with a key the link does not pin")
                 return nil
             }
-            var member = Participant(entry: entry, metadataKey: identity.keys.metadataKey)
+            var member = Participant(entry: entry, card: entry.profile.flatMap { card($0, of: entry.memberKey, effects: &effects) })
             let proven = provenRole(of: entry.memberKey, credential: entry.credential, proof: entry.roleProof)
             if member.role > proven {
                 effects += refuse("role", "\(member.id) shown as \(member.role) without a grant that proves it: taken as \(proven)")
@@ -262,11 +262,22 @@ public struct RoomSession: Sendable {
     }
 
     private mutating func profileDelivered(_ profile: Profile) -> [Effect] {
-        guard let key = profile.memberKey, let card = try? ProfileCard.open(profile.blob, metadataKey: identity.keys.metadataKey) else {
-            return []
-        }
+        guard let key = profile.memberKey, roster[MemberID(key: key)] != nil else { return [] }
+        var effects: [Effect] = []
+        guard let card = card(profile.blob, of: key, effects: &effects) else { return effects }
         roster.update(MemberID(key: key)) { $0.card = card }
-        return []
+        return effects
+    }
+
+    /// The profile card in `blob`, if it opens under the room's metadata key and `memberKey`
+    /// signed it; otherwise nil, reported (a card the relay moved from another member, or made up).
+    private mutating func card(_ blob: [UInt8], of memberKey: [UInt8], effects: inout [Effect]) -> ProfileCard? {
+        do {
+            return try ProfileCard.open(blob, metadataKey: identity.keys.metadataKey, roomID: identity.keys.roomID, memberKey: memberKey)
+        } catch {
+            effects += refuse("profile", "\(MemberID(key: memberKey))'s profile is not its own (\(error)): shown without a name")
+            return nil
+        }
     }
 
     private mutating func roleChanged(_ id: MemberID, to role: Role, proof: RoleProof?) -> [Effect] {

@@ -235,4 +235,25 @@ import Testing
         var carol = try fixture.member("Carol", slot: 5, host: host)
         #expect(refusals(carol.receive(.memberJoined(MemberJoined(member: shown)), now: now)).isEmpty && carol.roster[dan.id]?.role == .speaker)
     }
+
+    /// Threat 21: the relay cannot read names, but it says whose each sealed card is. Moving the
+    /// host's card (its name and the room's title) to Dan, or Bob's name to Dan, is refused: a
+    /// card opens only under the key that signed it, and Dan stays nameless.
+    @Test func aNameTheRelayMovesToAnotherMemberIsRefused() throws {
+        var (host, bob) = try hostAndBob()
+        let dan = try fixture.guest(nil, slot: 4)
+        let hostCard = try #require(fixture.hostEntry(of: host).profile)
+        var moved = dan.entry
+        moved.profile = hostCard
+        let joined = bob.receive(.memberJoined(MemberJoined(member: moved)), now: now)
+        #expect(refusals(joined) == ["profile"] && bob.roster[dan.id] != nil && bob.roster[dan.id]?.card == nil)
+        let bobCard = try #require(fixture.entry(of: bob, slot: 2).profile)
+        let delivered = host.receive(.memberJoined(MemberJoined(member: dan.entry)), now: now)
+            + host.receive(.profileDelivery(Profile(memberKey: dan.key.publicKey, blob: bobCard)), now: now)
+        #expect(refusals(delivered) == ["profile"] && host.roster[dan.id]?.card == nil)
+        // Dan's own card, signed by Dan, names him.
+        let own = try ProfileCard(name: "Dan").sealed(metadataKey: room.keys.metadataKey, roomID: room.keys.roomID, signer: dan.key)
+        _ = host.receive(.profileDelivery(Profile(memberKey: dan.key.publicKey, blob: own)), now: now)
+        #expect(host.roster[dan.id]?.card?.name == "Dan" && bob.roster[host.me!.id]?.card?.title == "Tea")
+    }
 }

@@ -8,15 +8,16 @@ import Testing
 /// replayed out of order, or with their encoded bytes mutated (bits flipped, bytes set, put in,
 /// taken out, runs of another message spliced in) and decoded again, as a relay could send them.
 /// Whatever arrives, the session must not crash (a trap ends the test process), must hold no epoch
-/// secret the host did not make, must list no member the honest room did not have nor any in a
-/// role the host did not give it, must seal keys to nobody else, and must not be on stage without
-/// having agreed to it. `HostileRelayTests` has one test per known attack; this one looks for the
+/// secret the host did not make, must list no member the honest room did not have, nor any in a
+/// role the host did not give it or under another's name, must seal keys to nobody else, and must
+/// not be on stage without having agreed to it. `HostileRelayTests` has one test per known attack; this one looks for the
 /// attacks nobody listed.
 @Suite struct LyingRelayChaosTests {
     /// Messages fed to each victim per seed.
     static let steps = 30_000
 
-    /// An honest room's story, and every message the relay passed on in it.
+    /// An honest room's story: every message the relay passed on in it, and lies it could make
+    /// of them (raises without their grants, cards moved from one member to another).
     struct HonestRoom {
         var listener: RoomSession
         var host: RoomSession
@@ -24,6 +25,8 @@ import Testing
         var memberKeys: Set<[UInt8]> = []
         /// The highest role the host gave each member (by its link, or a grant it signed).
         var maximumRoles: [[UInt8]: Role] = [:]
+        /// Each member's own name.
+        var names: [[UInt8]: String] = [:]
         var secrets: [UInt64: [UInt8]] = [:]
 
         init(_ fixture: RoomFixture) throws {
@@ -70,6 +73,13 @@ import Testing
                        .roleChanged(RoleChanged(memberKey: bobKey, role: .speaker)), .roleChanged(RoleChanged(memberKey: cyKey, role: .moderator)),
                        .handUpdate(HandUpdate(memberKey: bobKey, raised: false)), .memberLeft(MemberLeft(memberKey: cyKey))]
             maximumRoles = [hostKey: .host, bobKey: .speaker, cyKey: .moderator]
+            // Cards moved from one member to another (threat 21).
+            let hostCard = fixture.hostEntry(of: host).profile!, bobCard = fixture.entry(of: bob, slot: 2).profile!
+            var cyAsHost = fixture.entry(of: cy, slot: 3)
+            cyAsHost.profile = hostCard
+            corpus += [.profileDelivery(Profile(memberKey: cyKey, blob: hostCard)), .profileDelivery(Profile(memberKey: hostKey, blob: bobCard)),
+                       .memberJoined(MemberJoined(member: cyAsHost))]
+            names = [hostKey: "Ana", bobKey: "Bob", cyKey: "Cy"]
             for code in ErrorMessage.Code.allCases {
                 corpus.append(.error(ErrorMessage(code, text: "refused", inReplyTo: ControlMessageType.keyDelivery.rawValue)))
                 corpus.append(.error(ErrorMessage(code, text: "refused", inReplyTo: ControlMessageType.join.rawValue)))
@@ -129,8 +139,8 @@ import Testing
     }
 
     /// What `victim`, after handing out `effects`, holds that `room` never had: keys sealed to a
-    /// stranger, a stranger in its roster, another member in a role the host never gave it
-    /// (threat 20), itself in a role above what it agreed to (threat 19), or (a member, not the
+    /// stranger, a stranger in its roster, a member under another's name (threat 21), another
+    /// member in a role the host never gave it (threat 20), itself in a role above what it agreed to (threat 19), or (a member, not the
     /// keeper) a secret the host did not make.
     static func violation(_ victim: RoomSession, _ effects: [RoomSession.Effect], room: HonestRoom, isHost: Bool) -> String? {
         func short(_ key: [UInt8]) -> String { key.prefix(4).map { String(format: "%02x", $0) }.joined() }
@@ -141,6 +151,9 @@ import Testing
         }
         if let stranger = victim.roster.all.first(where: { !room.memberKeys.contains($0.key) }) {
             return "\(short(stranger.key))…, a member the room never had, is in the roster"
+        }
+        if let misnamed = victim.roster.all.first(where: { $0.card != nil && $0.card?.name != room.names[$0.key] }) {
+            return "\(short(misnamed.key))… is shown as \(misnamed.card?.name ?? "?"), another member's name (threat 21)"
         }
         if let raised = victim.roster.all.first(where: { $0.key != victim.me?.key && $0.role > room.maximumRoles[$0.key, default: .listener] }) {
             return "\(short(raised.key))… is shown as \(raised.role), a role the host never gave it (threat 20)"

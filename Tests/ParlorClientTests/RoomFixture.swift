@@ -28,7 +28,7 @@ struct RoomFixture {
         let admission = (link ?? room.listenLink).admission
         let credential = MemberCredential(roomID: room.keys.roomID, memberKey: key, boxKey: box.publicKey,
                                           link: (admission.linkKey, admission.grant))
-        let profile = try name.map { try ProfileCard(name: $0).sealed(metadataKey: room.keys.metadataKey) }
+        let profile = try name.map { try ProfileCard(name: $0).sealed(metadataKey: room.keys.metadataKey, roomID: room.keys.roomID, signer: key) }
         return Guest(key: key, box: box, entry: MemberEntry(memberKey: key.publicKey, boxKey: box.publicKey, role: role,
                                                             senderSlot: slot, profile: profile, credential: credential))
     }
@@ -52,7 +52,7 @@ struct RoomFixture {
     /// The host's roster entry as the relay passes it on.
     func hostEntry(of host: RoomSession) -> MemberEntry {
         MemberEntry(memberKey: room.hostKey.publicKey, boxKey: host.boxKey.publicKey, role: .host, senderSlot: 1,
-                    profile: try? host.identity.card.sealed(metadataKey: room.keys.metadataKey),
+                    profile: try? host.identity.card.sealed(metadataKey: room.keys.metadataKey, roomID: room.keys.roomID, signer: room.hostKey),
                     credential: MemberCredential(roomID: room.keys.roomID, memberKey: room.hostKey, boxKey: host.boxKey.publicKey, link: nil))
     }
 
@@ -77,7 +77,8 @@ struct RoomFixture {
     /// The roster entry the relay announces for `member`, a session that has joined (slot `slot`).
     func entry(of member: RoomSession, slot: UInt16) -> MemberEntry {
         MemberEntry(memberKey: member.identity.memberKey.publicKey, boxKey: member.boxKey.publicKey, role: member.me?.role ?? .listener,
-                    senderSlot: slot, profile: try? member.identity.card.sealed(metadataKey: room.keys.metadataKey),
+                    senderSlot: slot, profile: try? member.identity.card.sealed(metadataKey: room.keys.metadataKey, roomID: room.keys.roomID,
+                                                                                signer: member.identity.memberKey),
                     credential: MemberCredential(roomID: room.keys.roomID, memberKey: member.identity.memberKey,
                                                  boxKey: member.boxKey.publicKey,
                                                  link: member.identity.admission.map { ($0.linkKey, $0.grant) }))

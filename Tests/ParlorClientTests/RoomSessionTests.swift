@@ -17,7 +17,7 @@ import Testing
     func entry(_ key: Ed25519SigningKey, box: X25519KeyPair, role: Role, slot: UInt16, name: String?) throws -> MemberEntry {
         let admission = (role >= .speaker ? room.speakLink : room.listenLink).admission
         return MemberEntry(memberKey: key.publicKey, boxKey: box.publicKey, role: role, senderSlot: slot,
-                           profile: try name.map { try ProfileCard(name: $0).sealed(metadataKey: room.keys.metadataKey) },
+                           profile: try name.map { try ProfileCard(name: $0).sealed(metadataKey: room.keys.metadataKey, roomID: room.keys.roomID, signer: key) },
                            credential: MemberCredential(roomID: room.keys.roomID, memberKey: key, boxKey: box.publicKey,
                                                         link: (admission.linkKey, admission.grant)))
     }
@@ -59,7 +59,7 @@ import Testing
         let dee = Ed25519SigningKey.generate()
         let bare = try entry(dee, box: .generate(), role: .speaker, slot: 3, name: nil)
         #expect(events(host.receive(.memberJoined(MemberJoined(member: bare)))).isEmpty, "waits for the profile")
-        let blob = try ProfileCard(name: "Dee").sealed(metadataKey: room.keys.metadataKey)
+        let blob = try ProfileCard(name: "Dee").sealed(metadataKey: room.keys.metadataKey, roomID: room.keys.roomID, signer: dee)
         let announced = events(host.receive(.profileDelivery(Profile(memberKey: dee.publicKey, blob: blob))))
         #expect(announced.map(\.name) == ["member_joined", "speaker_added"])
         if case .memberJoined(let m)? = announced.first { #expect(m.name == "Dee") }
@@ -160,25 +160,35 @@ import Testing
         #expect(previousArrives && keys.current == 3 && Set(keys.secrets.keys) == [2, 3])
     }
 
-    @Test func profileCardsCutLongTextAtACharacterAndOpenOnlyWithTheRoomKey() throws {
+    @Test func profileCardsCutLongTextAtACharacterAndOpenOnlyWithTheRoomKeyAsTheirMembers() throws {
         let card = ProfileCard(name: String(repeating: "ル", count: 30), title: "t")
         #expect(card.name!.utf8.count == 63, "21 three-byte characters fit in 64 bytes")
-        let blob = try card.sealed(metadataKey: room.keys.metadataKey)
-        #expect(try ProfileCard.open(blob, metadataKey: room.keys.metadataKey) == card)
-        #expect((try? ProfileCard.open(blob, metadataKey: RoomKeys.generate(hostKey: Ed25519SigningKey.generate().publicKey).metadataKey)) == nil)
+        let ana = Ed25519SigningKey.generate()
+        let blob = try card.sealed(metadataKey: room.keys.metadataKey, roomID: room.keys.roomID, signer: ana)
+        #expect(try ProfileCard.open(blob, metadataKey: room.keys.metadataKey, roomID: room.keys.roomID, memberKey: ana.publicKey) == card)
+        let otherRoom = RoomKeys.generate(hostKey: Ed25519SigningKey.generate().publicKey)
+        #expect((try? ProfileCard.open(blob, metadataKey: otherRoom.metadataKey, roomID: room.keys.roomID, memberKey: ana.publicKey)) == nil)
+        // Ana's card shown as someone else's, or as hers in another room, does not verify.
+        #expect(throws: CryptoError.badSignature) {
+            try ProfileCard.open(blob, metadataKey: room.keys.metadataKey, roomID: room.keys.roomID, memberKey: Ed25519SigningKey.generate().publicKey)
+        }
+        #expect(throws: CryptoError.badSignature) {
+            try ProfileCard.open(blob, metadataKey: room.keys.metadataKey, roomID: otherRoom.roomID, memberKey: ana.publicKey)
+        }
     }
 
     /// A sealed profile is as long for "Al" as for a 64-byte name: the relay learns no name's length.
     @Test func profilesArePaddedToOneSize() throws {
-        let key = room.keys.metadataKey
-        let short = try ProfileCard(name: "Al").sealed(metadataKey: key)
-        let long = try ProfileCard(name: String(repeating: "x", count: 64), listed: true).sealed(metadataKey: key)
-        let none = try ProfileCard(name: nil).sealed(metadataKey: key)
+        let key = room.keys.metadataKey, roomID = room.keys.roomID, signer = Ed25519SigningKey.generate()
+        func sealed(_ card: ProfileCard) throws -> [UInt8] { try card.sealed(metadataKey: key, roomID: roomID, signer: signer) }
+        let short = try sealed(ProfileCard(name: "Al"))
+        let long = try sealed(ProfileCard(name: String(repeating: "x", count: 64), listed: true))
+        let none = try sealed(ProfileCard(name: nil))
         #expect(Set([short.count, long.count, none.count]).count == 1)
         #expect(short.count == 24 + ProfileCard.paddedBytes + 16)
-        let titled = [try ProfileCard(name: "A", title: "T").sealed(metadataKey: key),
-                      try ProfileCard(name: String(repeating: "n", count: 64), title: String(repeating: "t", count: 200)).sealed(metadataKey: key)]
+        let titled = [try sealed(ProfileCard(name: "A", title: "T")),
+                      try sealed(ProfileCard(name: String(repeating: "n", count: 64), title: String(repeating: "t", count: 200)))]
         #expect(titled.map(\.count) == [24 + ProfileCard.paddedBytesWithTitle + 16, 24 + ProfileCard.paddedBytesWithTitle + 16])
-        #expect(try ProfileCard.open(short, metadataKey: key) == ProfileCard(name: "Al"))
+        #expect(try ProfileCard.open(short, metadataKey: key, roomID: roomID, memberKey: signer.publicKey) == ProfileCard(name: "Al"))
     }
 }
