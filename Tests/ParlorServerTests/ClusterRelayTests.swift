@@ -228,8 +228,8 @@ import Testing
 
     /// While A's rules wait (forced, as a late lease renewal makes them), a grant presented by a
     /// member on B — passed to A over NATS — is held there, neither refused nor applied, and
-    /// applied once the rules may change; a join through B meanwhile goes unanswered, B asks
-    /// again, and it is admitted too.
+    /// applied once the rules may change, its role crossing back with the grant as its proof; a
+    /// join through B meanwhile goes unanswered, B asks again, and it is admitted too.
     @Test func aRuleChangeFromAnotherNodeWaitsForTheAuthoritysRules() async throws {
         let server = try NATSServerProcess()
         defer { server.stop() }
@@ -254,8 +254,12 @@ import Testing
         await relayA.forceRulesWait(false)
         let change = try member.receive(within: 2) { if case .roleChanged(let change) = $0 { change } else { nil } }
         #expect(change.memberKey == member.memberKey && change.role == .speaker)
+        // The role crosses the cluster with its proof (docs/PROTOCOL.md §7.2), in the change and
+        // in the roster a newcomer on B gets from A.
+        #expect(change.roleProof == RoleProof([grant]))
         let joined = try newcomer.receive(within: 3) { if case .joined(let joined) = $0 { joined } else { nil } }
         #expect(joined.senderSlot == 4)
+        #expect(joined.roster.first { $0.memberKey == member.memberKey }?.roleProof == RoleProof([grant]))
         var seenByHost: [String] = []
         while seenByHost.count < 2, let seen = try? host.receive(within: 2, { message -> String? in
             switch message {
