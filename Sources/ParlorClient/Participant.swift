@@ -14,6 +14,9 @@ public struct Participant: Sendable, Equatable {
     public var muted = false
     /// Why the member may hold the room's keys, as it joined (nil for this client's own entry).
     public var credential: MemberCredential?
+    /// The grants its role rests on, when a grant gave it (docs/PROTOCOL.md §7.2) and they proved
+    /// it: the first is revoked when the member is moved down.
+    public var roleProof: RoleProof?
 
     public init(key: [UInt8], boxKey: [UInt8], role: Role, slot: UInt16, card: ProfileCard? = nil, credential: MemberCredential? = nil) {
         self.key = key

@@ -3,7 +3,7 @@ import ParlorProtocol
 
 /// What this client has verified of the room's authority (docs/PROTOCOL.md §7.4–§7.5): the
 /// newest charter the host signed, whose credentials checked out, who was admitted and who
-/// banned. The keeper seals an epoch secret only to a member that passes `mayHoldKeys`, whatever
+/// banned, and which grants were revoked before its eyes. The keeper seals an epoch secret only to a member that passes `mayHoldKeys`, whatever
 /// the relay announces; every client refuses roster entries whose credential does not verify.
 struct RoomAuthority: Sendable {
     /// The newest charter signed by the host key (the host's own, or one the relay passed on).
@@ -12,6 +12,10 @@ struct RoomAuthority: Sendable {
     var admitted: Set<[UInt8]> = []
     /// Member keys banned by this client: never sealed to again, whatever the relay says.
     var banned: Set<[UInt8]> = []
+    /// Signatures of the grants this client saw revoked: each backed a member's role until the
+    /// relay moved that member down (a move to the audience revokes the grant, §4.5). Such a
+    /// grant never proves a role again, nor vouches for an epoch or a ban, whatever the relay shows.
+    private(set) var revokedGrants: Set<[UInt8]> = []
     /// (member key ‖ box key) of roster entries whose credential verified.
     private var verifiedEntries: Set<[UInt8]> = []
     /// Unix seconds when this keeper last moved the room to a new epoch.
@@ -37,6 +41,16 @@ struct RoomAuthority: Sendable {
         guard let credential = member.credential, verifiedEntries.contains(member.key + member.boxKey),
               let linkKey = credential.linkKey else { return false }
         return admitted.contains(member.key) || (charter?.admits(linkKey: linkKey) ?? false)
+    }
+
+    /// Remembers that `grant` was revoked.
+    mutating func revoke(_ grant: Grant) {
+        revokedGrants.insert(grant.signature)
+    }
+
+    /// Whether this client saw `grant` revoked.
+    func isRevoked(_ grant: Grant) -> Bool {
+        revokedGrants.contains(grant.signature)
     }
 
     /// Takes a charter if the host signed it for this room and it is newer; throws when it is forged.

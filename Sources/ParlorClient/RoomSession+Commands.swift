@@ -164,7 +164,7 @@ extension RoomSession {
     }
 
     /// A moderator banned someone: the host takes it as its own ban when the notice is signed by a
-    /// moderator whose grant the host key signed — never on the relay's word for who sent it or
+    /// moderator whose grant the host key signed and the host did not see revoked — never on the relay's word for who sent it or
     /// who is a moderator. (The notice opens only with the host's box key, so nobody else learns of it.)
     private mutating func banNoticeReceived(_ sealed: [UInt8], now: UInt64) -> [Effect] {
         let length = 64 + Grant.encodedLength + Ed25519SigningKey.signatureLength
@@ -174,7 +174,8 @@ extension RoomSession {
         }
         let banned = Array(opened[0..<32]), linkKey = Array(opened[32..<64])
         let signature = Array(opened[(64 + Grant.encodedLength)...])
-        guard grant.role == .moderator, (try? grant.verify(roomID: identity.keys.roomID, signer: identity.hostKey, now: now)) != nil,
+        guard grant.role == .moderator, !authority.isRevoked(grant),
+              (try? grant.verify(roomID: identity.keys.roomID, signer: identity.hostKey, now: now)) != nil,
               Ed25519SigningKey.verify(signature, of: Self.banNoticeLabel + identity.keys.roomID + banned + linkKey, publicKey: grant.memberKey) else {
             return refuse("ban_notice", "a ban notice not signed by a moderator the host appointed")
         }

@@ -43,6 +43,9 @@ extension RoomSession {
         guard statement.epoch == delivery.epoch else {
             return refuse("epoch_key", "epoch \(delivery.epoch) comes with a statement for epoch \(statement.epoch)")
         }
+        if let grant = delivery.authority, authority.isRevoked(grant) {
+            return refuse("epoch_key", "epoch \(delivery.epoch) is vouched for by a moderator's grant revoked when it was moved to the audience")
+        }
         do {
             try statement.verify(roomID: identity.keys.roomID, hostKey: identity.hostKey, authority: delivery.authority, now: now)
         } catch {

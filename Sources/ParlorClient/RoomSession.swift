@@ -185,13 +185,20 @@ public struct RoomSession: Sendable {
     }
 
     /// The highest role another member is shown to hold: the host's for the pinned host key; that
-    /// of the link its credential shows (verified when it joined); or what `proof`, the grants
-    /// the relay passed on with the role, proves (docs/PROTOCOL.md §7.2).
-    func provenRole(of key: [UInt8], credential: MemberCredential?, proof: RoleProof?) -> Role {
+    /// of the link its credential shows (verified when it joined); or `byGrant`, what the grants
+    /// the relay passed on with the role prove (`proved(_:for:)`, docs/PROTOCOL.md §7.2).
+    func provenRole(of key: [UInt8], credential: MemberCredential?, byGrant: Role?) -> Role {
         if key == identity.hostKey { return .host }
         let fromLink = min(credential?.linkGrant?.role ?? .listener, .speaker)
-        let fromGrant = proof.flatMap { try? $0.role(of: key, roomID: identity.keys.roomID, hostKey: identity.hostKey) } ?? .listener
-        return max(fromLink, fromGrant)
+        return max(fromLink, byGrant ?? .listener)
+    }
+
+    /// The role `proof` proves for the member `key`, or nil: no proof, a chain that does not
+    /// verify, or one whose first grant this client saw revoked (a move to the audience revokes
+    /// the grant a role rested on; the relay may not bring it back).
+    func proved(_ proof: RoleProof?, for key: [UInt8]) -> Role? {
+        guard let proof, let grant = proof.grants.first, !authority.isRevoked(grant) else { return nil }
+        return try? proof.role(of: key, roomID: identity.keys.roomID, hostKey: identity.hostKey)
     }
 
     /// A roster entry whose credential verifies (its box key bound to its member key, a link the
@@ -206,7 +213,9 @@ public struct RoomSession: Sendable {
                 return nil
             }
             var member = Participant(entry: entry, card: entry.profile.flatMap { card($0, of: entry.memberKey, effects: &effects) })
-            let proven = provenRole(of: entry.memberKey, credential: entry.credential, proof: entry.roleProof)
+            let byGrant = proved(entry.roleProof, for: entry.memberKey)
+            if byGrant != nil { member.roleProof = entry.roleProof }
+            let proven = provenRole(of: entry.memberKey, credential: entry.credential, byGrant: byGrant)
             if member.role > proven {
                 effects += refuse("role", "\(member.id) shown as \(member.role) without a grant that proves it: taken as \(proven)")
                 member.role = proven
@@ -282,17 +291,25 @@ public struct RoomSession: Sendable {
 
     private mutating func roleChanged(_ id: MemberID, to role: Role, proof: RoleProof?) -> [Effect] {
         guard let before = id == me?.id ? me : roster[id] else { return [] }
+        let byGrant = id == me?.id ? nil : proved(proof, for: before.key)
         if role > before.role {
             // Nobody else's word puts this client on stage: its microphone would go live.
             guard id != me?.id || role <= consentedRole else {
                 return refuse("role", "the relay put this client on stage as \(role) without its consent (no link or accepted invitation for it)")
             }
-            // Another member's raised role holds only with the grants behind it.
-            guard id == me?.id || role <= provenRole(of: before.key, credential: before.credential, proof: proof) else {
-                return refuse("role", "\(id) raised to \(role) without a grant that proves it")
+            // Another member's raised role holds only with the grants behind it, none of them revoked.
+            guard id == me?.id || role <= provenRole(of: before.key, credential: before.credential, byGrant: byGrant) else {
+                return refuse("role", "\(id) raised to \(role) without a grant that proves it (or with one revoked)")
             }
         }
-        let after = roster.update(id) { $0.role = role; if role < .speaker { $0.muted = false } }!
+        // Moved down, the member loses the grant its role rested on for good (§4.5): the relay
+        // revoked it, and this client will not take it as proof again.
+        if role < before.role, let grant = before.roleProof?.grants.first { authority.revoke(grant) }
+        let after = roster.update(id) {
+            $0.role = role
+            if role < .speaker { $0.muted = false }
+            if role < before.role { $0.roleProof = nil } else if byGrant != nil { $0.roleProof = proof }
+        }!
         var effects: [Effect] = [.event(.roleChanged(after.info))]
         if id == me?.id {
             me = after

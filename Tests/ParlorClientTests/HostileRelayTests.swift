@@ -236,6 +236,66 @@ import Testing
         #expect(refusals(carol.receive(.memberJoined(MemberJoined(member: shown)), now: now)).isEmpty && carol.roster[dan.id]?.role == .speaker)
     }
 
+    /// Threat 22: a move to the audience revokes the grant the member's role rested on (§4.5). A
+    /// relay that shows that member on stage again with the same grant — by `role_changed`, or by
+    /// `member_joined` to a listener who no longer sees it — is refused; so are an epoch and a ban
+    /// notice vouched for by a moderator's revoked grant. A fresh grant puts the member back.
+    @Test func aGrantRevokedByAMoveToTheAudienceProvesNothingAgain() throws {
+        var (host, bob) = try hostAndBob()
+        let roomID = room.keys.roomID
+        let dan = try fixture.guest("Dan", slot: 4)
+        let danKey = dan.key.publicKey
+        let invited = RoleProof([try Grant(roomID: roomID, memberKey: danKey, role: .speaker, expiry: now + 60, signer: room.hostKey)])
+        var onStage = dan.entry
+        onStage.role = .speaker
+        onStage.roleProof = invited
+        _ = host.receive(.memberJoined(MemberJoined(member: dan.entry)), now: now)
+        #expect(refusals(host.receive(.roleChanged(RoleChanged(memberKey: danKey, role: .speaker, roleProof: invited)), now: now)).isEmpty)
+        #expect(refusals(bob.receive(.memberJoined(MemberJoined(member: onStage)), now: now)).isEmpty && bob.roster[dan.id]?.role == .speaker)
+        // A moderator moves Dan to the audience; both see it.
+        _ = host.receive(.roleChanged(RoleChanged(memberKey: danKey, role: .listener)), now: now)
+        _ = bob.receive(.roleChanged(RoleChanged(memberKey: danKey, role: .listener)), now: now)
+        #expect(host.roster[dan.id]?.role == .listener && bob.roster[dan.id] == nil)
+        // Shown on stage again with the grant the move revoked: refused by both.
+        let again = host.receive(.roleChanged(RoleChanged(memberKey: danKey, role: .speaker, roleProof: invited)), now: now)
+        #expect(refusals(again) == ["role"] && host.roster[dan.id]?.role == .listener)
+        let rejoined = bob.receive(.memberJoined(MemberJoined(member: onStage)), now: now)
+        #expect(refusals(rejoined) == ["role"] && bob.roster[dan.id]?.isOnStage == false)
+        // Invited again, by a fresh grant: back on stage.
+        let reinvited = RoleProof([try Grant(roomID: roomID, memberKey: danKey, role: .speaker, expiry: now + 61, signer: room.hostKey)])
+        #expect(refusals(host.receive(.roleChanged(RoleChanged(memberKey: danKey, role: .speaker, roleProof: reinvited)), now: now)).isEmpty)
+        #expect(refusals(bob.receive(.roleChanged(RoleChanged(memberKey: danKey, role: .speaker, roleProof: reinvited)), now: now)).isEmpty)
+        #expect(host.roster[dan.id]?.role == .speaker && bob.roster[dan.id]?.role == .speaker)
+
+        // Mo, appointed by the host, vouches for epoch 2; moved to the audience, his grant
+        // vouches for nothing more (epoch 3), and the host takes no ban from him.
+        let mo = try fixture.guest("Mo", slot: 5)
+        let appointment = try Grant(roomID: roomID, memberKey: mo.key.publicKey, role: .moderator, expiry: now + 3600, signer: room.hostKey)
+        var moderator = mo.entry
+        moderator.role = .moderator
+        moderator.roleProof = RoleProof([appointment])
+        _ = host.receive(.memberJoined(MemberJoined(member: mo.entry)), now: now)
+        #expect(refusals(host.receive(.roleChanged(RoleChanged(memberKey: mo.key.publicKey, role: .moderator, roleProof: RoleProof([appointment]))),
+                                      now: now)).isEmpty)
+        #expect(refusals(bob.receive(.memberJoined(MemberJoined(member: moderator)), now: now)).isEmpty)
+        func vouched(_ epoch: UInt64) throws -> KeyDelivery {
+            let secret = RoomKeys.newEpochSecret()
+            let statement = try EpochStatement(roomID: roomID, epoch: epoch, secret: secret,
+                                               recipients: [(bob.identity.memberKey.publicKey, bob.boxKey.publicKey)], signer: mo.key)
+            return KeyDelivery(epoch: epoch, secrets: try sealed(secret, to: bob), statement: statement, authority: appointment)
+        }
+        #expect(refusals(bob.receive(.keyDelivery(try vouched(2)), now: now)).isEmpty && bob.epochs.current == 2)
+        _ = host.receive(.roleChanged(RoleChanged(memberKey: mo.key.publicKey, role: .listener)), now: now)
+        _ = bob.receive(.roleChanged(RoleChanged(memberKey: mo.key.publicKey, role: .listener)), now: now)
+        #expect(refusals(bob.receive(.keyDelivery(try vouched(3)), now: now)) == ["epoch_key"] && bob.epochs.current == 2)
+        let claim = dan.key.publicKey + room.listenLink.admission.linkKey.publicKey
+        let notice = claim + appointment.encoded + mo.key.sign(Array("parlor/1 ban notice".utf8) + roomID + claim)
+        let blob = try MetadataBox.seal(try SealedBox.seal(notice, to: host.boxKey.publicKey), kind: .banNotice, metadataKey: room.keys.metadataKey)
+        let ban = host.receive(.blobDelivery(BlobDelivery(memberKey: mo.key.publicKey, blob: blob)), now: now)
+        #expect(refusals(ban) == ["ban_notice"] && !sent(ban).contains { if case .charterUpdate = $0 { true } else { false } })
+        #expect(host.refusals == 2 && bob.refusals == 2)
+    }
+
     /// Threat 21: the relay cannot read names, but it says whose each sealed card is. Moving the
     /// host's card (its name and the room's title) to Dan, or Bob's name to Dan, is refused: a
     /// card opens only under the key that signed it, and Dan stays nameless.
