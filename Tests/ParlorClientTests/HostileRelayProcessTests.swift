@@ -195,6 +195,19 @@ import Testing
         #expect(bob.eventually { bob.client.state.roster[fay.id]?.role == .speaker }, "Bob sees Fay on stage")
         #expect(host.client.state.roster[fay.id]?.role == .speaker && bob.refusals("role") == 1 && host.refusals("role") == 1)
         #expect(fay.eventually { fay.client.statistics.media.packetsSent > 0 }, "Fay speaks")
+
+        // 8. The host moves Fay to the audience, which revokes her grant (threat 22); the relay then
+        // shows her on stage again with it, to Bob and to the host. Both refuse.
+        let invitedEntry = try #require(relay.entry(of: fay.memberKey))
+        let invitedProof = try #require(invitedEntry.roleProof)
+        host.client.perform(.moderate(.moveToAudience, member: fay.id))
+        #expect(bob.eventually { bob.client.state.roster[fay.id] == nil } && host.eventually { host.client.state.roster[fay.id]?.role == .listener })
+        var again = invitedEntry
+        again.role = .speaker
+        #expect(await relay.inject([.memberJoined(MemberJoined(member: again))], to: bob.memberKey))
+        #expect(await relay.inject([.roleChanged(RoleChanged(memberKey: fay.memberKey, role: .speaker, roleProof: invitedProof))], to: host.memberKey))
+        #expect(bob.eventually { bob.refusals("role") == 2 } && host.eventually { host.refusals("role") == 2 })
+        #expect(bob.client.state.roster[fay.id]?.isOnStage != true && host.client.state.roster[fay.id]?.role == .listener)
         for listener in room.listeners { room.keepsWorking(listener, "after the control attacks") }
         #expect(bob.client.state.epochs.current ?? 0 > bobEpochs.current ?? 0, "Bob moved on with the room")
         await room.stop()
