@@ -9,7 +9,7 @@ import Testing
 /// taken out, runs of another message spliced in) and decoded again, as a relay could send them.
 /// Whatever arrives, the session must not crash (a trap ends the test process), must hold no epoch
 /// secret the host did not make, must list no member the honest room did not have, nor any in a
-/// role the host did not give it or under another's name, must seal keys to nobody else, and must
+/// role the host did not give it, on stage by a grant it saw revoked, or under another's name, must seal keys to nobody else, and must
 /// not be on stage without having agreed to it. `HostileRelayTests` has one test per known attack; this one looks for the
 /// attacks nobody listed.
 @Suite struct LyingRelayChaosTests {
@@ -72,6 +72,11 @@ import Testing
                        .memberJoined(MemberJoined(member: bobOnStage)),
                        .roleChanged(RoleChanged(memberKey: bobKey, role: .speaker)), .roleChanged(RoleChanged(memberKey: cyKey, role: .moderator)),
                        .handUpdate(HandUpdate(memberKey: bobKey, raised: false)), .memberLeft(MemberLeft(memberKey: cyKey))]
+            // Both moved to the audience (which revokes their grants, threat 22), and Bob invited again by a fresh grant.
+            let bobAgain = RoleProof([try Grant(roomID: fixture.room.keys.roomID, memberKey: bobKey, role: .speaker, expiry: now + 3_601,
+                                                signer: fixture.room.hostKey)])
+            corpus += [.roleChanged(RoleChanged(memberKey: bobKey, role: .listener)), .roleChanged(RoleChanged(memberKey: cyKey, role: .listener)),
+                       .roleChanged(RoleChanged(memberKey: bobKey, role: .speaker, roleProof: bobAgain))]
             maximumRoles = [hostKey: .host, bobKey: .speaker, cyKey: .moderator]
             // Cards moved from one member to another (threat 21).
             let hostCard = fixture.hostEntry(of: host).profile!, bobCard = fixture.entry(of: bob, slot: 2).profile!
@@ -133,16 +138,18 @@ import Testing
 
     /// What one victim went through.
     struct Tally {
-        var fed = 0, mutatedFed = 0, undecodable = 0, refused = 0, restarts = 0
+        var fed = 0, mutatedFed = 0, undecodable = 0, refused = 0, restarts = 0, revocations = 0, revokedShown = 0
         /// The first thing the victim held or did that the honest room never had, if any.
         var violation: String?
     }
 
     /// What `victim`, after handing out `effects`, holds that `room` never had: keys sealed to a
     /// stranger, a stranger in its roster, a member under another's name (threat 21), another
-    /// member in a role the host never gave it (threat 20), itself in a role above what it agreed to (threat 19), or (a member, not the
+    /// member in a role the host never gave it (threat 20) or on stage by a grant `revoked` (signatures of
+    /// grants the victim was seen to move a member down from, threat 22), itself in a role above what it agreed to (threat 19), or (a member, not the
     /// keeper) a secret the host did not make.
-    static func violation(_ victim: RoomSession, _ effects: [RoomSession.Effect], room: HonestRoom, isHost: Bool) -> String? {
+    static func violation(_ victim: RoomSession, _ effects: [RoomSession.Effect], room: HonestRoom, isHost: Bool,
+                          revoked: Set<[UInt8]>) -> String? {
         func short(_ key: [UInt8]) -> String { key.prefix(4).map { String(format: "%02x", $0) }.joined() }
         for case .keyDelivery(let delivery) in sent(effects) {
             if let stranger = delivery.secrets.first(where: { !room.memberKeys.contains($0.memberKey) }) {
@@ -157,6 +164,12 @@ import Testing
         }
         if let raised = victim.roster.all.first(where: { $0.key != victim.me?.key && $0.role > room.maximumRoles[$0.key, default: .listener] }) {
             return "\(short(raised.key))… is shown as \(raised.role), a role the host never gave it (threat 20)"
+        }
+        if let back = victim.roster.all.first(where: {
+            $0.key != victim.me?.key && $0.role > min($0.credential?.linkGrant?.role ?? .listener, .speaker)
+                && $0.roleProof.map { revoked.contains($0.grants[0].signature) } == true
+        }) {
+            return "\(short(back.key))… is shown as \(back.role) by a grant revoked when it was moved down (threat 22)"
         }
         let agreed = isHost ? Role.host : max(victim.identity.admission?.grant.role ?? .listener, victim.identity.grant?.role ?? .listener)
         if let me = victim.me, me.role > agreed {
@@ -173,6 +186,7 @@ import Testing
     static func torment(_ start: RoomSession, with room: HonestRoom, seed: UInt64, isHost: Bool) -> Tally {
         var chaos = Chaos(state: seed)
         var victim = start, tally = Tally(), now = RoomFixture.now
+        var revoked: Set<[UInt8]> = []
         for step in 0..<steps {
             let original = room.corpus.randomElement(using: &chaos)!
             var message = original
@@ -187,16 +201,25 @@ import Testing
             }
             tally.fed += 1
             now += UInt64.random(in: 0...1, using: &chaos)
+            let before = victim.roster
+            if message.shownProof.map({ revoked.contains($0.grants[0].signature) }) == true { tally.revokedShown += 1 }
             var effects = victim.receive(message, now: now)
             if step % 50 == 0 { effects += victim.tick(now: now) }
             tally.refused += refusals(effects).count
-            if let broken = violation(victim, effects, room: room, isHost: isHost) {
+            // A member moved down from a role a grant gave it: that grant is revoked (§4.5).
+            if case .roleChanged(let change) = message, let was = before[MemberID(key: change.memberKey)],
+               let proof = was.roleProof, change.role < was.role, victim.roster[was.id].map({ $0.role < was.role }) ?? true {
+                revoked.insert(proof.grants[0].signature)
+                tally.revocations += 1
+            }
+            if let broken = violation(victim, effects, room: room, isHost: isHost, revoked: revoked) {
                 tally.violation = "step \(step): \(broken), after \(message)"
                 break
             }
             if victim.phase == .finished {
                 tally.restarts += 1
                 victim = start
+                revoked = []
             }
         }
         return tally
@@ -208,10 +231,23 @@ import Testing
         for (name, victim, isHost) in [("listener", room.listener, false), ("host", room.host, true)] {
             let tally = Self.torment(victim, with: room, seed: seed &* 0x9E37_79B9_7F4A_7C15 | 1, isHost: isHost)
             #expect(tally.violation == nil, "\(name): \(tally.violation ?? "")")
-            print("lying relay, seed \(seed), \(name): \(tally.fed) messages fed (\(tally.mutatedFed) mutated, \(tally.undecodable) more undecodable), \(tally.refused) refused, \(tally.restarts) stays ended")
+            print("lying relay, seed \(seed), \(name): \(tally.fed) messages fed (\(tally.mutatedFed) mutated, \(tally.undecodable) more undecodable), \(tally.refused) refused, \(tally.revocations) grants revoked and \(tally.revokedShown) shown again, \(tally.restarts) stays ended")
             // The chaos reached the session's checks: mutated messages decoded and were refused.
             #expect(tally.mutatedFed >= Self.steps / 6, "\(name): only \(tally.mutatedFed) mutated messages decoded")
             #expect(tally.refused >= Self.steps / 50, "\(name): only \(tally.refused) refusals")
+            #expect(tally.revocations >= 2 && tally.revokedShown >= 120,
+                    "\(name): \(tally.revocations) grants seen revoked, \(tally.revokedShown) messages showing one again")
+        }
+    }
+}
+
+private extension ControlMessage {
+    /// The role proof a `role_changed` or a `member_joined` shows, if any.
+    var shownProof: RoleProof? {
+        switch self {
+        case .roleChanged(let change): change.roleProof
+        case .memberJoined(let joined): joined.member.roleProof
+        default: nil
         }
     }
 }
