@@ -302,13 +302,13 @@ public struct RoomSession: Sendable {
                 return refuse("role", "\(id) raised to \(role) without a grant that proves it (or with one revoked)")
             }
         }
-        // Moved down, the member loses the grant its role rested on for good (§4.5): the relay
-        // revoked it, and this client will not take it as proof again.
-        if role < before.role, let grant = before.roleProof?.grants.first { authority.revoke(grant) }
+        // Moved down with no grant for the new role (a move to the audience), the member loses the
+        // grant its role rested on for good (§4.5): the relay revoked it, and so does this client.
+        if role < before.role, byGrant == nil, let grant = before.roleProof?.grants.first { authority.revoke(grant) }
         let after = roster.update(id) {
             $0.role = role
             if role < .speaker { $0.muted = false }
-            if role < before.role { $0.roleProof = nil } else if byGrant != nil { $0.roleProof = proof }
+            if byGrant != nil { $0.roleProof = proof } else if role < before.role { $0.roleProof = nil }
         }!
         var effects: [Effect] = [.event(.roleChanged(after.info))]
         if id == me?.id {

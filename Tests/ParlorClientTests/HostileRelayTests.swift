@@ -278,6 +278,11 @@ import Testing
         #expect(refusals(host.receive(.roleChanged(RoleChanged(memberKey: mo.key.publicKey, role: .moderator, roleProof: RoleProof([appointment]))),
                                       now: now)).isEmpty)
         #expect(refusals(bob.receive(.memberJoined(MemberJoined(member: moderator)), now: now)).isEmpty)
+        // Down to speaker by a grant he presented himself (not a move): his appointment still holds.
+        let speaking = RoleProof([try Grant(roomID: roomID, memberKey: mo.key.publicKey, role: .speaker, expiry: now + 60, signer: room.hostKey)])
+        _ = host.receive(.roleChanged(RoleChanged(memberKey: mo.key.publicKey, role: .speaker, roleProof: speaking)), now: now)
+        #expect(refusals(host.receive(.roleChanged(RoleChanged(memberKey: mo.key.publicKey, role: .moderator, roleProof: RoleProof([appointment]))),
+                                      now: now)).isEmpty && host.roster[MemberID(key: mo.key.publicKey)]?.role == .moderator)
         func vouched(_ epoch: UInt64) throws -> KeyDelivery {
             let secret = RoomKeys.newEpochSecret()
             let statement = try EpochStatement(roomID: roomID, epoch: epoch, secret: secret,

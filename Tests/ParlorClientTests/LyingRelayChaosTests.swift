@@ -206,8 +206,8 @@ import Testing
             var effects = victim.receive(message, now: now)
             if step % 50 == 0 { effects += victim.tick(now: now) }
             tally.refused += refusals(effects).count
-            // A member moved down from a role a grant gave it: that grant is revoked (§4.5).
-            if case .roleChanged(let change) = message, let was = before[MemberID(key: change.memberKey)],
+            // A member moved down, with no grant, from a role a grant gave it: that grant is revoked (§4.5).
+            if case .roleChanged(let change) = message, change.roleProof == nil, let was = before[MemberID(key: change.memberKey)],
                let proof = was.roleProof, change.role < was.role, victim.roster[was.id].map({ $0.role < was.role }) ?? true {
                 revoked.insert(proof.grants[0].signature)
                 tally.revocations += 1
