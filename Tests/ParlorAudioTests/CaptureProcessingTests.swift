@@ -126,9 +126,9 @@ import Testing
     /// The near speaker's speech, with the far end's echo on top, after `leadSeconds` of far-end
     /// speech alone (looped as long as needed), through the product's chain; scored against what
     /// the near speaker said, and the same with the echo left in.
-    static func doubleTalk(leadSeconds: Int, in dir: TemporaryDirectory) throws -> (chain: Double, echoLeftIn: Double) {
+    static func doubleTalk(leadSeconds: Int, near voice: [Int16]? = nil, in dir: TemporaryDirectory) throws -> (chain: Double, echoLeftIn: Double) {
         var far = try SpeechFixture.samples()
-        let near = try WAVReader(path: try SpeechFixture.wav(text: "Every morning the baker opens the shop and sells warm bread to the village.", voice: "en-gb").path).samples
+        let near = try voice ?? Self.nearSpeech()
         let lead = leadSeconds * Self.rate
         while far.count < lead + near.count { far += far }
         far = Array(far.prefix(lead + near.count))
@@ -141,6 +141,44 @@ import Testing
         let unprocessed = try Self.score(reference: Array(near.prefix(end - lead)),
                                          degraded: captured[lead..<end].map { Int16(max(-32_768, min(32_767, $0))) }, in: dir, name: name + "-raw")
         return (score, unprocessed)
+    }
+
+    /// The near speaker's sentence (espeak's British voice; the far end speaks with its American one).
+    static func nearSpeech() throws -> [Int16] {
+        try WAVReader(path: try SpeechFixture.wav(text: "Every morning the baker opens the shop and sells warm bread to the village.", voice: "en-gb").path).samples
+    }
+
+    /// A person's voice, not a synthetic one: alsa-utils' recordings of someone naming speaker
+    /// positions ("Front center", "Front left", …; 48 kHz mono, in every CI install), four of them
+    /// one after another, cut to the length of `nearSpeech` and brought to its level (RMS over
+    /// the samples above 1 % of the peak).
+    static func recordedVoice() throws -> [Int16] {
+        let near = try nearSpeech()
+        var voice: [Int16] = []
+        for name in ["Front_Center", "Front_Left", "Front_Right", "Rear_Left"] {
+            voice += try WAVReader(path: "/usr/share/sounds/alsa/\(name).wav").samples
+        }
+        voice = Array(voice.prefix(near.count))
+        func level(_ x: [Int16]) -> Double {
+            let peak = Double(x.map { abs(Int($0)) }.max() ?? 1)
+            let loud = x.map(Double.init).filter { abs($0) > peak / 100 }
+            return (loud.reduce(0) { $0 + $1 * $1 } / Double(max(loud.count, 1))).squareRoot()
+        }
+        let gain = level(near) / level(voice)
+        return voice.map { Int16(max(-32_768, min(32_767, (Double($0) * gain).rounded()))) }
+    }
+
+    /// Both voices in the tests above are espeak's, which might mislead a canceller; a person's
+    /// voice as the near speaker, 6 s in, fares no better (2.11, against 2.58 for espeak's at 6 s):
+    /// what holds the score down is how far Speex's filter falls back while both talk, not the
+    /// voices. The bound sits under the measured 2.11; the chain must beat the echo left in (1.07) by 0.8.
+    @Test func aRecordedVoiceSurvivesDoubleTalkNoBetter() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let (score, unprocessed) = try Self.doubleTalk(leadSeconds: 6, near: try Self.recordedVoice(), in: dir)
+        print(String(format: "double talk 6 s in, a recorded voice as the near speaker: PESQ-WB %.2f after the chain, %.2f with the echo left in", score, unprocessed))
+        #expect(score >= 2.05, "near speaker \(score)")
+        #expect(score >= unprocessed + 0.8, "the chain helps the near speaker: \(score) vs \(unprocessed)")
     }
 
     /// Both talk at once, 3 s after the far end started: issue #17 asks PESQ-WB ≥ 3.0; the chain
