@@ -12,10 +12,12 @@ struct RoomAuthority: Sendable {
     var admitted: Set<[UInt8]> = []
     /// Member keys banned by this client: never sealed to again, whatever the relay says.
     var banned: Set<[UInt8]> = []
-    /// Signatures of the grants this client saw revoked: each backed a member's role until the
-    /// relay moved that member down (a move to the audience revokes the grant, §4.5). Such a
-    /// grant never proves a role again, nor vouches for an epoch or a ban, whatever the relay shows.
-    private(set) var revokedGrants: Set<[UInt8]> = []
+    /// Signatures of the grants this client saw revoked, oldest first: each backed a member's role
+    /// until the relay moved that member down (a move to the audience revokes the grant, §4.5), or
+    /// a keeper's epoch statement listed it. Such a grant never proves a role again, nor vouches
+    /// for an epoch or a ban, whatever the relay shows.
+    private(set) var revokedGrants: [[UInt8]] = []
+    private var revokedSet: Set<[UInt8]> = []
     /// (member key ‖ box key) of roster entries whose credential verified.
     private var verifiedEntries: Set<[UInt8]> = []
     /// Unix seconds when this keeper last moved the room to a new epoch.
@@ -43,15 +45,19 @@ struct RoomAuthority: Sendable {
         return admitted.contains(member.key) || (charter?.admits(linkKey: linkKey) ?? false)
     }
 
-    /// Remembers that `grant` was revoked.
-    mutating func revoke(_ grant: Grant) {
-        revokedGrants.insert(grant.signature)
+    /// Remembers that the grant with `signature` was revoked.
+    mutating func revoke(signature: [UInt8]) {
+        guard revokedSet.insert(signature).inserted else { return }
+        revokedGrants.append(signature)
     }
 
     /// Whether this client saw `grant` revoked.
     func isRevoked(_ grant: Grant) -> Bool {
-        revokedGrants.contains(grant.signature)
+        revokedSet.contains(grant.signature)
     }
+
+    /// What a keeper's statement lists: the newest revocations, as many as a statement holds.
+    var revokedToList: [[UInt8]] { Array(revokedGrants.suffix(EpochStatement.maximumRevoked)) }
 
     /// Takes a charter if the host signed it for this room and it is newer; throws when it is forged.
     mutating func accept(_ candidate: RoomCharter, roomID: [UInt8], hostKey: [UInt8]) throws(CryptoError) -> Bool {

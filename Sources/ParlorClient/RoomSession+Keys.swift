@@ -61,12 +61,31 @@ extension RoomSession {
         guard statement.commits(to: secret) else {
             return refuse("epoch_key", "a secret for epoch \(delivery.epoch) that its statement does not commit to")
         }
+        guard statement.lists(revoked: delivery.revoked) else {
+            return refuse("epoch_key", "epoch \(delivery.epoch) comes with revoked grants its statement does not list")
+        }
         if let held = epochs.secrets[delivery.epoch], held != secret {
             return refuse("epoch_key", "a second secret for epoch \(delivery.epoch)")
         }
         authority.awaitingKeys = false
         guard epochs.install(epoch: delivery.epoch, secret: secret, statement: statement) else { return [] }
-        return [.event(.rekeyed(epoch: delivery.epoch, safetyCode: safetyCode ?? "")), .mediaChanged]
+        return [.event(.rekeyed(epoch: delivery.epoch, safetyCode: safetyCode ?? "")), .mediaChanged] + revokedByKeeper(delivery.revoked)
+    }
+
+    /// The keeper's list of revoked grants (§4.5): taken as this client's own, and any member the
+    /// relay shows on stage by one of them — a newcomer cannot have seen the move — is taken at
+    /// the role its credential backs, and reported.
+    mutating func revokedByKeeper(_ signatures: [[UInt8]]) -> [Effect] {
+        for signature in signatures { authority.revoke(signature: signature) }
+        var effects: [Effect] = []
+        for member in roster.all where member.id != me?.id {
+            guard let grant = member.roleProof?.grants.first, authority.isRevoked(grant) else { continue }
+            let proven = provenRole(of: member.key, credential: member.credential, byGrant: nil)
+            guard member.role > proven else { continue }
+            effects += refuse("role", "\(member.id) shown as \(member.role) by a grant the keeper revoked: taken as \(proven)")
+            effects += roleChanged(member.id, to: proven, proof: nil)
+        }
+        return effects
     }
 
     // MARK: - The keeper
@@ -124,25 +143,27 @@ extension RoomSession {
         }
         let secret = RoomKeys.newEpochSecret()
         let holders = ([me] + recipients).map { (memberKey: $0.key, boxKey: $0.boxKey) }
+        let revoked = authority.revokedToList
         guard let statement = try? EpochStatement(roomID: identity.keys.roomID, epoch: epoch, secret: secret, recipients: holders,
-                                                  signer: identity.memberKey) else { return effects }
+                                                  revoked: revoked, signer: identity.memberKey) else { return effects }
         epochs.install(epoch: epoch, secret: secret, statement: statement)
         authority.lastRekey = recipients.isEmpty ? nil : now
         authority.newcomersWaiting = false
         for member in recipients { authority.admitted.insert(member.key) }
-        effects += deliver(epoch: epoch, secret: secret, statement: statement, to: recipients)
+        effects += deliver(epoch: epoch, secret: secret, statement: statement, revoked: revoked, to: recipients)
         return effects + [.event(.rekeyed(epoch: epoch, safetyCode: safetyCode ?? "")), .mediaChanged]
     }
 
-    /// `key_delivery` messages sealing the epoch's secret to each member, in chunks, each with the statement.
-    func deliver(epoch: UInt64, secret: [UInt8], statement: EpochStatement, to members: [Participant]) -> [Effect] {
+    /// `key_delivery` messages sealing the epoch's secret to each member, in chunks, each with the
+    /// statement and the revoked grants it lists.
+    func deliver(epoch: UInt64, secret: [UInt8], statement: EpochStatement, revoked: [[UInt8]], to members: [Participant]) -> [Effect] {
         let sealed = members.compactMap { member in
             (try? SealedBox.seal(secret, to: member.boxKey)).map { SealedEpochSecret(memberKey: member.key, sealedSecret: $0) }
         }
         let authorityGrant = identity.isHost ? nil : vouchingGrant
         return stride(from: 0, to: sealed.count, by: Self.secretsPerDelivery).map { start in
             let chunk = Array(sealed[start..<min(start + Self.secretsPerDelivery, sealed.count)])
-            return .send(.keyDelivery(KeyDelivery(epoch: epoch, secrets: chunk, statement: statement, authority: authorityGrant)))
+            return .send(.keyDelivery(KeyDelivery(epoch: epoch, secrets: chunk, statement: statement, authority: authorityGrant, revoked: revoked)))
         }
     }
 }

@@ -289,7 +289,7 @@ public struct RoomSession: Sendable {
         }
     }
 
-    private mutating func roleChanged(_ id: MemberID, to role: Role, proof: RoleProof?) -> [Effect] {
+    mutating func roleChanged(_ id: MemberID, to role: Role, proof: RoleProof?) -> [Effect] {
         guard let before = id == me?.id ? me : roster[id] else { return [] }
         let byGrant = id == me?.id ? nil : proved(proof, for: before.key)
         if role > before.role {
@@ -304,7 +304,7 @@ public struct RoomSession: Sendable {
         }
         // Moved down with no grant for the new role (a move to the audience), the member loses the
         // grant its role rested on for good (§4.5): the relay revoked it, and so does this client.
-        if role < before.role, byGrant == nil, let grant = before.roleProof?.grants.first { authority.revoke(grant) }
+        if role < before.role, byGrant == nil, let grant = before.roleProof?.grants.first { authority.revoke(signature: grant.signature) }
         let after = roster.update(id) {
             $0.role = role
             if role < .speaker { $0.muted = false }

@@ -343,7 +343,7 @@ struct RoomRules {
         for secret in delivery.secrets {
             guard let key = OpaqueKey(secret.memberKey), let to = room.session(of: key) else { continue }
             outcome.messages.append((to, .keyDelivery(KeyDelivery(epoch: delivery.epoch, secrets: [secret], statement: delivery.statement,
-                                                                  authority: delivery.authority))))
+                                                                  authority: delivery.authority, revoked: delivery.revoked))))
         }
     }
 

@@ -46,6 +46,17 @@ extension TLVFields {
         }
     }
 
+    /// Ed25519 signatures one after another, at most `maximum`; none when the field is absent.
+    func signatures(_ tag: UInt8, _ name: String, maximum: Int) throws(ParlorProtocolError) -> [[UInt8]] {
+        guard let value = try optionalBytes(tag, name) else { return [] }
+        let length = Ed25519SigningKey.signatureLength
+        guard !value.isEmpty, value.count % length == 0, value.count / length <= maximum else {
+            throw ParlorProtocolError.invalidField(message: context, field: name,
+                                                   reason: "\(value.count) bytes: not 1 to \(maximum) signatures of \(length) bytes")
+        }
+        return stride(from: 0, to: value.count, by: length).map { Array(value[$0..<$0 + length]) }
+    }
+
     func records<Record: TLVRecord>(_ tag: UInt8, _ name: String, as _: Record.Type) throws(ParlorProtocolError) -> [Record] {
         var records: [Record] = []
         for value in repeated(tag) {

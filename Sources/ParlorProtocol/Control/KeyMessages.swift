@@ -36,12 +36,16 @@ public struct KeyDelivery: TLVRecord {
     public var statement: EpochStatement
     /// The keeper's moderator grant from the host, when the keeper is not the host.
     public var authority: Grant?
+    /// Signatures of the grants the keeper saw revoked, which the statement lists (field 5:
+    /// 64-byte signatures one after another; absent when none).
+    public var revoked: [[UInt8]]
 
-    public init(epoch: UInt64, secrets: [SealedEpochSecret], statement: EpochStatement, authority: Grant? = nil) {
+    public init(epoch: UInt64, secrets: [SealedEpochSecret], statement: EpochStatement, authority: Grant? = nil, revoked: [[UInt8]] = []) {
         self.epoch = epoch
         self.secrets = secrets
         self.statement = statement
         self.authority = authority
+        self.revoked = revoked
     }
 
     public init(fields: TLVFields) throws(ParlorProtocolError) {
@@ -49,6 +53,7 @@ public struct KeyDelivery: TLVRecord {
         secrets = try fields.records(2, "secrets", as: SealedEpochSecret.self)
         statement = try fields.statement(3, "statement")
         authority = try fields.optionalGrant(4, "authority")
+        revoked = try fields.signatures(5, "revoked", maximum: EpochStatement.maximumRevoked)
     }
 
     public func write(to writer: inout TLVWriter) {
@@ -56,6 +61,7 @@ public struct KeyDelivery: TLVRecord {
         for secret in secrets { writer.record(2, secret) }
         writer.bytes(3, statement.encoded)
         writer.optionalBytes(4, authority?.encoded)
+        writer.optionalBytes(5, revoked.isEmpty ? nil : revoked.flatMap { $0 })
     }
 }
 
