@@ -301,6 +301,44 @@ import Testing
         #expect(host.refusals == 2 && bob.refusals == 2)
     }
 
+    /// Threat 22 for a newcomer, who never saw the move: the keeper's epoch statement lists the
+    /// grants it saw revoked, and its `key_delivery` carries them. Eve arrives after Dan was moved
+    /// to the audience, and the relay shows her Dan on stage by the revoked grant: she cannot know
+    /// yet, and has no key to hear him by. The epoch made for her lists the grant, and she takes
+    /// Dan down. A relay that drops the list, or adds to it, gets the epoch refused.
+    @Test func aNewcomerLearnsFromTheKeeperOfAMoveItNeverSaw() throws {
+        var host = fixture.host()
+        let dan = try fixture.guest("Dan", slot: 4)
+        let danKey = dan.key.publicKey
+        let invited = RoleProof([try Grant(roomID: room.keys.roomID, memberKey: danKey, role: .speaker, expiry: now + 60, signer: room.hostKey)])
+        _ = host.receive(.memberJoined(MemberJoined(member: dan.entry)), now: now)
+        _ = host.receive(.roleChanged(RoleChanged(memberKey: danKey, role: .speaker, roleProof: invited)), now: now)
+        _ = host.receive(.roleChanged(RoleChanged(memberKey: danKey, role: .listener)), now: now)
+        var eve = RoomSession(identity: try RoomIdentity(link: room.listenLink, name: "Eve"))
+        _ = eve.connected(handshakeHash: [UInt8](repeating: 2, count: 64))
+        var onStage = dan.entry
+        onStage.role = .speaker
+        onStage.roleProof = invited
+        _ = eve.receive(.joined(Joined(memberIndex: 2, senderSlot: 5, role: .listener, epoch: 0, roster: [fixture.hostEntry(of: host), onStage])),
+                        now: now)
+        #expect(eve.roster[dan.id]?.role == .speaker && eve.epochs.current == nil)
+        let admitted = host.receive(.memberJoined(MemberJoined(member: fixture.entry(of: eve, slot: 5))), now: now + 5)
+        let delivery = try #require(sent(admitted).compactMap { if case .keyDelivery(let d) = $0 { d } else { nil } }.first)
+        let own = KeyDelivery(epoch: delivery.epoch, secrets: delivery.secrets.filter { $0.memberKey == eve.identity.memberKey.publicKey },
+                              statement: delivery.statement, authority: delivery.authority, revoked: delivery.revoked)
+        #expect(own.revoked == [invited.grants[0].signature] && own.secrets.count == 1)
+        var dropped = own, added = own
+        dropped.revoked = []
+        added.revoked.append(try Grant(roomID: room.keys.roomID, memberKey: eve.identity.memberKey.publicKey, role: .speaker, expiry: now + 60,
+                                       signer: room.hostKey).signature)
+        for lie in [dropped, added] {
+            #expect(refusals(eve.receive(.keyDelivery(lie), now: now + 5)) == ["epoch_key"] && eve.epochs.current == nil)
+        }
+        let honest = eve.receive(.keyDelivery(own), now: now + 5)
+        #expect(refusals(honest) == ["role"] && eve.epochs.current == delivery.epoch)
+        #expect(eve.roster[dan.id]?.isOnStage != true && events(honest).contains { $0.name == "speaker_removed" })
+    }
+
     /// Threat 21: the relay cannot read names, but it says whose each sealed card is. Moving the
     /// host's card (its name and the room's title) to Dan, or Bob's name to Dan, is refused: a
     /// card opens only under the key that signed it, and Dan stays nameless.

@@ -90,7 +90,7 @@ struct RoomFixture {
             let own = delivery.secrets.filter { $0.memberKey == member.identity.memberKey.publicKey }
             guard !own.isEmpty else { continue }
             _ = member.receive(.keyDelivery(KeyDelivery(epoch: delivery.epoch, secrets: own, statement: delivery.statement,
-                                                        authority: delivery.authority)), now: now)
+                                                        authority: delivery.authority, revoked: delivery.revoked)), now: now)
         }
     }
 }
