@@ -101,4 +101,27 @@ import Testing
         for i in 0..<8 { huge[i] = 0xff }
         #expect(throws: CryptoError.self, "an epoch above 2^48 - 1 does not even parse") { try EpochStatement(encoded: huge) }
     }
+
+    /// A statement lists the grants its signer saw revoked, in any order, and nothing else.
+    @Test func anEpochStatementListsTheRevokedGrants() throws {
+        let holders = [(memberKey: host.publicKey, boxKey: X25519KeyPair.generate().publicKey)]
+        let revoked = try (0..<3).map { _ in
+            try Grant(roomID: roomID, memberKey: Ed25519SigningKey.generate().publicKey, role: .speaker, expiry: 100, signer: host).signature
+        }
+        let statement = try EpochStatement(roomID: roomID, epoch: 9, secret: RoomKeys.newEpochSecret(), recipients: holders,
+                                           revoked: revoked, signer: host)
+        try EpochStatement(encoded: statement.encoded).verify(roomID: roomID, hostKey: host.publicKey, authority: nil, now: 0)
+        #expect(statement.lists(revoked: revoked.reversed()) && !statement.lists(revoked: Array(revoked.prefix(2))))
+        #expect(!statement.lists(revoked: revoked + [[UInt8](repeating: 0, count: 64)]) && !statement.lists(revoked: []))
+        let none = try EpochStatement(roomID: roomID, epoch: 9, secret: RoomKeys.newEpochSecret(), recipients: holders, signer: host)
+        #expect(none.lists(revoked: []) && !none.lists(revoked: revoked))
+        var swapped = statement.encoded
+        swapped[76..<108] = none.encoded[76..<108]
+        #expect(throws: CryptoError.badSignature, "another list than the signer's") {
+            try EpochStatement(encoded: swapped).verify(roomID: roomID, hostKey: host.publicKey, authority: nil, now: 0)
+        }
+        let tooMany = [[UInt8]](repeating: revoked[0], count: EpochStatement.maximumRevoked + 1)
+        #expect(throws: CryptoError.self) { try EpochStatement.revokedDigest(tooMany) }
+        #expect(throws: CryptoError.self) { try EpochStatement.revokedDigest([[1, 2, 3]]) }
+    }
 }

@@ -43,7 +43,8 @@ import ParlorCrypto
         .moderation(Moderation(.action(.ban), target: key, actor: otherKey)), .moderation(Moderation(.action(.endRoom), target: nil)),
         .keyDelivery(KeyDelivery(epoch: 7, secrets: [SealedEpochSecret(memberKey: key, sealedSecret: [UInt8](repeating: 1, count: 80))],
                                  statement: statement)),
-        .keyDelivery(KeyDelivery(epoch: 7, secrets: [], statement: statement, authority: grant)),
+        .keyDelivery(KeyDelivery(epoch: 7, secrets: [], statement: statement, authority: grant,
+                                 revoked: [[UInt8](repeating: 3, count: 64), [UInt8](repeating: 4, count: 64)])),
         .charterUpdate(CharterUpdate(charter: charter)), .charterUpdate(CharterUpdate(charter: emptyCharter)),
         .mediaSetup(MediaSetup(receiverIndex: 0xdead_beef, udpPort: 7000)), .mediaSetup(MediaSetup(receiverIndex: 1)),
         .mediaOverTCP(MediaOverTCP(payload: [UInt8](repeating: 0, count: 128))),
@@ -115,6 +116,19 @@ import ParlorCrypto
         #expect(try ControlMessage.decode(withUnknown) == .ping(Ping(nonce: 5)))
         let longUnknown = [1, 13, 99, 0x80, 0x01] + [UInt8](repeating: 0, count: 128)
         #expect(try ControlMessage.decode(longUnknown) == .leave)
+    }
+
+    /// `key_delivery`'s revoked grants are whole signatures, at most as many as a statement lists.
+    @Test func aKeyDeliveryListsWholeSignatures() {
+        let delivery = ControlMessage.keyDelivery(KeyDelivery(epoch: 7, secrets: [], statement: Self.statement)).encoded
+        for (bytes, reason) in [([UInt8](repeating: 0, count: 10), "10 bytes: not 1 to 48 signatures of 64 bytes"),
+                                ([UInt8](repeating: 0, count: 49 * 64), "3136 bytes: not 1 to 48 signatures of 64 bytes")] {
+            let length: [UInt8] = bytes.count < 128 ? [UInt8(bytes.count)] : [UInt8(bytes.count & 0x7f | 0x80), UInt8(bytes.count >> 7)]
+            let field = [UInt8(5)] + length + bytes
+            #expect(throws: ParlorProtocolError.invalidField(message: "key_delivery", field: "revoked", reason: reason)) {
+                try ControlMessage.decode(delivery + field)
+            }
+        }
     }
 
     @Test func malformedMessagesAreTypedErrors() {

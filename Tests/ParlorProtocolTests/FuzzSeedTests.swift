@@ -31,7 +31,8 @@ import ParlorCrypto
             ], charter: charter)),
             "key_delivery": .keyDelivery(KeyDelivery(epoch: 3, secrets: [SealedEpochSecret(memberKey: member.publicKey,
                 sealedSecret: [UInt8](repeating: 0x11, count: SealedEpochSecret.sealedLength))], statement: statement,
-                authority: try! Grant(roomID: roomID, memberKey: host.publicKey, role: .moderator, expiry: 1_900_000_000, signer: host))),
+                authority: try! Grant(roomID: roomID, memberKey: host.publicKey, role: .moderator, expiry: 1_900_000_000, signer: host),
+                revoked: [linkGrant.signature])),
             "charter_update": .charterUpdate(CharterUpdate(charter: charter)),
         ]
     }
