@@ -208,6 +208,23 @@ import Testing
         #expect(await relay.inject([.roleChanged(RoleChanged(memberKey: fay.memberKey, role: .speaker, roleProof: invitedProof))], to: host.memberKey))
         #expect(bob.eventually { bob.refusals("role") == 2 } && host.eventually { host.refusals("role") == 2 })
         #expect(bob.client.state.roster[fay.id]?.isOnStage != true && host.client.state.roster[fay.id]?.role == .listener)
+
+        // 9. Gus comes after the move, so he never saw it; the relay shows him Fay on stage by the
+        // revoked grant. The host's epoch for him lists that grant: he takes her down.
+        let gusIdentity = try RoomIdentity(link: room.room.listenLink, name: "Gus")
+        let gusKey = gusIdentity.memberKey.publicKey, shownToGus = again
+        relay.arm { message, recipient in
+            guard recipient.memberKey == gusKey, case .joined(var joined) = message else { return nil }
+            joined.roster.removeAll { $0.memberKey == fay.memberKey }
+            joined.roster.append(shownToGus)
+            return [.joined(joined)]
+        }
+        let gus = try TestMember.join(gusIdentity)
+        #expect(gus.eventually { gus.client.state.epochs.current == host.client.state.epochs.current }, "Gus holds the room's keys")
+        #expect(gus.eventually { gus.refusals("role") == 1 } && gus.client.state.roster[fay.id]?.isOnStage != true,
+                "Gus takes Fay off the stage: \(String(describing: gus.client.state.roster[fay.id]?.role))")
+        #expect(gus.events.all.contains { $0.name == "speaker_removed" })
+        gus.client.stop()
         for listener in room.listeners { room.keepsWorking(listener, "after the control attacks") }
         #expect(bob.client.state.epochs.current ?? 0 > bobEpochs.current ?? 0, "Bob moved on with the room")
         await room.stop()
