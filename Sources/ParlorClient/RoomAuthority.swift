@@ -3,8 +3,9 @@ import ParlorProtocol
 
 /// What this client has verified of the room's authority (docs/PROTOCOL.md §7.4–§7.5): the
 /// newest charter the host signed, whose credentials checked out, who was admitted and who
-/// banned, and which grants were revoked before its eyes. The keeper seals an epoch secret only to a member that passes `mayHoldKeys`, whatever
-/// the relay announces; every client refuses roster entries whose credential does not verify.
+/// banned, and which grants were revoked. The keeper seals an epoch secret only to a member that
+/// passes `mayHoldKeys`, whatever the relay announces; every client refuses roster entries whose
+/// credential does not verify.
 struct RoomAuthority: Sendable {
     /// The newest charter signed by the host key (the host's own, or one the relay passed on).
     var charter: RoomCharter?

@@ -164,8 +164,8 @@ extension RoomSession {
     }
 
     /// A moderator banned someone: the host takes it as its own ban when the notice is signed by a
-    /// moderator whose grant the host key signed and the host did not see revoked — never on the relay's word for who sent it or
-    /// who is a moderator. (The notice opens only with the host's box key, so nobody else learns of it.)
+    /// moderator whose grant the host key signed and the host did not see revoked — never on the
+    /// relay's word for who sent it or who is a moderator. (The notice opens only with the host's box key, so nobody else learns of it.)
     private mutating func banNoticeReceived(_ sealed: [UInt8], now: UInt64) -> [Effect] {
         let length = 64 + Grant.encodedLength + Ed25519SigningKey.signatureLength
         guard let opened = try? SealedBox.open(sealed, with: boxKey), opened.count == length,

@@ -67,6 +67,28 @@ import Testing
 
     /// Removing a member moves the room to a new epoch once it is gone: a fresh secret sealed to
     /// everyone else, none to the removed member, and a new safety code.
+    /// The largest `key_delivery` a keeper sends — a chunk of `secretsPerDelivery` sealed secrets,
+    /// a moderator's grant as authority and a full list of revoked grants — fits the largest
+    /// control padding bucket (16,382 bytes of message).
+    @Test func aFullKeyDeliveryFitsTheLargestBucket() throws {
+        let roomID = [UInt8](repeating: 1, count: 32), moderator = Ed25519SigningKey.generate()
+        let revoked = try (0..<EpochStatement.maximumRevoked).map { _ in
+            try Grant(roomID: roomID, memberKey: Ed25519SigningKey.generate().publicKey, role: .speaker, expiry: 1, signer: moderator).signature
+        }
+        let statement = try EpochStatement(roomID: roomID, epoch: EpochStatement.maximumEpoch, secret: RoomKeys.newEpochSecret(),
+                                           recipients: [(moderator.publicKey, X25519KeyPair.generate().publicKey)], revoked: revoked,
+                                           signer: moderator)
+        let secrets = try (0..<RoomSession.secretsPerDelivery).map { _ in
+            SealedEpochSecret(memberKey: Ed25519SigningKey.generate().publicKey,
+                              sealedSecret: try SealedBox.seal(RoomKeys.newEpochSecret(), to: X25519KeyPair.generate().publicKey))
+        }
+        let grant = try Grant(roomID: roomID, memberKey: moderator.publicKey, role: .moderator, expiry: UInt64(UInt32.max), signer: .generate())
+        let bytes = ControlMessage.keyDelivery(KeyDelivery(epoch: EpochStatement.maximumEpoch, secrets: secrets, statement: statement,
+                                                           authority: grant, revoked: revoked)).encoded
+        print("the largest key_delivery: \(bytes.count) bytes")
+        #expect(bytes.count <= ControlPadding.buckets.last! - 2, "\(bytes.count) bytes")
+    }
+
     @Test func removalRekeysToEveryoneElse() throws {
         let bob = Ed25519SigningKey.generate(), bobBox = X25519KeyPair.generate()
         var host = try hostWithListener(bob, box: bobBox)

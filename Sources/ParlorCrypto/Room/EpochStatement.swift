@@ -1,7 +1,8 @@
 /// The room's authority vouching for an epoch (docs/PROTOCOL.md §7.1): who made the secret, a
-/// commitment to it, the members it was sealed to, and the grants the keeper saw revoked. A client installs an epoch secret only
-/// when a statement signed by the host key (pinned in its link), or by a moderator holding a
-/// moderator grant from that key, commits to exactly the secret it opened.
+/// commitment to it, the members it was sealed to, and the grants the keeper saw revoked. A
+/// client installs an epoch secret only when a statement signed by the host key (pinned in its
+/// link), or by a moderator holding a moderator grant from that key, commits to exactly the
+/// secret it opened.
 ///
 ///     signed = "parlor/1 epoch" ‖ room id(32) ‖ epoch(8, BE) ‖ commitment(32) ‖ roster digest(32)
 ///              ‖ holders(4, BE) ‖ revoked digest(32) ‖ signer key(32)
@@ -11,7 +12,8 @@
 /// `commitment` is `RoomKeys.commitment(epochSecret:)`; `roster digest` is `rosterDigest` of every
 /// (member key, box key) the secret was sealed to, the signer's own included; `holders` is their
 /// number; `revoked digest` is `revokedDigest` of the signatures of the grants the keeper saw
-/// revoked, which its `key_delivery` lists (so a relay can neither drop nor shorten the list). The safety code covers the digest and the signer, so members who compare codes also
+/// revoked, which its `key_delivery` lists (so a relay can neither drop nor shorten the list).
+/// The safety code covers the roster digest and the signer, so members who compare codes also
 /// compare who holds the keys and who handed them out.
 public struct EpochStatement: Sendable, Equatable {
     static let label = Array("parlor/1 epoch".utf8)
