@@ -74,10 +74,16 @@ extension RoomSession {
 
     /// The keeper's list of revoked grants (§4.5): taken as this client's own, and any member the
     /// relay shows on stage by one of them — a newcomer cannot have seen the move — is taken at
-    /// the role its credential backs, and reported.
+    /// the role its credential backs, and reported. This client's own grant among them (a move
+    /// the relay did not show it) takes it off the stage too, and it vouches by that grant no more.
     mutating func revokedByKeeper(_ signatures: [[UInt8]]) -> [Effect] {
         for signature in signatures { authority.revoke(signature: signature) }
         var effects: [Effect] = []
+        if let grant = identity.grant, authority.isRevoked(grant), let me {
+            identity.grant = nil
+            effects += refuse("role", "the keeper lists this client's own grant as revoked: a move to the audience the relay did not show")
+            if me.role > consentedRole { effects += roleChanged(me.id, to: consentedRole, proof: nil) }
+        }
         for member in roster.all where member.id != me?.id {
             guard let grant = member.roleProof?.grants.first, authority.isRevoked(grant) else { continue }
             let proven = provenRole(of: member.key, credential: member.credential, byGrant: nil)

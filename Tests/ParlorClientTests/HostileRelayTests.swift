@@ -339,6 +339,30 @@ import Testing
         #expect(eve.roster[dan.id]?.isOnStage != true && events(honest).contains { $0.name == "speaker_removed" })
     }
 
+    /// Threat 22, the relay keeping a move from the member moved: Bob, invited on stage, is moved
+    /// to the audience, but only the host is told. The host's next epoch lists Bob's grant as
+    /// revoked; Bob takes himself off the stage (his microphone goes off) and drops the grant.
+    @Test func aMemberTheRelayDidNotTellOfItsMoveLeavesTheStageWithTheKeepersList() throws {
+        var (host, bob) = try hostAndBob()
+        let bobKey = bob.identity.memberKey.publicKey
+        _ = bob.receive(.handUpdate(HandUpdate(memberKey: bobKey, raised: true)), now: now)
+        let invitation = sent(host.perform(.moderate(.inviteToStage, member: MemberID(key: bobKey)), now: now))
+            .compactMap { if case .blobSend(let b) = $0 { b.blob } else { nil } }
+        let presented = invitation.flatMap { sent(bob.receive(.blobDelivery(BlobDelivery(memberKey: room.hostKey.publicKey, blob: $0)), now: now)) }
+            .compactMap { if case .grantPresent(let p) = $0 { p.grant } else { nil } }
+        let grant = try #require(presented.first)
+        _ = bob.receive(.roleChanged(RoleChanged(memberKey: bobKey, role: .speaker)), now: now)
+        _ = host.receive(.roleChanged(RoleChanged(memberKey: bobKey, role: .speaker, roleProof: RoleProof([grant]))), now: now)
+        #expect(bob.me?.role == .speaker && host.roster[MemberID(key: bobKey)]?.role == .speaker)
+        _ = host.receive(.roleChanged(RoleChanged(memberKey: bobKey, role: .listener)), now: now)
+        var cy = try fixture.member("Cy", slot: 3, host: host)
+        let moved = fixture.admit(&cy, slot: 3, into: &host, now: now + 5)
+        let before = bob.refusals
+        fixture.deliver(moved, to: &bob, now: now + 5)
+        #expect(bob.epochs.current == host.epochs.current && bob.refusals == before + 1)
+        #expect(bob.me?.role == .listener && bob.identity.grant == nil)
+    }
+
     /// Threat 21: the relay cannot read names, but it says whose each sealed card is. Moving the
     /// host's card (its name and the room's title) to Dan, or Bob's name to Dan, is refused: a
     /// card opens only under the key that signed it, and Dan stays nameless.
