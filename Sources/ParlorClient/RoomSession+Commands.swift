@@ -67,13 +67,24 @@ extension RoomSession {
         case .lowerEveryHand:
             guard roster.all.contains(where: \.handRaised) else { return [refusal("not_allowed", "nobody has a raised hand")] }
             return [.send(.moderation(Moderation(.action(action), target: nil)))]
-        case .moveToAudience, .mute, .remove:
+        case .mute:
+            return [.send(.moderation(Moderation(.action(action), target: target!.key)))]
+        case .moveToAudience, .remove:
+            revokeGrant(of: target!)
             return [.send(.moderation(Moderation(.action(action), target: target!.key)))]
         case .ban:
+            revokeGrant(of: target!)
             return ban(target!, now: now)
         case .endRoom:
             return [.send(.moderation(Moderation(.action(action), target: nil)))]
         }
+    }
+
+    /// A move to the audience, a removal or a ban voids the grant the target's role rested on
+    /// (docs/PROTOCOL.md §4.5): this client revokes it on its own decision, not on the relay's
+    /// word that it happened, and as keeper lists it in its next epoch statement.
+    private mutating func revokeGrant(of target: Participant) {
+        if let grant = target.roleProof?.grants.first { authority.revoke(signature: grant.signature) }
     }
 
     /// A ban: the member goes, its key is never sealed to again, and the link that admitted it is

@@ -339,6 +339,31 @@ import Testing
         #expect(eve.roster[dan.id]?.isOnStage != true && events(honest).contains { $0.name == "speaker_removed" })
     }
 
+    /// The host's own move, removal or ban voids the target's grant on the host's decision, not on
+    /// the relay's word: a relay that carries out none of it, and tells nobody, still finds the
+    /// grant on the host's next epoch statement.
+    @Test func theKeepersOwnMoveIsListedEvenWhenTheRelayHidesIt() throws {
+        for action in [ModerationAction.moveToAudience, .remove, .ban] {
+            var host = fixture.host()
+            let dan = try fixture.guest("Dan", slot: 4)
+            let invited = RoleProof([try Grant(roomID: room.keys.roomID, memberKey: dan.key.publicKey, role: .speaker, expiry: now + 60,
+                                               signer: room.hostKey)])
+            _ = host.receive(.memberJoined(MemberJoined(member: dan.entry)), now: now)
+            _ = host.receive(.roleChanged(RoleChanged(memberKey: dan.key.publicKey, role: .speaker, roleProof: invited)), now: now)
+            #expect(!sent(host.perform(.moderate(action, member: dan.id), now: now)).isEmpty)
+            // Bob comes by the speak link: a ban replaces the listen link that admitted Dan.
+            var bob = try fixture.member("Bob", link: room.speakLink, slot: 2, host: host)
+            let admitted = host.receive(.memberJoined(MemberJoined(member: fixture.entry(of: bob, slot: 2))), now: now + 5)
+            let listed = sent(admitted).compactMap { if case .keyDelivery(let d) = $0 { d.revoked } else { nil } }
+            #expect(listed == [[invited.grants[0].signature]], "\(action)")
+            fixture.deliver(admitted, to: &bob, now: now + 5)
+            var onStage = dan.entry
+            onStage.role = .speaker
+            onStage.roleProof = invited
+            #expect(refusals(bob.receive(.memberJoined(MemberJoined(member: onStage)), now: now + 5)) == ["role"], "\(action)")
+        }
+    }
+
     /// Threat 22, the relay keeping a move from the member moved: Bob, invited on stage, is moved
     /// to the audience, but only the host is told. The host's next epoch lists Bob's grant as
     /// revoked; Bob takes himself off the stage (his microphone goes off) and drops the grant.
