@@ -229,10 +229,19 @@ extension RoomEndToEndTests {
 /// A speaker's engine capturing the raw file `mic` and a listener's engine playing into the raw
 /// file `ear`, each through the real alsa-lib `file` plugin, at `frameSamples` a period.
 func hermeticEngines(mic: String, ear: String, frameSamples frame: Int) throws -> (mic: AudioEngine, ear: AudioEngine) {
+    (try hermeticMicrophone(mic, frameSamples: frame), try hermeticEar(ear, frameSamples: frame))
+}
+
+/// A speaker's engine capturing the raw file `mic` through the real alsa-lib `file` plugin.
+func hermeticMicrophone(_ mic: String, frameSamples frame: Int) throws -> AudioEngine {
     let capture = try ALSAAudioDevice(pcm: HermeticALSA.open(HermeticALSA.captureConfig(from: mic), .capture), frameSamples: frame)
+    return AudioEngine(capture: capture, playback: NullAudioDevice(direction: .playback), frameSamples: frame)
+}
+
+/// A listener's engine playing into the raw file `ear` through the real alsa-lib `file` plugin.
+func hermeticEar(_ ear: String, frameSamples frame: Int) throws -> AudioEngine {
     let playback = try ALSAAudioDevice(pcm: HermeticALSA.open(HermeticALSA.playbackConfig(to: ear), .playback), frameSamples: frame)
-    return (AudioEngine(capture: capture, playback: NullAudioDevice(direction: .playback), frameSamples: frame),
-            AudioEngine(capture: NullAudioDevice(direction: .capture), playback: playback, frameSamples: frame))
+    return AudioEngine(capture: NullAudioDevice(direction: .capture), playback: playback, frameSamples: frame)
 }
 
 func writeWAV(_ samples: [Int16], to path: String) throws {
