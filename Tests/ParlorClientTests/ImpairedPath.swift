@@ -9,8 +9,9 @@ import ParlorServer
 /// passes TCP through untouched and UDP both ways, dropping and delaying (by a random amount up
 /// to `jitterMilliseconds`, so packets also reorder) the datagrams going from the relay to the
 /// client (with `lossOnUplink`, the loss hits the client's datagrams to the relay instead).
-/// Loss comes from a seeded generator applied to media datagrams only, so two runs lose
-/// the same frames. Real sockets,
+/// Loss comes from a seeded generator drawn for media datagrams only, so two runs whose media
+/// takes the path from the same frame on lose the same frames (a client's media goes by TCP,
+/// past the path, until the relay has heard its first keepalive: `keepalives`). Real sockets,
 /// real datagrams; it stands where a lossy link would.
 final class ImpairedPath: @unchecked Sendable {
     let port: UInt16

@@ -27,18 +27,24 @@ extension RoomEndToEndTests {
             #expect(listener.events.wait { $0.contains { $0.name == "joined" } })
             rooms.append((fec, [host, listener], path))
         }
+        var sources: [WAVFileSource] = []
         for index in rooms.indices {
             // FEC prepared from the start for what adaptation picks on a lossy line (6 %), so
             // that both rooms differ only in FEC: at 32 kbit/s a higher setting takes more from
             // every frame than the redundancy gives back (10 % scored 2.08–2.17 against
             // 2.10–2.13 without FEC).
             let settings = OpusSettings(inbandFEC: rooms[index].fec, expectedLossPercent: OpusSettings.lossyLineExpectedLoss)
+            let source = try WAVFileSource(path: speech, loop: false)
+            sources.append(source)
             let speaker = try TestMember.join(RoomIdentity(link: try speakLink(of: rooms[index].members[0]), name: "Speaker"),
-                                              media: MediaIO(source: WAVFileSource(path: speech, loop: false)), settings: settings)
+                                              media: MediaIO(source: source), settings: settings)
             rooms[index].members.append(speaker)
         }
+        // A file starts once its speaker holds the keys; a second after both ended, their last
+        // frames have played (30 ms of jitter).
         let seconds = Double(try WAVReader(path: speech).samples.count) / 48_000
-        try await Task.sleep(for: .seconds(seconds + 2.5))
+        _ = rooms[0].members[0].events.wait(seconds + 10) { _ in sources.allSatisfy(\.finished) }
+        try await Task.sleep(for: .seconds(1))
         for room in rooms {
             let stats = room.members[1].client.statistics.media
             for member in room.members.reversed() { member.client.stop() }
@@ -71,7 +77,8 @@ extension RoomEndToEndTests {
         let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Speaker"),
                                           media: MediaIO(source: WAVFileSource(path: try SpeechFixture.wav().path, loop: true)))
         #expect(listener.events.wait { $0.contains { $0.name == "speaking_started" } })
-        try await Task.sleep(for: .seconds(2))
+        // A second of media (50 packets) came, and the listener tried UDP meanwhile.
+        _ = listener.events.wait(10) { _ in listener.client.statistics.media.packetsReceived > 50 && path.dropped > 0 }
         let (media, _, udp) = listener.client.statistics
         #expect(!udp)
         #expect(media.packetsReceived > 50)
