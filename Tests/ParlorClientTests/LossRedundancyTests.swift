@@ -107,9 +107,10 @@ extension RoomEndToEndTests {
         let audio: String
     }
 
-    /// Listeners (with their engines and paths) in the rooms that run at once: nine at once (all
-    /// the cases) made a frame late enough for a jitter buffer to stretch inside a word about
-    /// one run in five, 0.2–0.45 off that case's figure; five at once, none in five runs.
+    /// Listeners (with their engines and paths) in the rooms that run at once. All nine at once,
+    /// a jitter buffer stretched about once a run (14 runs), twice costing a case 0.16–0.45 (the
+    /// 10 % uplink, under its floor once); five at once, about once in three runs (14 runs),
+    /// twice costing the 10 % uplink 0.20–0.28, as it did before the rooms were shared (3.485).
     static let listenersAtOnce = 5
 
     /// Runs `cases` on one relay and returns what each case's listener heard, by its tag. One
