@@ -72,10 +72,10 @@ extension RoomEndToEndTests {
     /// the relay. The speaker sends copies of the previous frame in every packet (Opus FEC
     /// planning for no loss, as a client does while it sends copies); the listener's playback
     /// is scored with PESQ-WB against the speech. The copies must really be what saved the frames:
-    /// the listener counts frames played from them. The cases run together (`LossRooms`), each
+    /// the listener counts frames played from them. The cases run together (`lossRooms`), each
     /// with a listener and an impaired path of its own, and each is held to its own figures.
     @Test(arguments: LossCase.all) func redundantCopiesCarrySpeechThroughLoss(_ loss: LossCase) async throws {
-        let heard = try await LossRooms.shared.heard(loss)
+        let heard = try await Self.lossRooms.value(for: loss.tag)
         let statistics = heard.statistics
         print(String(format: "redundancy: %@: PESQ-WB %.3f; ", loss.testDescription, heard.score)
               + "dropped \(heard.dropped) datagrams; listener lost \(statistics.lostFrames) frames, "
@@ -97,6 +97,9 @@ extension RoomEndToEndTests {
             #expect(statistics.lostFrames <= 5 && statistics.redundancyRecoveredFrames <= statistics.lostFrames)
         }
     }
+
+    /// The rooms of every case, run once (`speakThroughLoss`).
+    static let lossRooms = SharedRun { try await speakThroughLoss(LossCase.all) }
 
     /// What one case's listener came away with: its playback's PESQ-WB, its media statistics, the
     /// datagrams its path dropped, and what the audio threads went through.
@@ -272,24 +275,5 @@ struct LossRoom {
                 #expect(listener.member.events.wait { _ in listener.path.keepalives > 0 }, "the relay sends the listener media by UDP")
             }
         }
-    }
-}
-
-/// The rooms of `redundantCopiesCarrySpeechThroughLoss`, run once for all its cases: the first
-/// case to ask starts them, the others wait for the same run.
-actor LossRooms {
-    static let shared = LossRooms()
-    private var run: Task<[String: RoomEndToEndTests.LossHeard], any Error>?
-
-    struct NotRun: Error, CustomStringConvertible {
-        let tag: String
-        var description: String { "no listener ran case \(tag)" }
-    }
-
-    func heard(_ loss: LossCase) async throws -> RoomEndToEndTests.LossHeard {
-        let run = self.run ?? Task { try await RoomEndToEndTests.speakThroughLoss(LossCase.all) }
-        self.run = run
-        guard let heard = try await run.value[loss.tag] else { throw NotRun(tag: loss.tag) }
-        return heard
     }
 }

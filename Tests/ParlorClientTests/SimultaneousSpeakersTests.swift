@@ -19,9 +19,9 @@ extension RoomEndToEndTests {
     /// the mix (its recording correlates with the mix about as 1/√n of the power predicts, a voice
     /// not in the room does not); and the mix never reaches full scale (the limiter; the test
     /// prints the loudest sum of the voices beside it). Both cases' rooms run at once on one relay
-    /// (`CrowdRooms`); each case checks its own.
-    @Test(arguments: CrowdRooms.counts) func simultaneousSpeakersAreEachHeardInTheMix(count: Int) async throws {
-        let crowd = try await CrowdRooms.shared.heard(count)
+    /// (`crowdRooms`); each case checks its own.
+    @Test(arguments: RoomEndToEndTests.crowdCounts) func simultaneousSpeakersAreEachHeardInTheMix(count: Int) async throws {
+        let crowd = try await Self.crowdRooms.value(for: count)
         let (dir, recordings, speeches, heardStatistics) = (crowd.dir, crowd.recordings, crowd.speeches, crowd.statistics)
         #expect(crowd.settled, "every member held the room's last epoch before the speech")
         #expect(crowd.epochAfter == crowd.epochBefore, "a rekey landed in the speech")
@@ -61,6 +61,11 @@ extension RoomEndToEndTests {
         print("\(count) speakers: loudest sum of the voices \(loudestSum), loudest mix sample \(loudestMix)")
         #expect(loudestMix < Int(Int16.max), "the mix reached full scale")
     }
+
+    /// How many speak at once in each case's room.
+    static let crowdCounts = [2, 4]
+    /// The rooms of both cases, run once (`speakAtOnce`).
+    static let crowdRooms = SharedRun { try await speakAtOnce(crowdCounts) }
 
     /// What one room of `simultaneousSpeakersAreEachHeardInTheMix` left: the listener's recordings
     /// (one file per speaker and the mix, in `recordings`), the speeches in the order of
@@ -153,26 +158,6 @@ extension RoomEndToEndTests {
         let cov = sab / count - sa / count * sb / count
         let va = saa / count - sa / count * sa / count, vb = sbb / count - sb / count * sb / count
         return va > 0 && vb > 0 ? cov / (va * vb).squareRoot() : 0
-    }
-}
-
-/// The rooms of `simultaneousSpeakersAreEachHeardInTheMix`, run once for both its cases: the
-/// first case to ask starts them, the other waits for the same run.
-actor CrowdRooms {
-    static let shared = CrowdRooms()
-    static let counts = [2, 4]
-    private var run: Task<[Int: RoomEndToEndTests.CrowdHeard], any Error>?
-
-    struct NotRun: Error, CustomStringConvertible {
-        let count: Int
-        var description: String { "no room of \(count) speakers ran" }
-    }
-
-    func heard(_ count: Int) async throws -> RoomEndToEndTests.CrowdHeard {
-        let run = self.run ?? Task { try await RoomEndToEndTests.speakAtOnce(Self.counts) }
-        self.run = run
-        guard let heard = try await run.value[count] else { throw NotRun(count: count) }
-        return heard
     }
 }
 
