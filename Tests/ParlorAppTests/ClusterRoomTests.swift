@@ -143,7 +143,7 @@ import Testing
     /// status 0, recordings finalised). Their `--duration` is only a bound.
     static func leave(_ listeners: [BackgroundProcess], once speaker: BackgroundProcess) {
         #expect(speaker.waitForExit(timeout: 40) == 0, "\(speaker.errors)")
-        Thread.sleep(forTimeInterval: 1)
+        Thread.sleep(forTimeInterval: 0.5)
         for listener in listeners { #expect(listener.stop() == 0, "\(listener.errors)") }
     }
 

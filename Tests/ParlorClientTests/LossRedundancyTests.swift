@@ -164,7 +164,8 @@ extension RoomEndToEndTests {
     }
 
     /// One turn: `rooms` (each a list of cases sharing a speaker) set up, their microphones run
-    /// for `samples` (the raw file `mic`) and a second more, each listener read as its speaker
+    /// for `samples` (the raw file `mic`) and half a second more (the last frames' way to the
+    /// listeners' files: a jitter buffer's 40 ms and a frame or two in the playback ring), each listener read as its speaker
     /// falls silent, and everything stopped; the listeners played into `ears`' `ear-TAG.raw`.
     static func speak(_ samples: Int, in rooms: [[LossCase]], relay: TestRelay, mic: String,
                       ears: TemporaryDirectory) async throws -> [(tag: String, statistics: MediaStatistics, dropped: Int, audio: String)] {
@@ -185,7 +186,7 @@ extension RoomEndToEndTests {
             try room.mic.start()
             usleep(useconds_t(OpusSettings().frameMilliseconds * 1_000 / running.count))
         }
-        try await Task.sleep(for: .seconds(Double(samples) / 48_000 + 1))
+        try await Task.sleep(for: .seconds(Double(samples) / 48_000 + 0.5))
         // Each room's listeners are read as their speaker falls silent: a jitter buffer counts
         // the frames a stream that stopped no longer brings as lost.
         var heard: [(tag: String, statistics: MediaStatistics, dropped: Int, audio: String)] = []

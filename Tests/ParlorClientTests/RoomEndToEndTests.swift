@@ -31,11 +31,11 @@ import Testing
         for listener in listeners {
             #expect(listener.events.wait { $0.contains { $0.name == "speaking_started" } })
         }
-        // The speech lasts about 12 s; once the file ended, a second for its last frames to play
-        // out, then leave.
+        // The speech lasts about 12 s; once the file ended, half a second for its last frames to
+        // play out, then leave.
         let seconds = Double(try WAVReader(path: speech).samples.count) / 48_000
         #expect(speaker.events.wait(seconds + 10) { _ in source.finished })
-        try await Task.sleep(for: .seconds(1))
+        try await Task.sleep(for: .seconds(0.5))
         for member in listeners + [speaker, host] { member.client.stop() }
 
         let reference = dir.path("opus-alone.wav")

@@ -40,11 +40,11 @@ extension RoomEndToEndTests {
                                               media: MediaIO(source: source), settings: settings)
             rooms[index].members.append(speaker)
         }
-        // A file starts once its speaker holds the keys; a second after both ended, their last
-        // frames have played (30 ms of jitter).
+        // A file starts once its speaker holds the keys; half a second after both ended, their
+        // last frames have played (30 ms of jitter).
         let seconds = Double(try WAVReader(path: speech).samples.count) / 48_000
         _ = rooms[0].members[0].events.wait(seconds + 10) { _ in sources.allSatisfy(\.finished) }
-        try await Task.sleep(for: .seconds(1))
+        try await Task.sleep(for: .seconds(0.5))
         for room in rooms {
             let stats = room.members[1].client.statistics.media
             for member in room.members.reversed() { member.client.stop() }
