@@ -57,8 +57,7 @@ import Testing
         for listener in listeners { _ = try listener.waitForLine(containing: "\"joined\"") }
         let speech = try SpeechFixture.wav().path
         let speaker = try cluster.member(["speak", try b.link(speakLink), "--input", speech, "--name", Self.names[3]])
-        #expect(speaker.waitForExit(timeout: 40) == 0, "\(speaker.errors)")
-        for listener in listeners { #expect(listener.waitForExit(timeout: 40) == 0, "\(listener.errors)") }
+        Self.leave(listeners, once: speaker)
         let listenerC = listeners[2]
         #expect(HeadlessFaceTests.events(listenerC).contains { $0["event"] as? String == "speaking_started" })
         // C's events name the speaker on B and the host on A (profiles sealed end to end, passed
@@ -139,6 +138,15 @@ import Testing
         #expect(try c.metric("sessions_open") >= 2, "the speaker is now on C with the listener")
     }
 
+    /// Waits for `speaker` to finish its file and leave (status 0), then, once its last frames
+    /// have played out of the listeners' jitter buffers, has every listener leave (SIGTERM:
+    /// status 0, recordings finalised). Their `--duration` is only a bound.
+    static func leave(_ listeners: [BackgroundProcess], once speaker: BackgroundProcess) {
+        #expect(speaker.waitForExit(timeout: 40) == 0, "\(speaker.errors)")
+        Thread.sleep(forTimeInterval: 0.5)
+        for listener in listeners { #expect(listener.stop() == 0, "\(listener.errors)") }
+    }
+
     /// When `listener` first heard someone start speaking more than 0.3 s after `moment`, looking for `seconds`.
     static func heardAgain(_ listener: BackgroundProcess, after moment: Date, within seconds: Double) -> Date? {
         while Date().timeIntervalSince(moment) < seconds {
@@ -186,8 +194,7 @@ import Testing
         }
         // Everyone still there, on the same sessions (the speech lasts about 12 s).
         let sessionsAfter = try [a, b, c].map { try $0.metric("sessions_open") }
-        #expect(speaker.waitForExit(timeout: 40) == 0, "\(speaker.errors)")
-        for listener in listeners { #expect(listener.waitForExit(timeout: 40) == 0, "\(listener.errors)") }
+        Self.leave(listeners, once: speaker)
 
         let sent = try b.metric("cluster_media_sent_total"), received = try c.metric("cluster_media_received_total")
         let members = [host, speaker] + listeners

@@ -61,7 +61,8 @@ import Testing
         let speaker = try BackgroundProcess([parlor, "speak", speakLink, "--input", try SpeechFixture.wav().path,
                                              "--name", Self.names[2]], in: dir)
         #expect(listener.waitForExit(timeout: 30) == 0, "\(listener.errors)")
-        #expect(speaker.waitForExit(timeout: 30) == 0, "\(speaker.errors)")
+        // The listener heard its 9 s; the speaker leaves then (SIGTERM), not at the end of its file.
+        #expect(speaker.stop() == 0, "\(speaker.errors)")
         #expect(host.stop() == 0)
         #expect(relay.stop() == 0)
         tcpdump?.stop(signal: SIGINT)

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import ParlorBench
+import ParlorCrypto
 import ParlorProtocol
 import ParlorServer
 
@@ -8,8 +9,9 @@ import ParlorServer
 /// passes TCP through untouched and UDP both ways, dropping and delaying (by a random amount up
 /// to `jitterMilliseconds`, so packets also reorder) the datagrams going from the relay to the
 /// client (with `lossOnUplink`, the loss hits the client's datagrams to the relay instead).
-/// Loss comes from a seeded generator applied to media datagrams only, so two runs lose
-/// the same frames. Real sockets,
+/// Loss comes from a seeded generator drawn for media datagrams only, so two runs whose media
+/// takes the path from the same frame on lose the same frames (a client's media goes by TCP,
+/// past the path, until the relay has heard its first keepalive: `keepalives`). Real sockets,
 /// real datagrams; it stands where a lossy link would.
 final class ImpairedPath: @unchecked Sendable {
     let port: UInt16
@@ -35,6 +37,12 @@ final class ImpairedPath: @unchecked Sendable {
     /// Datagrams above this size carry media (the smallest media datagram is 16 + 128 + 16 bytes).
     static let smallestMedia = 100
     private(set) var passed = 0
+    /// A keepalive carrying a loss report, as the client sends it (a probe carries 8 bytes).
+    static let keepaliveLength = MediaHeader.length + Keepalive.lossReportLength + ChaCha20Poly1305.tagLength
+    /// Keepalives (not probes) the client sent towards the relay. A probe is answered but leaves
+    /// the client's media on TCP, past this path's loss and jitter; media comes by UDP once the
+    /// relay has heard a keepalive.
+    private(set) var keepalives = 0
 
     init(relayPort: UInt16, lossPercent: Double = 0, jitterMilliseconds: Double = 0, blocksUDP: Bool = false,
          blocksInboundUDP: Bool = false, lossOnUplink: Bool = false, seed: UInt64 = 42) throws {
@@ -130,6 +138,7 @@ final class ImpairedPath: @unchecked Sendable {
             var length = socklen_t(MemoryLayout<sockaddr_in>.size)
             let n = withUnsafeMutablePointer(to: &from) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(udp, &buffer, buffer.count, 0, $0, &length) } }
             guard n > 0 else { if n == 0 || errno != EINTR { return } else { continue } }
+            if n == Self.keepaliveLength { lock.withLock { keepalives += 1 } }
             let lost = lock.withLock { lossOnUplink && n > Self.smallestMedia && nextUniform() * 100 < lossPercent }
             if blocksUDP || isPartitioned || lost {
                 lock.withLock { dropped += 1 }

@@ -25,15 +25,17 @@ import Testing
             #expect(listener.events.wait { $0.contains { $0.name == "joined" } })
         }
         let speech = try SpeechFixture.wav().path
-        let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Speaker"),
-                                          media: MediaIO(source: WAVFileSource(path: speech, loop: false)))
+        let source = try WAVFileSource(path: speech, loop: false)
+        let speaker = try TestMember.join(RoomIdentity(link: room.speakLink, name: "Speaker"), media: MediaIO(source: source))
         #expect(speaker.events.wait { $0.contains { $0.name == "joined" } })
         for listener in listeners {
             #expect(listener.events.wait { $0.contains { $0.name == "speaking_started" } })
         }
-        // The speech lasts about 8 s; give it time to play out, then leave.
+        // The speech lasts about 12 s; once the file ended, half a second for its last frames to
+        // play out, then leave.
         let seconds = Double(try WAVReader(path: speech).samples.count) / 48_000
-        try await Task.sleep(for: .seconds(seconds + 1.5))
+        #expect(speaker.events.wait(seconds + 10) { _ in source.finished })
+        try await Task.sleep(for: .seconds(0.5))
         for member in listeners + [speaker, host] { member.client.stop() }
 
         let reference = dir.path("opus-alone.wav")
